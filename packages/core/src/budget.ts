@@ -1,0 +1,293 @@
+import { DEFAULT_CRITICAL_THRESHOLD, DEFAULT_WARNING_THRESHOLD } from './constants.js';
+import {
+  ArmyError,
+  BudgetExceededError,
+  type BudgetScope,
+  ERROR_CODES,
+  invalidOption,
+} from './errors.js';
+import type { ArmyEvents, BudgetEvent } from './events.js';
+import type { CostLedger } from './ledger/cost-ledger.js';
+import type { NanoUsd } from './money.js';
+
+/** Hard caps in nano-USD. Omit a cap to leave that scope unlimited. */
+export interface BudgetLimits {
+  /** Per run (keyed by `runId`). */
+  run?: NanoUsd;
+  /** Per task (keyed by `taskId`), the same cap for every task. */
+  task?: NanoUsd;
+  /** Per UTC day, across runs: spend already in the ledger counts. */
+  day?: NanoUsd;
+  /** Per UTC month, across runs: spend already in the ledger counts. */
+  month?: NanoUsd;
+}
+
+/** Options for {@link Budget}. */
+export interface BudgetOptions {
+  limits: BudgetLimits;
+  /**
+   * The ledger whose earlier entries count toward the day and month caps
+   * (load it first). Needed only for period caps.
+   */
+  ledger?: CostLedger;
+  /** Where `budget:*` events go. */
+  events?: ArmyEvents;
+  /** Share of a cap that emits `budget:warning`. @default 0.8 */
+  warningAt?: number;
+  /** Share of a cap that emits `budget:critical`. @default 0.95 */
+  criticalAt?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** What a reservation is for. */
+export interface ReserveRequest {
+  runId: string;
+  taskId: string;
+  /** Worst-case cost, nano-USD. */
+  amount: NanoUsd;
+}
+
+/** A held reservation. Settle it to the real cost, or release it when nothing was billed. */
+export interface Reservation {
+  readonly id: number;
+  readonly amount: NanoUsd;
+  /** Replaces the reservation with the real cost (which may exceed it; spend is never hidden). */
+  settle(actual: NanoUsd): void;
+  /** Gives the reservation back: nothing was billed. */
+  release(): void;
+  readonly settled: boolean;
+}
+
+interface ScopeState {
+  scope: BudgetScope;
+  key: string;
+  limit: NanoUsd;
+  spent: NanoUsd;
+  reserved: NanoUsd;
+  warned: boolean;
+  critical: boolean;
+  exceeded: boolean;
+}
+
+function dayKey(time: number): string {
+  return new Date(time).toISOString().slice(0, 10);
+}
+function monthKey(time: number): string {
+  return new Date(time).toISOString().slice(0, 7);
+}
+function periodBounds(scope: 'day' | 'month', key: string): [number, number] {
+  if (scope === 'day') {
+    const start = Date.parse(`${key}T00:00:00.000Z`);
+    return [start, start + 86_400_000];
+  }
+  const [year, month] = key.split('-').map(Number) as [number, number];
+  return [Date.UTC(year, month - 1, 1), Date.UTC(year, month, 1)];
+}
+
+/**
+ * Hard spending caps that hold under any concurrency: a call reserves its
+ * worst case before it is sent and settles to the real cost after, and a
+ * reservation that would take any scope over its cap is refused with
+ * {@link BudgetExceededError}. Reservation is synchronous, so concurrent
+ * callers on the event loop can never both pass the same check.
+ */
+export class Budget {
+  readonly limits: Readonly<BudgetLimits>;
+  readonly #ledger: CostLedger | undefined;
+  readonly #events: ArmyEvents | undefined;
+  readonly #warningAt: number;
+  readonly #criticalAt: number;
+  readonly #now: () => number;
+  readonly #scopes = new Map<string, ScopeState>();
+  #nextId = 1;
+
+  constructor(options: BudgetOptions) {
+    if (!options || typeof options.limits !== 'object' || options.limits === null) {
+      throw invalidOption(
+        'limits',
+        'an object of caps in nano-USD, e.g. { run: usd(5) }',
+        options?.limits,
+      );
+    }
+    for (const scope of ['run', 'task', 'day', 'month'] as const) {
+      const limit = options.limits[scope];
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+        throw invalidOption(
+          `limits.${scope}`,
+          'an integer number of nano-USD >= 0 (use usd(dollars))',
+          limit,
+        );
+      }
+    }
+    if (
+      (options.limits.day !== undefined || options.limits.month !== undefined) &&
+      !options.ledger
+    ) {
+      throw new ArmyError(
+        ERROR_CODES.INVALID_OPTIONS,
+        'Day and month caps need `ledger` so spend from earlier runs counts; pass the (loaded) CostLedger.',
+      );
+    }
+    this.limits = Object.freeze({ ...options.limits });
+    this.#ledger = options.ledger;
+    this.#events = options.events;
+    this.#warningAt = options.warningAt ?? DEFAULT_WARNING_THRESHOLD;
+    this.#criticalAt = options.criticalAt ?? DEFAULT_CRITICAL_THRESHOLD;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #state(scope: BudgetScope, key: string, limit: NanoUsd): ScopeState {
+    const id = `${scope}:${key}`;
+    let state = this.#scopes.get(id);
+    if (!state) {
+      let spent = 0;
+      if ((scope === 'day' || scope === 'month') && this.#ledger) {
+        const [since, until] = periodBounds(scope, key);
+        spent = this.#ledger.spent({ since, until });
+      }
+      state = {
+        scope,
+        key,
+        limit,
+        spent,
+        reserved: 0,
+        warned: false,
+        critical: false,
+        exceeded: false,
+      };
+      this.#scopes.set(id, state);
+    }
+    return state;
+  }
+
+  #statesFor(request: { runId: string; taskId: string }): ScopeState[] {
+    const states: ScopeState[] = [];
+    const { run, task, day, month } = this.limits;
+    const time = this.#now();
+    if (run !== undefined) states.push(this.#state('run', request.runId, run));
+    if (task !== undefined) states.push(this.#state('task', request.taskId, task));
+    if (day !== undefined) states.push(this.#state('day', dayKey(time), day));
+    if (month !== undefined) states.push(this.#state('month', monthKey(time), month));
+    return states;
+  }
+
+  #event(state: ScopeState, extra: Partial<BudgetEvent> = {}): BudgetEvent {
+    return {
+      scope: state.scope,
+      key: state.key,
+      limit: state.limit,
+      spent: state.spent,
+      committed: state.spent + state.reserved,
+      ...extra,
+    };
+  }
+
+  /**
+   * Reserves the worst-case cost of a call in every scope it falls under.
+   * @throws BudgetExceededError when any scope would go over its cap.
+   */
+  reserve(request: ReserveRequest): Reservation {
+    const { amount } = request;
+    if (!Number.isInteger(amount) || amount < 0)
+      throw invalidOption('amount', 'an integer number of nano-USD >= 0', amount);
+    const states = this.#statesFor(request);
+    for (const state of states) {
+      const committed = state.spent + state.reserved;
+      if (committed + amount > state.limit) {
+        this.#events?.emit('budget:exceeded', this.#event(state, { requested: amount }));
+        throw new BudgetExceededError({
+          scope: state.scope,
+          limit: state.limit,
+          spent: committed,
+          requested: amount,
+          ...(state.scope === 'task' ? { taskId: request.taskId } : {}),
+        });
+      }
+    }
+    for (const state of states) state.reserved += amount;
+    let settled = false;
+    const finish = (actual: NanoUsd | undefined): void => {
+      if (settled) return;
+      settled = true;
+      for (const state of states) {
+        state.reserved -= amount;
+        if (actual !== undefined) {
+          state.spent += actual;
+          this.#checkThresholds(state, actual);
+        }
+      }
+    };
+    return {
+      id: this.#nextId++,
+      amount,
+      get settled() {
+        return settled;
+      },
+      settle: (actual: NanoUsd) => {
+        if (!Number.isInteger(actual) || actual < 0)
+          throw invalidOption('actual', 'an integer number of nano-USD >= 0', actual);
+        finish(actual);
+      },
+      release: () => finish(undefined),
+    };
+  }
+
+  /** Records spend that was not reserved (e.g. a batch result collected later). */
+  charge(request: ReserveRequest): void {
+    const states = this.#statesFor(request);
+    for (const state of states) {
+      state.spent += request.amount;
+      this.#checkThresholds(state, request.amount);
+    }
+  }
+
+  #checkThresholds(state: ScopeState, actual: NanoUsd): void {
+    if (!this.#events || state.limit === 0) {
+      if (state.spent > state.limit && !state.exceeded) {
+        state.exceeded = true;
+        this.#events?.emit('budget:exceeded', this.#event(state, { requested: actual }));
+      }
+      return;
+    }
+    const ratio = state.spent / state.limit;
+    if (!state.warned && ratio >= this.#warningAt) {
+      state.warned = true;
+      this.#events.emit('budget:warning', this.#event(state, { threshold: this.#warningAt }));
+    }
+    if (!state.critical && ratio >= this.#criticalAt) {
+      state.critical = true;
+      this.#events.emit('budget:critical', this.#event(state, { threshold: this.#criticalAt }));
+    }
+    // Only reachable when a call's real cost exceeded its reservation.
+    if (!state.exceeded && state.spent > state.limit) {
+      state.exceeded = true;
+      this.#events.emit('budget:exceeded', this.#event(state, { requested: actual }));
+    }
+  }
+
+  /** Spent, reserved and remaining in one scope. */
+  status(
+    scope: BudgetScope,
+    key: string,
+  ): { limit: NanoUsd; spent: NanoUsd; reserved: NanoUsd; remaining: NanoUsd } | undefined {
+    const limit = this.limits[scope];
+    if (limit === undefined) return undefined;
+    const state = this.#state(scope, key, limit);
+    return {
+      limit,
+      spent: state.spent,
+      reserved: state.reserved,
+      remaining: Math.max(0, limit - state.spent - state.reserved),
+    };
+  }
+
+  /**
+   * Whether a reservation of `amount` would be accepted now (without making it).
+   */
+  canReserve(request: ReserveRequest): boolean {
+    return this.#statesFor(request).every(
+      (state) => state.spent + state.reserved + request.amount <= state.limit,
+    );
+  }
+}

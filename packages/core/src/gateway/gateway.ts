@@ -1,0 +1,471 @@
+import Anthropic from '@anthropic-ai/sdk';
+import type {
+  Message,
+  MessageCountTokensParams,
+  MessageCreateParamsNonStreaming,
+} from '@anthropic-ai/sdk/resources/messages/messages';
+import type { Attribution } from '../attribution.js';
+import type { Budget, Reservation } from '../budget.js';
+import { defaultCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
+import {
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY_BASE_DELAY_MS,
+  DEFAULT_RETRY_MAX_DELAY_MS,
+} from '../constants.js';
+import { type CostBreakdown, normalizeUsage } from '../cost.js';
+import { AbortError, ApiCallError, ArmyError, ERROR_CODES, invalidOption } from '../errors.js';
+import { type ArmyEvents, createEvents } from '../events.js';
+import { CostLedger } from '../ledger/cost-ledger.js';
+import type { LedgerEntry, LedgerOutcome } from '../ledger/ledger-entry.js';
+import type { RateLimiter, RateLimitTicket } from '../rate-limiter.js';
+import { estimateRequestTokens } from '../token-estimate.js';
+import { EventBuffer, type GatewayStreamEvent } from './gateway-stream.js';
+import { backoffDelay, classifyFailure, type FailureInfo } from './retry-policy.js';
+import { inputTokensUpperBound, worstCaseCost } from './worst-case.js';
+
+/** Options for {@link createGateway}. */
+export interface GatewayOptions {
+  /** An Anthropic client. Its own retries are bypassed (`maxRetries: 0` per request). */
+  client?: Anthropic;
+  /** Used to build a client when `client` is not given. @default process.env.ANTHROPIC_API_KEY */
+  apiKey?: string;
+  /** Used to build a client when `client` is not given (e.g. the fake API's URL). */
+  baseURL?: string;
+  /** A `fetch` for the built client (tests, proxies). */
+  fetch?: typeof fetch;
+  /** Records every billed call. @default a new in-memory CostLedger */
+  ledger?: CostLedger;
+  /** Hard caps; every call reserves its worst case here first. */
+  budget?: Budget;
+  /** Per-model request and token limits. */
+  rateLimiter?: RateLimiter;
+  /** Where `call:*` events go. @default a new emitter (see `gateway.events`) */
+  events?: ArmyEvents;
+  /** Prices and model ids. @default the default catalog */
+  catalog?: ModelCatalog;
+  /** Attempts per call, including the first. @default 6 */
+  maxAttempts?: number;
+  /** First backoff step, ms (doubles each retry, with jitter). @default 500 */
+  retryBaseDelayMs?: number;
+  /** Longest backoff step, ms (a server `retry-after` is honoured beyond it). @default 30000 */
+  retryMaxDelayMs?: number;
+  /** Per-attempt timeout passed to the SDK, ms. @default the SDK's */
+  timeoutMs?: number;
+  /**
+   * How the budget reservation counts input tokens: `upper-bound` (UTF-8
+   * bytes, never under) keeps hard caps hard; `estimate` (heuristic) reserves
+   * less and may let a cap be overrun by the estimate's error.
+   * @default 'upper-bound'
+   */
+  reservation?: 'upper-bound' | 'estimate';
+  /** @default Math.random */
+  random?: () => number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** A billed, successful call. */
+export interface GatewayResponse {
+  message: Message;
+  /** The ledger entry recorded for it. */
+  entry: LedgerEntry;
+  cost: CostBreakdown;
+  /** Attempts made, including the successful one. */
+  attempts: number;
+  requestId?: string;
+  latencyMs: number;
+}
+
+/** A streaming call: iterate its events, await its result. */
+export interface GatewayStream extends AsyncIterable<GatewayStreamEvent> {
+  /** Resolves once the message is complete and billed. */
+  readonly result: Promise<GatewayResponse>;
+  /** The final message (same as `(await result).message`). */
+  finalMessage(): Promise<Message>;
+}
+
+/** A request to the gateway: the SDK's non-streaming create params. */
+export type GatewayRequest = MessageCreateParamsNonStreaming;
+
+interface AttemptOutcome {
+  message: Message;
+  headers: Headers | undefined;
+  requestId: string | undefined;
+}
+
+type Sender = (signal: AbortSignal, attempt: number) => Promise<AttemptOutcome>;
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new AbortError(undefined, { cause: signal.reason }));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError(undefined, { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function validateAttribution(attribution: Attribution): void {
+  if (!attribution || typeof attribution !== 'object') {
+    throw invalidOption('attribution', 'an object { runId, taskId, role }', attribution);
+  }
+  for (const key of ['runId', 'taskId', 'role'] as const) {
+    if (typeof attribution[key] !== 'string' || attribution[key].length === 0) {
+      throw invalidOption(`attribution.${key}`, 'a non-empty string', attribution[key]);
+    }
+  }
+}
+
+function outcomeOf(message: Message): LedgerOutcome {
+  if (message.stop_reason === 'max_tokens') return 'max_tokens';
+  if (message.stop_reason === 'refusal') return 'refusal';
+  return 'success';
+}
+
+/**
+ * The one door to the Anthropic API. Every call: reserve its worst case
+ * against the budget, wait for the rate limiter, call the SDK (its own
+ * retries off), retry transient failures with backoff that honours
+ * `retry-after`, record the real usage in the ledger, settle the budget and
+ * emit `call:end`. Attempts the API did not bill are never billed here.
+ */
+export class Gateway {
+  readonly client: Anthropic;
+  readonly ledger: CostLedger;
+  readonly events: ArmyEvents;
+  readonly catalog: ModelCatalog;
+  readonly budget: Budget | undefined;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly #maxAttempts: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #timeoutMs: number | undefined;
+  readonly #reservation: 'upper-bound' | 'estimate';
+  readonly #random: () => number;
+  readonly #now: () => number;
+
+  constructor(options: GatewayOptions = {}) {
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+      throw invalidOption('maxAttempts', 'an integer >= 1', maxAttempts);
+    if (
+      options.reservation !== undefined &&
+      options.reservation !== 'upper-bound' &&
+      options.reservation !== 'estimate'
+    ) {
+      throw invalidOption('reservation', "'upper-bound' or 'estimate'", options.reservation);
+    }
+    this.client =
+      options.client ??
+      new Anthropic({
+        ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+        ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
+        ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+        maxRetries: 0,
+      });
+    this.catalog = options.catalog ?? defaultCatalog;
+    this.ledger = options.ledger ?? new CostLedger({ catalog: this.catalog });
+    this.events = options.events ?? createEvents();
+    this.budget = options.budget;
+    this.rateLimiter = options.rateLimiter;
+    this.#maxAttempts = maxAttempts;
+    this.#baseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+    this.#maxDelayMs = options.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
+    this.#timeoutMs = options.timeoutMs;
+    this.#reservation = options.reservation ?? 'upper-bound';
+    this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #requestOptions(signal: AbortSignal) {
+    return {
+      signal,
+      maxRetries: 0,
+      ...(this.#timeoutMs !== undefined ? { timeout: this.#timeoutMs } : {}),
+    };
+  }
+
+  /** The worst-case cost the budget would reserve for a request, nano-USD. */
+  worstCase(request: GatewayRequest): number {
+    const model = this.catalog.get(request.model);
+    const input =
+      this.#reservation === 'upper-bound'
+        ? inputTokensUpperBound(request)
+        : estimateRequestTokens(request, model.tier);
+    return worstCaseCost(model, request, input);
+  }
+
+  /**
+   * Sends one Messages request and returns the billed response.
+   *
+   * @example
+   * const { message, cost } = await gateway.call(
+   *   { model: 'claude-haiku-5-5', max_tokens: 512, messages: [{ role: 'user', content: 'Hi' }] },
+   *   { runId: 'run-1', taskId: 'task-1', role: 'worker' },
+   * );
+   */
+  call(
+    request: GatewayRequest,
+    attribution: Attribution,
+    options: CallOptions = {},
+  ): Promise<GatewayResponse> {
+    return this.#run(request, attribution, options.signal, async (signal) => {
+      const { data, response, request_id } = await this.client.messages
+        .create({ ...request, stream: false }, this.#requestOptions(signal))
+        .withResponse();
+      return { message: data, headers: response.headers, requestId: request_id ?? undefined };
+    });
+  }
+
+  /**
+   * Sends one streaming Messages request. Iterate it for the API's raw events
+   * (a `retry` event marks a restart from scratch after a failed attempt);
+   * `result` resolves once the message is complete and billed.
+   */
+  stream(
+    request: GatewayRequest,
+    attribution: Attribution,
+    options: CallOptions = {},
+  ): GatewayStream {
+    const buffer = new EventBuffer<GatewayStreamEvent>();
+    const result = this.#run(
+      request,
+      attribution,
+      options.signal,
+      async (signal) => {
+        const stream = this.client.messages.stream(request, this.#requestOptions(signal));
+        for await (const event of stream) buffer.push(event);
+        const message = await stream.finalMessage();
+        return {
+          message,
+          headers: stream.response?.headers,
+          requestId: stream.request_id ?? undefined,
+        };
+      },
+      (retry) => buffer.push({ type: 'retry', ...retry }),
+    );
+    result.then(
+      () => buffer.end(),
+      (error) => buffer.end(error),
+    );
+    // The buffer rethrows the error to iterating consumers; this keeps an
+    // unobserved `result` from being reported as an unhandled rejection twice.
+    result.catch(() => {});
+    return {
+      result,
+      finalMessage: async () => (await result).message,
+      [Symbol.asyncIterator]: () => buffer[Symbol.asyncIterator](),
+    };
+  }
+
+  /** Counts a request's input tokens with the API (not billed). Retries like `call`. */
+  async countTokens(request: MessageCountTokensParams, options: CallOptions = {}): Promise<number> {
+    this.catalog.get(request.model);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const counted = await this.client.messages.countTokens(
+          request,
+          this.#requestOptions(options.signal ?? new AbortController().signal),
+        );
+        return counted.input_tokens;
+      } catch (error) {
+        const failure = classifyFailure(error, options.signal, this.#now());
+        if (failure.aborted) throw new AbortError(undefined, { cause: error });
+        if (!failure.retryable || attempt >= this.#maxAttempts)
+          throw this.#apiError(failure, attempt, error);
+        await sleep(this.#delay(attempt, failure), options.signal);
+      }
+    }
+  }
+
+  #delay(attempt: number, failure: FailureInfo): number {
+    return backoffDelay(attempt, failure, {
+      baseDelayMs: this.#baseDelayMs,
+      maxDelayMs: this.#maxDelayMs,
+      random: this.#random,
+    });
+  }
+
+  #apiError(failure: FailureInfo, attempts: number, cause: unknown): ApiCallError {
+    const details = {
+      attempts,
+      ...(failure.status !== undefined ? { status: failure.status } : {}),
+      ...(failure.type !== undefined ? { type: failure.type } : {}),
+      ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {}),
+    };
+    if (failure.retryable) {
+      return new ApiCallError(
+        ERROR_CODES.API_UNAVAILABLE,
+        `The Anthropic API kept failing after ${attempts} attempt(s): ${failure.message}`,
+        details,
+        { cause },
+      );
+    }
+    const status =
+      failure.status === undefined
+        ? ''
+        : ` (${failure.status}${failure.type ? ` ${failure.type}` : ''})`;
+    return new ApiCallError(
+      ERROR_CODES.API_REQUEST_REJECTED,
+      `The Anthropic API rejected the request${status}: ${failure.message}`,
+      details,
+      {
+        cause,
+      },
+    );
+  }
+
+  async #run(
+    request: GatewayRequest,
+    attribution: Attribution,
+    signal: AbortSignal | undefined,
+    send: Sender,
+    onRetry?: (retry: { attempt: number; delayMs: number; reason: string }) => void,
+  ): Promise<GatewayResponse> {
+    validateAttribution(attribution);
+    if (!request || typeof request !== 'object')
+      throw invalidOption('request', 'a Messages request object', request);
+    if (!Number.isInteger(request.max_tokens) || request.max_tokens < 1) {
+      throw invalidOption('request.max_tokens', 'an integer >= 1', request.max_tokens);
+    }
+    const model = this.catalog.get(request.model);
+    if (request.max_tokens > model.maxOutputTokens) {
+      throw invalidOption(
+        'request.max_tokens',
+        `at most ${model.maxOutputTokens} for ${model.id}`,
+        request.max_tokens,
+      );
+    }
+    const started = this.#now();
+    const endEvent = { attribution, model: model.id };
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+
+    let reservation: Reservation | undefined;
+    if (this.budget) {
+      // Throws BudgetExceededError (and emits budget:exceeded) before anything is sent.
+      reservation = this.budget.reserve({
+        runId: attribution.runId,
+        taskId: attribution.taskId,
+        amount: this.worstCase(request),
+      });
+    }
+    const estimatedInput = estimateRequestTokens(request, model.tier);
+    let attempt = 0;
+    try {
+      for (;;) {
+        attempt += 1;
+        const controller = new AbortController();
+        const forward = () => controller.abort(signal?.reason);
+        signal?.addEventListener('abort', forward, { once: true });
+        let ticket: RateLimitTicket | undefined;
+        try {
+          if (this.rateLimiter) {
+            ticket = await this.rateLimiter.acquire(
+              { model: model.id, inputTokens: estimatedInput, outputTokens: request.max_tokens },
+              { signal: controller.signal },
+            );
+          }
+          const outcome = await send(controller.signal, attempt);
+          const usage = normalizeUsage(outcome.message.usage);
+          this.rateLimiter?.observe(model.id, outcome.headers);
+          ticket?.settle({
+            inputTokens: usage.inputTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
+            outputTokens: usage.outputTokens,
+          });
+          ticket = undefined;
+          const latencyMs = this.#now() - started;
+          const entry = this.ledger.record({
+            attribution,
+            model: model.id,
+            usage,
+            latencyMs,
+            retries: attempt - 1,
+            outcome: outcomeOf(outcome.message),
+            ...(outcome.requestId !== undefined ? { requestId: outcome.requestId } : {}),
+          });
+          reservation?.settle(entry.cost.total);
+          reservation = undefined;
+          this.events.emit('call:end', {
+            ...endEvent,
+            outcome: 'success',
+            attempts: attempt,
+            latencyMs,
+            usage: entry.usage,
+            cost: entry.cost,
+            entryId: entry.id,
+          });
+          const response: GatewayResponse = {
+            message: outcome.message,
+            entry,
+            cost: entry.cost,
+            attempts: attempt,
+            latencyMs,
+          };
+          if (outcome.requestId !== undefined) response.requestId = outcome.requestId;
+          return response;
+        } catch (error) {
+          ticket?.release();
+          if (error instanceof ArmyError && !(error instanceof AbortError)) throw error;
+          const failure: FailureInfo =
+            error instanceof AbortError
+              ? { retryable: false, aborted: true, message: error.message }
+              : classifyFailure(error, signal, this.#now());
+          if (failure.aborted || signal?.aborted)
+            throw new AbortError(undefined, { cause: signal?.reason ?? error });
+          const headers = failure.headers;
+          if (headers) this.rateLimiter?.observe(model.id, headers);
+          if (!failure.retryable || attempt >= this.#maxAttempts)
+            throw this.#apiError(failure as FailureInfo, attempt, error);
+          const delayMs = this.#delay(attempt, failure as FailureInfo);
+          if (failure.status === 429) this.rateLimiter?.pause(model.id, this.#now() + delayMs);
+          const reason = `${failure.status ?? failure.type ?? 'connection'}: ${failure.message}`;
+          this.events.emit('call:retry', {
+            attribution,
+            model: model.id,
+            attempt,
+            delayMs,
+            reason,
+            ...(failure.status !== undefined ? { status: failure.status } : {}),
+          });
+          onRetry?.({ attempt, delayMs, reason });
+          await sleep(delayMs, signal);
+        } finally {
+          signal?.removeEventListener('abort', forward);
+        }
+      }
+    } catch (error) {
+      reservation?.release();
+      this.events.emit('call:end', {
+        ...endEvent,
+        outcome: error instanceof AbortError ? 'aborted' : 'error',
+        attempts: attempt,
+        latencyMs: this.#now() - started,
+        error: error as Error,
+      });
+      throw error;
+    }
+  }
+}
+
+/**
+ * Creates the gateway: the only code that calls `@anthropic-ai/sdk`.
+ *
+ * @example
+ * const gateway = createGateway({ apiKey: process.env.ANTHROPIC_API_KEY, budget, rateLimiter });
+ */
+export function createGateway(options: GatewayOptions = {}): Gateway {
+  return new Gateway(options);
+}

@@ -1,0 +1,372 @@
+import { randomUUID } from 'node:crypto';
+import type { Attribution } from '../attribution.js';
+import { defaultCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
+import { DEFAULT_BASELINE_MODEL } from '../constants.js';
+import {
+  addCost,
+  type CostBreakdown,
+  costOf,
+  type NormalizedUsage,
+  normalizeUsage,
+  promptTokens,
+  type UsageLike,
+  zeroCost,
+} from '../cost.js';
+import { invalidOption } from '../errors.js';
+import type { NanoUsd } from '../money.js';
+import { entriesToCsv } from './ledger-csv.js';
+import type { LedgerEntry, LedgerOutcome } from './ledger-entry.js';
+import { type LedgerStore, MemoryLedgerStore } from './ledger-store.js';
+
+/** Options for {@link CostLedger}. */
+export interface CostLedgerOptions {
+  /** Where entries are kept. @default new MemoryLedgerStore() */
+  store?: LedgerStore;
+  /** Prices entries. @default the default catalog */
+  catalog?: ModelCatalog;
+  /**
+   * The reference model for the baseline: the same token volumes priced at
+   * this model with no cache or batch discount.
+   * @default 'claude-opus-5-5'
+   */
+  baselineModel?: string;
+  /** @default Date.now */
+  now?: () => number;
+  /** @default crypto.randomUUID */
+  generateId?: () => string;
+}
+
+/** What the gateway (or a batch collector) records for one billed call. */
+export interface RecordInput {
+  attribution: Attribution;
+  /** The model id or alias the call used. */
+  model: string;
+  /** The API's `usage`, as returned. */
+  usage: UsageLike | NormalizedUsage;
+  latencyMs?: number;
+  retries?: number;
+  outcome?: LedgerOutcome;
+  requestId?: string;
+  batchId?: string;
+}
+
+/** Token and money totals over a set of entries. */
+export interface LedgerTotals {
+  calls: number;
+  usage: Omit<NormalizedUsage, 'serviceTier'>;
+  cost: CostBreakdown;
+}
+
+/** The baseline comparison over a set of entries. Money in nano-USD. */
+export interface BaselineReport {
+  model: string;
+  /** What the same tokens would cost at the reference model, no cache or batch discount. */
+  baseline: NanoUsd;
+  actual: NanoUsd;
+  savings: NanoUsd;
+  /** savings / baseline, 0 when the baseline is 0. */
+  savingsRatio: number;
+}
+
+/** A node of the cost tree: a task, its own calls and its subtree. */
+export interface CostTreeNode {
+  taskId: string;
+  parentTaskId?: string;
+  /** Calls made by this task itself. */
+  own: LedgerTotals;
+  /** This task and every descendant. */
+  total: LedgerTotals;
+  children: CostTreeNode[];
+}
+
+/** Which entries a query covers. */
+export interface LedgerFilter {
+  runId?: string;
+  taskId?: string;
+  role?: string;
+  model?: string;
+  tag?: string;
+  /** Entries at or after this time, ms since the epoch. */
+  since?: number;
+  /** Entries before this time. */
+  until?: number;
+}
+
+function emptyTotals(): LedgerTotals {
+  return {
+    calls: 0,
+    usage: {
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheWrite5mTokens: 0,
+      cacheWrite1hTokens: 0,
+      cacheReadTokens: 0,
+    },
+    cost: zeroCost(),
+  };
+}
+
+function addEntry(totals: LedgerTotals, entry: LedgerEntry): void {
+  totals.calls += 1;
+  totals.usage.inputTokens += entry.usage.inputTokens;
+  totals.usage.outputTokens += entry.usage.outputTokens;
+  totals.usage.cacheWrite5mTokens += entry.usage.cacheWrite5mTokens;
+  totals.usage.cacheWrite1hTokens += entry.usage.cacheWrite1hTokens;
+  totals.usage.cacheReadTokens += entry.usage.cacheReadTokens;
+  totals.cost = addCost(totals.cost, entry.cost);
+}
+
+function mergeTotals(into: LedgerTotals, from: LedgerTotals): void {
+  into.calls += from.calls;
+  for (const key of Object.keys(into.usage) as (keyof LedgerTotals['usage'])[])
+    into.usage[key] += from.usage[key];
+  into.cost = addCost(into.cost, from.cost);
+}
+
+/**
+ * One entry per billed model call, attributed to the subtask that made it.
+ * Totals and roll-ups by task subtree, model, role and tag; a baseline at a
+ * reference model; JSON and CSV export; a pluggable store.
+ *
+ * @example
+ * const ledger = new CostLedger({ store: new JsonlLedgerStore({ path: '.army/ledger.jsonl' }) });
+ * await ledger.load();
+ */
+export class CostLedger {
+  readonly #store: LedgerStore;
+  readonly #catalog: ModelCatalog;
+  readonly #now: () => number;
+  readonly #generateId: () => string;
+  readonly #entries: LedgerEntry[] = [];
+  readonly #pending = new Set<Promise<void>>();
+  readonly baselineModel: string;
+
+  constructor(options: CostLedgerOptions = {}) {
+    this.#store = options.store ?? new MemoryLedgerStore();
+    this.#catalog = options.catalog ?? defaultCatalog;
+    this.#now = options.now ?? Date.now;
+    this.#generateId = options.generateId ?? randomUUID;
+    this.baselineModel = this.#catalog.get(options.baselineModel ?? DEFAULT_BASELINE_MODEL).id;
+  }
+
+  /** Loads the entries already in the store (earlier runs). Call once before recording. */
+  async load(): Promise<this> {
+    const loaded = await this.#store.load();
+    const known = new Set(this.#entries.map((entry) => entry.id));
+    for (const entry of loaded) if (!known.has(entry.id)) this.#entries.push(entry);
+    this.#entries.sort((a, b) => a.timestamp - b.timestamp);
+    return this;
+  }
+
+  /** Records one billed call, pricing it from its real usage. Returns the stored entry. */
+  record(input: RecordInput): LedgerEntry {
+    const attribution = input.attribution;
+    if (
+      !attribution ||
+      typeof attribution.runId !== 'string' ||
+      typeof attribution.taskId !== 'string'
+    ) {
+      throw invalidOption('attribution', 'an object with string `runId` and `taskId`', attribution);
+    }
+    const model = this.#catalog.get(input.model);
+    const usage = 'inputTokens' in input.usage ? input.usage : normalizeUsage(input.usage);
+    const entry: LedgerEntry = {
+      id: this.#generateId(),
+      timestamp: this.#now(),
+      runId: attribution.runId,
+      taskId: attribution.taskId,
+      role: attribution.role,
+      model: model.id,
+      attempt: attribution.attempt ?? 1,
+      tags: [...(attribution.tags ?? [])],
+      usage,
+      cost: costOf(model, usage),
+      latencyMs: input.latencyMs ?? 0,
+      retries: input.retries ?? 0,
+      outcome: input.outcome ?? 'success',
+    };
+    if (attribution.parentTaskId !== undefined) entry.parentTaskId = attribution.parentTaskId;
+    if (input.requestId !== undefined) entry.requestId = input.requestId;
+    if (input.batchId !== undefined) entry.batchId = input.batchId;
+    this.#entries.push(entry);
+    const written = this.#store.append(entry);
+    if (written instanceof Promise) {
+      const tracked = written.finally(() => this.#pending.delete(tracked));
+      this.#pending.add(tracked);
+    }
+    return entry;
+  }
+
+  /** Waits until an asynchronous store has written every entry. */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** Flushes and closes the store. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.#store.close?.();
+  }
+
+  /** Entries matching the filter, oldest first. */
+  entries(filter: LedgerFilter = {}): LedgerEntry[] {
+    return this.#entries.filter((entry) => {
+      if (filter.runId !== undefined && entry.runId !== filter.runId) return false;
+      if (filter.taskId !== undefined && entry.taskId !== filter.taskId) return false;
+      if (filter.role !== undefined && entry.role !== filter.role) return false;
+      if (filter.model !== undefined && entry.model !== this.#catalog.get(filter.model).id)
+        return false;
+      if (filter.tag !== undefined && !entry.tags.includes(filter.tag)) return false;
+      if (filter.since !== undefined && entry.timestamp < filter.since) return false;
+      if (filter.until !== undefined && entry.timestamp >= filter.until) return false;
+      return true;
+    });
+  }
+
+  /** Totals over the entries matching the filter. */
+  totals(filter: LedgerFilter = {}): LedgerTotals {
+    const totals = emptyTotals();
+    for (const entry of this.entries(filter)) addEntry(totals, entry);
+    return totals;
+  }
+
+  /** Total cost in nano-USD of the entries matching the filter. */
+  spent(filter: LedgerFilter = {}): NanoUsd {
+    let total = 0;
+    for (const entry of this.entries(filter)) total += entry.cost.total;
+    return total;
+  }
+
+  #groupBy(
+    filter: LedgerFilter,
+    keys: (entry: LedgerEntry) => readonly string[],
+  ): Record<string, LedgerTotals> {
+    const groups: Record<string, LedgerTotals> = {};
+    for (const entry of this.entries(filter)) {
+      for (const key of keys(entry)) {
+        groups[key] ??= emptyTotals();
+        addEntry(groups[key], entry);
+      }
+    }
+    return groups;
+  }
+
+  /** Totals per model. */
+  byModel(filter: LedgerFilter = {}): Record<string, LedgerTotals> {
+    return this.#groupBy(filter, (entry) => [entry.model]);
+  }
+
+  /** Totals per role. */
+  byRole(filter: LedgerFilter = {}): Record<string, LedgerTotals> {
+    return this.#groupBy(filter, (entry) => [entry.role]);
+  }
+
+  /** Totals per tag (an entry with several tags counts under each). */
+  byTag(filter: LedgerFilter = {}): Record<string, LedgerTotals> {
+    return this.#groupBy(filter, (entry) => entry.tags);
+  }
+
+  /** Totals per task (own calls only). */
+  byTask(filter: LedgerFilter = {}): Record<string, LedgerTotals> {
+    return this.#groupBy(filter, (entry) => [entry.taskId]);
+  }
+
+  /**
+   * The task tree of a run with costs rolled up: each node's `total` is its
+   * own calls plus every descendant's. Roots are tasks with no parent (or
+   * whose parent made no calls and has no parent itself).
+   */
+  costTree(filter: LedgerFilter = {}): CostTreeNode[] {
+    const nodes = new Map<string, CostTreeNode>();
+    const node = (taskId: string): CostTreeNode => {
+      let found = nodes.get(taskId);
+      if (!found) {
+        found = { taskId, own: emptyTotals(), total: emptyTotals(), children: [] };
+        nodes.set(taskId, found);
+      }
+      return found;
+    };
+    for (const entry of this.entries(filter)) {
+      const current = node(entry.taskId);
+      addEntry(current.own, entry);
+      if (entry.parentTaskId !== undefined && entry.parentTaskId !== entry.taskId) {
+        current.parentTaskId ??= entry.parentTaskId;
+        node(entry.parentTaskId);
+      }
+    }
+    const roots: CostTreeNode[] = [];
+    for (const current of nodes.values()) {
+      const parent =
+        current.parentTaskId === undefined ? undefined : nodes.get(current.parentTaskId);
+      if (parent) parent.children.push(current);
+      else roots.push(current);
+    }
+    const visiting = new Set<string>();
+    const roll = (current: CostTreeNode): LedgerTotals => {
+      // A cycle in parent links (bad attribution) is cut rather than looped.
+      if (visiting.has(current.taskId)) return emptyTotals();
+      visiting.add(current.taskId);
+      mergeTotals(current.total, current.own);
+      for (const child of current.children) mergeTotals(current.total, roll(child));
+      return current.total;
+    };
+    for (const root of roots) roll(root);
+    return roots;
+  }
+
+  /** Totals for a task and every task below it. */
+  subtree(taskId: string, filter: LedgerFilter = {}): LedgerTotals {
+    const find = (list: CostTreeNode[]): CostTreeNode | undefined => {
+      for (const candidate of list) {
+        if (candidate.taskId === taskId) return candidate;
+        const inner = find(candidate.children);
+        if (inner) return inner;
+      }
+      return undefined;
+    };
+    return find(this.costTree(filter))?.total ?? emptyTotals();
+  }
+
+  /**
+   * What the same token volumes would cost at a reference model with no cache
+   * or batch discount, and the savings against it.
+   */
+  baseline(filter: LedgerFilter = {}, model: string = this.baselineModel): BaselineReport {
+    const reference = this.#catalog.get(model);
+    let baseline = 0;
+    let actual = 0;
+    for (const entry of this.entries(filter)) {
+      actual += entry.cost.total;
+      baseline += costOf(reference, {
+        input_tokens: promptTokens(entry.usage),
+        output_tokens: entry.usage.outputTokens,
+      }).total;
+    }
+    const savings = baseline - actual;
+    return {
+      model: reference.id,
+      baseline,
+      actual,
+      savings,
+      savingsRatio: baseline === 0 ? 0 : savings / baseline,
+    };
+  }
+
+  /** Every entry matching the filter, as plain JSON. */
+  toJSON(filter: LedgerFilter = {}): {
+    baselineModel: string;
+    totals: LedgerTotals;
+    entries: LedgerEntry[];
+  } {
+    return {
+      baselineModel: this.baselineModel,
+      totals: this.totals(filter),
+      entries: this.entries(filter),
+    };
+  }
+
+  /** Every entry matching the filter as CSV (one row per call, nano-USD columns). */
+  toCSV(filter: LedgerFilter = {}): string {
+    return entriesToCsv(this.entries(filter));
+  }
+}

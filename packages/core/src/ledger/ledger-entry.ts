@@ -1,0 +1,33 @@
+import type { CallRole } from '../attribution.js';
+import type { CostBreakdown, NormalizedUsage } from '../cost.js';
+
+/** How a billed call ended. Failed attempts the API did not bill are never entries. */
+export type LedgerOutcome = 'success' | 'max_tokens' | 'refusal' | 'batch_errored';
+
+/** One billed model call. Money in nano-USD. */
+export interface LedgerEntry {
+  /** Unique entry id. */
+  id: string;
+  /** Wall-clock time the call ended, ms since the epoch. */
+  timestamp: number;
+  runId: string;
+  taskId: string;
+  parentTaskId?: string;
+  role: CallRole;
+  /** Canonical model id. */
+  model: string;
+  /** Escalation attempt from the attribution (1 = first tier). */
+  attempt: number;
+  tags: string[];
+  usage: NormalizedUsage;
+  cost: CostBreakdown;
+  /** Time from first attempt to the end of the successful one, ms. */
+  latencyMs: number;
+  /** Transport retries before the billed attempt. */
+  retries: number;
+  outcome: LedgerOutcome;
+  /** The API's request id, when known. Lets a ledger be reconciled with the API's bill. */
+  requestId?: string;
+  /** The message batch id when the call ran in a batch. */
+  batchId?: string;
+}

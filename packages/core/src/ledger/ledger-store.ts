@@ -1,0 +1,26 @@
+import type { LedgerEntry } from './ledger-entry.js';
+
+/**
+ * Where ledger entries are kept. `append` is called once per billed call, in
+ * order; `load` returns everything appended before (across runs and
+ * processes for durable stores).
+ */
+export interface LedgerStore {
+  append(entry: LedgerEntry): void | Promise<void>;
+  load(): LedgerEntry[] | Promise<LedgerEntry[]>;
+  /** Releases resources (file handles). */
+  close?(): void | Promise<void>;
+}
+
+/** Keeps entries in memory. The default store; nothing survives the process. */
+export class MemoryLedgerStore implements LedgerStore {
+  readonly #entries: LedgerEntry[] = [];
+
+  append(entry: LedgerEntry): void {
+    this.#entries.push(entry);
+  }
+
+  load(): LedgerEntry[] {
+    return [...this.#entries];
+  }
+}
