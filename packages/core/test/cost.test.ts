@@ -121,7 +121,7 @@ describe('costOf', () => {
     expect(costOf('claude-haiku-5-5', { output_tokens: 10 }, { catalog }).total).toBe(4_000);
   });
 
-  it('is additive and integral for any usage (property)', () => {
+  it('is integral, additive and exactly half in batch for any usage (property)', () => {
     const models = Object.keys(PRICES);
     const count = fc.integer({ min: 0, max: 5_000_000 });
     fc.assert(
@@ -144,12 +144,23 @@ describe('costOf', () => {
           });
           for (const value of Object.values(cost)) expect(Number.isSafeInteger(value)).toBe(true);
           expect(cost.total).toBe(cost.input + cost.output + cost.cacheWrite + cost.cacheRead);
-          const standard = costOf(model, {
-            input_tokens: input,
-            output_tokens: output,
-            cache_read_input_tokens: read,
-          });
-          if (!batch) expect(cost.input + cost.output + cost.cacheRead).toBe(standard.total);
+          if (batch) {
+            const { service_tier: _tier, ...standardUsage } = {
+              input_tokens: input,
+              output_tokens: output,
+              cache_creation_input_tokens: w5 + w1,
+              cache_read_input_tokens: read,
+              cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 },
+              service_tier: 'batch',
+            };
+            const full = costOf(model, standardUsage);
+            expect(cost.input).toBe(Math.ceil(full.input / 2));
+            expect(cost.output).toBe(Math.ceil(full.output / 2));
+            expect(cost.cacheRead).toBe(Math.ceil(full.cacheRead / 2));
+            // Two write line items (5m, 1h) may each round up by half a nano.
+            expect(cost.cacheWrite - Math.ceil(full.cacheWrite / 2)).toBeGreaterThanOrEqual(0);
+            expect(cost.cacheWrite - Math.ceil(full.cacheWrite / 2)).toBeLessThanOrEqual(1);
+          }
         },
       ),
     );
