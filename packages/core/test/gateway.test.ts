@@ -233,3 +233,27 @@ describe('Gateway', () => {
     expect(api.requests).toHaveLength(0);
   });
 });
+
+describe('Gateway when the ledger store fails', () => {
+  it('does not resend a billed call and still counts it in the budget', async () => {
+    const store = {
+      append() {
+        throw new Error('disk full');
+      },
+      load: () => [],
+    };
+    const ledger = new CostLedger({ store });
+    const budget = new Budget({ limits: { run: 1_000_000_000 } });
+    api.queue.push({ kind: 'ok', input: 100, output: 10 });
+    await expect(gatewayWith({ ledger, budget }).call(request, attribution)).rejects.toThrow(
+      'disk full',
+    );
+    expect(api.requests).toHaveLength(1);
+    expect(budget.status('run', 'run-1')).toMatchObject({
+      spent: 100 * 100 + 10 * 500,
+      reserved: 0,
+    });
+    // The entry is still in memory for this process.
+    expect(ledger.entries()).toHaveLength(1);
+  });
+});

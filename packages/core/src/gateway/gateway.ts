@@ -12,7 +12,7 @@ import {
   DEFAULT_RETRY_BASE_DELAY_MS,
   DEFAULT_RETRY_MAX_DELAY_MS,
 } from '../constants.js';
-import { type CostBreakdown, normalizeUsage } from '../cost.js';
+import { type CostBreakdown, costOf, normalizeUsage } from '../cost.js';
 import { AbortError, ApiCallError, ArmyError, ERROR_CODES, invalidOption } from '../errors.js';
 import { type ArmyEvents, createEvents } from '../events.js';
 import { CostLedger } from '../ledger/cost-ledger.js';
@@ -364,87 +364,31 @@ export class Gateway {
     }
     const estimatedInput = estimateRequestTokens(request, model.tier);
     let attempt = 0;
+    let outcome: AttemptOutcome;
     try {
       for (;;) {
         attempt += 1;
-        const controller = new AbortController();
-        const forward = () => controller.abort(signal?.reason);
-        signal?.addEventListener('abort', forward, { once: true });
-        let ticket: RateLimitTicket | undefined;
-        try {
-          if (this.rateLimiter) {
-            ticket = await this.rateLimiter.acquire(
-              { model: model.id, inputTokens: estimatedInput, outputTokens: request.max_tokens },
-              { signal: controller.signal },
-            );
-          }
-          const outcome = await send(controller.signal, attempt);
-          const usage = normalizeUsage(outcome.message.usage);
-          this.rateLimiter?.observe(model.id, outcome.headers);
-          ticket?.settle({
-            inputTokens: usage.inputTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
-            outputTokens: usage.outputTokens,
-          });
-          ticket = undefined;
-          const latencyMs = this.#now() - started;
-          const entry = this.ledger.record({
-            attribution,
-            model: model.id,
-            usage,
-            latencyMs,
-            retries: attempt - 1,
-            outcome: outcomeOf(outcome.message),
-            ...(outcome.requestId !== undefined ? { requestId: outcome.requestId } : {}),
-          });
-          reservation?.settle(entry.cost.total);
-          reservation = undefined;
-          this.events.emit('call:end', {
-            ...endEvent,
-            outcome: 'success',
-            attempts: attempt,
-            latencyMs,
-            usage: entry.usage,
-            cost: entry.cost,
-            entryId: entry.id,
-          });
-          const response: GatewayResponse = {
-            message: outcome.message,
-            entry,
-            cost: entry.cost,
-            attempts: attempt,
-            latencyMs,
-          };
-          if (outcome.requestId !== undefined) response.requestId = outcome.requestId;
-          return response;
-        } catch (error) {
-          ticket?.release();
-          if (error instanceof ArmyError && !(error instanceof AbortError)) throw error;
-          const failure: FailureInfo =
-            error instanceof AbortError
-              ? { retryable: false, aborted: true, message: error.message }
-              : classifyFailure(error, signal, this.#now());
-          if (failure.aborted || signal?.aborted)
-            throw new AbortError(undefined, { cause: signal?.reason ?? error });
-          const headers = failure.headers;
-          if (headers) this.rateLimiter?.observe(model.id, headers);
-          if (!failure.retryable || attempt >= this.#maxAttempts)
-            throw this.#apiError(failure as FailureInfo, attempt, error);
-          const delayMs = this.#delay(attempt, failure as FailureInfo);
-          if (failure.status === 429) this.rateLimiter?.pause(model.id, this.#now() + delayMs);
-          const reason = `${failure.status ?? failure.type ?? 'connection'}: ${failure.message}`;
-          this.events.emit('call:retry', {
-            attribution,
-            model: model.id,
-            attempt,
-            delayMs,
-            reason,
-            ...(failure.status !== undefined ? { status: failure.status } : {}),
-          });
-          onRetry?.({ attempt, delayMs, reason });
-          await sleep(delayMs, signal);
-        } finally {
-          signal?.removeEventListener('abort', forward);
+        const sent = await this.#attempt(request, model.id, estimatedInput, signal, send, attempt);
+        if ('message' in sent) {
+          outcome = sent;
+          break;
         }
+        const { failure, error } = sent;
+        if (!failure.retryable || attempt >= this.#maxAttempts)
+          throw this.#apiError(failure, attempt, error);
+        const delayMs = this.#delay(attempt, failure);
+        if (failure.status === 429) this.rateLimiter?.pause(model.id, this.#now() + delayMs);
+        const reason = `${failure.status ?? failure.type ?? 'connection'}: ${failure.message}`;
+        this.events.emit('call:retry', {
+          attribution,
+          model: model.id,
+          attempt,
+          delayMs,
+          reason,
+          ...(failure.status !== undefined ? { status: failure.status } : {}),
+        });
+        onRetry?.({ attempt, delayMs, reason });
+        await sleep(delayMs, signal);
       }
     } catch (error) {
       reservation?.release();
@@ -456,6 +400,91 @@ export class Gateway {
         error: error as Error,
       });
       throw error;
+    }
+
+    // The API has billed this response: from here on nothing is retried, and
+    // the budget counts it even if the ledger's store fails to write it.
+    const usage = normalizeUsage(outcome.message.usage);
+    const latencyMs = this.#now() - started;
+    let entry: LedgerEntry;
+    try {
+      entry = this.ledger.record({
+        attribution,
+        model: model.id,
+        usage,
+        latencyMs,
+        retries: attempt - 1,
+        outcome: outcomeOf(outcome.message),
+        ...(outcome.requestId !== undefined ? { requestId: outcome.requestId } : {}),
+      });
+    } finally {
+      reservation?.settle(costOf(model, usage).total);
+    }
+    this.events.emit('call:end', {
+      ...endEvent,
+      outcome: 'success',
+      attempts: attempt,
+      latencyMs,
+      usage: entry.usage,
+      cost: entry.cost,
+      entryId: entry.id,
+    });
+    const response: GatewayResponse = {
+      message: outcome.message,
+      entry,
+      cost: entry.cost,
+      attempts: attempt,
+      latencyMs,
+    };
+    if (outcome.requestId !== undefined) response.requestId = outcome.requestId;
+    return response;
+  }
+
+  /**
+   * One attempt: wait for the rate limiter, send, and settle the limiter.
+   * Returns the outcome, or the classified failure when it may be retried;
+   * throws on abort.
+   */
+  async #attempt(
+    request: GatewayRequest,
+    model: string,
+    estimatedInput: number,
+    signal: AbortSignal | undefined,
+    send: Sender,
+    attempt: number,
+  ): Promise<AttemptOutcome | { failure: FailureInfo; error: unknown }> {
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', forward, { once: true });
+    let ticket: RateLimitTicket | undefined;
+    try {
+      if (this.rateLimiter) {
+        ticket = await this.rateLimiter.acquire(
+          { model, inputTokens: estimatedInput, outputTokens: request.max_tokens },
+          { signal: controller.signal },
+        );
+      }
+      const outcome = await send(controller.signal, attempt);
+      const usage = normalizeUsage(outcome.message.usage);
+      this.rateLimiter?.observe(model, outcome.headers);
+      // Cache reads do not count toward the input-tokens-per-minute limit.
+      ticket?.settle({
+        inputTokens: usage.inputTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
+        outputTokens: usage.outputTokens,
+      });
+      return outcome;
+    } catch (error) {
+      ticket?.release();
+      if (error instanceof AbortError || signal?.aborted) {
+        throw new AbortError(undefined, { cause: signal?.reason ?? error });
+      }
+      if (error instanceof ArmyError) throw error;
+      const failure = classifyFailure(error, signal, this.#now());
+      if (failure.aborted) throw new AbortError(undefined, { cause: error });
+      if (failure.headers) this.rateLimiter?.observe(model, failure.headers);
+      return { failure, error };
+    } finally {
+      signal?.removeEventListener('abort', forward);
     }
   }
 }

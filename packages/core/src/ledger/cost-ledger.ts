@@ -12,7 +12,7 @@ import {
   type UsageLike,
   zeroCost,
 } from '../cost.js';
-import { invalidOption } from '../errors.js';
+import { ArmyError, ERROR_CODES, invalidOption } from '../errors.js';
 import type { NanoUsd } from '../money.js';
 import { entriesToCsv } from './ledger-csv.js';
 import type { LedgerEntry, LedgerOutcome } from './ledger-entry.js';
@@ -189,7 +189,20 @@ export class CostLedger {
     if (input.requestId !== undefined) entry.requestId = input.requestId;
     if (input.batchId !== undefined) entry.batchId = input.batchId;
     this.#entries.push(entry);
-    const written = this.#store.append(entry);
+    let written: void | Promise<void>;
+    try {
+      written = this.#store.append(entry);
+    } catch (error) {
+      // The entry stays in memory; the caller learns the store is failing.
+      if (error instanceof ArmyError) throw error;
+      throw new ArmyError(
+        ERROR_CODES.LEDGER_STORE_FAILED,
+        `The ledger store failed to append entry ${entry.id}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
     if (written instanceof Promise) {
       const tracked = written.finally(() => this.#pending.delete(tracked));
       this.#pending.add(tracked);
