@@ -1,0 +1,28 @@
+export {
+  createDemoResponders,
+  type DemoRespondersOptions,
+  type DemoRole,
+  detectRole,
+} from './demo-responders.js';
+export {
+  createPlannerResponder,
+  type PlanDraft,
+  type PlanDraftSubtask,
+  type PlannerResponderOptions,
+} from './planner-responder.js';
+export {
+  inputFor,
+  type PromptFields,
+  parsePromptFields,
+  termsFromJob,
+} from './prompt-conventions.js';
+export {
+  createSynthesizerResponder,
+  extractSummaries,
+  type SynthesizerResponderOptions,
+} from './synthesizer-responder.js';
+export {
+  createWorkerResponder,
+  type WorkerFindings,
+  type WorkerResponderOptions,
+} from './worker-responder.js';

@@ -1,0 +1,129 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { reply } from '../replies.js';
+import { lastUserText, systemText } from '../request-text.js';
+import type { Responder } from '../responder.js';
+import { parsePromptFields } from './prompt-conventions.js';
+
+/** One shard of a simulated plan. */
+export interface PlanDraftSubtask {
+  id: string;
+  title: string;
+  /** A worker brief in the prompt convention (job, root, terms, files). */
+  brief: string;
+  files: string[];
+  terms: string[];
+  dependsOn: string[];
+}
+
+/** The plan the simulated planner produces before `toPlan` reshapes it. */
+export interface PlanDraft {
+  goal: string;
+  root: string | undefined;
+  terms: string[];
+  subtasks: PlanDraftSubtask[];
+  synthesis: string;
+}
+
+/** Options for {@link createPlannerResponder}. */
+export interface PlannerResponderOptions {
+  /** Most shards. @default 8 */
+  maxShards?: number;
+  /** Files per shard; overrides the even split over `maxShards`. */
+  filesPerShard?: number;
+  /** Reshapes the draft into your plan schema. @default the draft as is */
+  toPlan?: (draft: PlanDraft) => unknown;
+  /** When the request has a tool of this name, the plan is sent as that tool's input instead of JSON text. */
+  planTool?: string;
+  /** Most files listed from disk when the prompt gives `root:` but no `files:`. @default 2000 */
+  maxListedFiles?: number;
+}
+
+const SKIPPED = new Set(['node_modules', '.git', 'dist', '.turbo', 'coverage']);
+
+function listFiles(root: string, limit: number): string[] {
+  const found: string[] = [];
+  const walk = (directory: string) => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(directory, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      if (found.length >= limit) return;
+      if (SKIPPED.has(entry.name)) continue;
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) found.push(relative(root, path));
+    }
+  };
+  walk(root);
+  return found;
+}
+
+function briefFor(
+  goal: string,
+  root: string | undefined,
+  terms: string[],
+  files: string[],
+): string {
+  return [
+    'role: worker',
+    `job: ${goal}`,
+    ...(root ? [`root: ${root}`] : []),
+    `terms: ${terms.join(', ')}`,
+    'files:',
+    ...files.map((file) => `- ${file}`),
+  ].join('\n');
+}
+
+/**
+ * A SIMULATED planner for a codebase-search job. It reads `job:`, `root:`,
+ * `terms:` and `files:` from the prompt (see `parsePromptFields`); when
+ * there is a `root:` but no `files:` list, it lists the files under root from
+ * disk. It splits the files into shards and replies with a JSON plan (or a
+ * `planTool` call): one subtask per shard whose brief follows the same
+ * convention, so the simulated worker can run it.
+ */
+export function createPlannerResponder(options: PlannerResponderOptions = {}): Responder {
+  const maxShards = options.maxShards ?? 8;
+  return (request) => {
+    const fields = parsePromptFields(`${systemText(request)}\n${lastUserText(request)}`);
+    const goal = fields.job ?? lastUserText(request).split('\n')[0] ?? '';
+    const files =
+      fields.files.length > 0 || !fields.root
+        ? fields.files
+        : listFiles(fields.root, options.maxListedFiles ?? 2000);
+    const size = Math.max(
+      1,
+      options.filesPerShard ??
+        Math.ceil(files.length / Math.max(1, Math.min(maxShards, files.length))),
+    );
+    const subtasks: PlanDraftSubtask[] = [];
+    for (let start = 0; start < files.length; start += size) {
+      const shard = files.slice(start, start + size);
+      const number = subtasks.length + 1;
+      subtasks.push({
+        id: `shard-${number}`,
+        title: `Search ${shard.length} file${shard.length === 1 ? '' : 's'} (shard ${number})`,
+        brief: briefFor(goal, fields.root, fields.terms, shard),
+        files: shard,
+        terms: fields.terms,
+        dependsOn: [],
+      });
+    }
+    const draft: PlanDraft = {
+      goal,
+      root: fields.root,
+      terms: fields.terms,
+      subtasks,
+      synthesis: 'Merge the shard summaries into one answer that lists every match by file.',
+    };
+    const plan = options.toPlan ? options.toPlan(draft) : draft;
+    const tool =
+      options.planTool && request.tools?.find((candidate) => candidate.name === options.planTool);
+    return tool ? reply.toolUse(tool.name, plan) : reply.json(plan);
+  };
+}

@@ -1,0 +1,118 @@
+import { reply } from '../replies.js';
+import { lastUserText, systemText, type ToolExchange, toolExchanges } from '../request-text.js';
+import type { Responder } from '../responder.js';
+import { inputFor, parsePromptFields } from './prompt-conventions.js';
+
+/** Options for {@link createWorkerResponder}. */
+export interface WorkerResponderOptions {
+  /** Name of the search tool. @default 'grep' */
+  grepTool?: string;
+  /** Name of the file-reading tool. @default 'read_file' */
+  readTool?: string;
+  /** Name of the tool that submits the result; without it the worker answers in text. @default 'submit_result' */
+  submitTool?: string;
+  /** Most files read after searching. @default 3 */
+  maxReads?: number;
+  /** Builds the summary from what was found. @default a one-paragraph count of matches per file */
+  summarize?: (findings: WorkerFindings) => string;
+}
+
+/** What the simulated worker found, from its tool results. */
+export interface WorkerFindings {
+  job: string;
+  terms: string[];
+  /** Files the brief assigned. */
+  files: string[];
+  /** Matching lines per file path, from grep results. */
+  matches: Record<string, number>;
+  /** Files read. */
+  read: string[];
+}
+
+const GREP_LINE = /^([^\s:][^:]*):(\d+)[:-]/;
+
+function parseMatches(
+  exchanges: readonly ToolExchange[],
+  files: readonly string[],
+): Record<string, number> {
+  const matches: Record<string, number> = {};
+  for (const exchange of exchanges) {
+    for (const line of (exchange.result ?? '').split(/\r?\n/)) {
+      const match = GREP_LINE.exec(line.trim());
+      const path = match?.[1] ?? (files.includes(line.trim()) ? line.trim() : undefined);
+      if (path) matches[path] = (matches[path] ?? 0) + 1;
+    }
+  }
+  return matches;
+}
+
+function defaultSummary(findings: WorkerFindings): string {
+  const entries = Object.entries(findings.matches).sort(
+    (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
+  );
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  const scope = findings.files.length > 0 ? `${findings.files.length} files` : 'the assigned files';
+  if (total === 0)
+    return `Searched ${scope} for ${findings.terms.join(', ') || 'the job terms'}: no matches.`;
+  const list = entries.map(([path, count]) => `${path} (${count})`).join(', ');
+  return `Searched ${scope} for ${findings.terms.join(', ')}: ${total} matching lines in ${entries.length} files: ${list}.`;
+}
+
+/**
+ * A SIMULATED worker for a codebase-search brief (see `parsePromptFields`).
+ * Turn 1: one `grep` call per term (when the request offers the tool).
+ * Turn 2: `read_file` on up to `maxReads` files the grep results named.
+ * Turn 3: a `submit_result` call with the summary (or the summary as text when
+ * no submit tool is offered). After the submit tool's result: "Submitted."
+ * Tool inputs are matched to each tool's `input_schema` by property name.
+ */
+export function createWorkerResponder(options: WorkerResponderOptions = {}): Responder {
+  const grepName = options.grepTool ?? 'grep';
+  const readName = options.readTool ?? 'read_file';
+  const submitName = options.submitTool ?? 'submit_result';
+  const maxReads = options.maxReads ?? 3;
+  return (request) => {
+    const fields = parsePromptFields(`${systemText(request)}\n${lastUserText(request)}`);
+    const tools = new Map((request.tools ?? []).map((tool) => [tool.name, tool]));
+    const exchanges = toolExchanges(request);
+    const byName = (name: string) => exchanges.filter((exchange) => exchange.name === name);
+
+    if (byName(submitName).length > 0) return reply.text('Submitted.');
+
+    const grep = tools.get(grepName);
+    if (grep && byName(grepName).length === 0 && fields.terms.length > 0) {
+      return reply.toolCalls(
+        fields.terms.map((term) => ({
+          name: grepName,
+          input: inputFor(grep, { pattern: term, path: fields.root }),
+        })),
+      );
+    }
+    const matches = parseMatches(byName(grepName), fields.files);
+    const read = tools.get(readName);
+    const toRead = Object.keys(matches).slice(0, maxReads);
+    if (read && byName(readName).length === 0 && toRead.length > 0) {
+      return reply.toolCalls(
+        toRead.map((path) => ({ name: readName, input: inputFor(read, { path }) })),
+      );
+    }
+    const findings: WorkerFindings = {
+      job: fields.job ?? '',
+      terms: fields.terms,
+      files: fields.files,
+      matches,
+      read: byName(readName).map((exchange) =>
+        String((exchange.input as Record<string, unknown>)?.path ?? ''),
+      ),
+    };
+    const summary = (options.summarize ?? defaultSummary)(findings);
+    const submit = tools.get(submitName);
+    if (submit) {
+      return reply.toolUse(
+        submitName,
+        inputFor(submit, { summary, status: 'ok', data: { matches, terms: fields.terms } }),
+      );
+    }
+    return reply.text(summary);
+  };
+}

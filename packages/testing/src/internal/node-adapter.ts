@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Converts a node:http request to a Web `Request`. */
+export async function toWebRequest(request: IncomingMessage, origin: string): Promise<Request> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  const method = request.method ?? 'GET';
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request);
+  return new Request(new URL(request.url ?? '/', origin), {
+    method,
+    headers,
+    ...(body && body.length > 0 ? { body: new Uint8Array(body) } : {}),
+  });
+}
+
+/**
+ * Writes a Web `Response` to a node:http response. `Response.error()` drops
+ * the connection; a body stream that errors destroys the socket mid-stream.
+ */
+export async function sendWebResponse(response: Response, target: ServerResponse): Promise<void> {
+  if (response.type === 'error') {
+    target.socket?.destroy();
+    target.destroy();
+    return;
+  }
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  target.writeHead(response.status, headers);
+  target.flushHeaders();
+  if (!response.body) {
+    target.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  target.on('close', () => {
+    if (!target.writableFinished) void reader.cancel().catch(() => {});
+  });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      target.write(value);
+    }
+    target.end();
+  } catch {
+    // The body failed mid-way (a simulated stream cut): close the connection
+    // without finishing the chunked body, after flushing what was written.
+    const socket = target.socket;
+    if (socket) socket.end(() => socket.destroy());
+    else target.destroy();
+  }
+}

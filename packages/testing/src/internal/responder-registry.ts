@@ -1,0 +1,90 @@
+import type { ModelInfo } from '@haiku-army/core';
+import type { Random } from '../random.js';
+import { type Reply, reply } from '../replies.js';
+import type { Responder, ResponderContext, ResponderRoute } from '../responder.js';
+import type { MessageRequest } from '../wire-types.js';
+
+/** Answers when no responder matches: one deterministic sentence. */
+const fallbackResponder: Responder = (_request, context) =>
+  reply.text(`Simulated reply from ${context.model.id}.`);
+
+/**
+ * Picks the responder for a request: `route(request)` naming one of
+ * `responders`, else the responder scripted for the model (id as sent, then
+ * canonical id), else `defaultResponder`, else a one-sentence text reply.
+ */
+export class ResponderRegistry {
+  readonly #models = new Map<string, Responder>();
+  readonly #named = new Map<string, Responder>();
+  readonly #calls = new Map<string, number>();
+  readonly #random: Random;
+  #route: ResponderRoute | undefined;
+  #default: Responder | undefined;
+
+  constructor(options: {
+    random: Random;
+    models?: Record<string, Responder>;
+    responders?: Record<string, Responder>;
+    route?: ResponderRoute;
+    defaultResponder?: Responder;
+  }) {
+    this.#random = options.random;
+    for (const [model, responder] of Object.entries(options.models ?? {}))
+      this.#models.set(model, responder);
+    for (const [name, responder] of Object.entries(options.responders ?? {}))
+      this.#named.set(name, responder);
+    this.#route = options.route;
+    this.#default = options.defaultResponder;
+  }
+
+  script(model: string, responder: Responder): void {
+    if (typeof responder !== 'function') {
+      throw new TypeError(`Expected the responder for ${JSON.stringify(model)} to be a function.`);
+    }
+    this.#models.set(model, responder);
+  }
+
+  define(name: string, responder: Responder): void {
+    this.#named.set(name, responder);
+  }
+
+  #pick(request: MessageRequest, model: ModelInfo): Responder {
+    const routed = this.#route?.(request);
+    if (routed !== undefined) {
+      const named = this.#named.get(routed);
+      if (named) return named;
+    }
+    return (
+      this.#models.get(request.model) ??
+      this.#models.get(model.id) ??
+      this.#default ??
+      fallbackResponder
+    );
+  }
+
+  /** Runs the responder; a plain string becomes a text reply. */
+  async respond(
+    request: MessageRequest,
+    context: Omit<ResponderContext, 'call' | 'random'>,
+  ): Promise<Reply> {
+    const call = (this.#calls.get(context.model.id) ?? 0) + 1;
+    this.#calls.set(context.model.id, call);
+    const random = this.#random;
+    const result = await this.#pick(request, context.model)(request, {
+      ...context,
+      call,
+      random: () => random.next(),
+    });
+    if (typeof result === 'string') return reply.text(result);
+    if (!result || typeof result !== 'object' || !('type' in result)) {
+      throw new TypeError(
+        `A responder for ${context.model.id} returned ${String(result)}; return a reply built with \`reply.*\` or a string.`,
+      );
+    }
+    return result;
+  }
+
+  resetCalls(): void {
+    this.#calls.clear();
+  }
+}

@@ -1,0 +1,56 @@
+import type { Random } from './random.js';
+
+/** A delay distribution, in ms. A bare number is a fixed delay. */
+export type LatencyDistribution =
+  | number
+  | { type: 'fixed'; ms: number }
+  | { type: 'uniform'; minMs: number; maxMs: number }
+  /** Log-normal around `medianMs`; `sigma` is the standard deviation of the log. */
+  | { type: 'lognormal'; medianMs: number; sigma: number };
+
+/** Latency of one model. */
+export interface ModelLatency {
+  /** Time before the response begins (headers, or `message_start`). @default 0 */
+  firstByte?: LatencyDistribution;
+  /** Extra time per output token (before a JSON response; spread over SSE deltas). @default 0 */
+  perOutputTokenMs?: number;
+}
+
+/** Latency for every model, with per-model overrides. */
+export interface LatencyOptions extends ModelLatency {
+  models?: Record<string, ModelLatency>;
+}
+
+/** Draws one delay in ms from a distribution (never negative). */
+export function sampleLatency(
+  distribution: LatencyDistribution | undefined,
+  random: Random,
+): number {
+  if (distribution === undefined) return 0;
+  if (typeof distribution === 'number') return Math.max(0, distribution);
+  switch (distribution.type) {
+    case 'fixed':
+      return Math.max(0, distribution.ms);
+    case 'uniform':
+      return Math.max(
+        0,
+        distribution.minMs + random.next() * (distribution.maxMs - distribution.minMs),
+      );
+    case 'lognormal': {
+      // Box-Muller: two uniforms to one standard normal.
+      const u1 = Math.max(random.next(), Number.EPSILON);
+      const u2 = random.next();
+      const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+      return Math.max(0, distribution.medianMs * Math.exp(distribution.sigma * normal));
+    }
+  }
+}
+
+/** The latency settings for one model. */
+export function latencyFor(options: LatencyOptions | undefined, model: string): ModelLatency {
+  const specific = options?.models?.[model];
+  return {
+    firstByte: specific?.firstByte ?? options?.firstByte,
+    perOutputTokenMs: specific?.perOutputTokenMs ?? options?.perOutputTokenMs ?? 0,
+  };
+}

@@ -1,0 +1,54 @@
+import type { ModelCatalog } from '@haiku-army/core';
+import type { FaultOptions } from './faults.js';
+import type { IdKind } from './internal/ids.js';
+import type { LatencyOptions } from './latency.js';
+import type { ModelLimits } from './rate-limits.js';
+import type { Responder, ResponderRoute } from './responder.js';
+
+/** Options for {@link createFakeAnthropic}, {@link setupFakeAnthropic} and {@link startFakeAnthropic}. */
+export interface FakeAnthropicOptions {
+  /**
+   * Scripted responders per model id (as sent, or canonical).
+   * @default {} (every model answers with one simulated sentence)
+   */
+  models?: Record<string, Responder>;
+  /** Named responders that `route` can pick (e.g. by role). @default {} */
+  responders?: Record<string, Responder>;
+  /**
+   * Picks a named responder for a request; return `undefined` to use the
+   * per-model responder.
+   * @default none
+   */
+  route?: ResponderRoute;
+  /** Answers requests no other responder matches. @default one simulated sentence */
+  defaultResponder?: Responder;
+  /** Rate limits per model id (canonical). @default 4,000 RPM, 4M ITPM, 800K OTPM each */
+  limits?: Record<string, ModelLimits>;
+  /** Limits for models not listed in `limits`. @default 4,000 RPM, 4M ITPM, 800K OTPM */
+  defaultLimits?: ModelLimits;
+  /** Latency per model. @default no latency */
+  latency?: LatencyOptions;
+  /** Random fault rates. @default none */
+  faults?: FaultOptions;
+  /** Seed of every random choice (faults, latency, `context.random()`). @default 1 */
+  seed?: number;
+  /** Clock in ms, for TTLs, rate-limit refill and batch timing. @default Date.now */
+  now?: () => number;
+  /** How the fake waits for latency. @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
+  /** Time from batch creation to `ended`, ms on the `now` clock. @default 50 */
+  batchProcessingMs?: number;
+  /** The model catalog (known models, prices, minimum cacheable tokens). @default core's default catalog */
+  catalog?: ModelCatalog;
+  /** When set, only these API keys authenticate; otherwise any non-empty key does. */
+  apiKeys?: readonly string[];
+  /** Id generator. @default deterministic counters (`msg_fake_00000001`, ...) */
+  generateId?: (kind: IdKind) => string;
+  /**
+   * Base URL the msw handlers answer on (in-process use only).
+   * @default 'http://fake-anthropic.local'
+   */
+  baseURL?: string;
+}
+
+export type { IdKind };

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeAnthropic, lastUserText, reply } from '../src/index.js';
+import { call, manualClock } from './helpers.js';
+
+const MODEL = 'claude-haiku-5-5';
+const params = (content: string) => ({
+  model: MODEL,
+  max_tokens: 20,
+  messages: [{ role: 'user', content }],
+});
+
+async function results(fake: ReturnType<typeof createFakeAnthropic>, id: string) {
+  const response = await call(fake, `/v1/messages/batches/${id}/results`);
+  expect(response.status).toBe(200);
+  return (await response.text())
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
+describe('message batches', () => {
+  it('stays in_progress until the processing delay passes on the clock, then ends', async () => {
+    const clock = manualClock();
+    const fake = createFakeAnthropic({
+      now: clock.now,
+      batchProcessingMs: 60_000,
+      defaultResponder: (request) => {
+        const text = lastUserText(request);
+        if (text === 'fail') return reply.error({ status: 400, message: 'bad request' });
+        if (text === 'late') return reply.expired();
+        return reply.text('word word');
+      },
+    });
+    const created = (await (
+      await call(fake, '/v1/messages/batches', {
+        requests: [
+          { custom_id: 'ok', params: params('fine') },
+          { custom_id: 'bad', params: params('fail') },
+          { custom_id: 'old', params: params('late') },
+          { custom_id: 'unknown', params: { ...params('x'), model: 'claude-nope' } },
+        ],
+      })
+    ).json()) as any;
+    expect(created).toMatchObject({
+      type: 'message_batch',
+      processing_status: 'in_progress',
+      request_counts: { processing: 4, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
+      results_url: null,
+      ended_at: null,
+    });
+    expect((await call(fake, `/v1/messages/batches/${created.id}/results`)).status).toBe(404);
+    clock.advance(59_999);
+    expect(
+      ((await (await call(fake, `/v1/messages/batches/${created.id}`)).json()) as any)
+        .processing_status,
+    ).toBe('in_progress');
+    clock.advance(1);
+    const ended = (await (await call(fake, `/v1/messages/batches/${created.id}`)).json()) as any;
+    expect(ended).toMatchObject({
+      processing_status: 'ended',
+      request_counts: { processing: 0, succeeded: 1, errored: 2, canceled: 0, expired: 1 },
+      results_url: `http://fake-anthropic.local/v1/messages/batches/${created.id}/results`,
+    });
+    const lines = await results(fake, created.id);
+    expect(lines.map((line) => [line.custom_id, line.result.type])).toEqual([
+      ['ok', 'succeeded'],
+      ['bad', 'errored'],
+      ['old', 'expired'],
+      ['unknown', 'errored'],
+    ]);
+    expect(lines[1].result.error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'bad request' },
+    });
+    expect(lines[3].result.error.error).toEqual({
+      type: 'not_found_error',
+      message: 'model: claude-nope',
+    });
+    expect(lines[0].result.message.usage).toMatchObject({
+      input_tokens: 4,
+      output_tokens: 2,
+      service_tier: 'batch',
+    });
+    // Only the success is billed, at half price: 4 * 50 + 2 * 250.
+    expect(fake.billing.entries).toHaveLength(1);
+    expect(fake.billing.entries[0]).toMatchObject({ batchId: created.id, customId: 'ok' });
+    expect(fake.billing.total()).toBe(4 * 50 + 2 * 250);
+    // The transcript records what each batch request saw.
+    expect(
+      fake.transcript.entries
+        .filter((entry) => entry.source === 'batch')
+        .map((entry) => entry.customId),
+    ).toEqual(['ok', 'bad', 'old', 'unknown']);
+  });
+
+  it('cancels a batch: canceling, then ended with every request canceled and nothing billed', async () => {
+    const clock = manualClock();
+    const fake = createFakeAnthropic({ now: clock.now, batchProcessingMs: 1000 });
+    const created = (await (
+      await call(fake, '/v1/messages/batches', {
+        requests: [{ custom_id: 'a', params: params('x') }],
+      })
+    ).json()) as any;
+    const canceling = (await (
+      await call(fake, `/v1/messages/batches/${created.id}/cancel`, {})
+    ).json()) as any;
+    expect(canceling.processing_status).toBe('canceling');
+    expect(canceling.cancel_initiated_at).not.toBeNull();
+    const ended = (await (await call(fake, `/v1/messages/batches/${created.id}`)).json()) as any;
+    expect(ended).toMatchObject({ processing_status: 'ended', request_counts: { canceled: 1 } });
+    expect(fake.billing.entries).toHaveLength(0);
+    const deleted = await call(fake, `/v1/messages/batches/${created.id}`, undefined, {
+      method: 'DELETE',
+    });
+    expect(await deleted.json()).toEqual({ id: created.id, type: 'message_batch_deleted' });
+    expect((await call(fake, `/v1/messages/batches/${created.id}`)).status).toBe(404);
+  });
+
+  it('lists batches newest first with pagination', async () => {
+    const fake = createFakeAnthropic({ batchProcessingMs: 0 });
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      const created = (await (
+        await call(fake, '/v1/messages/batches', {
+          requests: [{ custom_id: `r${index}`, params: params('x') }],
+        })
+      ).json()) as any;
+      ids.push(created.id);
+    }
+    const page = (await (await call(fake, '/v1/messages/batches?limit=2')).json()) as any;
+    expect(page.data.map((batch: any) => batch.id)).toEqual([ids[2], ids[1]]);
+    expect(page.has_more).toBe(true);
+    const next = (await (
+      await call(fake, `/v1/messages/batches?limit=2&after_id=${page.last_id}`)
+    ).json()) as any;
+    expect(next.data.map((batch: any) => batch.id)).toEqual([ids[0]]);
+    expect(next.has_more).toBe(false);
+  });
+
+  it('rejects a malformed batch', async () => {
+    const fake = createFakeAnthropic();
+    const empty = await call(fake, '/v1/messages/batches', { requests: [] });
+    expect(empty.status).toBe(400);
+    const duplicate = await call(fake, '/v1/messages/batches', {
+      requests: [
+        { custom_id: 'a', params: params('x') },
+        { custom_id: 'a', params: params('y') },
+      ],
+    });
+    expect(((await duplicate.json()) as any).error.message).toContain('used more than once');
+  });
+});
