@@ -1,0 +1,34 @@
+export { type Brief, normalizeBrief, type RenderBriefOptions, renderBrief } from './brief.js';
+export * from './constants.js';
+export { DEFAULT_WORKER_PREAMBLE } from './preamble.js';
+export { isInside, Sandbox, type SandboxOptions, type SandboxPath } from './sandbox.js';
+export {
+  type ApiTool,
+  defineTool,
+  type Tool,
+  type ToolContext,
+  type ToolDefinition,
+  ToolError,
+} from './tool.js';
+export * from './tools/index.js';
+export {
+  MemoryTranscriptStore,
+  type MemoryTranscriptStoreOptions,
+  type TranscriptStore,
+  type WorkerTranscript,
+} from './transcript-store.js';
+export { createWorker, Worker, type WorkerOptions, type WorkerRunOptions } from './worker.js';
+export {
+  type PoolSubmitOptions,
+  WorkerPool,
+  type WorkerPoolOptions,
+  type WorkerPoolStats,
+} from './worker-pool.js';
+export {
+  WORKER_STOP_CODES,
+  type WorkerResult,
+  type WorkerStatus,
+  type WorkerStopCode,
+  type WorkerUsage,
+} from './worker-result.js';
+export type { WorkerLimits, WorkerTask } from './worker-task.js';

@@ -1,0 +1,84 @@
+import { invalidOption, type ModelInfo } from '@haiku-army/core';
+import * as z from 'zod';
+import { normalizeBrief, renderBrief } from '../brief.js';
+import type { ApiTool, Tool } from '../tool.js';
+import type { WorkerTask } from '../worker-task.js';
+import { buildSystem, type SystemBlocks } from './messages.js';
+import { submitResultTool } from './submit-result.js';
+import {
+  mergeLimits,
+  type ResolvedLimits,
+  validateLimits,
+  validateTools,
+  type WorkerConfig,
+} from './worker-config.js';
+
+/** A task checked against its worker's config, with everything a run needs. */
+export interface PreparedTask {
+  task: WorkerTask<unknown>;
+  model: ModelInfo;
+  briefText: string;
+  system: SystemBlocks;
+  tools: Map<string, Tool>;
+  apiTools: ApiTool[];
+  limits: ResolvedLimits;
+  outputSchema: z.ZodType | undefined;
+}
+
+/** Validates a task (caller mistakes throw INVALID_OPTIONS / UNKNOWN_MODEL) and builds its request parts. */
+export function prepareTask(config: WorkerConfig, task: WorkerTask<unknown>): PreparedTask {
+  if (!task || typeof task !== 'object')
+    throw invalidOption('task', 'an object { id, brief, ... }', task);
+  if (typeof task.id !== 'string' || task.id.length === 0)
+    throw invalidOption('task.id', 'a non-empty string', task.id);
+  const brief = normalizeBrief(task.brief, 'task.brief');
+  if (task.output !== undefined && !(task.output instanceof z.ZodType))
+    throw invalidOption('task.output', 'a zod 4 schema', task.output);
+  if (task.attempt !== undefined && (!Number.isInteger(task.attempt) || task.attempt < 1))
+    throw invalidOption('task.attempt', 'an integer >= 1', task.attempt);
+  if (task.priority !== undefined && !Number.isFinite(task.priority))
+    throw invalidOption('task.priority', 'a finite number', task.priority);
+  if (
+    task.tags !== undefined &&
+    (!Array.isArray(task.tags) || task.tags.some((tag) => typeof tag !== 'string'))
+  )
+    throw invalidOption('task.tags', 'an array of strings', task.tags);
+  validateLimits(task.limits, 'task.limits');
+  const model = config.gateway.catalog.get(task.model ?? config.model);
+  const limits = mergeLimits(config.limits, task.limits);
+  if (limits.maxOutputTokens > model.maxOutputTokens)
+    throw invalidOption(
+      'limits.maxOutputTokens',
+      `at most ${model.maxOutputTokens} for ${model.id}`,
+      limits.maxOutputTokens,
+    );
+  const allTools = [...config.tools, ...(task.tools ?? [])];
+  validateTools(allTools, task.tools ? 'task.tools' : 'tools');
+  let outputSchema: Record<string, unknown> | undefined;
+  if (task.output) {
+    try {
+      const { $schema: _ignored, ...rest } = z.toJSONSchema(task.output) as Record<string, unknown>;
+      outputSchema = rest;
+    } catch (error) {
+      throw invalidOption(
+        'task.output',
+        'a zod schema JSON Schema can represent',
+        error instanceof Error ? error.message : error,
+      );
+    }
+  }
+  const renderOptions = {
+    summaryTokenCap: config.summaryTokenCap,
+    ...(outputSchema ? { outputSchema } : {}),
+  };
+  return {
+    task,
+    model,
+    briefText: renderBrief(brief, renderOptions),
+    system: buildSystem(config.preamble, config.sharedPrefix, config.cacheTtl),
+    tools: new Map(allTools.map((tool) => [tool.name, tool])),
+    apiTools: [...allTools.map((tool) => tool.toApiTool()), submitResultTool()],
+    limits,
+    outputSchema: task.output,
+  };
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { type Gateway, invalidOption } from '@haiku-army/core';
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_MAX_TOOL_RESULT_CHARS,
+  DEFAULT_MAX_TURNS,
+  DEFAULT_SUMMARY_TOKEN_CAP,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_WORKER_MODEL,
+  SUBMIT_RESULT_TOOL,
+} from '../constants.js';
+import { DEFAULT_WORKER_PREAMBLE } from '../preamble.js';
+import type { Tool } from '../tool.js';
+import { MemoryTranscriptStore, type TranscriptStore } from '../transcript-store.js';
+import type { WorkerLimits } from '../worker-task.js';
+
+/** Options shared by a Worker and a WorkerPool (see `WorkerOptions`). */
+export interface WorkerConfigInput {
+  gateway: Gateway;
+  runId?: string;
+  model?: string;
+  preamble?: string;
+  sharedPrefix?: string;
+  cacheTtl?: '5m' | '1h';
+  tools?: readonly Tool[];
+  limits?: WorkerLimits;
+  summaryTokenCap?: number;
+  maxToolResultChars?: number;
+  transcripts?: TranscriptStore;
+  generateId?: () => string;
+  now?: () => number;
+}
+
+/** Limits with every field filled. */
+export type ResolvedLimits = Required<Omit<WorkerLimits, 'maxCost'>> & {
+  maxCost: number | undefined;
+};
+
+/** Validated options with defaults filled in. */
+export interface WorkerConfig {
+  gateway: Gateway;
+  runId: string;
+  model: string;
+  preamble: string;
+  sharedPrefix: string | undefined;
+  cacheTtl: '5m' | '1h';
+  tools: readonly Tool[];
+  limits: ResolvedLimits;
+  summaryTokenCap: number;
+  maxToolResultChars: number;
+  transcripts: TranscriptStore;
+  generateId: () => string;
+  now: () => number;
+}
+
+function integerAtLeast(name: string, value: unknown, minimum: number): void {
+  if (!Number.isInteger(value) || (value as number) < minimum)
+    throw invalidOption(name, `an integer >= ${minimum}`, value);
+}
+
+/** Validates limits, field by field; `prefix` names them in errors. */
+export function validateLimits(limits: WorkerLimits | undefined, prefix: string): void {
+  if (limits === undefined) return;
+  if (!limits || typeof limits !== 'object')
+    throw invalidOption(prefix, 'an object of limits', limits);
+  if (limits.maxTurns !== undefined) integerAtLeast(`${prefix}.maxTurns`, limits.maxTurns, 1);
+  if (limits.maxTokens !== undefined) integerAtLeast(`${prefix}.maxTokens`, limits.maxTokens, 1);
+  if (limits.maxCost !== undefined) integerAtLeast(`${prefix}.maxCost`, limits.maxCost, 0);
+  if (limits.maxOutputTokens !== undefined)
+    integerAtLeast(`${prefix}.maxOutputTokens`, limits.maxOutputTokens, 1);
+  if (
+    limits.timeoutMs !== undefined &&
+    (typeof limits.timeoutMs !== 'number' ||
+      Number.isNaN(limits.timeoutMs) ||
+      limits.timeoutMs <= 0)
+  )
+    throw invalidOption(
+      `${prefix}.timeoutMs`,
+      'a number of ms > 0 (Infinity for none)',
+      limits.timeoutMs,
+    );
+}
+
+/** Fills limits from defaults, then `base`, then `override`. */
+export function mergeLimits(
+  base: ResolvedLimits,
+  override: WorkerLimits | undefined,
+): ResolvedLimits {
+  if (!override) return base;
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}
+
+/** Checks tool names are unique and not reserved. */
+export function validateTools(tools: readonly Tool[], name: string): void {
+  if (!Array.isArray(tools))
+    throw invalidOption(name, 'an array of tools from defineTool()', tools);
+  const seen = new Set<string>();
+  for (const [index, tool] of tools.entries()) {
+    if (!tool || typeof tool.toApiTool !== 'function' || typeof tool.run !== 'function')
+      throw invalidOption(`${name}[${index}]`, 'a tool built with defineTool()', tool);
+    if (tool.name === SUBMIT_RESULT_TOOL)
+      throw invalidOption(
+        `${name}[${index}].name`,
+        `a name other than the reserved "${SUBMIT_RESULT_TOOL}"`,
+        tool.name,
+      );
+    if (seen.has(tool.name))
+      throw invalidOption(`${name}[${index}].name`, 'a name used by no other tool', tool.name);
+    seen.add(tool.name);
+  }
+}
+
+/** Validates worker options and fills defaults, in one place. */
+export function resolveWorkerConfig(options: WorkerConfigInput): WorkerConfig {
+  if (!options || typeof options !== 'object')
+    throw invalidOption('options', 'an object { gateway, ... }', options);
+  const gateway = options.gateway;
+  if (!gateway || typeof gateway.call !== 'function' || !gateway.ledger)
+    throw invalidOption('gateway', 'a Gateway from createGateway()', gateway);
+  const model = gateway.catalog.get(options.model ?? DEFAULT_WORKER_MODEL).id;
+  const generateId = options.generateId ?? randomUUID;
+  if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === ''))
+    throw invalidOption('runId', 'a non-empty string', options.runId);
+  if (
+    options.preamble !== undefined &&
+    (typeof options.preamble !== 'string' || options.preamble.trim() === '')
+  )
+    throw invalidOption('preamble', 'a non-empty string', options.preamble);
+  if (options.sharedPrefix !== undefined && typeof options.sharedPrefix !== 'string')
+    throw invalidOption('sharedPrefix', 'a string', options.sharedPrefix);
+  if (options.cacheTtl !== undefined && options.cacheTtl !== '5m' && options.cacheTtl !== '1h')
+    throw invalidOption('cacheTtl', "'5m' or '1h'", options.cacheTtl);
+  const summaryTokenCap = options.summaryTokenCap ?? DEFAULT_SUMMARY_TOKEN_CAP;
+  integerAtLeast('summaryTokenCap', summaryTokenCap, 1);
+  const maxToolResultChars = options.maxToolResultChars ?? DEFAULT_MAX_TOOL_RESULT_CHARS;
+  integerAtLeast('maxToolResultChars', maxToolResultChars, 1);
+  const tools = options.tools ?? [];
+  validateTools(tools, 'tools');
+  validateLimits(options.limits, 'limits');
+  const defaults: ResolvedLimits = {
+    maxTurns: DEFAULT_MAX_TURNS,
+    maxTokens: DEFAULT_MAX_TOKENS,
+    maxCost: undefined,
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
+  };
+  return {
+    gateway,
+    runId: options.runId ?? generateId(),
+    model,
+    preamble: options.preamble ?? DEFAULT_WORKER_PREAMBLE,
+    sharedPrefix: options.sharedPrefix === '' ? undefined : options.sharedPrefix,
+    cacheTtl: options.cacheTtl ?? '5m',
+    tools,
+    limits: mergeLimits(defaults, options.limits),
+    summaryTokenCap,
+    maxToolResultChars,
+    transcripts: options.transcripts ?? new MemoryTranscriptStore(),
+    generateId,
+    now: options.now ?? Date.now,
+  };
+}

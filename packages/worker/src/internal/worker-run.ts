@@ -1,0 +1,395 @@
+import {
+  ArmyError,
+  type Attribution,
+  addCost,
+  type CostBreakdown,
+  estimateTextTokens,
+  type GatewayRequest,
+  type GatewayResponse,
+  type LedgerEntry,
+  zeroCost,
+} from '@haiku-army/core';
+import { SUBMIT_RESULT_TOOL } from '../constants.js';
+import type { WorkerTranscript } from '../transcript-store.js';
+import type { WorkerResult } from '../worker-result.js';
+import { linkedController, raceAbort, throwIfAborted } from './abort.js';
+import { executeTool } from './execute-tool.js';
+import {
+  appendText,
+  type ContentParam,
+  LAST_TURN_NOTICE,
+  type MessageParam,
+  nudge,
+  type ResponseBlock,
+  type ToolUseBlock,
+  textOf,
+  toParams,
+} from './messages.js';
+import type { PreparedTask } from './prepare-task.js';
+import {
+  addUsage,
+  type Outcome,
+  Stop,
+  stopOutcome,
+  tokensOf,
+  toStop,
+  zeroUsage,
+} from './run-outcome.js';
+import { type ContractState, judgeSubmission } from './submit-result.js';
+import { shortenRequest, truncateToTokens } from './summary.js';
+import type { WorkerConfig } from './worker-config.js';
+
+/** Hooks a pool uses to watch and pace a run. */
+export interface WorkerHooks {
+  /**
+   * Awaited before the run's first model call (cache warming); resolves
+   * with a callback told whether that call got a response.
+   */
+  gateFirstCall?(signal: AbortSignal): Promise<(responded: boolean) => void>;
+  /** Called with each billed call's ledger entry. */
+  onCall?(entry: LedgerEntry): void;
+}
+
+/** Options of one run. */
+export interface RunOptions {
+  signal?: AbortSignal | undefined;
+  hooks?: WorkerHooks | undefined;
+}
+
+/**
+ * One worker run: the tool loop and the result contract. Every model call
+ * goes through the gateway attributed to the task; every billed entry is
+ * added to the result, whatever way the run ends.
+ */
+export class WorkerRun {
+  readonly #config: WorkerConfig;
+  readonly #prepared: PreparedTask;
+  readonly #options: RunOptions;
+  readonly #attribution: Attribution;
+  readonly #messages: MessageParam[] = [];
+  readonly #contract: ContractState = {
+    shapeRetried: false,
+    dataRetried: false,
+    summaryRetried: false,
+  };
+  #turns = 0;
+  #calls = 0;
+  #toolCalls = 0;
+  #usefulWork = false;
+  #usage = zeroUsage();
+  #cost: CostBreakdown = zeroCost();
+  #lastText = '';
+  #nudged = false;
+  #timedOut = false;
+  #gated = false;
+  #release: ((responded: boolean) => void) | undefined;
+  readonly #counted = new Set<string>();
+  #startedAt = 0;
+
+  constructor(config: WorkerConfig, prepared: PreparedTask, options: RunOptions = {}) {
+    this.#config = config;
+    this.#prepared = prepared;
+    this.#options = options;
+    const { task } = prepared;
+    this.#attribution = {
+      runId: config.runId,
+      taskId: task.id,
+      role: 'worker',
+      ...(task.parentTaskId !== undefined ? { parentTaskId: task.parentTaskId } : {}),
+      ...(task.attempt !== undefined ? { attempt: task.attempt } : {}),
+      ...(task.tags !== undefined ? { tags: [...task.tags] } : {}),
+    };
+  }
+
+  async run(): Promise<WorkerResult> {
+    const startedAt = this.#config.now();
+    this.#startedAt = startedAt;
+    const { controller, dispose } = linkedController(this.#options.signal);
+    const { timeoutMs } = this.#prepared.limits;
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          this.#timedOut = true;
+          controller.abort(new Error(`The worker ran longer than ${timeoutMs} ms.`));
+        }, timeoutMs)
+      : undefined;
+    let outcome: Outcome;
+    try {
+      outcome = await this.#loop(controller.signal);
+    } catch (error) {
+      outcome = this.#stopped(error, controller.signal);
+    } finally {
+      clearTimeout(timer);
+      dispose();
+      this.#releaseGate(false);
+    }
+    return this.#finish(outcome, startedAt);
+  }
+
+  async #loop(signal: AbortSignal): Promise<Outcome> {
+    const { limits, model, system, apiTools, briefText } = this.#prepared;
+    this.#messages.push({ role: 'user', content: briefText });
+    for (;;) {
+      throwIfAborted(signal);
+      if (this.#turns >= limits.maxTurns)
+        throw new Stop(
+          'MAX_TURNS',
+          `Used all ${limits.maxTurns} turns without an accepted ${SUBMIT_RESULT_TOOL}.`,
+        );
+      const used = tokensOf(this.#usage);
+      if (used >= limits.maxTokens)
+        throw new Stop('MAX_TOKENS', `Used ${used} tokens; the limit is ${limits.maxTokens}.`);
+      const lastTurn = this.#turns === limits.maxTurns - 1;
+      if (lastTurn) appendText(this.#messages.at(-1)!, LAST_TURN_NOTICE);
+      const request: GatewayRequest = {
+        model: model.id,
+        max_tokens: limits.maxOutputTokens,
+        system,
+        tools: apiTools,
+        messages: [...this.#messages],
+        ...(lastTurn ? { tool_choice: { type: 'tool' as const, name: SUBMIT_RESULT_TOOL } } : {}),
+      };
+      if (limits.maxCost !== undefined) {
+        const worst = this.#config.gateway.worstCase(request);
+        if (this.#cost.total + worst > limits.maxCost)
+          throw new Stop(
+            'MAX_COST',
+            `The next call could cost up to ${worst} nano-USD; with ${this.#cost.total} spent that would pass the worker's maxCost of ${limits.maxCost}.`,
+          );
+      }
+      const response = await this.#call(request, signal);
+      const outcome = await this.#handle(
+        response.message.content,
+        response.message.stop_reason,
+        signal,
+        lastTurn,
+      );
+      if (outcome) return outcome;
+    }
+  }
+
+  async #call(request: GatewayRequest, signal: AbortSignal): Promise<GatewayResponse> {
+    const gate = this.#options.hooks?.gateFirstCall;
+    if (gate && !this.#gated) {
+      this.#gated = true;
+      this.#release = await gate(signal);
+    }
+    this.#turns += 1;
+    let response: GatewayResponse;
+    try {
+      response = await this.#config.gateway.call(request, this.#attribution, { signal });
+    } catch (error) {
+      this.#releaseGate(false);
+      if (ArmyError.is(error, 'LEDGER_STORE_FAILED')) this.#recoverUnreturnedEntries();
+      throw error;
+    }
+    this.#count(response.entry);
+    this.#releaseGate(true);
+    return response;
+  }
+
+  #count(entry: LedgerEntry): void {
+    if (this.#counted.has(entry.id)) return;
+    this.#counted.add(entry.id);
+    this.#calls += 1;
+    this.#usage = addUsage(this.#usage, entry.usage);
+    this.#cost = addCost(this.#cost, entry.cost);
+    this.#options.hooks?.onCall?.(entry);
+  }
+
+  /**
+   * The gateway billed a call but threw because the ledger's store failed;
+   * the entry is still in the ledger's memory. Count this run's entries the
+   * gateway did not hand back, so no spend is lost. (Core could attach the
+   * entry to the error instead; see the package notes.)
+   */
+  #recoverUnreturnedEntries(): void {
+    const { runId } = this.#attribution;
+    const entries = this.#config.gateway.ledger.entries({ runId, taskId: this.#prepared.task.id });
+    const attempt = this.#attribution.attempt ?? 1;
+    for (const entry of entries)
+      if (entry.attempt === attempt && entry.timestamp >= this.#startedAt) this.#count(entry);
+  }
+
+  #releaseGate(responded: boolean): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.(responded);
+  }
+
+  async #handle(
+    content: readonly ResponseBlock[],
+    stopReason: string | null,
+    signal: AbortSignal,
+    lastTurn: boolean,
+  ): Promise<Outcome | undefined> {
+    this.#messages.push({ role: 'assistant', content: toParams(content) });
+    const text = textOf(content);
+    if (text) this.#lastText = text;
+    if (stopReason === 'refusal')
+      throw new Stop('REFUSED', 'The model declined the task (stop_reason "refusal").');
+    const toolUses = content.filter((block): block is ToolUseBlock => block.type === 'tool_use');
+    if (toolUses.length === 0) return this.#plainText(text, stopReason);
+    return this.#toolTurn(toolUses, signal, lastTurn);
+  }
+
+  #plainText(text: string, stopReason: string | null): Outcome | undefined {
+    const { outputSchema, model } = this.#prepared;
+    const cap = this.#config.summaryTokenCap;
+    if (!outputSchema && text && stopReason !== 'max_tokens') {
+      const tokens = estimateTextTokens(text, model.tier);
+      if (tokens > cap && !this.#contract.summaryRetried) {
+        this.#contract.summaryRetried = true;
+        this.#messages.push({
+          role: 'user',
+          content: `${shortenRequest(tokens, cap)} Reply with the shorter summary only, or call ${SUBMIT_RESULT_TOOL}.`,
+        });
+        return undefined;
+      }
+      if (tokens > cap)
+        return {
+          status: 'done',
+          summary: truncateToTokens(text, cap, model.tier),
+          summaryTruncated: true,
+        };
+      return { status: 'done', summary: text };
+    }
+    if (!this.#nudged) {
+      this.#nudged = true;
+      this.#messages.push({ role: 'user', content: nudge(outputSchema !== undefined) });
+      return undefined;
+    }
+    throw new Stop(
+      'NO_RESULT',
+      outputSchema
+        ? `The model ended its turn without calling ${SUBMIT_RESULT_TOOL}, again after one reminder; this task requires data matching its output schema.`
+        : `The model ended its turn without an answer, again after one reminder.`,
+    );
+  }
+
+  async #toolTurn(
+    toolUses: ToolUseBlock[],
+    signal: AbortSignal,
+    lastTurn: boolean,
+  ): Promise<Outcome | undefined> {
+    const { outputSchema, model } = this.#prepared;
+    const submits = toolUses.filter((use) => use.name === SUBMIT_RESULT_TOOL);
+    const verdict = submits[0]
+      ? judgeSubmission(submits[0].input, {
+          outputSchema,
+          summaryTokenCap: this.#config.summaryTokenCap,
+          tier: model.tier,
+          state: this.#contract,
+        })
+      : undefined;
+    if (verdict?.kind === 'accept') {
+      const outcome: Outcome = { status: verdict.status, summary: verdict.summary };
+      if (verdict.data !== undefined) outcome.data = verdict.data;
+      if (verdict.summaryTruncated) outcome.summaryTruncated = true;
+      if (verdict.invalidData !== undefined) {
+        outcome.code = 'INVALID_RESULT';
+        outcome.reason = `The data was dropped: it still did not match the output schema after one correction. ${verdict.invalidData}`;
+      } else if (verdict.status === 'failed')
+        outcome.reason = 'The worker reported that it could not do the task; see the summary.';
+      return outcome;
+    }
+    if (verdict?.kind === 'reject')
+      throw new Stop('INVALID_RESULT', verdict.reason, undefined, verdict.summary);
+    if (lastTurn)
+      throw new Stop(
+        'MAX_TURNS',
+        `Used all ${this.#prepared.limits.maxTurns} turns without an accepted ${SUBMIT_RESULT_TOOL}.`,
+      );
+    const others = toolUses.filter((use) => use.name !== SUBMIT_RESULT_TOOL);
+    // Several tool calls in one turn run concurrently.
+    const outcomes = await raceAbort(
+      Promise.all(others.map((use) => this.#runTool(use, signal))),
+      signal,
+    );
+    const byId = new Map(others.map((use, index) => [use.id, outcomes[index]!]));
+    const results: ContentParam[] = toolUses.map((use) => {
+      const outcome = byId.get(use.id);
+      if (outcome)
+        return {
+          type: 'tool_result',
+          tool_use_id: use.id,
+          content: outcome.content,
+          is_error: outcome.isError,
+        };
+      const message =
+        use === submits[0] && verdict?.kind === 'retry'
+          ? verdict.message
+          : `Only one ${SUBMIT_RESULT_TOOL} call per turn is read.`;
+      return { type: 'tool_result', tool_use_id: use.id, content: message, is_error: true };
+    });
+    this.#messages.push({ role: 'user', content: results });
+    return undefined;
+  }
+
+  async #runTool(use: ToolUseBlock, signal: AbortSignal) {
+    this.#toolCalls += 1;
+    const { tools } = this.#prepared;
+    const outcome = await executeTool(
+      tools.get(use.name),
+      use.name,
+      use.input,
+      { signal, runId: this.#config.runId, taskId: this.#prepared.task.id, toolUseId: use.id },
+      this.#config.maxToolResultChars,
+      [...tools.keys(), SUBMIT_RESULT_TOOL],
+    );
+    if (!outcome.isError) this.#usefulWork = true;
+    return outcome;
+  }
+
+  /** Turns whatever ended the loop into an outcome; spend so far stays on the result. */
+  #stopped(error: unknown, signal: AbortSignal): Outcome {
+    const stop = toStop(error, signal, this.#timedOut, this.#prepared.limits.timeoutMs);
+    return stopOutcome(stop, {
+      usefulWork: this.#usefulWork,
+      lastText: this.#lastText,
+      summaryTokenCap: this.#config.summaryTokenCap,
+      tier: this.#prepared.model.tier,
+    });
+  }
+
+  async #finish(outcome: Outcome, startedAt: number): Promise<WorkerResult> {
+    const { task, model, system, tools } = this.#prepared;
+    const transcriptId = this.#config.generateId();
+    const result: WorkerResult = {
+      taskId: task.id,
+      status: outcome.status,
+      summary: outcome.summary,
+      ...(outcome.data !== undefined ? { data: outcome.data } : {}),
+      ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+      ...(outcome.code !== undefined ? { code: outcome.code } : {}),
+      ...(outcome.summaryTruncated ? { summaryTruncated: true } : {}),
+      usage: this.#usage,
+      cost: this.#cost,
+      turns: this.#turns,
+      calls: this.#calls,
+      toolCalls: this.#toolCalls,
+      model: model.id,
+      transcriptId,
+      ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+    };
+    const transcript: WorkerTranscript = {
+      id: transcriptId,
+      runId: this.#config.runId,
+      taskId: task.id,
+      model: model.id,
+      startedAt,
+      endedAt: this.#config.now(),
+      system: [...system],
+      tools: [...tools.keys(), SUBMIT_RESULT_TOOL],
+      messages: this.#messages,
+      status: result.status,
+      ...(result.code !== undefined ? { code: result.code } : {}),
+      ...(result.reason !== undefined ? { reason: result.reason } : {}),
+    };
+    try {
+      await this.#config.transcripts.save(transcript);
+    } catch {
+      // A failing transcript store must not lose the result or its cost.
+    }
+    return result;
+  }
+}

@@ -1,0 +1,117 @@
+import { type GatewayRequest, invalidOption } from '@haiku-army/core';
+import * as z from 'zod';
+
+/** A custom tool definition as the Messages API takes it. */
+export type ApiTool = Extract<
+  NonNullable<GatewayRequest['tools']>[number],
+  { input_schema: unknown; description?: string }
+>;
+
+/** What a tool's `run` receives besides its input. */
+export interface ToolContext {
+  /** Aborted when the worker is cancelled or runs out of time: stop work and return. */
+  signal: AbortSignal;
+  /** The run the worker belongs to. */
+  runId: string;
+  /** The subtask the worker is running. */
+  taskId: string;
+  /** The id of the `tool_use` block being answered. */
+  toolUseId: string;
+}
+
+/** What {@link defineTool} takes. */
+export interface ToolDefinition<TInput extends z.ZodType = z.ZodType> {
+  /** The name the model calls, `^[a-zA-Z0-9_-]{1,64}$`. */
+  name: string;
+  /** What the tool does and when to use it; the model reads this. */
+  description: string;
+  /** A zod object schema of the input; sent as JSON Schema and checked before `run`. */
+  input: TInput;
+  /**
+   * Does the work. Return a string (sent as is) or any JSON value (sent as
+   * JSON). Throw {@link ToolError} for an error the model should read
+   * verbatim; any other error is sent as `Tool "name" failed: message`.
+   */
+  run(input: z.output<TInput>, context: ToolContext): unknown;
+}
+
+/** A tool a worker can use: the definition plus its JSON Schema for the API. */
+export interface Tool<TInput extends z.ZodType = z.ZodType> extends ToolDefinition<TInput> {
+  /** The input's JSON Schema (zod 4 `z.toJSONSchema`, input side, without `$schema`). */
+  readonly inputSchema: Record<string, unknown>;
+  /** The definition the Messages API takes. */
+  toApiTool(): ApiTool;
+}
+
+/**
+ * An error whose message is meant for the model: it goes back as a
+ * `tool_result` with `is_error: true`, word for word. Say what was wrong and
+ * what to do instead.
+ */
+export class ToolError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** Turns a zod schema into the JSON Schema of a tool input. */
+export function toInputSchema(name: string, schema: z.ZodType): Record<string, unknown> {
+  let json: Record<string, unknown>;
+  try {
+    // The model produces the input, so describe the input side (fields with
+    // defaults are optional there).
+    json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  } catch (error) {
+    throw invalidOption(
+      `tools.${name}.input`,
+      'a zod schema that JSON Schema can represent (no transforms to unrepresentable types)',
+      error instanceof Error ? error.message : error,
+    );
+  }
+  if (json.type !== 'object') {
+    throw invalidOption(`tools.${name}.input`, 'a zod object schema (z.object({...}))', json.type);
+  }
+  const { $schema: _ignored, ...rest } = json;
+  return rest;
+}
+
+/**
+ * Defines a tool with a zod input schema. The input is validated before
+ * `run`; invalid input and thrown errors go back to the model as
+ * `tool_result` blocks with `is_error: true`, never crash the worker.
+ *
+ * @example
+ * const wordCount = defineTool({
+ *   name: 'word_count',
+ *   description: 'Counts the words in a text.',
+ *   input: z.object({ text: z.string() }),
+ *   run: ({ text }) => String(text.split(/\s+/).filter(Boolean).length),
+ * });
+ */
+export function defineTool<TInput extends z.ZodType>(
+  definition: ToolDefinition<TInput>,
+): Tool<TInput> {
+  if (!definition || typeof definition !== 'object')
+    throw invalidOption('tool', 'an object { name, description, input, run }', definition);
+  const { name, description, input, run } = definition;
+  if (typeof name !== 'string' || !TOOL_NAME.test(name))
+    throw invalidOption('name', 'a tool name matching ^[a-zA-Z0-9_-]{1,64}$', name);
+  if (typeof description !== 'string' || description.trim().length === 0)
+    throw invalidOption(`tools.${name}.description`, 'a non-empty string', description);
+  if (!(input instanceof z.ZodType))
+    throw invalidOption(`tools.${name}.input`, 'a zod 4 schema', input);
+  if (typeof run !== 'function')
+    throw invalidOption(`tools.${name}.run`, 'a function (input, context) => result', run);
+  const inputSchema = toInputSchema(name, input);
+  return {
+    name,
+    description,
+    input,
+    run,
+    inputSchema,
+    toApiTool: () => ({ name, description, input_schema: inputSchema as ApiTool['input_schema'] }),
+  } as Tool<TInput>;
+}

@@ -1,0 +1,21 @@
+import type { Sandbox } from '../sandbox.js';
+
+/** Options shared by the built-in codebase tools. */
+export interface CodebaseToolsOptions {
+  /** The directory the tools may read. Every path must stay under it. */
+  root: string;
+  /** A sandbox to share (built from `root` when omitted). */
+  sandbox?: Sandbox;
+  /** Skip files matched by `.gitignore` files. @default true */
+  gitignore?: boolean;
+  /** Longest path, in characters, the tools accept. @default 1024 */
+  maxPathLength?: number;
+  /** `list_files`: entries per page when the model does not say. @default 200 */
+  listLimit?: number;
+  /** `grep`: matches returned when the model does not say. @default 100 */
+  grepMaxMatches?: number;
+  /** `grep`: files larger than this are skipped, bytes. @default 1048576 */
+  grepMaxFileBytes?: number;
+  /** `read_file`: most bytes returned per call. @default 65536 */
+  readMaxBytes?: number;
+}

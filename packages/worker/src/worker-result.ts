@@ -1,0 +1,94 @@
+import type { CostBreakdown } from '@haiku-army/core';
+
+/** How a worker's subtask ended. */
+export type WorkerStatus = 'done' | 'partial' | 'failed';
+
+/**
+ * Why a worker stopped without (or despite) a submitted result. Callers
+ * switch on `result.code`, never on `reason`.
+ *
+ * Limits (`MAX_*`, `TIMEOUT`, `BUDGET_EXCEEDED`) end the worker `partial`
+ * when it had already done useful work (at least one tool call succeeded),
+ * else `failed`. Every other code ends it `failed`.
+ */
+export const WORKER_STOP_CODES = {
+  /** The worker used its last turn without submitting. Limit. */
+  MAX_TURNS: 'MAX_TURNS',
+  /** The worker's calls used more tokens than `limits.maxTokens`. Limit. */
+  MAX_TOKENS: 'MAX_TOKENS',
+  /** The next call's worst case would take the worker over `limits.maxCost`. Limit. */
+  MAX_COST: 'MAX_COST',
+  /** The worker ran longer than `limits.timeoutMs`. Limit. */
+  TIMEOUT: 'TIMEOUT',
+  /** The budget (run, task, day or month cap) refused the next call. Limit. */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  /** The worker was cancelled (its signal, or the pool's `cancel`). */
+  ABORTED: 'ABORTED',
+  /** The API stayed unavailable through every retry. */
+  API_UNAVAILABLE: 'API_UNAVAILABLE',
+  /** The API rejected a request. */
+  API_REQUEST_REJECTED: 'API_REQUEST_REJECTED',
+  /** A request can never fit under the model's rate limit. */
+  RATE_LIMIT_UNSATISFIABLE: 'RATE_LIMIT_UNSATISFIABLE',
+  /**
+   * The ledger's store failed to record a billed call. The call's cost is
+   * still on the result (read back from the ledger's memory), but its
+   * response is lost, so the worker stops.
+   */
+  LEDGER_STORE_FAILED: 'LEDGER_STORE_FAILED',
+  /** The model declined the task (`stop_reason: refusal`). */
+  REFUSED: 'REFUSED',
+  /** The model never called `submit_result` (a schema was required, or it gave no answer), even after one reminder. */
+  NO_RESULT: 'NO_RESULT',
+  /** The submitted `data` (or the submission itself) was still invalid after being sent back once. */
+  INVALID_RESULT: 'INVALID_RESULT',
+  /** An unexpected error inside the worker; see `error`. */
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+
+/** One of {@link WORKER_STOP_CODES}. */
+export type WorkerStopCode = (typeof WORKER_STOP_CODES)[keyof typeof WORKER_STOP_CODES];
+
+/** Tokens a worker's calls used, summed over its ledger entries. */
+export interface WorkerUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+}
+
+/**
+ * What travels up from a worker: status, a capped summary, optional
+ * validated data, and exactly what it cost. The transcript stays in the
+ * transcript store under `transcriptId`.
+ */
+export interface WorkerResult<TData = unknown> {
+  taskId: string;
+  status: WorkerStatus;
+  /** At most the summary token cap (see `summaryTruncated`). */
+  summary: string;
+  /** Present when submitted and valid against the task's output schema (if any). */
+  data?: TData;
+  /** Why the worker stopped when it did not end with an accepted submission, or why it failed. */
+  reason?: string;
+  /** Set when the framework (not the model) decided the outcome. */
+  code?: WorkerStopCode;
+  /** True when the summary was still over the cap after one request to shorten it, and was cut. */
+  summaryTruncated?: boolean;
+  usage: WorkerUsage;
+  /** Summed from this run's ledger entries, nano-USD. Spend is kept on every path, failures included. */
+  cost: CostBreakdown;
+  /** Model calls started (including one refused by the budget or failed by the API). */
+  turns: number;
+  /** Model calls billed (one ledger entry each). */
+  calls: number;
+  /** Tool calls run (not counting `submit_result`). */
+  toolCalls: number;
+  /** The canonical model id. */
+  model: string;
+  /** Where the full message history is, in the transcript store. */
+  transcriptId: string;
+  /** The underlying error, when one ended the worker. */
+  error?: Error;
+}

@@ -1,0 +1,275 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import {
+  codebaseTools,
+  createGrepTool,
+  createListFilesTool,
+  createReadFileTool,
+  defineTool,
+  type Tool,
+  ToolError,
+} from '../src/index.js';
+import { callTool } from './support/call-tool.js';
+import { createFixtureTree, type FixtureTree } from './support/fixture-tree.js';
+
+let tree: FixtureTree;
+let listFiles: Tool;
+let grep: Tool;
+let readFile: Tool;
+
+beforeAll(async () => {
+  tree = await createFixtureTree();
+  [listFiles, grep, readFile] = codebaseTools({ root: tree.root }) as [Tool, Tool, Tool];
+});
+afterAll(() => tree.cleanup());
+
+function lines(text: string): string[] {
+  return text.split('\n');
+}
+
+describe('list_files', () => {
+  it('lists files in name order, skipping .git, node_modules, .gitignored files and links out', async () => {
+    const result = await callTool(listFiles, {});
+    expect(result.isError).toBe(false);
+    expect(lines(result.content)).toEqual([
+      '.eslintrc.json',
+      '.gitignore',
+      'README.md',
+      'assets/logo.bin',
+      'big.txt',
+      'math-link.ts',
+      'src/index.ts',
+      'src/math.ts',
+      'src/util/.gitignore',
+      'src/util/strings.ts',
+      'test/math.test.ts',
+      '(files 1-11 of 11)',
+    ]);
+  });
+
+  it('filters by glob: a bare glob matches at any depth, a glob with "/" matches paths', async () => {
+    expect(lines((await callTool(listFiles, { pattern: '*.ts' })).content)).toEqual([
+      'math-link.ts',
+      'src/index.ts',
+      'src/math.ts',
+      'src/util/strings.ts',
+      'test/math.test.ts',
+      '(files 1-5 of 5)',
+    ]);
+    expect(
+      lines((await callTool(listFiles, { pattern: 'util/*.ts', path: 'src' })).content),
+    ).toEqual(['src/util/strings.ts', '(files 1-1 of 1)']);
+    expect((await callTool(listFiles, { pattern: '*.py' })).content).toBe(
+      'No files match "*.py" under ".".',
+    );
+  });
+
+  it('pages with offset and limit', async () => {
+    const first = await callTool(listFiles, { pattern: '*.ts', limit: 2 });
+    expect(lines(first.content)).toEqual([
+      'math-link.ts',
+      'src/index.ts',
+      '(files 1-2 of 5; call list_files again with offset 2 for more)',
+    ]);
+    const last = await callTool(listFiles, { pattern: '*.ts', limit: 2, offset: 4 });
+    expect(lines(last.content)).toEqual(['test/math.test.ts', '(files 5-5 of 5)']);
+    expect((await callTool(listFiles, { offset: 50 })).content).toMatch(
+      /Offset 50 is past the end: 11 file/,
+    );
+  });
+
+  it('applies the .gitignore of directories above the one listed', async () => {
+    const tools = createListFilesTool({ root: tree.root, gitignore: false });
+    expect((await callTool(tools, { pattern: '*.log' })).content).toContain('debug.log');
+    expect((await callTool(listFiles, { path: 'src/util' })).content).not.toContain('generated.ts');
+  });
+
+  it('refuses paths outside the root as tool errors', async () => {
+    const result = await callTool(listFiles, { path: '../outside' });
+    expect(result).toEqual({
+      isError: true,
+      content: expect.stringMatching(/climbs out of the sandbox root/),
+    });
+    expect((await callTool(listFiles, { path: 'link-out' })).content).toMatch(/symbolic link/);
+  });
+});
+
+describe('grep', () => {
+  it('finds regex matches with file and line, skipping ignored and binary files', async () => {
+    const result = await callTool(grep, { pattern: 'TODO' });
+    expect(result.isError).toBe(false);
+    expect(lines(result.content)).toEqual([
+      'math-link.ts:3:  return a + b; // TODO(perf): fine',
+      'src/index.ts:2:// TODO: export more',
+      'src/math.ts:3:  return a + b; // TODO(perf): fine',
+      'test/math.test.ts:2:// TODO test add',
+      '(4 match(es) in 4 file(s)) Skipped 1 binary file(s).',
+    ]);
+  });
+
+  it('searches literal text, ignores case, filters by glob and path', async () => {
+    expect((await callTool(grep, { pattern: '(a+b)*', literal: true })).content).toContain(
+      'src/util/strings.ts:1:',
+    );
+    const insensitive = await callTool(grep, {
+      pattern: 'todo test',
+      ignoreCase: true,
+      glob: '*.test.ts',
+    });
+    expect(lines(insensitive.content)[0]).toBe('test/math.test.ts:2:// TODO test add');
+    const scoped = await callTool(grep, { pattern: 'export', path: 'src/math.ts' });
+    expect(lines(scoped.content)).toHaveLength(4);
+  });
+
+  it('stops at maxMatches and prints context lines', async () => {
+    const capped = await callTool(grep, { pattern: 'line \\d+ of', maxMatches: 3 });
+    expect(lines(capped.content)).toEqual([
+      'big.txt:1:line 1 of the big file',
+      'big.txt:2:line 2 of the big file',
+      'big.txt:3:line 3 of the big file',
+      '(stopped at 3 matches; narrow the pattern, path or glob, or raise maxMatches) Skipped 1 binary file(s).',
+    ]);
+    const context = await callTool(grep, {
+      pattern: '^export const',
+      path: 'src/math.ts',
+      contextLines: 1,
+    });
+    expect(lines(context.content)).toEqual([
+      'src/math.ts-5-',
+      'src/math.ts:6:export const PI = 3.14;',
+      'src/math.ts:7:export const TAU = PI * 2;',
+      '(2 match(es) in 1 file(s))',
+    ]);
+  });
+
+  it('reports an invalid regular expression clearly', async () => {
+    const result = await callTool(grep, { pattern: 'foo(' });
+    expect(result.isError).toBe(true);
+    expect(result.content).toMatch(/^Invalid regular expression "foo\(": .*pass literal: true/);
+  });
+
+  it('skips files over the size cap', async () => {
+    const small = createGrepTool({ root: tree.root, grepMaxFileBytes: 1_000 });
+    expect((await callTool(small, { pattern: 'line 1 of' })).content).toMatch(
+      /^No matches .* Skipped 1 binary file\(s\) and 1 file\(s\) over 1000 bytes\.$/,
+    );
+  });
+});
+
+describe('read_file', () => {
+  it('reads a whole file with line numbers', async () => {
+    const result = await callTool(readFile, { path: 'src/index.ts' });
+    expect(lines(result.content)).toEqual([
+      'src/index.ts (lines 1-2 of 2)',
+      "1\texport { add } from './math.js';",
+      '2\t// TODO: export more',
+    ]);
+  });
+
+  it('reads a line range', async () => {
+    const result = await callTool(readFile, { path: 'big.txt', startLine: 10, endLine: 12 });
+    expect(lines(result.content)).toEqual([
+      'big.txt (lines 10-12 of 2000)',
+      '10\tline 10 of the big file',
+      '11\tline 11 of the big file',
+      '12\tline 12 of the big file',
+    ]);
+  });
+
+  it('stops at the byte cap and says where to continue', async () => {
+    const capped = createReadFileTool({ root: tree.root, readMaxBytes: 100 });
+    const result = await callTool(capped, { path: 'big.txt' });
+    expect(lines(result.content)).toEqual([
+      'big.txt (lines 1-4 of 2000)',
+      '1\tline 1 of the big file',
+      '2\tline 2 of the big file',
+      '3\tline 3 of the big file',
+      '4\tline 4 of the big file',
+      '(byte cap reached at line 4; continue with startLine 5)',
+    ]);
+  });
+
+  it('refuses binary files, directories, bad ranges and escapes', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ path: 'assets/logo.bin' }, /"assets\/logo.bin" is a binary file/],
+      [{ path: 'src' }, /"src" is a directory; use list_files/],
+      [
+        { path: 'src/math.ts', startLine: 5, endLine: 2 },
+        /endLine \(2\) is before startLine \(5\)/,
+      ],
+      [{ path: 'src/math.ts', startLine: 50 }, /has 7 line\(s\); startLine 50 is past the end/],
+      [{ path: '../outside/secret.txt' }, /climbs out/],
+      [{ path: 'secret-link.txt' }, /symbolic link to a location outside/],
+      [{ path: 'src/math.ts\0' }, /NUL byte/],
+      [
+        { path: 42 },
+        /Invalid input for tool "read_file":\n✖ Invalid input: expected string, received number\n {2}→ at path/,
+      ],
+    ];
+    for (const [input, expected] of cases) {
+      const result = await callTool(readFile, input);
+      expect(result.isError, JSON.stringify(input)).toBe(true);
+      expect(result.content).toMatch(expected);
+    }
+  });
+});
+
+describe('defineTool', () => {
+  it('sends JSON Schema of the input side and validates before run', async () => {
+    let runs = 0;
+    const tool = defineTool({
+      name: 'add',
+      description: 'Adds two numbers.',
+      input: z.object({ a: z.number(), b: z.number().default(1) }),
+      run: ({ a, b }) => {
+        runs += 1;
+        return { sum: a + b };
+      },
+    });
+    expect(tool.toApiTool()).toEqual({
+      name: 'add',
+      description: 'Adds two numbers.',
+      input_schema: {
+        type: 'object',
+        properties: { a: { type: 'number' }, b: { type: 'number', default: 1 } },
+        required: ['a'],
+      },
+    });
+    expect(await callTool(tool, { a: 2 })).toEqual({ isError: false, content: '{\n  "sum": 3\n}' });
+    expect((await callTool(tool, { a: 'x' })).isError).toBe(true);
+    expect(runs).toBe(1);
+  });
+
+  it('turns thrown errors into error results', async () => {
+    const failing = defineTool({
+      name: 'boom',
+      description: 'Fails.',
+      input: z.object({ verbatim: z.boolean() }),
+      run: ({ verbatim }) => {
+        throw verbatim ? new ToolError('Say exactly this.') : new Error('disk on fire');
+      },
+    });
+    expect(await callTool(failing, { verbatim: true })).toEqual({
+      isError: true,
+      content: 'Say exactly this.',
+    });
+    expect(await callTool(failing, { verbatim: false })).toEqual({
+      isError: true,
+      content: 'Tool "boom" failed: disk on fire',
+    });
+  });
+
+  it('names bad definitions', () => {
+    const input = z.object({});
+    const run = () => '';
+    expect(() => defineTool({ name: 'bad name', description: 'x', input, run })).toThrow(
+      'Expected `name` to be a tool name matching ^[a-zA-Z0-9_-]{1,64}$, got "bad name".',
+    );
+    expect(() => defineTool({ name: 'ok', description: '', input, run })).toThrow(
+      '`tools.ok.description`',
+    );
+    expect(() => defineTool({ name: 'ok', description: 'x', input: z.string(), run })).toThrow(
+      'Expected `tools.ok.input` to be a zod object schema',
+    );
+  });
+});

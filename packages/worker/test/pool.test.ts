@@ -1,0 +1,346 @@
+import { RateLimiter, type TaskEndEvent, type TaskEvent } from '@haiku-army/core';
+import { type Responder, reply, toolExchanges } from '@haiku-army/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { defineTool, WorkerPool, type WorkerResult } from '../src/index.js';
+import { briefOf, delay, type Harness, startHarness } from './support/harness.js';
+
+const HAIKU = 'claude-haiku-5-5';
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+const lookup = defineTool({
+  name: 'lookup',
+  description: 'Looks a key up.',
+  input: z.object({ key: z.string() }),
+  run: ({ key }) => `value of ${key}`,
+});
+
+describe('WorkerPool at scale (real HTTP)', () => {
+  it('200 tasks at concurrency 16: never more than 16 in flight, every result, exact cost attribution', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const worker: Responder = async (request) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        await delay(2);
+        const brief = briefOf(request);
+        const wanted = Number(/lookups=(\d)/.exec(brief)![1]);
+        const key = /key=(\S+)/.exec(brief)![1]!;
+        const done = toolExchanges(request).length;
+        if (done < wanted) return reply.toolUse('lookup', { key: `${key}-${done}` });
+        return reply.toolUse('submit_result', {
+          status: 'done',
+          summary: `${key}: ${done} lookups`,
+        });
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const rateLimiter = new RateLimiter();
+    harness = await startHarness({ models: { [HAIKU]: worker } }, { rateLimiter });
+    const { fake, gateway, ledger, events } = harness;
+    const counts = { queued: 0, start: 0, end: 0 };
+    const pool = new WorkerPool({ gateway, concurrency: 16, tools: [lookup], runId: 'run-scale' });
+    let maxRunning = 0;
+    events.on('task:queued', () => {
+      counts.queued += 1;
+    });
+    events.on('task:start', () => {
+      counts.start += 1;
+      maxRunning = Math.max(maxRunning, pool.stats.running);
+    });
+    const ends: TaskEndEvent[] = [];
+    events.on('task:end', (event) => {
+      counts.end += 1;
+      ends.push(event);
+    });
+    const tasks = Array.from({ length: 200 }, (_, index) => ({
+      id: `task-${index}`,
+      brief: `Look up key=k${index} with lookups=${1 + (index % 2)}.`,
+    }));
+    const results = await pool.submitAll(tasks);
+
+    expect(maxInFlight).toBeLessThanOrEqual(16);
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(maxRunning).toBeLessThanOrEqual(16);
+    expect(results.map((result) => result.taskId)).toEqual(tasks.map((task) => task.id));
+    for (const [index, result] of results.entries()) {
+      const lookups = 1 + (index % 2);
+      expect(result).toMatchObject({
+        status: 'done',
+        calls: lookups + 1,
+        toolCalls: lookups,
+        summary: `k${index}: ${lookups} lookups`,
+      });
+      expect(result.cost.total).toBeGreaterThan(0);
+      expect(result.cost.total).toBe(ledger.spent({ taskId: result.taskId }));
+    }
+    expect(fake.billing.entries).toHaveLength(500);
+    expect(ledger.entries()).toHaveLength(500);
+    const total = fake.billing.total();
+    expect(ledger.spent()).toBe(total);
+    expect(results.reduce((sum, result) => sum + result.cost.total, 0)).toBe(total);
+    expect(pool.stats).toEqual({
+      queued: 0,
+      running: 0,
+      done: 200,
+      partial: 0,
+      failed: 0,
+      cancelled: 0,
+      cost: total,
+    });
+    expect(counts).toEqual({ queued: 200, start: 200, end: 200 });
+    expect(ends.reduce((sum, event) => sum + event.cost, 0)).toBe(total);
+    expect(rateLimiter.stats(HAIKU).learned).toBe(true);
+  });
+});
+
+describe('cache warming', () => {
+  const sharedPrefix = `Repository map:\n${'word '.repeat(600)}`;
+  const writesAndReads = (harnessed: Harness) => {
+    const entries = harnessed.fake.billing.entries;
+    return {
+      writes: entries.filter((entry) => entry.usage.cache_creation_input_tokens > 0).length,
+      reads: entries.filter((entry) => entry.usage.cache_read_input_tokens > 0).length,
+    };
+  };
+  const tasks = Array.from({ length: 20 }, (_, index) => ({
+    id: `t${index}`,
+    brief: `Summarise part ${index}.`,
+  }));
+
+  it('20 workers sharing a cacheable prefix: the cache is written once and read by the other 19', async () => {
+    harness = await startHarness({ models: { [HAIKU]: () => reply.text('summary') } });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
+    const results = await pool.submitAll(tasks);
+    expect(results.every((result) => result.status === 'done' && result.calls === 1)).toBe(true);
+    expect(writesAndReads(harness)).toEqual({ writes: 1, reads: 19 });
+    const written = harness.fake.billing.entries.find(
+      (entry) => entry.usage.cache_creation_input_tokens > 0,
+    )!;
+    expect(written.usage.cache_creation_input_tokens).toBeGreaterThanOrEqual(512);
+    for (const entry of harness.fake.billing.entries.filter((item) => item !== written))
+      expect(entry.usage.cache_read_input_tokens).toBe(written.usage.cache_creation_input_tokens);
+    const bodies = harness.fake.transcript.messages(HAIKU);
+    expect(new Set(bodies.map((body) => JSON.stringify([body.tools, body.system]))).size).toBe(1);
+  });
+
+  it('without warming, 20 simultaneous first calls all write the cache', async () => {
+    let arrived = 0;
+    let allArrived!: () => void;
+    const barrier = new Promise<void>((resolve) => {
+      allArrived = resolve;
+    });
+    harness = await startHarness({
+      models: {
+        [HAIKU]: async () => {
+          arrived += 1;
+          if (arrived === 20) allArrived();
+          await barrier;
+          return reply.text('summary');
+        },
+      },
+    });
+    const pool = new WorkerPool({
+      gateway: harness.gateway,
+      concurrency: 20,
+      sharedPrefix,
+      warmCache: false,
+    });
+    await pool.submitAll(tasks);
+    expect(writesAndReads(harness)).toEqual({ writes: 20, reads: 0 });
+  });
+
+  it('when the warming call fails, the next worker warms the cache instead', async () => {
+    let first = true;
+    harness = await startHarness({
+      models: {
+        [HAIKU]: () => {
+          if (!first) return reply.text('summary');
+          first = false;
+          return reply.error({ status: 400, message: 'bad luck' });
+        },
+      },
+    });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
+    const results = await pool.submitAll(tasks);
+    expect(results.filter((result) => result.code === 'API_REQUEST_REJECTED')).toHaveLength(1);
+    expect(writesAndReads(harness)).toEqual({ writes: 1, reads: 18 });
+  });
+});
+
+/** A tool that holds until released or cancelled, and a responder that uses it for "hold" briefs. */
+function holdKit() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const holding: string[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const cancelledTools: string[] = [];
+  const hold = defineTool({
+    name: 'hold',
+    description: 'Holds until released.',
+    input: z.object({}),
+    run: (_input, context) =>
+      new Promise<string>((resolve, reject) => {
+        holding.push(context.taskId);
+        for (const waiter of waiters) if (holding.length >= waiter.count) waiter.resolve();
+        released.then(() => resolve('released'));
+        context.signal.addEventListener('abort', () => {
+          cancelledTools.push(context.taskId);
+          reject(new Error('cancelled'));
+        });
+      }),
+  });
+  /** Resolves once `count` hold tools are running. */
+  const holdingCount = (count: number) =>
+    new Promise<void>((resolve) => {
+      if (holding.length >= count) resolve();
+      else waiters.push({ count, resolve });
+    });
+  const responder: Responder = (request) =>
+    briefOf(request).includes('hold') && toolExchanges(request).length === 0
+      ? reply.toolUse('hold', {})
+      : reply.text('ok');
+  return { hold, responder, release, cancelledTools, holdingCount };
+}
+
+describe('WorkerPool scheduling', () => {
+  it('starts higher priorities first', async () => {
+    const kit = holdKit();
+    harness = await startHarness({ models: { [HAIKU]: kit.responder } });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1, tools: [kit.hold] });
+    const starts: string[] = [];
+    harness.events.on('task:start', (event: TaskEvent) => starts.push(event.taskId));
+    const all = [pool.submit({ id: 'blocker', brief: 'hold' })];
+    all.push(pool.submit({ id: 'low', brief: 'x' }));
+    all.push(pool.submit({ id: 'high', brief: 'x', priority: 5 }));
+    all.push(pool.submit({ id: 'middle', brief: 'x' }, { priority: 2 }));
+    await kit.holdingCount(1);
+    expect(pool.stats).toMatchObject({ queued: 3, running: 1 });
+    kit.release();
+    await Promise.all(all);
+    expect(starts).toEqual(['blocker', 'high', 'middle', 'low']);
+  });
+
+  it('cancels queued and running tasks, one or all; onIdle waits for every result', async () => {
+    const kit = holdKit();
+    harness = await startHarness({ models: { [HAIKU]: kit.responder } });
+    const { fake, events } = harness;
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1, tools: [kit.hold] });
+    const ends: TaskEndEvent[] = [];
+    events.on('task:end', (event) => ends.push(event));
+    const running = pool.submit({ id: 'a', brief: 'hold' });
+    const queuedB = pool.submit({ id: 'b', brief: 'x' });
+    const queuedC = pool.submit({ id: 'c', brief: 'x' });
+    await kit.holdingCount(1);
+    expect(pool.cancel('b', 'not needed')).toBe(true);
+    const b = await queuedB;
+    expect(b).toMatchObject({
+      taskId: 'b',
+      status: 'failed',
+      code: 'ABORTED',
+      reason: 'Cancelled: not needed.',
+      calls: 0,
+      turns: 0,
+    });
+    expect(pool.stats).toMatchObject({ queued: 1, running: 1, failed: 1, cancelled: 1 });
+    expect(pool.cancel('nope')).toBe(false);
+    expect(pool.cancelAll()).toBe(2);
+    await pool.onIdle();
+    const [a, c] = (await Promise.all([running, queuedC])) as [WorkerResult, WorkerResult];
+    expect(a).toMatchObject({ status: 'failed', code: 'ABORTED', calls: 1, toolCalls: 1 });
+    expect(a.cost.total).toBe(fake.billing.total());
+    expect(c).toMatchObject({ status: 'failed', code: 'ABORTED', calls: 0 });
+    expect(kit.cancelledTools).toEqual(['a']);
+    expect(fake.transcript.messages(HAIKU)).toHaveLength(1);
+    expect(pool.stats).toEqual({
+      queued: 0,
+      running: 0,
+      done: 0,
+      partial: 0,
+      failed: 3,
+      cancelled: 3,
+      cost: fake.billing.total(),
+    });
+    expect(ends.map((event) => [event.taskId, event.status])).toEqual([
+      ['b', 'failed'],
+      ['c', 'failed'],
+      ['a', 'failed'],
+    ]);
+    expect(pool.results().map((result) => result.taskId)).toEqual(['b', 'c', 'a']);
+  });
+
+  it("the pool's signal and a submission's signal cancel work", async () => {
+    const kit = holdKit();
+    harness = await startHarness({ models: { [HAIKU]: kit.responder } });
+    const controller = new AbortController();
+    const pool = new WorkerPool({
+      gateway: harness.gateway,
+      concurrency: 2,
+      tools: [kit.hold],
+      signal: controller.signal,
+    });
+    const own = new AbortController();
+    const results = Promise.all([
+      pool.submit({ id: 'a', brief: 'hold' }),
+      pool.submit({ id: 'b', brief: 'hold' }, { signal: own.signal }),
+      pool.submit({ id: 'c', brief: 'x' }),
+    ]);
+    await kit.holdingCount(2);
+    own.abort('changed my mind');
+    controller.abort('shutting down');
+    const [a, b, c] = await results;
+    expect(b).toMatchObject({ code: 'ABORTED', reason: 'Cancelled: changed my mind.' });
+    expect(a).toMatchObject({ code: 'ABORTED', reason: 'Cancelled: shutting down.' });
+    expect(c).toMatchObject({ code: 'ABORTED', calls: 0 });
+  });
+
+  it('cancels tasks waiting for the cache to be warmed', async () => {
+    let calls = 0;
+    harness = await startHarness({
+      models: {
+        [HAIKU]: () => {
+          calls += 1;
+          return new Promise<never>(() => {}); // the warming call never answers
+        },
+      },
+    });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 4, sharedPrefix: 'map' });
+    const results = pool.submitAll(
+      Array.from({ length: 4 }, (_, index) => ({ id: `t${index}`, brief: 'x' })),
+    );
+    while (calls === 0) await delay(1);
+    expect(pool.stats).toMatchObject({ running: 4, queued: 0 });
+    pool.cancelAll('stop');
+    const settled = await results;
+    expect(settled.map((result) => [result.code, result.calls])).toEqual(
+      Array(4).fill(['ABORTED', 0]),
+    );
+    expect(calls).toBe(1);
+    expect(harness.fake.billing.entries).toHaveLength(0);
+  });
+
+  it('refuses a second pending task with the same id, and bad options', async () => {
+    harness = await startHarness({ models: { [HAIKU]: () => 'ok' } });
+    const { gateway } = harness;
+    const pool = new WorkerPool({ gateway, concurrency: 1 });
+    const first = pool.submit({ id: 'same', brief: 'x' });
+    await expect(pool.submit({ id: 'same', brief: 'x' })).rejects.toThrow(
+      'Expected `task.id` to be an id no queued or running task of this pool has, got "same".',
+    );
+    await first;
+    await expect(pool.submit({ id: 'same', brief: 'x' })).resolves.toMatchObject({
+      status: 'done',
+    });
+    expect(() => new WorkerPool({ gateway, concurrency: 0 })).toThrow(
+      'Expected `concurrency` to be an integer >= 1, got 0.',
+    );
+  });
+});

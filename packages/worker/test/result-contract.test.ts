@@ -1,0 +1,166 @@
+import { estimateTextTokens } from '@haiku-army/core';
+import { reply, sequence } from '@haiku-army/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { createWorker } from '../src/index.js';
+import { type Harness, lastUserBlocks, startHarness } from './support/harness.js';
+
+const HAIKU = 'claude-haiku-5-5';
+const output = z.object({ count: z.number().int().min(0), files: z.array(z.string()) });
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function start(...responders: Parameters<typeof sequence>) {
+  harness = await startHarness({ models: { [HAIKU]: sequence(...responders) } });
+  return harness;
+}
+
+const submit = (input: Record<string, unknown>) => reply.toolUse('submit_result', input);
+
+describe('result contract', () => {
+  it('a worker with an output schema that never calls submit_result fails after exactly one nudge', async () => {
+    const { fake, gateway } = await start(reply.text('I think there are 3.'));
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Count.', output });
+    expect(result).toMatchObject({ status: 'failed', code: 'NO_RESULT', calls: 2, turns: 2 });
+    expect(result.reason).toMatch(/without calling submit_result, again after one reminder/);
+    expect(result.summary).toBe('I think there are 3.');
+    const requests = fake.transcript.messages(HAIKU);
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.messages.at(-1)).toEqual({
+      role: 'user',
+      content: expect.stringMatching(
+        /^You ended your turn without calling submit_result\. This task needs a structured result/,
+      ),
+    });
+    expect(result.cost.total).toBe(fake.billing.total());
+  });
+
+  it('a nudged worker that then submits is accepted', async () => {
+    const { gateway } = await start(
+      reply.text('3.'),
+      submit({ status: 'done', summary: '3 TODOs.', data: { count: 3, files: ['a.ts'] } }),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Count.', output });
+    expect(result).toMatchObject({ status: 'done', data: { count: 3, files: ['a.ts'] }, calls: 2 });
+  });
+
+  it('invalid data is sent back once with the errors, then accepted when fixed', async () => {
+    const { fake, gateway } = await start(
+      submit({ status: 'done', summary: 'Found them.', data: { count: -1 } }),
+      submit({
+        status: 'done',
+        summary: 'Found them.',
+        data: { count: 2, files: ['a.ts', 'b.ts'] },
+      }),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Count.', output });
+    expect(result).toMatchObject({
+      status: 'done',
+      data: { count: 2, files: ['a.ts', 'b.ts'] },
+      calls: 2,
+    });
+    const [sentBack] = lastUserBlocks(fake.transcript.messages(HAIKU)[1]!);
+    expect(sentBack).toMatchObject({ type: 'tool_result', is_error: true });
+    expect(sentBack!.content).toBe(
+      [
+        '`data` does not match the schema in the brief:',
+        '✖ Too small: expected number to be >=0',
+        '  → at count',
+        '✖ Invalid input: expected array, received undefined',
+        '  → at files',
+        'Call submit_result again.',
+      ].join('\n'),
+    );
+  });
+
+  it('data still invalid after one correction ends failed with INVALID_RESULT', async () => {
+    const { gateway } = await start(
+      submit({ status: 'done', summary: 'Found them.', data: { count: 'many' } }),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Count.', output });
+    expect(result).toMatchObject({
+      status: 'failed',
+      code: 'INVALID_RESULT',
+      calls: 2,
+      summary: 'Found them.',
+    });
+    expect(result.data).toBeUndefined();
+    expect(result.reason).toMatch(/still did not match the output schema after one correction/);
+  });
+
+  it('done without data is asked for data; failed needs none', async () => {
+    const { fake, gateway } = await start(
+      submit({ status: 'done', summary: 'Did it.' }),
+      submit({ status: 'failed', summary: 'Could not find the files.' }),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Count.', output });
+    expect(result).toMatchObject({
+      status: 'failed',
+      summary: 'Could not find the files.',
+      calls: 2,
+    });
+    expect(result.code).toBeUndefined();
+    expect(lastUserBlocks(fake.transcript.messages(HAIKU)[1]!)[0]!.content).toMatch(
+      /^`data` is required/,
+    );
+  });
+
+  it('a submitted summary over the cap is sent back once, then cut and flagged', async () => {
+    const long = `Findings: ${'detail '.repeat(120)}`;
+    const { fake, gateway } = await start(
+      submit({ status: 'done', summary: long }),
+      submit({ status: 'done', summary: long }),
+    );
+    const result = await createWorker({ gateway, summaryTokenCap: 40 }).run({
+      id: 't1',
+      brief: 'Report.',
+    });
+    expect(result).toMatchObject({ status: 'done', calls: 2, summaryTruncated: true });
+    expect(estimateTextTokens(result.summary)).toBeLessThanOrEqual(40);
+    expect(result.summary.startsWith('Findings: detail')).toBe(true);
+    expect(lastUserBlocks(fake.transcript.messages(HAIKU)[1]!)[0]!.content).toMatch(
+      /the limit is 40\. Shorten it/,
+    );
+  });
+
+  it('a summary shortened on request is kept whole', async () => {
+    const { gateway } = await start(
+      submit({ status: 'done', summary: 'word '.repeat(500) }),
+      submit({ status: 'done', summary: 'Short now.' }),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Report.' });
+    expect(result).toMatchObject({ status: 'done', summary: 'Short now.', calls: 2 });
+    expect(result.summaryTruncated).toBeUndefined();
+  });
+
+  it('a malformed submission is sent back once, then rejected', async () => {
+    const { fake, gateway } = await start(submit({ status: 'finished', summary: '' }));
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Report.' });
+    expect(result).toMatchObject({ status: 'failed', code: 'INVALID_RESULT', calls: 2 });
+    expect(lastUserBlocks(fake.transcript.messages(HAIKU)[1]!)[0]!.content).toMatch(
+      /^Invalid submit_result input:\n✖ Invalid option: expected one of "done"\|"partial"\|"failed"\n {2}→ at status/,
+    );
+  });
+
+  it('an empty answer without a schema gets one nudge', async () => {
+    const { gateway } = await start(reply.message([]), reply.text('Nothing found.'));
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Look.' });
+    expect(result).toMatchObject({ status: 'done', summary: 'Nothing found.', calls: 2 });
+  });
+
+  it('a refusal ends the worker failed with REFUSED', async () => {
+    const { gateway } = await start(
+      reply.text('I cannot help with that.', { stopReason: 'refusal' }),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Look.' });
+    expect(result).toMatchObject({
+      status: 'failed',
+      code: 'REFUSED',
+      calls: 1,
+      summary: 'I cannot help with that.',
+    });
+  });
+});

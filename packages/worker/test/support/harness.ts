@@ -1,0 +1,66 @@
+import Anthropic from '@anthropic-ai/sdk';
+import {
+  type ArmyEvents,
+  CostLedger,
+  createEvents,
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+} from '@haiku-army/core';
+import {
+  type FakeAnthropicServer,
+  type MessageRequest,
+  type StartFakeAnthropicOptions,
+  startFakeAnthropic,
+} from '@haiku-army/testing';
+
+export interface Harness {
+  fake: FakeAnthropicServer;
+  gateway: Gateway;
+  ledger: CostLedger;
+  events: ArmyEvents;
+  close(): Promise<void>;
+}
+
+/** The fake API over real HTTP, the real SDK, and a gateway with a fresh ledger. */
+export async function startHarness(
+  options: StartFakeAnthropicOptions = {},
+  gatewayOptions: Omit<GatewayOptions, 'client'> = {},
+): Promise<Harness> {
+  const fake = await startFakeAnthropic(options);
+  // Built after the server listens; the gateway sends maxRetries 0 itself.
+  const client = new Anthropic({ apiKey: 'test-key', baseURL: fake.url });
+  const ledger = gatewayOptions.ledger ?? new CostLedger();
+  const events = gatewayOptions.events ?? createEvents();
+  const gateway = createGateway({
+    client,
+    retryBaseDelayMs: 1,
+    retryMaxDelayMs: 5,
+    ...gatewayOptions,
+    ledger,
+    events,
+  });
+  return { fake, gateway, ledger, events, close: () => fake.close() };
+}
+
+/** The text of a request's first user message (the brief). */
+export function briefOf(request: MessageRequest): string {
+  const first = request.messages[0]?.content;
+  if (typeof first === 'string') return first;
+  return (first ?? [])
+    .filter((block) => block.type === 'text')
+    .map((block) => String(block.text))
+    .join('\n');
+}
+
+/** The blocks of the last user message of a request. */
+export function lastUserBlocks(request: MessageRequest): Record<string, unknown>[] {
+  const last = request.messages.at(-1);
+  if (last?.role !== 'user') return [];
+  return typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
+}
+
+/** Resolves after `ms` (a small server-side latency for responders). */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
