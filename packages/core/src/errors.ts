@@ -128,6 +128,24 @@ export class ApiCallError extends ArmyError {
   }
 }
 
+/**
+ * A ledger store failed to write a billed call. The entry is still in the
+ * ledger's memory and is carried here, so callers keep the cost.
+ */
+export class LedgerStoreError extends ArmyError {
+  /** The entry that was recorded in memory but not written. */
+  readonly entry: import('./ledger/ledger-entry.js').LedgerEntry;
+
+  constructor(
+    message: string,
+    entry: import('./ledger/ledger-entry.js').LedgerEntry,
+    options: ArmyErrorOptions = {},
+  ) {
+    super(ERROR_CODES.LEDGER_STORE_FAILED, message, options);
+    this.entry = entry;
+  }
+}
+
 /** The operation was cancelled through an AbortSignal. */
 export class AbortError extends ArmyError {
   constructor(message = 'The operation was aborted.', options: ArmyErrorOptions = {}) {

@@ -80,6 +80,10 @@ export interface TaskEscalateEvent extends TaskEvent {
 export interface TaskEndEvent extends TaskEvent {
   status: string;
   cost: NanoUsd;
+  /** A stable code for why the task stopped early (e.g. `BUDGET_EXCEEDED`, `MAX_TURNS`). */
+  code?: string;
+  /** A human-readable reason when the task did not finish `done`. */
+  reason?: string;
   error?: Error;
 }
 

@@ -12,6 +12,7 @@ import {
   createGateway,
   type Gateway,
   type GatewayStreamEvent,
+  LedgerStoreError,
   RateLimiter,
 } from '../src/index.js';
 import { BASE_URL, createMiniApi } from './support/mini-api.js';
@@ -245,9 +246,16 @@ describe('Gateway when the ledger store fails', () => {
     const ledger = new CostLedger({ store });
     const budget = new Budget({ limits: { run: 1_000_000_000 } });
     api.queue.push({ kind: 'ok', input: 100, output: 10 });
-    await expect(gatewayWith({ ledger, budget }).call(request, attribution)).rejects.toThrow(
-      'disk full',
-    );
+    const call = gatewayWith({ ledger, budget }).call(request, attribution);
+    await expect(call).rejects.toBeInstanceOf(LedgerStoreError);
+    await expect(call).rejects.toMatchObject({
+      code: 'LEDGER_STORE_FAILED',
+      message: expect.stringContaining('disk full'),
+      entry: expect.objectContaining({
+        taskId: 'task-1',
+        cost: expect.objectContaining({ total: 100 * 100 + 10 * 500 }),
+      }),
+    });
     expect(api.requests).toHaveLength(1);
     expect(budget.status('run', 'run-1')).toMatchObject({
       spent: 100 * 100 + 10 * 500,

@@ -256,6 +256,8 @@ export class WorkerPool {
       ...this.#event(entry.prepared),
       status: result.status,
       cost: result.cost.total,
+      ...(result.code !== undefined ? { code: result.code } : {}),
+      ...(result.reason !== undefined ? { reason: result.reason } : {}),
       ...(result.error !== undefined ? { error: result.error } : {}),
     });
     return result;

@@ -12,7 +12,7 @@ import {
   type UsageLike,
   zeroCost,
 } from '../cost.js';
-import { ArmyError, ERROR_CODES, invalidOption } from '../errors.js';
+import { invalidOption, LedgerStoreError } from '../errors.js';
 import type { NanoUsd } from '../money.js';
 import { entriesToCsv } from './ledger-csv.js';
 import type { LedgerEntry, LedgerOutcome } from './ledger-entry.js';
@@ -193,14 +193,12 @@ export class CostLedger {
     try {
       written = this.#store.append(entry);
     } catch (error) {
-      // The entry stays in memory; the caller learns the store is failing.
-      if (error instanceof ArmyError) throw error;
-      throw new ArmyError(
-        ERROR_CODES.LEDGER_STORE_FAILED,
-        `The ledger store failed to append entry ${entry.id}: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
+      // The entry stays in memory and travels with the error: the call was billed.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new LedgerStoreError(
+        `The ledger store failed to append entry ${entry.id}: ${reason}`,
+        entry,
+        { cause: error },
       );
     }
     if (written instanceof Promise) {

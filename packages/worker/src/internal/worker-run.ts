@@ -1,5 +1,4 @@
 import {
-  ArmyError,
   type Attribution,
   addCost,
   type CostBreakdown,
@@ -7,6 +6,7 @@ import {
   type GatewayRequest,
   type GatewayResponse,
   type LedgerEntry,
+  LedgerStoreError,
   zeroCost,
 } from '@haiku-army/core';
 import { SUBMIT_RESULT_TOOL } from '../constants.js';
@@ -84,7 +84,6 @@ export class WorkerRun {
   #gated = false;
   #release: ((responded: boolean) => void) | undefined;
   readonly #counted = new Set<string>();
-  #startedAt = 0;
 
   constructor(config: WorkerConfig, prepared: PreparedTask, options: RunOptions = {}) {
     this.#config = config;
@@ -103,7 +102,6 @@ export class WorkerRun {
 
   async run(): Promise<WorkerResult> {
     const startedAt = this.#config.now();
-    this.#startedAt = startedAt;
     const { controller, dispose } = linkedController(this.#options.signal);
     const { timeoutMs } = this.#prepared.limits;
     const timer = Number.isFinite(timeoutMs)
@@ -179,7 +177,8 @@ export class WorkerRun {
       response = await this.#config.gateway.call(request, this.#attribution, { signal });
     } catch (error) {
       this.#releaseGate(false);
-      if (ArmyError.is(error, 'LEDGER_STORE_FAILED')) this.#recoverUnreturnedEntries();
+      // Billed, but the ledger's store failed: the entry travels with the error.
+      if (error instanceof LedgerStoreError) this.#count(error.entry);
       throw error;
     }
     this.#count(response.entry);
@@ -194,20 +193,6 @@ export class WorkerRun {
     this.#usage = addUsage(this.#usage, entry.usage);
     this.#cost = addCost(this.#cost, entry.cost);
     this.#options.hooks?.onCall?.(entry);
-  }
-
-  /**
-   * The gateway billed a call but threw because the ledger's store failed;
-   * the entry is still in the ledger's memory. Count this run's entries the
-   * gateway did not hand back, so no spend is lost. (Core could attach the
-   * entry to the error instead; see the package notes.)
-   */
-  #recoverUnreturnedEntries(): void {
-    const { runId } = this.#attribution;
-    const entries = this.#config.gateway.ledger.entries({ runId, taskId: this.#prepared.task.id });
-    const attempt = this.#attribution.attempt ?? 1;
-    for (const entry of entries)
-      if (entry.attempt === attempt && entry.timestamp >= this.#startedAt) this.#count(entry);
   }
 
   #releaseGate(responded: boolean): void {
