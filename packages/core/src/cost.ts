@@ -31,6 +31,31 @@ export interface NormalizedUsage {
   serviceTier: 'standard' | 'priority' | 'batch';
 }
 
+/** Token counts summed over calls (a usage without its service tier). */
+export type TokenCounts = Omit<NormalizedUsage, 'serviceTier'>;
+
+/** Token counts at zero. */
+export function zeroTokens(): TokenCounts {
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheWrite5mTokens: 0,
+    cacheWrite1hTokens: 0,
+    cacheReadTokens: 0,
+  };
+}
+
+/** Adds the token counts of `b` into a copy of `a`. */
+export function addTokens(a: TokenCounts, b: TokenCounts): TokenCounts {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheWrite5mTokens: a.cacheWrite5mTokens + b.cacheWrite5mTokens,
+    cacheWrite1hTokens: a.cacheWrite1hTokens + b.cacheWrite1hTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+  };
+}
+
 /** A cost split by line item, nano-USD. `total` is their exact sum. */
 export interface CostBreakdown {
   input: NanoUsd;

@@ -1,4 +1,4 @@
-import type { CostBreakdown } from '@haiku-army/core';
+import type { CostBreakdown, TokenCounts } from '@haiku-army/core';
 
 /** How a worker's subtask ended. */
 export type WorkerStatus = 'done' | 'partial' | 'failed';
@@ -50,13 +50,7 @@ export const WORKER_STOP_CODES = {
 export type WorkerStopCode = (typeof WORKER_STOP_CODES)[keyof typeof WORKER_STOP_CODES];
 
 /** Tokens a worker's calls used, summed over its ledger entries. */
-export interface WorkerUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheWrite5mTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-}
+export type WorkerUsage = TokenCounts;
 
 /**
  * What travels up from a worker: status, a capped summary, optional

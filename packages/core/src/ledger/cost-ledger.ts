@@ -4,13 +4,16 @@ import { defaultCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
 import { DEFAULT_BASELINE_MODEL } from '../constants.js';
 import {
   addCost,
+  addTokens,
   type CostBreakdown,
   costOf,
   type NormalizedUsage,
   normalizeUsage,
   promptTokens,
+  type TokenCounts,
   type UsageLike,
   zeroCost,
+  zeroTokens,
 } from '../cost.js';
 import { invalidOption, LedgerStoreError } from '../errors.js';
 import type { NanoUsd } from '../money.js';
@@ -53,7 +56,7 @@ export interface RecordInput {
 /** Token and money totals over a set of entries. */
 export interface LedgerTotals {
   calls: number;
-  usage: Omit<NormalizedUsage, 'serviceTier'>;
+  usage: TokenCounts;
   cost: CostBreakdown;
 }
 
@@ -93,33 +96,18 @@ export interface LedgerFilter {
 }
 
 function emptyTotals(): LedgerTotals {
-  return {
-    calls: 0,
-    usage: {
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheWrite5mTokens: 0,
-      cacheWrite1hTokens: 0,
-      cacheReadTokens: 0,
-    },
-    cost: zeroCost(),
-  };
+  return { calls: 0, usage: zeroTokens(), cost: zeroCost() };
 }
 
 function addEntry(totals: LedgerTotals, entry: LedgerEntry): void {
   totals.calls += 1;
-  totals.usage.inputTokens += entry.usage.inputTokens;
-  totals.usage.outputTokens += entry.usage.outputTokens;
-  totals.usage.cacheWrite5mTokens += entry.usage.cacheWrite5mTokens;
-  totals.usage.cacheWrite1hTokens += entry.usage.cacheWrite1hTokens;
-  totals.usage.cacheReadTokens += entry.usage.cacheReadTokens;
+  totals.usage = addTokens(totals.usage, entry.usage);
   totals.cost = addCost(totals.cost, entry.cost);
 }
 
 function mergeTotals(into: LedgerTotals, from: LedgerTotals): void {
   into.calls += from.calls;
-  for (const key of Object.keys(into.usage) as (keyof LedgerTotals['usage'])[])
-    into.usage[key] += from.usage[key];
+  into.usage = addTokens(into.usage, from.usage);
   into.cost = addCost(into.cost, from.cost);
 }
 

@@ -43,28 +43,6 @@ const LIMIT_CODES: ReadonlySet<WorkerStopCode> = new Set([
   'BUDGET_EXCEEDED',
 ]);
 
-/** A usage with every count at zero. */
-export function zeroUsage(): WorkerUsage {
-  return {
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheWrite5mTokens: 0,
-    cacheWrite1hTokens: 0,
-    cacheReadTokens: 0,
-  };
-}
-
-/** Adds `b` into a copy of `a`. */
-export function addUsage(a: WorkerUsage, b: WorkerUsage): WorkerUsage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheWrite5mTokens: a.cacheWrite5mTokens + b.cacheWrite5mTokens,
-    cacheWrite1hTokens: a.cacheWrite1hTokens + b.cacheWrite1hTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
-  };
-}
-
 /** Every token a usage counts: prompt (input, cache writes, cache reads) plus output. */
 export function tokensOf(usage: WorkerUsage): number {
   return (

@@ -13,24 +13,11 @@ import {
 import { DEFAULT_WORKER_PREAMBLE } from '../preamble.js';
 import type { Tool } from '../tool.js';
 import { MemoryTranscriptStore, type TranscriptStore } from '../transcript-store.js';
+import type { WorkerOptions } from '../worker.js';
 import type { WorkerLimits } from '../worker-task.js';
 
-/** Options shared by a Worker and a WorkerPool (see `WorkerOptions`). */
-export interface WorkerConfigInput {
-  gateway: Gateway;
-  runId?: string;
-  model?: string;
-  preamble?: string;
-  sharedPrefix?: string;
-  cacheTtl?: '5m' | '1h';
-  tools?: readonly Tool[];
-  limits?: WorkerLimits;
-  summaryTokenCap?: number;
-  maxToolResultChars?: number;
-  transcripts?: TranscriptStore;
-  generateId?: () => string;
-  now?: () => number;
-}
+/** Options shared by a Worker and a WorkerPool. */
+export type WorkerConfigInput = WorkerOptions;
 
 /** Limits with every field filled. */
 export type ResolvedLimits = Required<Omit<WorkerLimits, 'maxCost'>> & {

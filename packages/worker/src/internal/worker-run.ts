@@ -1,6 +1,7 @@
 import {
   type Attribution,
   addCost,
+  addTokens,
   type CostBreakdown,
   estimateTextTokens,
   type GatewayRequest,
@@ -8,6 +9,7 @@ import {
   type LedgerEntry,
   LedgerStoreError,
   zeroCost,
+  zeroTokens,
 } from '@haiku-army/core';
 import { SUBMIT_RESULT_TOOL } from '../constants.js';
 import type { WorkerTranscript } from '../transcript-store.js';
@@ -26,15 +28,7 @@ import {
   toParams,
 } from './messages.js';
 import type { PreparedTask } from './prepare-task.js';
-import {
-  addUsage,
-  type Outcome,
-  Stop,
-  stopOutcome,
-  tokensOf,
-  toStop,
-  zeroUsage,
-} from './run-outcome.js';
+import { type Outcome, Stop, stopOutcome, tokensOf, toStop } from './run-outcome.js';
 import { type ContractState, judgeSubmission } from './submit-result.js';
 import { shortenRequest, truncateToTokens } from './summary.js';
 import type { WorkerConfig } from './worker-config.js';
@@ -76,7 +70,7 @@ export class WorkerRun {
   #calls = 0;
   #toolCalls = 0;
   #usefulWork = false;
-  #usage = zeroUsage();
+  #usage = zeroTokens();
   #cost: CostBreakdown = zeroCost();
   #lastText = '';
   #nudged = false;
@@ -190,7 +184,7 @@ export class WorkerRun {
     if (this.#counted.has(entry.id)) return;
     this.#counted.add(entry.id);
     this.#calls += 1;
-    this.#usage = addUsage(this.#usage, entry.usage);
+    this.#usage = addTokens(this.#usage, entry.usage);
     this.#cost = addCost(this.#cost, entry.cost);
     this.#options.hooks?.onCall?.(entry);
   }

@@ -1,0 +1,11 @@
+import type { Options } from 'tsup';
+
+/** The build every package shares: ESM for Node 20, with types and source maps. */
+export const packageBuild = {
+  entry: ['src/index.ts'],
+  format: ['esm'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+} satisfies Options;
