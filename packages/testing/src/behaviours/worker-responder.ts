@@ -110,7 +110,7 @@ export function createWorkerResponder(options: WorkerResponderOptions = {}): Res
     if (submit) {
       return reply.toolUse(
         submitName,
-        inputFor(submit, { summary, status: 'ok', data: { matches, terms: fields.terms } }),
+        inputFor(submit, { summary, status: 'done', data: { matches, terms: fields.terms } }),
       );
     }
     return reply.text(summary);
