@@ -243,26 +243,25 @@ export class Budget {
   }
 
   #checkThresholds(state: ScopeState, actual: NanoUsd): void {
-    if (!this.#events || state.limit === 0) {
-      if (state.spent > state.limit && !state.exceeded) {
-        state.exceeded = true;
-        this.#events?.emit('budget:exceeded', this.#event(state, { requested: actual }));
-      }
-      return;
-    }
-    const ratio = state.spent / state.limit;
+    const ratio =
+      state.limit === 0
+        ? state.spent > 0
+          ? Number.POSITIVE_INFINITY
+          : 0
+        : state.spent / state.limit;
     if (!state.warned && ratio >= this.#warningAt) {
       state.warned = true;
-      this.#events.emit('budget:warning', this.#event(state, { threshold: this.#warningAt }));
+      this.#events?.emit('budget:warning', this.#event(state, { threshold: this.#warningAt }));
     }
     if (!state.critical && ratio >= this.#criticalAt) {
       state.critical = true;
-      this.#events.emit('budget:critical', this.#event(state, { threshold: this.#criticalAt }));
+      this.#events?.emit('budget:critical', this.#event(state, { threshold: this.#criticalAt }));
     }
-    // Only reachable when a call's real cost exceeded its reservation.
+    // Only reachable when a call's real cost exceeded its reservation (or an
+    // unreserved `charge`): spend is never hidden, so say so.
     if (!state.exceeded && state.spent > state.limit) {
       state.exceeded = true;
-      this.#events.emit('budget:exceeded', this.#event(state, { requested: actual }));
+      this.#events?.emit('budget:exceeded', this.#event(state, { requested: actual }));
     }
   }
 

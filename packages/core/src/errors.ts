@@ -1,3 +1,5 @@
+import type { LedgerEntry } from './ledger/ledger-entry.js';
+
 /**
  * Stable error codes. Callers switch on `error.code`, never on messages.
  * Caller mistakes (bad options, unknown model, bad plan) are separate from
@@ -134,13 +136,9 @@ export class ApiCallError extends ArmyError {
  */
 export class LedgerStoreError extends ArmyError {
   /** The entry that was recorded in memory but not written. */
-  readonly entry: import('./ledger/ledger-entry.js').LedgerEntry;
+  readonly entry: LedgerEntry;
 
-  constructor(
-    message: string,
-    entry: import('./ledger/ledger-entry.js').LedgerEntry,
-    options: ArmyErrorOptions = {},
-  ) {
+  constructor(message: string, entry: LedgerEntry, options: ArmyErrorOptions = {}) {
     super(ERROR_CODES.LEDGER_STORE_FAILED, message, options);
     this.entry = entry;
   }
