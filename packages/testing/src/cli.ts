@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { invalidOption } from '@haiku-army/core';
 import { createDemoResponders } from './behaviours/demo-responders.js';
 import type { FaultOptions } from './faults.js';
 import { type FakeAnthropicServer, startFakeAnthropic } from './start-fake-anthropic.js';
@@ -24,8 +25,7 @@ Options:
 function number(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed))
-    throw new TypeError(`Expected \`--${name}\` to be a number, got ${JSON.stringify(value)}.`);
+  if (!Number.isFinite(parsed)) throw invalidOption(`--${name}`, 'a number', value);
   return parsed;
 }
 

@@ -1,12 +1,12 @@
-import { defaultCatalog } from '@haiku-army/core';
 import { HttpResponse, http, type RequestHandler } from 'msw';
 import { BillingLog } from './billing-log.js';
-import { DEFAULT_BASE_URL, DEFAULT_BATCH_PROCESSING_MS } from './constants.js';
 import { FaultController } from './faults.js';
 import { BatchStore } from './internal/batch-store.js';
 import { FakeAnthropicEngine } from './internal/engine.js';
 import type { EngineState } from './internal/engine-state.js';
 import { createIdGenerator } from './internal/ids.js';
+import { canonicalModel } from './internal/model-key.js';
+import { resolveOptions } from './internal/resolve-options.js';
 import { ResponderRegistry } from './internal/responder-registry.js';
 import type { FakeAnthropicOptions } from './options.js';
 import { PromptCache } from './prompt-cache.js';
@@ -31,32 +31,18 @@ export interface FakeAnthropic {
   readonly limits: RateLimits;
   /** The prompt cache. */
   readonly cache: PromptCache;
-  /** Sets the responder of a model (id as sent, or canonical). */
+  /** Sets the responder of a model (id as sent, or canonical); an unknown model throws. */
   script(model: string, responder: Responder): void;
   /** Adds a named responder for `route`. */
   define(name: string, responder: Responder): void;
   /** Answers one Web `Request` (what the handlers and the HTTP server call). */
   handle(request: Request): Promise<Response>;
-  /** Clears transcript, billing, cache, fault queue, batches and ids, and refills every bucket. */
+  /**
+   * Clears transcript, billing, cache, fault queue, batches, ids and call
+   * counts, refills every bucket and restarts every seeded random stream.
+   */
   reset(): void;
 }
-
-function checkOptions(options: FakeAnthropicOptions): void {
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) {
-    throw new TypeError(`Expected \`seed\` to be an integer, got ${String(options.seed)}.`);
-  }
-  const processing = options.batchProcessingMs;
-  if (processing !== undefined && !(Number.isFinite(processing) && processing >= 0)) {
-    throw new TypeError(
-      `Expected \`batchProcessingMs\` to be a number >= 0, got ${String(processing)}.`,
-    );
-  }
-  if (options.now !== undefined && typeof options.now !== 'function') {
-    throw new TypeError('Expected `now` to be a function returning milliseconds.');
-  }
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Creates a fake Anthropic API. Use `handlers` with msw, `handle()` directly,
@@ -67,24 +53,28 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * const server = setupServer(...fake.handlers);
  */
 export function createFakeAnthropic(options: FakeAnthropicOptions = {}): FakeAnthropic {
-  checkOptions(options);
-  const now = options.now ?? Date.now;
-  const catalog = options.catalog ?? defaultCatalog;
-  const random = createRandom(options.seed ?? 1);
+  const resolved = resolveOptions(options);
+  const { catalog, now } = resolved;
+  const random = createRandom(resolved.seed);
   const ids = createIdGenerator(options.generateId);
   const state: EngineState = {
     catalog,
     now,
-    sleep: options.sleep ?? defaultSleep,
+    sleep: resolved.sleep,
     random: random.fork('latency'),
     nextId: (kind) => ids.next(kind),
     cache: new PromptCache({ now }),
     limits: new RateLimits({
       now,
+      catalog,
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.defaultLimits ? { defaultLimits: options.defaultLimits } : {}),
     }),
-    faults: new FaultController({ random, ...(options.faults ? { faults: options.faults } : {}) }),
+    faults: new FaultController({
+      random,
+      catalog,
+      ...(options.faults ? { faults: options.faults } : {}),
+    }),
     billing: new BillingLog({ catalog }),
     transcript: new Transcript(),
     responders: new ResponderRegistry({
@@ -95,14 +85,14 @@ export function createFakeAnthropic(options: FakeAnthropicOptions = {}): FakeAnt
       ...(options.defaultResponder ? { defaultResponder: options.defaultResponder } : {}),
     }),
     batches: new BatchStore(),
-    latency: options.latency,
-    apiKeys: options.apiKeys ? new Set(options.apiKeys) : undefined,
-    batchProcessingMs: options.batchProcessingMs ?? DEFAULT_BATCH_PROCESSING_MS,
+    latency: resolved.latency,
+    apiKeys: resolved.apiKeys,
+    batchProcessingMs: resolved.batchProcessingMs,
+    basePath: resolved.basePath,
   };
   const engine = new FakeAnthropicEngine(state);
-  const baseURL = (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const handlers = [
-    http.all(`${baseURL}/*`, async ({ request }) => {
+    http.all(`${resolved.baseURL}/*`, async ({ request }) => {
       const response = await engine.handle(request);
       // msw turns `Response.error()` into a network error (a dropped connection).
       return response.type === 'error' ? HttpResponse.error() : response;
@@ -110,14 +100,17 @@ export function createFakeAnthropic(options: FakeAnthropicOptions = {}): FakeAnt
   ];
 
   return {
-    baseURL,
+    baseURL: resolved.baseURL,
     handlers,
     billing: state.billing,
     transcript: state.transcript,
     faults: state.faults,
     limits: state.limits,
     cache: state.cache,
-    script: (model, responder) => state.responders.script(model, responder),
+    script(model, responder) {
+      canonicalModel(catalog, 'script(model)', model);
+      state.responders.script(model, responder);
+    },
     define: (name, responder) => state.responders.define(name, responder),
     handle: (request) => engine.handle(request),
     reset() {
@@ -128,7 +121,9 @@ export function createFakeAnthropic(options: FakeAnthropicOptions = {}): FakeAnt
       state.faults.resetRandom();
       state.limits.reset();
       state.batches.clear();
-      state.responders.resetCalls();
+      // Every seeded stream restarts, so a run after reset() replays exactly.
+      state.random = random.fork('latency');
+      state.responders.reset(random.fork('responders'));
       ids.reset();
     },
   };

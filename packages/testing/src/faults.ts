@@ -1,4 +1,6 @@
+import { invalidOption, type ModelCatalog } from '@haiku-army/core';
 import { DEFAULT_FAULT_RETRY_AFTER_MS } from './constants.js';
+import { canonicalModel } from './internal/model-key.js';
 import type { Random } from './random.js';
 
 /** A fault the fake can inject into one `POST /v1/messages` request. */
@@ -45,7 +47,7 @@ export interface FaultRates {
 
 /** Random faults for every model, with optional per-model overrides. */
 export interface FaultOptions extends FaultRates {
-  /** Rates for specific models; replace the top-level rates for that model. */
+  /** Rates for specific models (id or alias); replace the top-level rates for that model. @default {} */
   models?: Record<string, FaultRates>;
   /** `retry-after` of random 429/529 faults, ms. @default 1000 */
   retryAfterMs?: number;
@@ -62,21 +64,29 @@ const RATE_ORDER: readonly [keyof FaultRates, (retryAfterMs: number) => Fault][]
 
 const STREAM_ONLY: ReadonlySet<FaultKind> = new Set(['stream_cut', 'stream_error_event']);
 
+const KINDS: ReadonlySet<FaultKind> = new Set([
+  'rate_limit',
+  'overloaded',
+  'server_error',
+  'disconnect',
+  'stream_cut',
+  'stream_error_event',
+  'invalid_request',
+]);
+
 function checkRates(where: string, rates: FaultRates): void {
+  if (typeof rates !== 'object' || rates === null) {
+    throw invalidOption(where, 'an object of fault probabilities', rates);
+  }
   let sum = 0;
   for (const [key] of RATE_ORDER) {
     const value = rates[key] ?? 0;
     if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-      throw new TypeError(
-        `Expected \`${where}.${key}\` to be a probability from 0 to 1, got ${String(value)}.`,
-      );
+      throw invalidOption(`${where}.${key}`, 'a probability from 0 to 1', value);
     }
     sum += value;
   }
-  if (sum > 1)
-    throw new TypeError(
-      `Expected the fault rates in \`${where}\` to sum to at most 1, got ${sum}.`,
-    );
+  if (sum > 1) throw invalidOption(`the sum of the rates in ${where}`, 'at most 1', sum);
 }
 
 /**
@@ -89,22 +99,46 @@ function checkRates(where: string, rates: FaultRates): void {
  */
 export class FaultController {
   readonly #queue: { fault: Fault; target: FaultTarget }[] = [];
+  /** Targets of queued faults handed out by `take`, so `restore` can put one back. */
+  readonly #taken = new WeakMap<Fault, FaultTarget>();
   readonly #random: Random;
   readonly #randoms = new Map<string, Random>();
+  readonly #catalog: ModelCatalog | undefined;
   #options: FaultOptions;
 
-  constructor(options: { random: Random; faults?: FaultOptions }) {
+  /**
+   * @param options.random seeds the random faults (one stream per model).
+   * @param options.faults the random fault rates. @default none
+   * @param options.catalog resolves model aliases in `faults.models` and in
+   *   queued faults' targets, and rejects unknown models. @default none (ids as given)
+   */
+  constructor(options: { random: Random; faults?: FaultOptions; catalog?: ModelCatalog }) {
     this.#random = options.random;
+    this.#catalog = options.catalog;
     this.#options = {};
     this.configure(options.faults ?? {});
+  }
+
+  #id(option: string, model: string): string {
+    return this.#catalog ? canonicalModel(this.#catalog, option, model) : model;
   }
 
   /** Replaces the random fault rates. */
   configure(options: FaultOptions): void {
     checkRates('faults', options);
-    for (const [model, rates] of Object.entries(options.models ?? {}))
+    const models: Record<string, FaultRates> = {};
+    for (const [model, rates] of Object.entries(options.models ?? {})) {
       checkRates(`faults.models.${model}`, rates);
-    this.#options = { ...options };
+      models[this.#id('faults.models', model)] = rates;
+    }
+    const retryAfterMs = options.retryAfterMs;
+    if (
+      retryAfterMs !== undefined &&
+      (typeof retryAfterMs !== 'number' || !Number.isFinite(retryAfterMs) || retryAfterMs < 0)
+    ) {
+      throw invalidOption('faults.retryAfterMs', 'a number of milliseconds >= 0', retryAfterMs);
+    }
+    this.#options = { ...options, models };
   }
 
   /**
@@ -113,13 +147,16 @@ export class FaultController {
    */
   enqueue(fault: Fault & FaultTarget, target: FaultTarget & { times?: number } = {}): void {
     const times = target.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) {
-      throw new TypeError(`Expected \`times\` to be an integer >= 1, got ${String(times)}.`);
+    if (!Number.isInteger(times) || times < 1)
+      throw invalidOption('times', 'an integer >= 1', times);
+    if (!fault || !KINDS.has(fault.kind)) {
+      throw invalidOption('fault.kind', `one of ${[...KINDS].join(', ')}`, fault?.kind);
     }
     const { model: faultModel, ...bare } = fault;
-    const model = target.model ?? faultModel;
+    const named = target.model ?? faultModel;
+    const model = named === undefined ? undefined : this.#id('model', named);
     for (let index = 0; index < times; index += 1) {
-      this.#queue.push({ fault: bare as Fault, target: model ? { model } : {} });
+      this.#queue.push({ fault: { ...bare } as Fault, target: model ? { model } : {} });
     }
   }
 
@@ -144,7 +181,11 @@ export class FaultController {
         return false;
       return request.stream || !STREAM_ONLY.has(fault.kind);
     });
-    if (index >= 0) return this.#queue.splice(index, 1)[0]!.fault;
+    if (index >= 0) {
+      const { fault, target } = this.#queue.splice(index, 1)[0]!;
+      this.#taken.set(fault, target);
+      return fault;
+    }
 
     const rates =
       this.#options.models?.[request.canonicalModel] ??
@@ -168,6 +209,19 @@ export class FaultController {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Puts a queued fault that {@link take} returned back at the head of the
+   * queue, for a request refused before the fault could apply (e.g. a
+   * `stream_cut` taken by a request that then got a 429). Random faults are
+   * not put back. @internal
+   */
+  restore(fault: Fault): void {
+    const target = this.#taken.get(fault);
+    if (!target) return;
+    this.#taken.delete(fault);
+    this.#queue.unshift({ fault, target });
   }
 
   /** Forgets per-model random streams so the next draws restart from the seed. @internal */

@@ -24,6 +24,7 @@ export {
   type LimitState,
   type ModelLimits,
   RateLimits,
+  type RateLimitsOptions,
 } from './rate-limits.js';
 export {
   type ErrorReply,

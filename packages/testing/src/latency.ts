@@ -18,6 +18,7 @@ export interface ModelLatency {
 
 /** Latency for every model, with per-model overrides. */
 export interface LatencyOptions extends ModelLatency {
+  /** Per-model overrides, by model id or alias. @default {} */
   models?: Record<string, ModelLatency>;
 }
 

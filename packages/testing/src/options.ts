@@ -5,10 +5,16 @@ import type { LatencyOptions } from './latency.js';
 import type { ModelLimits } from './rate-limits.js';
 import type { Responder, ResponderRoute } from './responder.js';
 
-/** Options for {@link createFakeAnthropic}, {@link setupFakeAnthropic} and {@link startFakeAnthropic}. */
+/**
+ * Options for {@link createFakeAnthropic}, {@link setupFakeAnthropic} and
+ * {@link startFakeAnthropic}. Validated up front: a bad value throws an
+ * `ArmyError` with code `INVALID_OPTIONS` naming the option, and a model
+ * key that is not in `catalog` throws `UNKNOWN_MODEL`.
+ */
 export interface FakeAnthropicOptions {
   /**
-   * Scripted responders per model id (as sent, or canonical).
+   * Scripted responders per model: the id or alias as requests send it (looked
+   * up first), or the canonical id.
    * @default {} (every model answers with one simulated sentence)
    */
   models?: Record<string, Responder>;
@@ -22,11 +28,11 @@ export interface FakeAnthropicOptions {
   route?: ResponderRoute;
   /** Answers requests no other responder matches. @default one simulated sentence */
   defaultResponder?: Responder;
-  /** Rate limits per model id (canonical). @default 4,000 RPM, 4M ITPM, 800K OTPM each */
+  /** Rate limits per model id or alias. @default {} (every model uses `defaultLimits`) */
   limits?: Record<string, ModelLimits>;
   /** Limits for models not listed in `limits`. @default 4,000 RPM, 4M ITPM, 800K OTPM */
   defaultLimits?: ModelLimits;
-  /** Latency per model. @default no latency */
+  /** Time to first byte and per output token, with per-model overrides (id or alias). @default no latency */
   latency?: LatencyOptions;
   /** Random fault rates. @default none */
   faults?: FaultOptions;
@@ -40,12 +46,13 @@ export interface FakeAnthropicOptions {
   batchProcessingMs?: number;
   /** The model catalog (known models, prices, minimum cacheable tokens). @default core's default catalog */
   catalog?: ModelCatalog;
-  /** When set, only these API keys authenticate; otherwise any non-empty key does. */
+  /** When set, only these API keys authenticate. @default any non-empty key authenticates */
   apiKeys?: readonly string[];
   /** Id generator. @default deterministic counters (`msg_fake_00000001`, ...) */
   generateId?: (kind: IdKind) => string;
   /**
-   * Base URL the msw handlers answer on (in-process use only).
+   * Base URL the msw handlers answer on (in-process use only). It may have a
+   * path (`http://proxy.local/anthropic`); the API is served under it.
    * @default 'http://fake-anthropic.local'
    */
   baseURL?: string;

@@ -1,3 +1,5 @@
+import { invalidOption } from '@haiku-army/core';
+
 /**
  * A seeded pseudo-random number generator, so a failing fault or latency
  * sequence replays exactly from its seed.
@@ -34,7 +36,7 @@ function hashLabel(label: string): number {
  */
 export function createRandom(seed: number): Random {
   if (!Number.isInteger(seed)) {
-    throw new TypeError(`Expected \`seed\` to be an integer, got ${String(seed)}.`);
+    throw invalidOption('seed', 'an integer', seed);
   }
   let state = seed >>> 0;
   return {

@@ -1,13 +1,30 @@
+import { invalidOption, type ModelCatalog } from '@haiku-army/core';
 import { DEFAULT_MODEL_LIMITS } from './constants.js';
+import { canonicalModel } from './internal/model-key.js';
 
-/** Per-minute limits of one model. Omitted fields use the defaults. */
+/** Per-minute limits of one model. Omitted fields use `defaultLimits`. */
 export interface ModelLimits {
-  /** Requests per minute. */
+  /** Requests per minute. @default 4,000 */
   rpm?: number;
-  /** Input tokens per minute (uncached input + cache writes; cache reads are free). */
+  /** Input tokens per minute (uncached input + cache writes; cache reads are free). @default 4,000,000 */
   itpm?: number;
-  /** Output tokens per minute (`max_tokens` reserved at the start, corrected at the end). */
+  /** Output tokens per minute (`max_tokens` reserved at the start, corrected at the end). @default 800,000 */
   otpm?: number;
+}
+
+/** Options for {@link RateLimits}. */
+export interface RateLimitsOptions {
+  /** Clock in ms. */
+  now: () => number;
+  /** Limits per model id or alias. @default {} (every model uses `defaultLimits`) */
+  limits?: Record<string, ModelLimits>;
+  /** Limits of models not in `limits`. @default 4,000 RPM, 4M ITPM, 800K OTPM */
+  defaultLimits?: ModelLimits;
+  /**
+   * Resolves aliases, so `limits` keyed by an alias apply to the model, and
+   * rejects unknown models. @default none (ids are used as given)
+   */
+  catalog?: ModelCatalog;
 }
 
 /** A token bucket with continuous refill: `capacity` per minute. */
@@ -74,8 +91,8 @@ function rfc3339(ms: number): string {
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`Expected \`limits.${name}\` to be a number > 0, got ${String(value)}.`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalidOption(name, 'a number > 0', value);
   }
   return value;
 }
@@ -86,53 +103,61 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 export class RateLimits {
   readonly #now: () => number;
+  readonly #catalog: ModelCatalog | undefined;
   readonly #config = new Map<string, Required<ModelLimits>>();
   readonly #buckets = new Map<string, Buckets>();
   #defaults: Required<ModelLimits>;
 
-  constructor(options: {
-    now: () => number;
-    limits?: Record<string, ModelLimits>;
-    defaultLimits?: ModelLimits;
-  }) {
+  constructor(options: RateLimitsOptions) {
     this.#now = options.now;
-    this.#defaults = this.#complete('default', options.defaultLimits ?? {}, DEFAULT_MODEL_LIMITS);
+    this.#catalog = options.catalog;
+    this.#defaults = this.#complete('defaultLimits', options.defaultLimits, DEFAULT_MODEL_LIMITS);
     for (const [model, limits] of Object.entries(options.limits ?? {})) this.set(model, limits);
   }
 
   #complete(
-    model: string,
-    limits: ModelLimits,
+    name: string,
+    limits: ModelLimits | undefined,
     base: Required<ModelLimits>,
   ): Required<ModelLimits> {
+    if (limits === undefined) return base;
+    if (typeof limits !== 'object' || limits === null) {
+      throw invalidOption(name, 'an object { rpm?, itpm?, otpm? }', limits);
+    }
     return {
-      rpm: positive(`${model}.rpm`, limits.rpm, base.rpm),
-      itpm: positive(`${model}.itpm`, limits.itpm, base.itpm),
-      otpm: positive(`${model}.otpm`, limits.otpm, base.otpm),
+      rpm: positive(`${name}.rpm`, limits.rpm, base.rpm),
+      itpm: positive(`${name}.itpm`, limits.itpm, base.itpm),
+      otpm: positive(`${name}.otpm`, limits.otpm, base.otpm),
     };
   }
 
-  /** Sets (or replaces) one model's limits and refills its buckets. */
-  set(model: string, limits: ModelLimits): void {
-    this.#config.set(model, this.#complete(model, limits, this.#defaults));
-    this.#buckets.delete(model);
+  #id(model: string): string {
+    return this.#catalog ? canonicalModel(this.#catalog, 'limits', model) : model;
   }
 
-  /** The limits in force for a model. */
+  /** Sets (or replaces) one model's limits (id or alias) and refills its buckets. */
+  set(model: string, limits: ModelLimits): void {
+    const id = this.#id(model);
+    this.#config.set(id, this.#complete(`limits.${model}`, limits, this.#defaults));
+    this.#buckets.delete(id);
+  }
+
+  /** The limits in force for a model (id or alias). */
   limitsOf(model: string): Required<ModelLimits> {
-    return this.#config.get(model) ?? this.#defaults;
+    return this.#config.get(this.#id(model)) ?? this.#defaults;
   }
 
   #bucketsOf(model: string, now: number): Buckets {
-    let buckets = this.#buckets.get(model);
+    const id = this.#id(model);
+    let buckets = this.#buckets.get(id);
     if (!buckets) {
-      const limits = this.limitsOf(model);
+      const limits = this.#config.get(id) ?? this.#defaults;
       buckets = {
         requests: new TokenBucket(limits.rpm, now),
         input: new TokenBucket(limits.itpm, now),
         output: new TokenBucket(limits.otpm, now),
       };
-      this.#buckets.set(model, buckets);
+      this.#buckets.set(id, buckets);
     }
     buckets.requests.refill(now);
     buckets.input.refill(now);

@@ -63,6 +63,7 @@ export interface ErrorReplyOptions {
   type?: string;
   /** @default a generic message for the type */
   message?: string;
+  /** Sends `retry-after-ms` and `retry-after` (seconds, rounded up). @default no retry headers */
   retryAfterMs?: number;
 }
 

@@ -1,4 +1,4 @@
-import type { ModelInfo } from '@haiku-army/core';
+import { invalidOption, type ModelInfo } from '@haiku-army/core';
 import type { Reply } from './replies.js';
 import type { MessageRequest } from './wire-types.js';
 
@@ -42,7 +42,7 @@ export type ResponderRoute = (request: MessageRequest) => string | undefined;
  * fake.script('claude-haiku-5-5', sequence(reply.toolUse('grep', { pattern: 'x' }), reply.text('done')));
  */
 export function sequence(...steps: (Reply | string | Responder)[]): Responder {
-  if (steps.length === 0) throw new TypeError('Expected `sequence()` to get at least one step.');
+  if (steps.length === 0) throw invalidOption('sequence(...steps)', 'at least one step', 'none');
   let index = 0;
   return (request, context) => {
     const next = steps[Math.min(index, steps.length - 1)]!;

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { invalidOption } from '@haiku-army/core';
 import { createFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
 import { sendWebResponse, toWebRequest } from './internal/node-adapter.js';
 import type { FakeAnthropicOptions } from './options.js';
@@ -36,8 +37,11 @@ export async function startFakeAnthropic(
   options: StartFakeAnthropicOptions = {},
 ): Promise<FakeAnthropicServer> {
   const { port = 0, host = '127.0.0.1', ...rest } = options;
+  if (typeof host !== 'string' || host.length === 0) {
+    throw invalidOption('host', 'an interface address such as 127.0.0.1', host);
+  }
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(`Expected \`port\` to be an integer from 0 to 65535, got ${String(port)}.`);
+    throw invalidOption('port', 'an integer from 0 to 65535', port);
   }
   const fake = createFakeAnthropic(rest);
   let origin = '';
@@ -60,8 +64,14 @@ export async function startFakeAnthropic(
     });
   });
   const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  origin = `http://${shownHost}:${address.port}`;
+  // Bound to every interface: clients reach it on loopback.
+  const reachable =
+    address.address === '0.0.0.0'
+      ? '127.0.0.1'
+      : address.address === '::'
+        ? '::1'
+        : address.address;
+  origin = `http://${address.family === 'IPv6' ? `[${reachable}]` : reachable}:${address.port}`;
   const { handlers: _handlers, baseURL: _baseURL, ...api } = fake;
   return {
     ...api,

@@ -1,4 +1,5 @@
 import { MEDIA_BLOCK_TOKENS, MESSAGE_OVERHEAD_TOKENS } from './constants.js';
+import { withoutCacheControl } from './internal/without-cache-control.js';
 
 /**
  * The fake API's token counter. A SIMULATION: no tokenizer for current
@@ -107,11 +108,6 @@ export function splitByTokens(text: string, chunkTokens: number): string[] {
   });
   if (start < text.length) pieces.push(text.slice(start));
   return pieces;
-}
-
-function withoutCacheControl(value: Record<string, unknown>): Record<string, unknown> {
-  const { cache_control: _ignored, ...rest } = value;
-  return rest;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { costOf } from '@haiku-army/core';
 import { describe, expect, it } from 'vitest';
 import { createFakeAnthropic, lastUserText, reply } from '../src/index.js';
 import { call, manualClock } from './helpers.js';
@@ -8,6 +9,19 @@ const params = (content: string) => ({
   max_tokens: 20,
   messages: [{ role: 'user', content }],
 });
+
+async function createBatch(
+  fake: ReturnType<typeof createFakeAnthropic>,
+  requests: { custom_id: string; params: unknown }[],
+) {
+  return (await (await call(fake, '/v1/messages/batches', { requests })).json()) as any;
+}
+
+function fetchVia(fake: ReturnType<typeof createFakeAnthropic>, url: string) {
+  return fake.handle(
+    new Request(url, { headers: { 'x-api-key': 'k', 'anthropic-version': '2026-10-21' } }),
+  );
+}
 
 async function results(fake: ReturnType<typeof createFakeAnthropic>, id: string) {
   const response = await call(fake, `/v1/messages/batches/${id}/results`);
@@ -31,16 +45,12 @@ describe('message batches', () => {
         return reply.text('word word');
       },
     });
-    const created = (await (
-      await call(fake, '/v1/messages/batches', {
-        requests: [
-          { custom_id: 'ok', params: params('fine') },
-          { custom_id: 'bad', params: params('fail') },
-          { custom_id: 'old', params: params('late') },
-          { custom_id: 'unknown', params: { ...params('x'), model: 'claude-nope' } },
-        ],
-      })
-    ).json()) as any;
+    const created = await createBatch(fake, [
+      { custom_id: 'ok', params: params('fine') },
+      { custom_id: 'bad', params: params('fail') },
+      { custom_id: 'old', params: params('late') },
+      { custom_id: 'unknown', params: { ...params('x'), model: 'claude-nope' } },
+    ]);
     expect(created).toMatchObject({
       type: 'message_batch',
       processing_status: 'in_progress',
@@ -96,11 +106,7 @@ describe('message batches', () => {
   it('cancels a batch: canceling, then ended with every request canceled and nothing billed', async () => {
     const clock = manualClock();
     const fake = createFakeAnthropic({ now: clock.now, batchProcessingMs: 1000 });
-    const created = (await (
-      await call(fake, '/v1/messages/batches', {
-        requests: [{ custom_id: 'a', params: params('x') }],
-      })
-    ).json()) as any;
+    const created = await createBatch(fake, [{ custom_id: 'a', params: params('x') }]);
     const canceling = (await (
       await call(fake, `/v1/messages/batches/${created.id}/cancel`, {})
     ).json()) as any;
@@ -116,15 +122,79 @@ describe('message batches', () => {
     expect((await call(fake, `/v1/messages/batches/${created.id}`)).status).toBe(404);
   });
 
+  it('returns an ended batch from cancel once its processing time has passed', async () => {
+    const clock = manualClock();
+    const fake = createFakeAnthropic({ now: clock.now, batchProcessingMs: 1000 });
+    const created = await createBatch(fake, [{ custom_id: 'a', params: params('x') }]);
+    clock.advance(1000);
+    const canceled = (await (
+      await call(fake, `/v1/messages/batches/${created.id}/cancel`, {})
+    ).json()) as any;
+    expect(canceled).toMatchObject({
+      processing_status: 'ended',
+      cancel_initiated_at: null,
+      request_counts: { processing: 0, succeeded: 1, canceled: 0 },
+    });
+    expect(fake.billing.entries).toHaveLength(1);
+  });
+
+  it("bills a batch at 50% with core's rounding: a half nano-USD line item rounds up", async () => {
+    const fake = createFakeAnthropic({ batchProcessingMs: 0, defaultResponder: () => 'ok' });
+    // 513 cached tokens written at $0.125/M = 125 nano-USD each: 64,125 in full, 32,062.5 at 50%.
+    const body = {
+      ...params('hi'),
+      system: [{ type: 'text', text: 'word '.repeat(513), cache_control: { type: 'ephemeral' } }],
+    };
+    const created = await createBatch(fake, [{ custom_id: 'odd', params: body }]);
+    const [line] = await results(fake, created.id);
+    const usage = line.result.message.usage;
+    expect(usage).toMatchObject({
+      cache_creation_input_tokens: 513,
+      input_tokens: 4,
+      output_tokens: 1,
+      service_tier: 'batch',
+    });
+    const [entry] = fake.billing.entries;
+    expect(entry!.cost).toEqual({
+      input: 4 * 50,
+      output: 250,
+      cacheWrite: 32_063,
+      cacheRead: 0,
+      total: 200 + 250 + 32_063,
+    });
+    expect(entry!.cost).toEqual(costOf('claude-haiku-5-5', usage));
+  });
+
+  it('serves results_url under a base URL with a path', async () => {
+    const fake = createFakeAnthropic({
+      baseURL: 'http://proxy.local/anthropic/',
+      batchProcessingMs: 0,
+    });
+    const send = (path: string, body?: unknown) =>
+      fake.handle(
+        new Request(`http://proxy.local/anthropic${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers: { 'x-api-key': 'k', 'anthropic-version': '2026-10-21' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      );
+    const created = (await (
+      await send('/v1/messages/batches', { requests: [{ custom_id: 'a', params: params('x') }] })
+    ).json()) as any;
+    const ended = (await (await send(`/v1/messages/batches/${created.id}`)).json()) as any;
+    expect(ended.results_url).toBe(
+      `http://proxy.local/anthropic/v1/messages/batches/${created.id}/results`,
+    );
+    expect((await fetchVia(fake, ended.results_url)).status).toBe(200);
+    // Outside the base path there is no API.
+    expect((await fetchVia(fake, 'http://proxy.local/v1/messages/batches')).status).toBe(404);
+  });
+
   it('lists batches newest first with pagination', async () => {
     const fake = createFakeAnthropic({ batchProcessingMs: 0 });
     const ids: string[] = [];
     for (let index = 0; index < 3; index += 1) {
-      const created = (await (
-        await call(fake, '/v1/messages/batches', {
-          requests: [{ custom_id: `r${index}`, params: params('x') }],
-        })
-      ).json()) as any;
+      const created = await createBatch(fake, [{ custom_id: `r${index}`, params: params('x') }]);
       ids.push(created.id);
     }
     const page = (await (await call(fake, '/v1/messages/batches?limit=2')).json()) as any;

@@ -39,6 +39,35 @@ describe('seeded randomness', () => {
   });
 });
 
+describe('reset()', () => {
+  it('restarts every seeded stream: latency, context.random() and faults replay', async () => {
+    const slept: number[] = [];
+    const fake = createFakeAnthropic({
+      seed: 5,
+      latency: { firstByte: { type: 'uniform', minMs: 0, maxMs: 100 } },
+      faults: { overloaded: 0.3 },
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+      defaultResponder: (_request, context) => `draw ${context.random()}`,
+    });
+    const run = async () => {
+      const seen: string[] = [];
+      for (let index = 0; index < 8; index += 1) {
+        const response = await call(fake, '/v1/messages', small);
+        seen.push(
+          response.status === 200 ? ((await response.json()) as any).content[0].text : 'fault',
+        );
+      }
+      return { seen, slept: slept.splice(0) };
+    };
+    const first = await run();
+    expect(first.seen).toContain('fault');
+    fake.reset();
+    expect(await run()).toEqual(first);
+  });
+});
+
 describe('fault queue', () => {
   it('applies queued faults to the next matching request, by model', async () => {
     const fake = createFakeAnthropic();
@@ -91,6 +120,22 @@ describe('fault queue', () => {
     });
     // Only the JSON response was billed.
     expect(fake.billing.entries).toHaveLength(1);
+  });
+
+  it('keeps a queued stream fault for the next stream when a request is refused first', async () => {
+    const fake = createFakeAnthropic({
+      limits: { [MODEL]: { otpm: 120 } },
+      defaultResponder: () => reply.text('word '.repeat(40)),
+    });
+    fake.faults.enqueue({ kind: 'stream_error_event', afterEvents: 3 });
+    // 200 output tokens reserved against an OTPM of 120: refused before any stream begins.
+    const refused = await call(fake, '/v1/messages', { ...small, max_tokens: 200, stream: true });
+    expect(refused.status).toBe(429);
+    expect(fake.faults.pending()).toHaveLength(1);
+    const streamed = await call(fake, '/v1/messages', { ...small, stream: true });
+    expect((await readEvents(streamed)).map((event) => event.event).at(-1)).toBe('error');
+    expect(fake.faults.pending()).toHaveLength(0);
+    expect(fake.billing.entries).toHaveLength(0);
   });
 
   it('cuts a stream mid-way and does not bill it', async () => {

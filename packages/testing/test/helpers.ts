@@ -54,3 +54,21 @@ export function deferred<T = void>() {
   });
   return { promise, resolve };
 }
+
+/** Exactly 2,000 tokens under the fake's rule. */
+export const SYSTEM_2000 = 'word '.repeat(2000);
+
+/**
+ * A request whose system prompt is a cached 2,000-token prefix; the message
+ * is 6 input tokens (3 overhead + "question" (2) + a 1-3 digit number (1)).
+ */
+export function cachedRequest(model: string, index: number) {
+  return {
+    model,
+    max_tokens: 20,
+    system: [
+      { type: 'text' as const, text: SYSTEM_2000, cache_control: { type: 'ephemeral' as const } },
+    ],
+    messages: [{ role: 'user' as const, content: `question ${index}` }],
+  };
+}

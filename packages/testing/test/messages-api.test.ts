@@ -51,6 +51,15 @@ describe('validation and errors', () => {
       [{ ...small, temperature: 0.5 }, 'temperature: Extra inputs are not permitted'],
       [{ ...small, top_p: 0.5 }, 'top_p: Extra inputs are not permitted'],
       [{ ...small, max_tokens: 64_001 }, 'max_tokens: 64001 > 64000'],
+      // claude-haiku-4-5 has a 200,000-token window: 150,003 prompt tokens + 60,000 do not fit.
+      [
+        {
+          model: 'claude-haiku-4-5',
+          max_tokens: 60_000,
+          messages: [{ role: 'user', content: 'word '.repeat(150_000) }],
+        },
+        'input length and `max_tokens` exceed context limit: 150003 + 60000 > 200000',
+      ],
     ];
     for (const [body, message] of cases) {
       const response = await call(fake, '/v1/messages', body);
@@ -58,6 +67,8 @@ describe('validation and errors', () => {
       const json = (await response.json()) as any;
       expect(json.error.type).toBe('invalid_request_error');
       expect(json.error.message).toContain(message);
+      // Every response about a known model carries its rate-limit headers.
+      expect(response.headers.get('anthropic-ratelimit-requests-limit')).toBe('4000');
     }
     expect(fake.billing.entries).toHaveLength(0);
   });

@@ -64,6 +64,21 @@ describe('in process with msw (SDK maxRetries: 0)', () => {
     expect(fake.billing.entries).toHaveLength(1);
   });
 
+  it('answers under a base URL with a path', async () => {
+    const prefixed = setupFakeAnthropic({ baseURL: 'http://proxy.local/anthropic' });
+    fake.close();
+    prefixed.listen({ onUnhandledRequest: 'error' });
+    try {
+      const proxied = new Anthropic({ apiKey: 'k', baseURL: prefixed.baseURL, maxRetries: 0 });
+      const message = await proxied.messages.create(params);
+      expect(message.content[0]).toMatchObject({ text: 'Simulated reply from claude-haiku-5-5.' });
+      expect(prefixed.transcript.messages(MODEL)).toHaveLength(1);
+    } finally {
+      prefixed.close();
+      fake.listen({ onUnhandledRequest: 'error' });
+    }
+  });
+
   it('runs a batch through results() on the fake base URL', async () => {
     const batch = await client.messages.batches.create({
       requests: [{ custom_id: 'only', params }],

@@ -6,21 +6,7 @@ import {
   reply,
   setupFakeAnthropic,
 } from '../src/index.js';
-import { call, manualClock } from './helpers.js';
-
-const SYSTEM_2000 = 'word '.repeat(2000); // exactly 2,000 tokens under the fake's rule
-
-function request(model: string, index: number) {
-  return {
-    model,
-    max_tokens: 20,
-    system: [
-      { type: 'text' as const, text: SYSTEM_2000, cache_control: { type: 'ephemeral' as const } },
-    ],
-    // 3 overhead + "question" (2) + a 1-3 digit number (1) = 6 input tokens.
-    messages: [{ role: 'user' as const, content: `question ${index}` }],
-  };
-}
+import { call, deferred, manualClock, cachedRequest as request, SYSTEM_2000 } from './helpers.js';
 
 describe('prompt caching through the SDK (msw)', () => {
   let fake: InProcessFakeAnthropic;
@@ -109,6 +95,30 @@ describe('prompt cache rules (engine)', () => {
     clock.advance(5 * 60_000);
     expect((await usage(3)).cache_creation_input_tokens).toBe(2000);
     expect(fake.cache.entries()).toHaveLength(1);
+  });
+
+  it("makes a JSON response's write readable only once that response begins", async () => {
+    const held = deferred();
+    let sleeps = 0;
+    const fake = createFakeAnthropic({
+      defaultResponder: () => 'ok',
+      latency: { firstByte: 10 },
+      // The first response is held before it begins; the others begin at once.
+      sleep: async () => {
+        sleeps += 1;
+        if (sleeps === 1) await held.promise;
+      },
+    });
+    const usage = async (response: Promise<Response>) =>
+      ((await (await response).json()) as any).usage;
+    const first = call(fake, '/v1/messages', request('claude-haiku-5-5', 0));
+    // The second arrives while the first is still held: nothing is readable yet, so it writes too.
+    const second = await usage(call(fake, '/v1/messages', request('claude-haiku-5-5', 1)));
+    expect(second).toMatchObject({ cache_creation_input_tokens: 2000, cache_read_input_tokens: 0 });
+    held.resolve();
+    expect((await usage(first)).cache_creation_input_tokens).toBe(2000);
+    const third = await usage(call(fake, '/v1/messages', request('claude-haiku-5-5', 2)));
+    expect(third).toMatchObject({ cache_creation_input_tokens: 0, cache_read_input_tokens: 2000 });
   });
 
   it('keeps a 1h entry past 5 minutes and reports 1h writes', async () => {

@@ -29,10 +29,13 @@ export function detectRole(request: MessageRequest): DemoRole | undefined {
 
 /** Options for {@link createDemoResponders}. */
 export interface DemoRespondersOptions {
+  /** Options of the simulated planner. @default {} */
   planner?: PlannerResponderOptions;
+  /** Options of the simulated worker. @default {} */
   worker?: WorkerResponderOptions;
+  /** Options of the simulated synthesizer. @default {} */
   synthesizer?: SynthesizerResponderOptions;
-  /** @default {@link detectRole} */
+  /** Picks the role of a request. @default {@link detectRole} */
   route?: ResponderRoute;
 }
 

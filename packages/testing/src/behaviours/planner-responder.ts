@@ -29,11 +29,14 @@ export interface PlanDraft {
 export interface PlannerResponderOptions {
   /** Most shards. @default 8 */
   maxShards?: number;
-  /** Files per shard; overrides the even split over `maxShards`. */
+  /** Files per shard; overrides the even split over `maxShards`. @default an even split */
   filesPerShard?: number;
   /** Reshapes the draft into your plan schema. @default the draft as is */
   toPlan?: (draft: PlanDraft) => unknown;
-  /** When the request has a tool of this name, the plan is sent as that tool's input instead of JSON text. */
+  /**
+   * When the request has a tool of this name, the plan is sent as that tool's
+   * input instead of JSON text. @default none (JSON text)
+   */
   planTool?: string;
   /** Most files listed from disk when the prompt gives `root:` but no `files:`. @default 2000 */
   maxListedFiles?: number;

@@ -29,8 +29,8 @@ export interface StoredBatch {
   endedAt: number | null;
   results: { customId: string; result: BatchResult }[] | null;
   processing: Promise<void> | null;
-  /** Origin of the request that created it, for `results_url`. */
-  origin: string;
+  /** The API base URL the creating request used (origin and base path), for `results_url`. */
+  apiBase: string;
 }
 
 function iso(ms: number | null): string | null {
@@ -85,7 +85,7 @@ export class BatchStore {
       expires_at: iso(batch.createdAt + BATCH_EXPIRY_MS)!,
       archived_at: null,
       cancel_initiated_at: iso(batch.cancelInitiatedAt),
-      results_url: ended ? `${batch.origin}/v1/messages/batches/${batch.id}/results` : null,
+      results_url: ended ? `${batch.apiBase}/v1/messages/batches/${batch.id}/results` : null,
     };
   }
 }

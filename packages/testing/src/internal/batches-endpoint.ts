@@ -5,6 +5,7 @@ import type { EngineState } from './engine-state.js';
 import { baseHeaders, errorResponse, invalidRequest, jsonResponse, notFound } from './http.js';
 import { buildContent, buildMessage, buildUsage } from './message-builder.js';
 import { isProblem, prepareRequest } from './prepare-request.js';
+import { parseBody } from './request-schema.js';
 
 const createSchema = z.object({
   requests: z
@@ -24,18 +25,12 @@ export function createBatch(
   state: EngineState,
   requestId: string,
   body: unknown,
-  origin: string,
+  apiBase: string,
 ): Response {
-  const parsed = createSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return invalidRequest(
-      requestId,
-      `${issue.path.map(String).join('.') || 'body'}: ${issue.message}`,
-    );
-  }
+  const parsed = parseBody(createSchema, body);
+  if (!parsed.ok) return invalidRequest(requestId, parsed.message);
   const seen = new Set<string>();
-  for (const item of parsed.data.requests) {
+  for (const item of parsed.value.requests) {
     if (seen.has(item.custom_id)) {
       return invalidRequest(
         requestId,
@@ -48,14 +43,14 @@ export function createBatch(
   const batch: StoredBatch = {
     id: state.nextId('batch'),
     requestId,
-    items: parsed.data.requests.map((item) => ({ customId: item.custom_id, params: item.params })),
+    items: parsed.value.requests.map((item) => ({ customId: item.custom_id, params: item.params })),
     createdAt: now,
     endsAt: now + state.batchProcessingMs,
     cancelInitiatedAt: null,
     endedAt: null,
     results: null,
     processing: null,
-    origin,
+    apiBase,
   };
   state.batches.add(batch);
   return jsonResponse(requestId, BatchStore.view(batch));
@@ -162,17 +157,26 @@ async function advance(state: EngineState, batch: StoredBatch): Promise<void> {
   await batch.processing;
 }
 
+/** Where a batches request arrived. */
+export interface BatchesRoute {
+  method: string;
+  /** Path segments after `/v1/messages/batches`. */
+  rest: string[];
+  url: URL;
+  /** The API's base URL as the client sees it (origin and any base path), for `results_url`. */
+  apiBase: string;
+}
+
 /** Routes `/v1/messages/batches...`. */
 export async function handleBatches(
   state: EngineState,
   requestId: string,
-  method: string,
-  rest: string[],
-  url: URL,
+  route: BatchesRoute,
   body: unknown,
 ): Promise<Response> {
+  const { method, rest, url } = route;
   if (rest.length === 0) {
-    if (method === 'POST') return createBatch(state, requestId, body, url.origin);
+    if (method === 'POST') return createBatch(state, requestId, body, route.apiBase);
     if (method === 'GET') {
       const all = state.batches.list();
       for (const batch of all) await advance(state, batch);
@@ -218,11 +222,12 @@ export async function handleBatches(
     return jsonResponse(requestId, { id: batch.id, type: 'message_batch_deleted' });
   }
   if (rest[1] === 'cancel' && method === 'POST') {
-    if (batch.results === null && batch.cancelInitiatedAt === null && state.now() < batch.endsAt) {
+    // A batch whose processing time has passed has ended; cancelling it changes nothing.
+    await advance(state, batch);
+    if (batch.results === null && batch.cancelInitiatedAt === null) {
       batch.cancelInitiatedAt = state.now();
     }
-    const view = BatchStore.view(batch);
-    return jsonResponse(requestId, view);
+    return jsonResponse(requestId, BatchStore.view(batch));
   }
   if (rest[1] === 'results' && method === 'GET') {
     await advance(state, batch);

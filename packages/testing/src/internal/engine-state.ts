@@ -15,6 +15,7 @@ export interface EngineState {
   catalog: ModelCatalog;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Draws latency samples. */
   random: Random;
   nextId: (kind: IdKind) => string;
   cache: PromptCache;
@@ -28,4 +29,6 @@ export interface EngineState {
   /** When set, only these keys authenticate. */
   apiKeys: ReadonlySet<string> | undefined;
   batchProcessingMs: number;
+  /** Path prefix of the base URL the API answers under ('' or e.g. '/anthropic'). */
+  basePath: string;
 }

@@ -8,6 +8,15 @@ import { countTokensRequestSchema, parseRequest } from './request-schema.js';
 
 const NO_BODY = Symbol('no body');
 
+/** The path under the API's base path (`/v1/...`), or `undefined` when outside it. */
+function apiPath(pathname: string, basePath: string): string | undefined {
+  if (!basePath) return pathname;
+  if (pathname === basePath || pathname.startsWith(`${basePath}/`)) {
+    return pathname.slice(basePath.length) || '/';
+  }
+  return undefined;
+}
+
 function credentials(headers: Headers): string | undefined {
   const apiKey = headers.get('x-api-key');
   if (apiKey) return apiKey;
@@ -29,6 +38,7 @@ export class FakeAnthropicEngine {
     const state = this.state;
     const url = new URL(request.url);
     const requestId = state.nextId('request');
+    const path = apiPath(url.pathname, state.basePath);
     const headers: Record<string, string> = {};
     request.headers.forEach((value, name) => {
       headers[name.toLowerCase()] = value;
@@ -52,7 +62,7 @@ export class FakeAnthropicEngine {
       time: state.now(),
       source: 'http',
       method: request.method,
-      path: url.pathname,
+      path: path ?? url.pathname,
       headers,
       body: body === NO_BODY ? undefined : body,
       ...(model !== undefined ? { model } : {}),
@@ -60,13 +70,10 @@ export class FakeAnthropicEngine {
     });
     let response: Response;
     try {
-      response = await this.#route(
-        request,
-        url,
-        requestId,
-        body === NO_BODY ? undefined : body,
+      response = await this.#route(request, url, path, requestId, {
+        body: body === NO_BODY ? undefined : body,
         badJson,
-      );
+      });
     } catch (error) {
       response = errorResponse(requestId, {
         status: 500,
@@ -81,9 +88,9 @@ export class FakeAnthropicEngine {
   async #route(
     request: Request,
     url: URL,
+    path: string | undefined,
     requestId: string,
-    body: unknown,
-    badJson: boolean,
+    { body, badJson }: { body: unknown; badJson: boolean },
   ): Promise<Response> {
     const state = this.state;
     const key = credentials(request.headers);
@@ -106,7 +113,7 @@ export class FakeAnthropicEngine {
     }
     if (badJson) return invalidRequest(requestId, 'The request body is not valid JSON.');
 
-    const parts = url.pathname.replace(/\/+$/, '').split('/').filter(Boolean);
+    const parts = (path ?? '').replace(/\/+$/, '').split('/').filter(Boolean);
     if (parts[0] !== 'v1')
       return notFound(requestId, `Not found: ${request.method} ${url.pathname}`);
     const method = request.method.toUpperCase();
@@ -127,7 +134,12 @@ export class FakeAnthropicEngine {
       return jsonResponse(requestId, { input_tokens: countRequestTokens(parsed.value) });
     }
     if (parts[1] === 'messages' && parts[2] === 'batches') {
-      return handleBatches(state, requestId, method, parts.slice(3), url, body);
+      return handleBatches(
+        state,
+        requestId,
+        { method, rest: parts.slice(3), url, apiBase: `${url.origin}${state.basePath}` },
+        body,
+      );
     }
     if (parts[1] === 'models' && method === 'GET') {
       const models = state.catalog.list().map((info) => ({

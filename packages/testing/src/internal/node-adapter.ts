@@ -6,7 +6,22 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Converts a node:http request to a Web `Request`. */
+/**
+ * The origin the client used (from `Host`), so URLs the API returns, such as
+ * a batch's `results_url`, work from the client's side whatever name or
+ * address it connected to; `fallback` when there is no usable `Host`.
+ */
+function clientOrigin(request: IncomingMessage, fallback: string): string {
+  const host = request.headers.host;
+  if (!host) return fallback;
+  try {
+    return new URL(`http://${host}`).origin;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Converts a node:http request to a Web `Request` on the origin the client used. */
 export async function toWebRequest(request: IncomingMessage, origin: string): Promise<Request> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
@@ -16,7 +31,7 @@ export async function toWebRequest(request: IncomingMessage, origin: string): Pr
   }
   const method = request.method ?? 'GET';
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request);
-  return new Request(new URL(request.url ?? '/', origin), {
+  return new Request(new URL(request.url ?? '/', clientOrigin(request, origin)), {
     method,
     headers,
     ...(body && body.length > 0 ? { body: new Uint8Array(body) } : {}),

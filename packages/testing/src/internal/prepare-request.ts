@@ -21,7 +21,8 @@ export interface RequestProblem {
 /**
  * Validates a Messages request the way the API does: body shape (400), the
  * model (404 when not in the catalog), `max_tokens` against the model's
- * maximum (400), and the cache breakpoints (400 beyond four).
+ * maximum (400), the cache breakpoints (400 beyond four), and the prompt plus
+ * `max_tokens` against the context window (400).
  */
 export function prepareRequest(
   state: EngineState,
@@ -42,6 +43,13 @@ export function prepareRequest(
   const layout = layoutPrompt(request, model.id);
   if (typeof layout === 'string')
     return { status: 400, type: 'invalid_request_error', message: layout };
+  if (layout.totalTokens + request.max_tokens > model.contextWindow) {
+    return {
+      status: 400,
+      type: 'invalid_request_error',
+      message: `input length and \`max_tokens\` exceed context limit: ${layout.totalTokens} + ${request.max_tokens} > ${model.contextWindow}, decrease input length or \`max_tokens\` and try again`,
+    };
+  }
   return { request, model, layout };
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MAX_CACHE_BREAKPOINTS, MESSAGE_OVERHEAD_TOKENS } from '../constants.js';
 import { countBlockTokens, countTextTokens, countToolTokens } from '../token-counter.js';
 import type { CacheControl, MessageRequest } from '../wire-types.js';
+import { withoutCacheControl } from './without-cache-control.js';
 
 /** A cache breakpoint: the prompt prefix ending at one block. */
 export interface Breakpoint {
@@ -17,12 +18,6 @@ export interface PromptLayout {
   totalTokens: number;
   /** In prompt order (tools, system, messages). */
   breakpoints: Breakpoint[];
-}
-
-function stripCacheControl(value: unknown): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
-  const { cache_control: _ignored, ...rest } = value as Record<string, unknown>;
-  return rest;
 }
 
 function ttlOf(control: CacheControl): '5m' | '1h' {
@@ -45,7 +40,7 @@ export function layoutPrompt(request: MessageRequest, modelId: string): PromptLa
   const add = (tokens: number, content: unknown, control: CacheControl | null | undefined) => {
     running += tokens;
     hash.update('\u0000');
-    hash.update(JSON.stringify(stripCacheControl(content)) ?? 'null');
+    hash.update(JSON.stringify(withoutCacheControl(content)) ?? 'null');
     if (control) {
       breakpoints.push({
         prefixTokens: running,

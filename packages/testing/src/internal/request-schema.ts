@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_VERSION } from '../constants.js';
 import type { MessageRequest } from '../wire-types.js';
 
 const cacheControl = z.object({
@@ -54,31 +55,42 @@ export const messageRequestSchema = z.looseObject({
 /** `POST /v1/messages/count_tokens` body. */
 export const countTokensRequestSchema = z.looseObject(promptFields);
 
-/** Sampling parameters the 2026-10-21 API no longer accepts. */
+/** Sampling parameters the API version this fake implements no longer accepts. */
 const REMOVED_PARAMETERS = ['temperature', 'top_p', 'top_k'] as const;
 
+/** A parsed body, or the 400 message for it. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
 /**
- * Validates a body against a schema and returns the typed value, or a 400
- * message in the API's style (`max_tokens: Field required`).
+ * Validates a body against a schema, with the API's message style for the
+ * first problem (`max_tokens: Field required`).
  */
-export function parseRequest<T extends z.ZodType>(
-  schema: T,
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): Parsed<z.output<T>> {
+  const result = schema.safeParse(body);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String).join('.') || 'body';
+  const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+  return { ok: false, message: `${path}: ${missing ? 'Field required' : issue.message}` };
+}
+
+/**
+ * Validates a Messages (or count_tokens) body: the removed sampling
+ * parameters first, then the schema.
+ */
+export function parseRequest(
+  schema: typeof messageRequestSchema | typeof countTokensRequestSchema,
   body: unknown,
-): { ok: true; value: MessageRequest } | { ok: false; message: string } {
+): Parsed<MessageRequest> {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     for (const name of REMOVED_PARAMETERS) {
       if (name in body) {
         return {
           ok: false,
-          message: `${name}: Extra inputs are not permitted. \`${name}\` is not supported in API version 2026-10-21; remove it.`,
+          message: `${name}: Extra inputs are not permitted. \`${name}\` is not supported in API version ${API_VERSION}; remove it.`,
         };
       }
     }
   }
-  const result = schema.safeParse(body);
-  if (result.success) return { ok: true, value: result.data as unknown as MessageRequest };
-  const issue = result.error.issues[0]!;
-  const path = issue.path.map(String).join('.') || 'body';
-  const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-  return { ok: false, message: `${path}: ${missing ? 'Field required' : issue.message}` };
+  return parseBody(schema, body) as Parsed<MessageRequest>;
 }

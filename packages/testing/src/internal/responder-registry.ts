@@ -1,4 +1,4 @@
-import type { ModelInfo } from '@haiku-army/core';
+import { invalidOption, type ModelInfo } from '@haiku-army/core';
 import type { Random } from '../random.js';
 import { type Reply, reply } from '../replies.js';
 import type { Responder, ResponderContext, ResponderRoute } from '../responder.js';
@@ -17,7 +17,7 @@ export class ResponderRegistry {
   readonly #models = new Map<string, Responder>();
   readonly #named = new Map<string, Responder>();
   readonly #calls = new Map<string, number>();
-  readonly #random: Random;
+  #random: Random;
   #route: ResponderRoute | undefined;
   #default: Responder | undefined;
 
@@ -38,13 +38,15 @@ export class ResponderRegistry {
   }
 
   script(model: string, responder: Responder): void {
-    if (typeof responder !== 'function') {
-      throw new TypeError(`Expected the responder for ${JSON.stringify(model)} to be a function.`);
-    }
+    if (typeof responder !== 'function')
+      throw invalidOption(`models.${model}`, 'a function', responder);
     this.#models.set(model, responder);
   }
 
   define(name: string, responder: Responder): void {
+    if (typeof responder !== 'function') {
+      throw invalidOption(`responders.${name}`, 'a function', responder);
+    }
     this.#named.set(name, responder);
   }
 
@@ -84,7 +86,9 @@ export class ResponderRegistry {
     return result;
   }
 
-  resetCalls(): void {
+  /** Forgets the call counts and restarts `context.random()` from a fresh generator. */
+  reset(random: Random): void {
     this.#calls.clear();
+    this.#random = random;
   }
 }
