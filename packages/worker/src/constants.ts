@@ -39,6 +39,13 @@ export const MAX_GREP_CONTEXT_LINES = 10;
 /** Codebase tools: files larger than this are skipped by `grep`, bytes. */
 export const DEFAULT_GREP_MAX_FILE_BYTES = 1_048_576;
 
+/**
+ * Codebase tools: longest time `grep`'s regular expression may run over one
+ * file, ms. Sane patterns take a few ms on a 1 MiB file; one that takes
+ * longer is backtracking catastrophically and is refused.
+ */
+export const DEFAULT_GREP_TIMEOUT_MS = 250;
+
 /** Codebase tools: bytes `read_file` returns at most. */
 export const DEFAULT_READ_MAX_BYTES = 65_536;
 

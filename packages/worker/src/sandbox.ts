@@ -28,6 +28,9 @@ export function isInside(parent: string, child: string): boolean {
   return relative !== '..' && !relative.startsWith(`..${path.sep}`);
 }
 
+/** A Windows drive-letter path, `C:/` (backslashes already turned into `/`). */
+const WINDOWS_DRIVE = /^[a-zA-Z]:\//;
+
 function toPosix(relative: string): string {
   return relative === '' ? '.' : relative.split(path.sep).join('/');
 }
@@ -108,14 +111,20 @@ export class Sandbox {
       );
     const shown = JSON.stringify(input);
     const realRoot = await this.realRoot();
-    const given = input.trim() === '' ? '.' : input;
+    // A model may write Windows paths. A backslash is a legal file-name
+    // character on POSIX but in a source tree it almost always means a
+    // separator; reading it as one also gives `..\` and `C:\` their true reason.
+    const given = input.trim() === '' ? '.' : input.replaceAll('\\', '/');
+    const outside = () =>
+      new ToolError(
+        `Absolute path ${shown} is outside the sandbox root; use a path relative to the root, e.g. "src/index.ts".`,
+      );
+    // `C:/...` is relative on POSIX, yet never meant as a path under the root.
+    if (path.sep === '/' && WINDOWS_DRIVE.test(given)) throw outside();
     const lexical = path.resolve(this.root, given);
     // Accept a path written against the root as given or against its real path.
     if (!isInside(this.root, lexical) && !isInside(realRoot, lexical)) {
-      if (path.isAbsolute(given))
-        throw new ToolError(
-          `Absolute path ${shown} is outside the sandbox root; use a path relative to the root, e.g. "src/index.ts".`,
-        );
+      if (path.isAbsolute(given)) throw outside();
       throw new ToolError(
         `Path ${shown} climbs out of the sandbox root with ".."; paths must stay inside the root.`,
       );

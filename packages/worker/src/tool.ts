@@ -57,25 +57,34 @@ export class ToolError extends Error {
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** Turns a zod schema into the JSON Schema of a tool input. */
-export function toInputSchema(name: string, schema: z.ZodType): Record<string, unknown> {
-  let json: Record<string, unknown>;
+/**
+ * The JSON Schema of what the model must produce for a zod schema: the
+ * input side (fields with defaults are optional, a transform is described
+ * by what it accepts), without `$schema`. `option` names the schema in the
+ * error when JSON Schema cannot represent it.
+ */
+export function modelFacingSchema(schema: z.ZodType, option: string): Record<string, unknown> {
   try {
-    // The model produces the input, so describe the input side (fields with
-    // defaults are optional there).
-    json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<
+      string,
+      unknown
+    >;
+    return rest;
   } catch (error) {
     throw invalidOption(
-      `tools.${name}.input`,
+      option,
       'a zod schema that JSON Schema can represent (no transforms to unrepresentable types)',
       error instanceof Error ? error.message : error,
     );
   }
-  if (json.type !== 'object') {
+}
+
+/** Turns a zod object schema into the JSON Schema of a tool input. */
+export function toInputSchema(name: string, schema: z.ZodType): Record<string, unknown> {
+  const json = modelFacingSchema(schema, `tools.${name}.input`);
+  if (json.type !== 'object')
     throw invalidOption(`tools.${name}.input`, 'a zod object schema (z.object({...}))', json.type);
-  }
-  const { $schema: _ignored, ...rest } = json;
-  return rest;
+  return json;
 }
 
 /**

@@ -23,7 +23,9 @@ export interface WorkerTranscript {
 
 /** Where transcripts go. Implement it to keep them on disk or elsewhere. */
 export interface TranscriptStore {
+  /** Keeps a transcript; a failure here never loses the worker's result. */
   save(transcript: WorkerTranscript): void | Promise<void>;
+  /** The transcript with this id (`result.transcriptId`), if kept. */
   get(id: string): WorkerTranscript | undefined | Promise<WorkerTranscript | undefined>;
 }
 
@@ -45,6 +47,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
     this.#maxEntries = maxEntries;
   }
 
+  /** Keeps a transcript, dropping the oldest beyond `maxEntries`. */
   save(transcript: WorkerTranscript): void {
     this.#entries.set(transcript.id, transcript);
     while (this.#entries.size > this.#maxEntries) {
@@ -54,6 +57,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
     }
   }
 
+  /** The transcript with this id, if still kept. */
   get(id: string): WorkerTranscript | undefined {
     return this.#entries.get(id);
   }
@@ -67,10 +71,12 @@ export class MemoryTranscriptStore implements TranscriptStore {
     );
   }
 
+  /** Transcripts kept. */
   get size(): number {
     return this.#entries.size;
   }
 
+  /** Drops every transcript. */
   clear(): void {
     this.#entries.clear();
   }

@@ -21,25 +21,29 @@ export interface WorkerPoolOptions extends WorkerOptions {
    * @default true when `sharedPrefix` is set, else false
    */
   warmCache?: boolean;
-  /** Cancels every queued and running task of the pool. */
+  /** Cancels every queued and running task of the pool, and any submitted after it fires. */
   signal?: AbortSignal;
 }
 
-/** Options of one submission. */
+/** Options of one submission (`submit`, or every task of a `submitAll`). */
 export interface PoolSubmitOptions {
   /** Higher starts first. @default task.priority ?? 0 */
   priority?: number;
-  /** Cancels this task (queued or running). */
+  /** Cancels the submitted task(s), queued or running. */
   signal?: AbortSignal;
 }
 
 /** A live snapshot of a pool. `failed` includes `cancelled`. Money in nano-USD. */
 export interface WorkerPoolStats {
+  /** Tasks waiting for a slot. */
   queued: number;
+  /** Tasks holding a slot (including those waiting for the cache to be warmed). */
   running: number;
+  /** Finished tasks by status. */
   done: number;
   partial: number;
   failed: number;
+  /** Finished tasks that were cancelled (code `ABORTED`); also counted in `failed`. */
   cancelled: number;
   /** Spent by this pool's tasks so far, including running ones. */
   cost: NanoUsd;
@@ -52,7 +56,8 @@ interface Entry {
   dequeue: AbortController;
   /** Cancels the running worker. */
   cancel: AbortController;
-  detach: () => void;
+  /** Resolves with the result (rejects only on a bug in the pool's own bookkeeping). */
+  settled: Promise<WorkerResult>;
 }
 
 /**
@@ -62,7 +67,8 @@ interface Entry {
  * gateway's RateLimiter's job: every call goes through it.
  *
  * `submit` always resolves with a WorkerResult (cancelled tasks end
- * `failed` with code `ABORTED`); it rejects only for caller mistakes.
+ * `failed` with code `ABORTED`); it rejects only for caller mistakes. A
+ * task cancelled while queued gets `task:queued` and `task:end`, no `task:start`.
  *
  * @example
  * const pool = new WorkerPool({ gateway, concurrency: 16, tools: codebaseTools({ root: '.' }) });
@@ -75,6 +81,7 @@ export class WorkerPool {
   readonly #warmers: Map<string, CacheWarmer> | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #signal: AbortSignal | undefined;
   readonly #results: WorkerResult[] = [];
   readonly #counts = { done: 0, partial: 0, failed: 0, cancelled: 0 };
   #cost = 0;
@@ -89,11 +96,11 @@ export class WorkerPool {
     this.#queue = new PQueue({ concurrency });
     const warm = options.warmCache ?? this.#config.sharedPrefix !== undefined;
     this.#warmers = warm ? new Map() : undefined;
-    const signal = options.signal;
-    if (signal) {
-      if (signal.aborted) this.cancelAll(signal.reason);
-      else signal.addEventListener('abort', () => this.cancelAll(signal.reason), { once: true });
-    }
+    // Tasks pending when it fires are cancelled here; later ones as they are queued.
+    this.#signal = options.signal;
+    this.#signal?.addEventListener('abort', () => this.cancelAll(this.#signal?.reason), {
+      once: true,
+    });
   }
 
   /** The run id every call is attributed to. */
@@ -127,59 +134,51 @@ export class WorkerPool {
     task: WorkerTask<TData>,
     options: PoolSubmitOptions = {},
   ): Promise<WorkerResult<TData>> {
-    let prepared: PreparedTask;
-    try {
-      prepared = prepareTask(this.#config, task as WorkerTask<unknown>);
-      if (options.priority !== undefined && !Number.isFinite(options.priority))
-        throw invalidOption('priority', 'a finite number', options.priority);
-      if (this.#entries.has(task.id))
-        throw invalidOption('task.id', 'an id no queued or running task of this pool has', task.id);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const entry: Entry = {
-      prepared,
-      state: 'queued',
-      dequeue: new AbortController(),
-      cancel: new AbortController(),
-      detach: () => {},
-    };
-    const external = options.signal;
-    if (external) {
-      const onAbort = () => this.#cancelEntry(entry, external.reason);
-      if (external.aborted) queueMicrotask(onAbort);
-      else {
-        external.addEventListener('abort', onAbort, { once: true });
-        entry.detach = () => external.removeEventListener('abort', onAbort);
-      }
-    }
-    this.#entries.set(task.id, entry);
-    this.#config.gateway.events.emit('task:queued', this.#event(prepared));
-    // Bookkeeping happens inside the queued function, so a slot is only
-    // given to the next task once this one's stats are updated.
-    const settled = this.#queue
-      .add(async () => this.#settle(entry, await this.#execute(entry)), {
-        priority: options.priority ?? task.priority ?? 0,
-        signal: entry.dequeue.signal,
-      })
-      .catch(async (error: unknown) => {
-        if (entry.state !== 'queued') throw error;
-        // Removed from the queue before it started: end it as cancelled,
-        // through the same run code (no call is made; a transcript is kept).
-        const run = new WorkerRun(this.#config, entry.prepared, { signal: entry.cancel.signal });
-        return this.#settle(entry, await run.run());
-      });
-    this.#pending.add(settled);
-    settled.finally(() => this.#pending.delete(settled)).catch(() => {});
-    return settled as Promise<WorkerResult<TData>>;
+    return this.submitAll([task], options).then(([result]) => result!);
   }
 
-  /** Queues several tasks; resolves with their results in the order given. */
+  /**
+   * Queues several tasks; resolves with their results in the order given.
+   * Every task is checked first: if one is bad (or two share an id), none
+   * is queued and the promise rejects.
+   */
   submitAll<TData = unknown>(
     tasks: readonly WorkerTask<TData>[],
     options: PoolSubmitOptions = {},
   ): Promise<WorkerResult<TData>[]> {
-    return Promise.all(tasks.map((task) => this.submit(task, options)));
+    let prepared: PreparedTask[];
+    try {
+      if (!Array.isArray(tasks)) throw invalidOption('tasks', 'an array of tasks', tasks);
+      if (options.priority !== undefined && !Number.isFinite(options.priority))
+        throw invalidOption('priority', 'a finite number', options.priority);
+      const ids = new Set<string>();
+      prepared = tasks.map((task) => {
+        const ready = prepareTask(this.#config, task as WorkerTask<unknown>);
+        if (this.#entries.has(task.id) || ids.has(task.id))
+          throw invalidOption(
+            'task.id',
+            'an id no queued or running task of this pool has',
+            task.id,
+          );
+        ids.add(task.id);
+        return ready;
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = options.signal;
+    const entries = prepared.map((ready) => this.#enqueue(ready, options.priority, signal));
+    const settled = Promise.all(entries.map((entry) => entry.settled));
+    if (signal && !signal.aborted) {
+      // One listener for the whole batch: a listener per task would trip
+      // Node's MaxListenersExceededWarning on a shared signal.
+      const onAbort = () => {
+        for (const entry of entries) this.#cancelEntry(entry, signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      settled.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {});
+    }
+    return settled as Promise<WorkerResult<TData>[]>;
   }
 
   /** Cancels a queued or running task. Returns false when no such task is pending. */
@@ -200,6 +199,42 @@ export class WorkerPool {
   /** Resolves once every submitted task has its result. */
   async onIdle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Puts a checked task in the queue and emits `task:queued`. */
+  #enqueue(
+    prepared: PreparedTask,
+    priority: number | undefined,
+    external: AbortSignal | undefined,
+  ): Entry {
+    const entry = {
+      prepared,
+      state: 'queued',
+      dequeue: new AbortController(),
+      cancel: new AbortController(),
+    } as Entry;
+    this.#entries.set(prepared.task.id, entry);
+    this.#config.gateway.events.emit('task:queued', this.#event(prepared));
+    // Cancelled before it is added, it leaves the queue at once and never starts.
+    const aborted = [this.#signal, external].find((signal) => signal?.aborted);
+    if (aborted) this.#cancelEntry(entry, aborted.reason);
+    // Bookkeeping happens inside the queued function, so a slot is only
+    // given to the next task once this one's stats are updated.
+    entry.settled = this.#queue
+      .add(async () => this.#settle(entry, await this.#execute(entry)), {
+        priority: priority ?? prepared.task.priority ?? 0,
+        signal: entry.dequeue.signal,
+      })
+      .catch(async (error: unknown) => {
+        if (entry.state !== 'queued') throw error;
+        // Removed from the queue before it started: end it as cancelled,
+        // through the same run code (no call is made; a transcript is kept).
+        const run = new WorkerRun(this.#config, entry.prepared, { signal: entry.cancel.signal });
+        return this.#settle(entry, await run.run());
+      });
+    this.#pending.add(entry.settled);
+    entry.settled.finally(() => this.#pending.delete(entry.settled)).catch(() => {});
+    return entry;
   }
 
   #cancelEntry(entry: Entry, reason: unknown): void {
@@ -247,7 +282,6 @@ export class WorkerPool {
   }
 
   #settle(entry: Entry, result: WorkerResult): WorkerResult {
-    entry.detach();
     this.#entries.delete(entry.prepared.task.id);
     this.#results.push(result);
     this.#counts[result.status] += 1;

@@ -58,7 +58,9 @@ export type WorkerUsage = TokenCounts;
  * transcript store under `transcriptId`.
  */
 export interface WorkerResult<TData = unknown> {
+  /** The subtask's id. */
   taskId: string;
+  /** As submitted by the model, or decided by the framework when `code` is set. */
   status: WorkerStatus;
   /** At most the summary token cap (see `summaryTruncated`). */
   summary: string;

@@ -20,7 +20,7 @@ export interface WorkerLimits {
    * @default unlimited (only the gateway's Budget applies)
    */
   maxCost?: NanoUsd;
-  /** Wall time, ms. Aborts the model call and any running tool. @default 300000 */
+  /** Wall time, ms (at most 2^31 - 1; `Infinity` for none). Aborts the model call and any running tool. @default 300000 */
   timeoutMs?: number;
   /** `max_tokens` of each call. @default 4096 */
   maxOutputTokens?: number;

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import {
@@ -270,6 +273,42 @@ describe('defineTool', () => {
     );
     expect(() => defineTool({ name: 'ok', description: 'x', input: z.string(), run })).toThrow(
       'Expected `tools.ok.input` to be a zod object schema',
+    );
+  });
+});
+
+describe('pathological input', () => {
+  let base: string;
+  beforeAll(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'haiku-worker-pathological-'));
+    await writeFile(path.join(base, 'minified.js'), `const x=${'1,'.repeat(50_000)}1;`);
+    await writeFile(path.join(base, 'as.txt'), `${'a'.repeat(40)}!\nok\n`);
+  });
+  afterAll(() => rm(base, { recursive: true, force: true }));
+
+  it('read_file returns the start of a line longer than the byte cap', async () => {
+    const capped = createReadFileTool({ root: base, readMaxBytes: 20 });
+    const result = await callTool(capped, { path: 'minified.js' });
+    expect(result).toEqual({
+      isError: false,
+      content: [
+        'minified.js (lines 1-1 of 1)',
+        '1\tconst x=1,1,1,1,1,1,',
+        '(byte cap reached inside line 1: showing 20 of its 100010 bytes)',
+      ].join('\n'),
+    });
+  });
+
+  it('grep stops a catastrophically backtracking pattern with a clear error', async () => {
+    const tool = createGrepTool({ root: base, grepTimeoutMs: 50 });
+    const result = await callTool(tool, { pattern: '(a+)+$' });
+    expect(result.isError).toBe(true);
+    expect(result.content).toMatch(
+      /^The regular expression "\(a\+\)\+\$" took over 50 ms on as\.txt/,
+    );
+    // The same search as literal text is fine.
+    expect((await callTool(tool, { pattern: '(a+)+$', literal: true })).content).toMatch(
+      /^No matches/,
     );
   });
 });

@@ -1,13 +1,11 @@
 import { type Responder, reply, toolExchanges } from '@haiku-army/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { DEFAULT_WORKER_PREAMBLE, defineTool, WorkerPool } from '../src/index.js';
-import { briefOf, delay, type Harness, startHarness } from './support/harness.js';
+import { briefOf, delay, HAIKU, useHarness } from './support/harness.js';
 
-const HAIKU = 'claude-haiku-5-5';
 const PLANNER = 'claude-opus-5-5';
-let harness: Harness | undefined;
-afterAll(() => harness?.close());
+const { start } = useHarness();
 
 describe('isolated context', () => {
   it('no worker request carries another task’s brief, tool results or summary, nor the planner’s history', async () => {
@@ -18,7 +16,7 @@ describe('isolated context', () => {
       if (done < 2) return reply.toolUse('echo', { text: `${marker}-${done}` });
       return reply.toolUse('submit_result', { status: 'done', summary: `SUMMARY-${marker}` });
     };
-    harness = await startHarness({
+    const harness = await start({
       models: { [HAIKU]: worker, [PLANNER]: () => reply.text('PLAN-OUTPUT: 8 subtasks') },
     });
     const { fake, gateway } = harness;

@@ -1,28 +1,14 @@
 import { Budget, CostLedger, type GatewayOptions } from '@haiku-army/core';
 import { type Responder, reply, sequence } from '@haiku-army/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createWorker, defineTool, type ToolContext } from '../src/index.js';
-import { type Harness, lastUserBlocks, startHarness } from './support/harness.js';
+import { HAIKU, lastUserBlocks, lookup, useHarness } from './support/harness.js';
 
-const HAIKU = 'claude-haiku-5-5';
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
+const harness = useHarness();
+const start = (responder: Responder, gatewayOptions: Omit<GatewayOptions, 'client'> = {}) =>
+  harness.start({ models: { [HAIKU]: responder } }, gatewayOptions);
 
-async function start(responder: Responder, gatewayOptions: Omit<GatewayOptions, 'client'> = {}) {
-  harness = await startHarness({ models: { [HAIKU]: responder } }, gatewayOptions);
-  return harness;
-}
-
-const lookup = defineTool({
-  name: 'lookup',
-  description: 'Looks a key up.',
-  input: z.object({ key: z.string() }),
-  run: ({ key }) => `value of ${key}`,
-});
 const alwaysLookup: Responder = (_request, context) =>
   reply.toolUse('lookup', { key: `k${context.call}` });
 

@@ -1,23 +1,12 @@
+import { getEventListeners } from 'node:events';
 import { RateLimiter, type TaskEndEvent, type TaskEvent } from '@haiku-army/core';
 import { type Responder, reply, toolExchanges } from '@haiku-army/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { defineTool, WorkerPool, type WorkerResult } from '../src/index.js';
-import { briefOf, delay, type Harness, startHarness } from './support/harness.js';
+import { briefOf, delay, HAIKU, lookup, useHarness } from './support/harness.js';
 
-const HAIKU = 'claude-haiku-5-5';
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-const lookup = defineTool({
-  name: 'lookup',
-  description: 'Looks a key up.',
-  input: z.object({ key: z.string() }),
-  run: ({ key }) => `value of ${key}`,
-});
+const { start } = useHarness();
 
 describe('WorkerPool at scale (real HTTP)', () => {
   it('200 tasks at concurrency 16: never more than 16 in flight, every result, exact cost attribution', async () => {
@@ -42,7 +31,7 @@ describe('WorkerPool at scale (real HTTP)', () => {
       }
     };
     const rateLimiter = new RateLimiter();
-    harness = await startHarness({ models: { [HAIKU]: worker } }, { rateLimiter });
+    const harness = await start({ models: { [HAIKU]: worker } }, { rateLimiter });
     const { fake, gateway, ledger, events } = harness;
     const counts = { queued: 0, start: 0, end: 0 };
     const pool = new WorkerPool({ gateway, concurrency: 16, tools: [lookup], runId: 'run-scale' });
@@ -100,80 +89,6 @@ describe('WorkerPool at scale (real HTTP)', () => {
   });
 });
 
-describe('cache warming', () => {
-  const sharedPrefix = `Repository map:\n${'word '.repeat(600)}`;
-  const writesAndReads = (harnessed: Harness) => {
-    const entries = harnessed.fake.billing.entries;
-    return {
-      writes: entries.filter((entry) => entry.usage.cache_creation_input_tokens > 0).length,
-      reads: entries.filter((entry) => entry.usage.cache_read_input_tokens > 0).length,
-    };
-  };
-  const tasks = Array.from({ length: 20 }, (_, index) => ({
-    id: `t${index}`,
-    brief: `Summarise part ${index}.`,
-  }));
-
-  it('20 workers sharing a cacheable prefix: the cache is written once and read by the other 19', async () => {
-    harness = await startHarness({ models: { [HAIKU]: () => reply.text('summary') } });
-    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
-    const results = await pool.submitAll(tasks);
-    expect(results.every((result) => result.status === 'done' && result.calls === 1)).toBe(true);
-    expect(writesAndReads(harness)).toEqual({ writes: 1, reads: 19 });
-    const written = harness.fake.billing.entries.find(
-      (entry) => entry.usage.cache_creation_input_tokens > 0,
-    )!;
-    expect(written.usage.cache_creation_input_tokens).toBeGreaterThanOrEqual(512);
-    for (const entry of harness.fake.billing.entries.filter((item) => item !== written))
-      expect(entry.usage.cache_read_input_tokens).toBe(written.usage.cache_creation_input_tokens);
-    const bodies = harness.fake.transcript.messages(HAIKU);
-    expect(new Set(bodies.map((body) => JSON.stringify([body.tools, body.system]))).size).toBe(1);
-  });
-
-  it('without warming, 20 simultaneous first calls all write the cache', async () => {
-    let arrived = 0;
-    let allArrived!: () => void;
-    const barrier = new Promise<void>((resolve) => {
-      allArrived = resolve;
-    });
-    harness = await startHarness({
-      models: {
-        [HAIKU]: async () => {
-          arrived += 1;
-          if (arrived === 20) allArrived();
-          await barrier;
-          return reply.text('summary');
-        },
-      },
-    });
-    const pool = new WorkerPool({
-      gateway: harness.gateway,
-      concurrency: 20,
-      sharedPrefix,
-      warmCache: false,
-    });
-    await pool.submitAll(tasks);
-    expect(writesAndReads(harness)).toEqual({ writes: 20, reads: 0 });
-  });
-
-  it('when the warming call fails, the next worker warms the cache instead', async () => {
-    let first = true;
-    harness = await startHarness({
-      models: {
-        [HAIKU]: () => {
-          if (!first) return reply.text('summary');
-          first = false;
-          return reply.error({ status: 400, message: 'bad luck' });
-        },
-      },
-    });
-    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
-    const results = await pool.submitAll(tasks);
-    expect(results.filter((result) => result.code === 'API_REQUEST_REJECTED')).toHaveLength(1);
-    expect(writesAndReads(harness)).toEqual({ writes: 1, reads: 18 });
-  });
-});
-
 /** A tool that holds until released or cancelled, and a responder that uses it for "hold" briefs. */
 function holdKit() {
   let release!: () => void;
@@ -214,7 +129,7 @@ function holdKit() {
 describe('WorkerPool scheduling', () => {
   it('starts higher priorities first', async () => {
     const kit = holdKit();
-    harness = await startHarness({ models: { [HAIKU]: kit.responder } });
+    const harness = await start({ models: { [HAIKU]: kit.responder } });
     const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1, tools: [kit.hold] });
     const starts: string[] = [];
     harness.events.on('task:start', (event: TaskEvent) => starts.push(event.taskId));
@@ -231,7 +146,7 @@ describe('WorkerPool scheduling', () => {
 
   it('cancels queued and running tasks, one or all; onIdle waits for every result', async () => {
     const kit = holdKit();
-    harness = await startHarness({ models: { [HAIKU]: kit.responder } });
+    const harness = await start({ models: { [HAIKU]: kit.responder } });
     const { fake, events } = harness;
     const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1, tools: [kit.hold] });
     const ends: TaskEndEvent[] = [];
@@ -279,7 +194,7 @@ describe('WorkerPool scheduling', () => {
 
   it("the pool's signal and a submission's signal cancel work", async () => {
     const kit = holdKit();
-    harness = await startHarness({ models: { [HAIKU]: kit.responder } });
+    const harness = await start({ models: { [HAIKU]: kit.responder } });
     const controller = new AbortController();
     const pool = new WorkerPool({
       gateway: harness.gateway,
@@ -302,33 +217,57 @@ describe('WorkerPool scheduling', () => {
     expect(c).toMatchObject({ code: 'ABORTED', calls: 0 });
   });
 
-  it('cancels tasks waiting for the cache to be warmed', async () => {
-    let calls = 0;
-    harness = await startHarness({
-      models: {
-        [HAIKU]: () => {
-          calls += 1;
-          return new Promise<never>(() => {}); // the warming call never answers
-        },
-      },
-    });
-    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 4, sharedPrefix: 'map' });
-    const results = pool.submitAll(
-      Array.from({ length: 4 }, (_, index) => ({ id: `t${index}`, brief: 'x' })),
+  it('submitAll queues nothing when one task of the batch is bad or ids repeat', async () => {
+    const harness = await start({ models: { [HAIKU]: () => 'ok' } });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 2 });
+    await expect(
+      pool.submitAll([
+        { id: 'a', brief: 'x' },
+        { id: 'b', brief: '' },
+      ]),
+    ).rejects.toThrow('Expected `task.brief.objective` to be a non-empty string');
+    await expect(
+      pool.submitAll([
+        { id: 'a', brief: 'x' },
+        { id: 'a', brief: 'y' },
+      ]),
+    ).rejects.toThrow('`task.id`');
+    await pool.onIdle();
+    expect(pool.stats).toMatchObject({ queued: 0, running: 0, done: 0 });
+    expect(harness.fake.transcript.messages()).toHaveLength(0);
+  });
+
+  it('submitAll with one signal adds one abort listener, not one per task', async () => {
+    const kit = holdKit();
+    const harness = await start({ models: { [HAIKU]: kit.responder } });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1, tools: [kit.hold] });
+    const controller = new AbortController();
+    const all = pool.submitAll(
+      Array.from({ length: 20 }, (_, index) => ({ id: `t${index}`, brief: 'hold' })),
+      { signal: controller.signal },
     );
-    while (calls === 0) await delay(1);
-    expect(pool.stats).toMatchObject({ running: 4, queued: 0 });
-    pool.cancelAll('stop');
-    const settled = await results;
-    expect(settled.map((result) => [result.code, result.calls])).toEqual(
-      Array(4).fill(['ABORTED', 0]),
-    );
-    expect(calls).toBe(1);
-    expect(harness.fake.billing.entries).toHaveLength(0);
+    await kit.holdingCount(1);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    controller.abort('enough');
+    const results = await all;
+    expect(results.every((result) => result.code === 'ABORTED')).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('once the pool signal is aborted, new submissions end ABORTED without a call', async () => {
+    const harness = await start({ models: { [HAIKU]: () => 'ok' } });
+    const controller = new AbortController();
+    const pool = new WorkerPool({ gateway: harness.gateway, signal: controller.signal });
+    controller.abort('closed');
+    const late = await pool.submit({ id: 'late', brief: 'x' });
+    expect(late).toMatchObject({ status: 'failed', code: 'ABORTED', calls: 0 });
+    const early = new WorkerPool({ gateway: harness.gateway, signal: AbortSignal.abort('gone') });
+    expect(await early.submit({ id: 'x', brief: 'x' })).toMatchObject({ code: 'ABORTED' });
+    expect(harness.fake.transcript.messages()).toHaveLength(0);
   });
 
   it('refuses a second pending task with the same id, and bad options', async () => {
-    harness = await startHarness({ models: { [HAIKU]: () => 'ok' } });
+    const harness = await start({ models: { [HAIKU]: () => 'ok' } });
     const { gateway } = harness;
     const pool = new WorkerPool({ gateway, concurrency: 1 });
     const first = pool.submit({ id: 'same', brief: 'x' });

@@ -1,22 +1,12 @@
 import { estimateTextTokens } from '@haiku-army/core';
-import { reply, sequence } from '@haiku-army/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { reply } from '@haiku-army/testing';
+import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createWorker } from '../src/index.js';
-import { type Harness, lastUserBlocks, startHarness } from './support/harness.js';
+import { HAIKU, lastUserBlocks, useHarness } from './support/harness.js';
 
-const HAIKU = 'claude-haiku-5-5';
 const output = z.object({ count: z.number().int().min(0), files: z.array(z.string()) });
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(...responders: Parameters<typeof sequence>) {
-  harness = await startHarness({ models: { [HAIKU]: sequence(...responders) } });
-  return harness;
-}
+const { script: start } = useHarness();
 
 const submit = (input: Record<string, unknown>) => reply.toolUse('submit_result', input);
 
@@ -162,5 +152,60 @@ describe('result contract', () => {
       calls: 1,
       summary: 'I cannot help with that.',
     });
+  });
+});
+
+describe('result contract on the last turn (no turn left to send anything back)', () => {
+  it('an over-long summary is cut and flagged at once', async () => {
+    const long = `Findings: ${'detail '.repeat(120)}`;
+    const { gateway } = await start(submit({ status: 'done', summary: long }));
+    const result = await createWorker({
+      gateway,
+      summaryTokenCap: 40,
+      limits: { maxTurns: 1 },
+    }).run({ id: 't1', brief: 'Report.' });
+    expect(result).toMatchObject({ status: 'done', calls: 1, summaryTruncated: true });
+    expect(result.code).toBeUndefined();
+    expect(estimateTextTokens(result.summary)).toBeLessThanOrEqual(40);
+  });
+
+  it('invalid data ends INVALID_RESULT, not MAX_TURNS', async () => {
+    const { gateway } = await start(
+      submit({ status: 'done', summary: 'Found them.', data: { count: 'many' } }),
+    );
+    const result = await createWorker({ gateway, limits: { maxTurns: 1 } }).run({
+      id: 't1',
+      brief: 'Count.',
+      output,
+    });
+    expect(result).toMatchObject({ status: 'failed', code: 'INVALID_RESULT', calls: 1 });
+  });
+});
+
+describe('output schema', () => {
+  it('is described by its input side, so schemas with transforms work', async () => {
+    const counted = z.object({ count: z.string().transform((text) => Number(text)) });
+    const { fake, gateway } = await start(
+      submit({ status: 'done', summary: 'Three.', data: { count: '3' } }),
+    );
+    const result = await createWorker({ gateway }).run({
+      id: 't1',
+      brief: 'Count.',
+      output: counted,
+    });
+    expect(result).toMatchObject({ status: 'done', data: { count: 3 }, calls: 1 });
+    expect(lastUserBlocks(fake.transcript.messages(HAIKU)[0]!)[0]!.text).toContain(
+      '"count": {\n      "type": "string"\n    }',
+    );
+  });
+
+  it('async refinements are checked, not a crash', async () => {
+    const even = z.object({ n: z.number().refine(async (value) => value % 2 === 0, 'not even') });
+    const { gateway } = await start(
+      submit({ status: 'done', summary: 'One.', data: { n: 1 } }),
+      submit({ status: 'done', summary: 'Two.', data: { n: 2 } }),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Pick.', output: even });
+    expect(result).toMatchObject({ status: 'done', data: { n: 2 }, calls: 2 });
   });
 });

@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,52 @@ describe('Sandbox', () => {
     expect(await refusal('src/nope.ts')).toMatch(/No such file or directory: "src\/nope.ts"/);
     expect(await refusal('README.md/x')).toMatch(/No such file or directory/);
     expect(await refusal(42)).toMatch(/Expected a path string, got number/);
+  });
+
+  it('reads Windows separators as "/" and refuses drive-letter paths', async () => {
+    const math = path.join(realRoot, 'src', 'math.ts');
+    expect(await sandbox.resolve('src\\math.ts')).toEqual({
+      absolute: math,
+      relative: 'src/math.ts',
+    });
+    expect(await sandbox.resolve('.\\src\\util\\')).toMatchObject({ relative: 'src/util' });
+    expect(await refusal('..\\outside\\secret.txt')).toMatch(/climbs out/);
+    expect(await refusal('src\\..\\..\\outside')).toMatch(/climbs out/);
+    expect(await refusal('C:\\Windows\\win.ini')).toMatch(
+      /Absolute path "C:.*is outside the sandbox root/,
+    );
+    expect(await refusal('\\\\server\\share')).toMatch(/Absolute path/);
+  });
+
+  it('accepts trailing slashes on directories', async () => {
+    for (const input of ['src/', './src/', 'src//', 'src-link/'])
+      expect(await sandbox.resolve(input)).toEqual({
+        absolute: path.join(realRoot, 'src'),
+        relative: 'src',
+      });
+    expect(await refusal('link-out/')).toMatch(/symbolic link/);
+    expect(await refusal('../')).toMatch(/climbs out/);
+  });
+
+  it('works when the root itself is a symbolic link', async () => {
+    const linkedRoot = path.join(path.dirname(tree.root), 'repo-link');
+    await symlink(tree.root, linkedRoot);
+    const linked = new Sandbox({ root: linkedRoot });
+    const math = path.join(realRoot, 'src', 'math.ts');
+    expect(await linked.resolve('src/math.ts')).toEqual({
+      absolute: math,
+      relative: 'src/math.ts',
+    });
+    expect(await linked.resolve(path.join(linkedRoot, 'src/math.ts'))).toMatchObject({
+      relative: 'src/math.ts',
+    });
+    expect(await linked.resolve(math)).toMatchObject({ relative: 'src/math.ts' });
+    for (const input of ['../outside/secret.txt', 'link-out/secret.txt', '../repo-link/../outside'])
+      await expect(linked.resolve(input)).rejects.toBeInstanceOf(ToolError);
+    const [listFiles] = codebaseTools({ root: linkedRoot });
+    expect((await callTool(listFiles!, { pattern: '*.ts', path: 'src/' })).content).toBe(
+      'src/index.ts\nsrc/math.ts\nsrc/util/strings.ts\n(files 1-3 of 3)',
+    );
   });
 
   it('names a bad root option', () => {

@@ -1,6 +1,6 @@
 import { estimateTextTokens } from '@haiku-army/core';
-import { reply, sequence, toolExchanges } from '@haiku-army/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { reply, toolExchanges } from '@haiku-army/testing';
+import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import {
   createWorker,
@@ -10,26 +10,9 @@ import {
   ToolError,
   type WorkerTranscript,
 } from '../src/index.js';
-import { briefOf, type Harness, lastUserBlocks, startHarness } from './support/harness.js';
+import { briefOf, HAIKU, lastUserBlocks, lookup, useHarness } from './support/harness.js';
 
-const HAIKU = 'claude-haiku-5-5';
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(...responders: Parameters<typeof sequence>) {
-  harness = await startHarness({ models: { [HAIKU]: sequence(...responders) } });
-  return harness;
-}
-
-const lookup = defineTool({
-  name: 'lookup',
-  description: 'Looks a key up.',
-  input: z.object({ key: z.string() }),
-  run: ({ key }) => `value of ${key}`,
-});
+const { script: start } = useHarness();
 
 describe('Worker', () => {
   it('a task without an output schema answered in plain text costs exactly one call', async () => {
@@ -58,7 +41,7 @@ describe('Worker', () => {
   });
 
   it('sends preamble and cached shared prefix as system, the four-part brief as the user message', async () => {
-    const { fake, gateway } = await start(reply.text('ok'));
+    const { fake, gateway, ledger } = await start(reply.text('ok'));
     const worker = createWorker({
       gateway,
       sharedPrefix: 'REPO MAP\nsrc/a.ts\nsrc/b.ts',
@@ -92,7 +75,7 @@ describe('Worker', () => {
     expect(request!.tools!.map((tool) => tool.name)).toEqual(['lookup', 'submit_result']);
     expect(request!.tool_choice).toBeUndefined();
     expect(DEFAULT_WORKER_PREAMBLE).toMatch(/never try to delegate, spawn/);
-    expect(harness!.ledger.entries()[0]).toMatchObject({
+    expect(ledger.entries()[0]).toMatchObject({
       parentTaskId: 'plan-1',
       tags: ['team:search'],
     });
@@ -163,6 +146,33 @@ describe('Worker', () => {
     expect(results.map((block) => block.content)).toEqual(['done 1', 'done 2']);
   });
 
+  it('answers every tool_use of a turn with one tool_result, in order, submit_result included', async () => {
+    const { fake, gateway } = await start(
+      reply.toolCalls([
+        { name: 'lookup', input: { key: 'a' } },
+        { name: 'submit_result', input: { status: 'done', summary: 'word '.repeat(80) } },
+        { name: 'lookup', input: { key: 'b' } },
+        { name: 'submit_result', input: { status: 'done', summary: 'Second.' } },
+      ]),
+      reply.toolUse('submit_result', { status: 'done', summary: 'Short.' }),
+    );
+    const result = await createWorker({ gateway, tools: [lookup], summaryTokenCap: 20 }).run({
+      id: 't1',
+      brief: 'Look.',
+    });
+    expect(result).toMatchObject({ status: 'done', summary: 'Short.', calls: 2, toolCalls: 2 });
+    const second = fake.transcript.messages(HAIKU)[1]!;
+    const uses = second.messages[1]!.content as Record<string, unknown>[];
+    const results = lastUserBlocks(second);
+    expect(results.map((block) => block.tool_use_id)).toEqual(uses.map((use) => use.id));
+    expect(results.map((block) => [block.is_error, block.content])).toEqual([
+      [false, 'value of a'],
+      [true, expect.stringMatching(/^The summary is about \d+ tokens; the limit is 20\./)],
+      [false, 'value of b'],
+      [true, 'Only one submit_result call per turn is read.'],
+    ]);
+  });
+
   it('sends tool errors, invalid input and unknown tools back as is_error results', async () => {
     const flaky = defineTool({
       name: 'flaky',
@@ -205,6 +215,29 @@ describe('Worker', () => {
     ]);
   });
 
+  it('a tool input with an async refinement is validated, not a crash', async () => {
+    const checked = defineTool({
+      name: 'checked',
+      description: 'Checks its key asynchronously.',
+      input: z.object({ key: z.string().refine(async (key) => key !== 'bad', 'key is bad') }),
+      run: ({ key }) => `ok ${key}`,
+    });
+    const { fake, gateway } = await start(
+      reply.toolCalls([
+        { name: 'checked', input: { key: 'bad' } },
+        { name: 'checked', input: { key: 'good' } },
+      ]),
+      reply.text('checked both'),
+    );
+    const result = await createWorker({ gateway, tools: [checked] }).run({ id: 't', brief: 'x' });
+    expect(result).toMatchObject({ status: 'done', calls: 2, toolCalls: 2 });
+    const blocks = lastUserBlocks(fake.transcript.messages(HAIKU)[1]!);
+    expect(blocks.map((block) => [block.is_error, block.content])).toEqual([
+      [true, 'Invalid input for tool "checked":\n✖ key is bad\n  → at key'],
+      [false, 'ok good'],
+    ]);
+  });
+
   it('keeps the transcript in the store and only the result travels up', async () => {
     const transcripts = new MemoryTranscriptStore();
     const { gateway } = await start(reply.toolUse('lookup', { key: 'a' }), reply.text('found a'));
@@ -233,7 +266,13 @@ describe('Worker', () => {
     expect(() => createWorker({ gateway, limits: { maxTurns: 0 } })).toThrow(
       'Expected `limits.maxTurns` to be an integer >= 1, got 0.',
     );
-    const worker = createWorker({ gateway });
+    expect(() => createWorker({ gateway, limits: { timeoutMs: 2 ** 31 } })).toThrow(
+      'Expected `limits.timeoutMs` to be a number of ms > 0 and <= 2147483647 (Infinity for none), got 2147483648.',
+    );
+    const worker = createWorker({ gateway, tools: [lookup] });
+    await expect(worker.run({ id: 't', brief: 'x', tools: [lookup] })).rejects.toThrow(
+      'Expected `task.tools[0].name` to be a name the worker\'s own tools do not use, got "lookup".',
+    );
     await expect(worker.run({ id: 't', brief: { objective: ' ' } })).rejects.toMatchObject({
       code: 'INVALID_OPTIONS',
       message: 'Expected `task.brief.objective` to be a non-empty string, got " ".',

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AbortError } from '@haiku-army/core';
 
 /** Throws core's AbortError when the signal has fired. */
@@ -42,6 +43,9 @@ export function linkedController(...signals: (AbortSignal | undefined)[]): {
   dispose(): void;
 } {
   const controller = new AbortController();
+  // Every concurrent tool call of a turn listens on this internal signal,
+  // and removes its listener when it ends: many at once is not a leak.
+  setMaxListeners(0, controller.signal);
   const cleanups: (() => void)[] = [];
   for (const signal of signals) {
     if (!signal) continue;

@@ -44,14 +44,15 @@ export async function executeTool(
       isError: true,
     };
   }
-  const parsed = tool.input.safeParse(rawInput);
-  if (!parsed.success) {
-    return {
-      content: `Invalid input for tool ${JSON.stringify(name)}:\n${z.prettifyError(parsed.error)}`,
-      isError: true,
-    };
-  }
   try {
+    // Async, so that schemas with async refinements are checked too.
+    const parsed = await tool.input.safeParseAsync(rawInput);
+    if (!parsed.success) {
+      return {
+        content: `Invalid input for tool ${JSON.stringify(name)}:\n${z.prettifyError(parsed.error)}`,
+        isError: true,
+      };
+    }
     const value = await raceAbort(
       Promise.resolve().then(() => tool.run(parsed.data, context)),
       context.signal,

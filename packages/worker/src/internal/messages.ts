@@ -65,10 +65,15 @@ export function textOf(content: readonly ResponseBlock[]): string {
 export const LAST_TURN_NOTICE = `This is your last turn. Call ${SUBMIT_RESULT_TOOL} now with what you have; use status "partial" if the task is unfinished.`;
 
 /** The one reminder a worker gets when it ends its turn without a usable result. */
-export function nudge(needsData: boolean): string {
-  return needsData
-    ? `You ended your turn without calling ${SUBMIT_RESULT_TOOL}. This task needs a structured result: call ${SUBMIT_RESULT_TOOL} now with status, summary and data matching the schema in the brief.`
-    : `You ended your turn without an answer. Call ${SUBMIT_RESULT_TOOL} now with your status and a short summary.`;
+export function nudge(missing: 'data' | 'cut' | 'empty'): string {
+  switch (missing) {
+    case 'data':
+      return `You ended your turn without calling ${SUBMIT_RESULT_TOOL}. This task needs a structured result: call ${SUBMIT_RESULT_TOOL} now with status, summary and data matching the schema in the brief.`;
+    case 'cut':
+      return `Your answer was cut off at the output token limit. Call ${SUBMIT_RESULT_TOOL} now with your status and a short summary.`;
+    case 'empty':
+      return `You ended your turn without an answer. Call ${SUBMIT_RESULT_TOOL} now with your status and a short summary.`;
+  }
 }
 
 /** Adds a text block to the end of a user message. */

@@ -1,7 +1,7 @@
 import { invalidOption, type ModelInfo } from '@haiku-army/core';
 import * as z from 'zod';
 import { normalizeBrief, renderBrief } from '../brief.js';
-import type { ApiTool, Tool } from '../tool.js';
+import { type ApiTool, modelFacingSchema, type Tool } from '../tool.js';
 import type { WorkerTask } from '../worker-task.js';
 import { buildSystem, type SystemBlocks } from './messages.js';
 import { submitResultTool } from './submit-result.js';
@@ -52,21 +52,9 @@ export function prepareTask(config: WorkerConfig, task: WorkerTask<unknown>): Pr
       `at most ${model.maxOutputTokens} for ${model.id}`,
       limits.maxOutputTokens,
     );
+  if (task.tools !== undefined) validateTools(task.tools, 'task.tools', config.tools);
   const allTools = [...config.tools, ...(task.tools ?? [])];
-  validateTools(allTools, task.tools ? 'task.tools' : 'tools');
-  let outputSchema: Record<string, unknown> | undefined;
-  if (task.output) {
-    try {
-      const { $schema: _ignored, ...rest } = z.toJSONSchema(task.output) as Record<string, unknown>;
-      outputSchema = rest;
-    } catch (error) {
-      throw invalidOption(
-        'task.output',
-        'a zod schema JSON Schema can represent',
-        error instanceof Error ? error.message : error,
-      );
-    }
-  }
+  const outputSchema = task.output ? modelFacingSchema(task.output, 'task.output') : undefined;
   const renderOptions = {
     summaryTokenCap: config.summaryTokenCap,
     ...(outputSchema ? { outputSchema } : {}),

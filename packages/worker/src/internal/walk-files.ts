@@ -118,8 +118,10 @@ export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFil
       const childAbsolute = path.join(directory, entry.name);
       const fromStart =
         startBase === '' ? childRelative : childRelative.slice(startBase.length + 1);
+      // `.git` is a file in submodules and worktrees: skipped whatever its type.
+      if (SKIPPED.has(entry.name)) continue;
       if (entry.isDirectory()) {
-        if (SKIPPED.has(entry.name) || isIgnored(active, childRelative, true)) continue;
+        if (isIgnored(active, childRelative, true)) continue;
         yield* walk(childAbsolute, childRelative, active);
       } else if (entry.isFile()) {
         if (isIgnored(active, childRelative, false)) continue;

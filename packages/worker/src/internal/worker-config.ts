@@ -41,6 +41,9 @@ export interface WorkerConfig {
   now: () => number;
 }
 
+/** The longest delay `setTimeout` honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function integerAtLeast(name: string, value: unknown, minimum: number): void {
   if (!Number.isInteger(value) || (value as number) < minimum)
     throw invalidOption(name, `an integer >= ${minimum}`, value);
@@ -56,16 +59,19 @@ export function validateLimits(limits: WorkerLimits | undefined, prefix: string)
   if (limits.maxCost !== undefined) integerAtLeast(`${prefix}.maxCost`, limits.maxCost, 0);
   if (limits.maxOutputTokens !== undefined)
     integerAtLeast(`${prefix}.maxOutputTokens`, limits.maxOutputTokens, 1);
+  const { timeoutMs } = limits;
+  // setTimeout fires at once (after a warning) for delays past 2^31 - 1 ms.
   if (
-    limits.timeoutMs !== undefined &&
-    (typeof limits.timeoutMs !== 'number' ||
-      Number.isNaN(limits.timeoutMs) ||
-      limits.timeoutMs <= 0)
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' ||
+      Number.isNaN(timeoutMs) ||
+      timeoutMs <= 0 ||
+      (timeoutMs > MAX_TIMER_MS && timeoutMs !== Number.POSITIVE_INFINITY))
   )
     throw invalidOption(
       `${prefix}.timeoutMs`,
-      'a number of ms > 0 (Infinity for none)',
-      limits.timeoutMs,
+      `a number of ms > 0 and <= ${MAX_TIMER_MS} (Infinity for none)`,
+      timeoutMs,
     );
 }
 
@@ -82,11 +88,18 @@ export function mergeLimits(
   return merged;
 }
 
-/** Checks tool names are unique and not reserved. */
-export function validateTools(tools: readonly Tool[], name: string): void {
+/**
+ * Checks tools are built with defineTool() and their names unique (also
+ * against `taken`, the worker's tools when checking a task's) and not reserved.
+ */
+export function validateTools(
+  tools: readonly Tool[],
+  name: string,
+  taken: readonly Tool[] = [],
+): void {
   if (!Array.isArray(tools))
     throw invalidOption(name, 'an array of tools from defineTool()', tools);
-  const seen = new Set<string>();
+  const seen = new Set(taken.map((tool) => tool.name));
   for (const [index, tool] of tools.entries()) {
     if (!tool || typeof tool.toApiTool !== 'function' || typeof tool.run !== 'function')
       throw invalidOption(`${name}[${index}]`, 'a tool built with defineTool()', tool);
@@ -97,7 +110,13 @@ export function validateTools(tools: readonly Tool[], name: string): void {
         tool.name,
       );
     if (seen.has(tool.name))
-      throw invalidOption(`${name}[${index}].name`, 'a name used by no other tool', tool.name);
+      throw invalidOption(
+        `${name}[${index}].name`,
+        taken.some((other) => other.name === tool.name)
+          ? "a name the worker's own tools do not use"
+          : 'a name used by no other tool',
+        tool.name,
+      );
     seen.add(tool.name);
   }
 }

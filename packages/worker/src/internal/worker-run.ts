@@ -3,7 +3,6 @@ import {
   addCost,
   addTokens,
   type CostBreakdown,
-  estimateTextTokens,
   type GatewayRequest,
   type GatewayResponse,
   type LedgerEntry,
@@ -14,23 +13,27 @@ import {
 import { SUBMIT_RESULT_TOOL } from '../constants.js';
 import type { WorkerTranscript } from '../transcript-store.js';
 import type { WorkerResult } from '../worker-result.js';
-import { linkedController, raceAbort, throwIfAborted } from './abort.js';
+import { linkedController, throwIfAborted } from './abort.js';
 import { executeTool } from './execute-tool.js';
 import {
   appendText,
-  type ContentParam,
   LAST_TURN_NOTICE,
   type MessageParam,
-  nudge,
   type ResponseBlock,
   type ToolUseBlock,
   textOf,
   toParams,
 } from './messages.js';
 import type { PreparedTask } from './prepare-task.js';
+import {
+  type ContractOptions,
+  type ContractState,
+  judgePlainText,
+  judgeSubmission,
+  newContractState,
+} from './result-contract.js';
 import { type Outcome, Stop, stopOutcome, tokensOf, toStop } from './run-outcome.js';
-import { type ContractState, judgeSubmission } from './submit-result.js';
-import { shortenRequest, truncateToTokens } from './summary.js';
+import { runToolTurn } from './tool-turn.js';
 import type { WorkerConfig } from './worker-config.js';
 
 /** Hooks a pool uses to watch and pace a run. */
@@ -61,11 +64,7 @@ export class WorkerRun {
   readonly #options: RunOptions;
   readonly #attribution: Attribution;
   readonly #messages: MessageParam[] = [];
-  readonly #contract: ContractState = {
-    shapeRetried: false,
-    dataRetried: false,
-    summaryRetried: false,
-  };
+  readonly #contract: ContractState = newContractState();
   #turns = 0;
   #calls = 0;
   #toolCalls = 0;
@@ -73,7 +72,6 @@ export class WorkerRun {
   #usage = zeroTokens();
   #cost: CostBreakdown = zeroCost();
   #lastText = '';
-  #nudged = false;
   #timedOut = false;
   #gated = false;
   #release: ((responded: boolean) => void) | undefined;
@@ -100,6 +98,7 @@ export class WorkerRun {
     const { timeoutMs } = this.#prepared.limits;
     const timer = Number.isFinite(timeoutMs)
       ? setTimeout(() => {
+          if (controller.signal.aborted) return; // cancelled first: that is not a timeout
           this.#timedOut = true;
           controller.abort(new Error(`The worker ran longer than ${timeoutMs} ms.`));
         }, timeoutMs)
@@ -122,11 +121,7 @@ export class WorkerRun {
     this.#messages.push({ role: 'user', content: briefText });
     for (;;) {
       throwIfAborted(signal);
-      if (this.#turns >= limits.maxTurns)
-        throw new Stop(
-          'MAX_TURNS',
-          `Used all ${limits.maxTurns} turns without an accepted ${SUBMIT_RESULT_TOOL}.`,
-        );
+      if (this.#turns >= limits.maxTurns) throw this.#maxTurns();
       const used = tokensOf(this.#usage);
       if (used >= limits.maxTokens)
         throw new Stop('MAX_TOKENS', `Used ${used} tokens; the limit is ${limits.maxTokens}.`);
@@ -207,101 +202,40 @@ export class WorkerRun {
     if (stopReason === 'refusal')
       throw new Stop('REFUSED', 'The model declined the task (stop_reason "refusal").');
     const toolUses = content.filter((block): block is ToolUseBlock => block.type === 'tool_use');
-    if (toolUses.length === 0) return this.#plainText(text, stopReason);
-    return this.#toolTurn(toolUses, signal, lastTurn);
-  }
-
-  #plainText(text: string, stopReason: string | null): Outcome | undefined {
-    const { outputSchema, model } = this.#prepared;
-    const cap = this.#config.summaryTokenCap;
-    if (!outputSchema && text && stopReason !== 'max_tokens') {
-      const tokens = estimateTextTokens(text, model.tier);
-      if (tokens > cap && !this.#contract.summaryRetried) {
-        this.#contract.summaryRetried = true;
-        this.#messages.push({
-          role: 'user',
-          content: `${shortenRequest(tokens, cap)} Reply with the shorter summary only, or call ${SUBMIT_RESULT_TOOL}.`,
-        });
-        return undefined;
-      }
-      if (tokens > cap)
-        return {
-          status: 'done',
-          summary: truncateToTokens(text, cap, model.tier),
-          summaryTruncated: true,
-        };
-      return { status: 'done', summary: text };
-    }
-    if (!this.#nudged) {
-      this.#nudged = true;
-      this.#messages.push({ role: 'user', content: nudge(outputSchema !== undefined) });
+    const submit = toolUses.find((use) => use.name === SUBMIT_RESULT_TOOL);
+    const contract: ContractOptions = {
+      outputSchema: this.#prepared.outputSchema,
+      summaryTokenCap: this.#config.summaryTokenCap,
+      tier: this.#prepared.model.tier,
+      state: this.#contract,
+      final: lastTurn,
+    };
+    const verdict = submit
+      ? await judgeSubmission(submit.input, contract)
+      : toolUses.length === 0
+        ? judgePlainText(text, stopReason, contract)
+        : undefined;
+    if (verdict?.kind === 'accept') return verdict.outcome;
+    if (verdict?.kind === 'stop') throw verdict.stop;
+    if (lastTurn) throw this.#maxTurns();
+    if (toolUses.length === 0) {
+      this.#messages.push({ role: 'user', content: verdict!.message });
       return undefined;
     }
-    throw new Stop(
-      'NO_RESULT',
-      outputSchema
-        ? `The model ended its turn without calling ${SUBMIT_RESULT_TOOL}, again after one reminder; this task requires data matching its output schema.`
-        : `The model ended its turn without an answer, again after one reminder.`,
-    );
-  }
-
-  async #toolTurn(
-    toolUses: ToolUseBlock[],
-    signal: AbortSignal,
-    lastTurn: boolean,
-  ): Promise<Outcome | undefined> {
-    const { outputSchema, model } = this.#prepared;
-    const submits = toolUses.filter((use) => use.name === SUBMIT_RESULT_TOOL);
-    const verdict = submits[0]
-      ? judgeSubmission(submits[0].input, {
-          outputSchema,
-          summaryTokenCap: this.#config.summaryTokenCap,
-          tier: model.tier,
-          state: this.#contract,
-        })
-      : undefined;
-    if (verdict?.kind === 'accept') {
-      const outcome: Outcome = { status: verdict.status, summary: verdict.summary };
-      if (verdict.data !== undefined) outcome.data = verdict.data;
-      if (verdict.summaryTruncated) outcome.summaryTruncated = true;
-      if (verdict.invalidData !== undefined) {
-        outcome.code = 'INVALID_RESULT';
-        outcome.reason = `The data was dropped: it still did not match the output schema after one correction. ${verdict.invalidData}`;
-      } else if (verdict.status === 'failed')
-        outcome.reason = 'The worker reported that it could not do the task; see the summary.';
-      return outcome;
-    }
-    if (verdict?.kind === 'reject')
-      throw new Stop('INVALID_RESULT', verdict.reason, undefined, verdict.summary);
-    if (lastTurn)
-      throw new Stop(
-        'MAX_TURNS',
-        `Used all ${this.#prepared.limits.maxTurns} turns without an accepted ${SUBMIT_RESULT_TOOL}.`,
-      );
-    const others = toolUses.filter((use) => use.name !== SUBMIT_RESULT_TOOL);
-    // Several tool calls in one turn run concurrently.
-    const outcomes = await raceAbort(
-      Promise.all(others.map((use) => this.#runTool(use, signal))),
+    const results = await runToolTurn(toolUses, {
+      execute: (use) => this.#runTool(use, signal),
+      submitReply: verdict?.message,
       signal,
-    );
-    const byId = new Map(others.map((use, index) => [use.id, outcomes[index]!]));
-    const results: ContentParam[] = toolUses.map((use) => {
-      const outcome = byId.get(use.id);
-      if (outcome)
-        return {
-          type: 'tool_result',
-          tool_use_id: use.id,
-          content: outcome.content,
-          is_error: outcome.isError,
-        };
-      const message =
-        use === submits[0] && verdict?.kind === 'retry'
-          ? verdict.message
-          : `Only one ${SUBMIT_RESULT_TOOL} call per turn is read.`;
-      return { type: 'tool_result', tool_use_id: use.id, content: message, is_error: true };
     });
     this.#messages.push({ role: 'user', content: results });
     return undefined;
+  }
+
+  #maxTurns(): Stop {
+    return new Stop(
+      'MAX_TURNS',
+      `Used all ${this.#prepared.limits.maxTurns} turns without an accepted ${SUBMIT_RESULT_TOOL}.`,
+    );
   }
 
   async #runTool(use: ToolUseBlock, signal: AbortSignal) {

@@ -16,6 +16,13 @@ export interface CodebaseToolsOptions {
   grepMaxMatches?: number;
   /** `grep`: files larger than this are skipped, bytes. @default 1048576 */
   grepMaxFileBytes?: number;
+  /**
+   * `grep`: longest time the regular expression may run over one file, ms.
+   * A pattern that takes longer (catastrophic backtracking) is stopped and
+   * reported as a tool error, so it cannot block the event loop.
+   * @default 250
+   */
+  grepTimeoutMs?: number;
   /** `read_file`: most bytes returned per call. @default 65536 */
   readMaxBytes?: number;
 }

@@ -3,12 +3,14 @@ import * as z from 'zod';
 import {
   DEFAULT_GREP_MAX_FILE_BYTES,
   DEFAULT_GREP_MAX_MATCHES,
+  DEFAULT_GREP_TIMEOUT_MS,
   MAX_GREP_CONTEXT_LINES,
 } from '../constants.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { looksBinary } from '../internal/binary.js';
 import { positiveInteger, sandboxFor } from '../internal/codebase-options.js';
 import { compileGlob } from '../internal/glob.js';
+import { createLineMatcher } from '../internal/line-matcher.js';
 import { walkFiles } from '../internal/walk-files.js';
 import { defineTool, ToolError } from '../tool.js';
 import type { CodebaseToolsOptions } from './codebase-tool-options.js';
@@ -69,6 +71,11 @@ export function createGrepTool(options: CodebaseToolsOptions) {
     options.grepMaxFileBytes,
     DEFAULT_GREP_MAX_FILE_BYTES,
   );
+  const timeoutMs = positiveInteger(
+    'grepTimeoutMs',
+    options.grepTimeoutMs,
+    DEFAULT_GREP_TIMEOUT_MS,
+  );
   return defineTool({
     name: 'grep',
     description:
@@ -110,6 +117,7 @@ export function createGrepTool(options: CodebaseToolsOptions) {
     }),
     async run(input, context) {
       const regex = compilePattern(input.pattern, input.literal, input.ignoreCase);
+      const matchLines = createLineMatcher(regex, timeoutMs);
       const start = await sandbox.resolve(input.path);
       const matchesGlob = input.glob === undefined ? () => true : compileGlob(input.glob, 'glob');
       const maxMatches = input.maxMatches ?? defaultMax;
@@ -140,16 +148,15 @@ export function createGrepTool(options: CodebaseToolsOptions) {
         searched += 1;
         const lines = bytes.toString('utf8').split(/\r?\n/);
         if (lines.at(-1) === '') lines.pop(); // a final newline ends the last line
-        const hits: number[] = [];
-        for (let index = 0; index < lines.length; index++) {
-          if (!regex.test(lines[index]!)) continue;
-          hits.push(index);
-          if (matchCount + hits.length >= maxMatches) {
-            stopped = true;
-            break;
-          }
-        }
+        const hits = matchLines(lines, maxMatches - matchCount);
+        if (hits === 'timeout')
+          throw new ToolError(
+            `The regular expression ${JSON.stringify(input.pattern)} took over ${timeoutMs} ms on ${file.relative}, ` +
+              'probably from catastrophic backtracking (nested quantifiers such as "(a+)+"). ' +
+              'Simplify it, or pass literal: true to search for plain text.',
+          );
         if (hits.length === 0) continue;
+        if (matchCount + hits.length >= maxMatches) stopped = true;
         matchCount += hits.length;
         fileCount += 1;
         const hitSet = new Set(hits);

@@ -17,38 +17,53 @@ interface ReadLines {
   total: number;
   /** True when the byte cap cut the range short. */
   capped: boolean;
+  /** Set when the first line alone was over the cap: its length in bytes (only its start is returned). */
+  cutLineBytes?: number;
+}
+
+/** The longest prefix of `line` within `maxBytes` UTF-8 bytes, never splitting a character. */
+function cutToBytes(line: string, maxBytes: number): string {
+  // With `stream: true` an incomplete trailing sequence is held back, not replaced.
+  return new TextDecoder().decode(Buffer.from(line, 'utf8').subarray(0, maxBytes), {
+    stream: true,
+  });
 }
 
 /** Streams a file line by line, keeping the requested range up to a byte cap. */
 async function readLines(
   file: string,
-  startLine: number,
-  endLine: number,
-  maxBytes: number,
+  range: { startLine: number; endLine: number; maxBytes: number },
+  signal: AbortSignal,
 ): Promise<ReadLines> {
-  const stream = createReadStream(file, { encoding: 'utf8' });
+  const { startLine, endLine, maxBytes } = range;
+  // The signal destroys the stream, so a cancelled read stops reading.
+  const stream = createReadStream(file, { encoding: 'utf8', signal });
   const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  const lines: string[] = [];
-  let total = 0;
+  const read: ReadLines = { lines: [], first: startLine, total: 0, capped: false };
   let bytes = 0;
-  let capped = false;
   try {
     for await (const line of reader) {
-      total += 1;
-      if (total < startLine || total > endLine || capped) continue;
+      read.total += 1;
+      if (read.total < startLine || read.total > endLine || read.capped) continue;
       const size = Buffer.byteLength(line, 'utf8') + 1;
-      if (bytes + size > maxBytes) {
-        capped = true;
+      if (bytes + size <= maxBytes) {
+        bytes += size;
+        read.lines.push(line);
         continue;
       }
-      bytes += size;
-      lines.push(line);
+      read.capped = true;
+      // A line longer than the whole cap (minified code, data) is shown cut
+      // rather than not at all.
+      if (read.lines.length === 0) {
+        read.lines.push(cutToBytes(line, maxBytes));
+        read.cutLineBytes = size - 1;
+      }
     }
   } finally {
     reader.close();
     stream.destroy();
   }
-  return { lines, first: startLine, total, capped };
+  return read;
 }
 
 /**
@@ -103,8 +118,9 @@ export function createReadFileTool(options: CodebaseToolsOptions) {
         throw new ToolError(
           `${JSON.stringify(file.relative)} is a binary file; read_file only returns text.`,
         );
+      const maxBytes = input.maxBytes ?? cap;
       const read = await raceAbort(
-        readLines(file.absolute, input.startLine, endLine, input.maxBytes ?? cap),
+        readLines(file.absolute, { startLine: input.startLine, endLine, maxBytes }, context.signal),
         context.signal,
       );
       if (read.total === 0) return `${file.relative} is empty.`;
@@ -112,15 +128,16 @@ export function createReadFileTool(options: CodebaseToolsOptions) {
         throw new ToolError(
           `${JSON.stringify(file.relative)} has ${read.total} line(s); startLine ${input.startLine} is past the end.`,
         );
-      if (read.lines.length === 0)
-        throw new ToolError(
-          `Line ${input.startLine} of ${JSON.stringify(file.relative)} alone is over the ${input.maxBytes ?? cap}-byte cap.`,
-        );
       const last = read.first + read.lines.length - 1;
       const body = read.lines.map((line, index) => `${read.first + index}\t${line}`).join('\n');
-      const note = read.capped
-        ? `\n(byte cap reached at line ${last}; continue with startLine ${last + 1})`
-        : '';
+      const more =
+        last < Math.min(endLine, read.total) ? `; continue with startLine ${last + 1}` : '';
+      const note =
+        read.cutLineBytes !== undefined
+          ? `\n(byte cap reached inside line ${last}: showing ${Buffer.byteLength(read.lines[0]!, 'utf8')} of its ${read.cutLineBytes} bytes${more})`
+          : read.capped
+            ? `\n(byte cap reached at line ${last}${more})`
+            : '';
       return `${file.relative} (lines ${read.first}-${last} of ${read.total})\n${body}${note}`;
     },
   });

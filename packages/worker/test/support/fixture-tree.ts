@@ -44,6 +44,7 @@ export async function createFixtureTree(): Promise<FixtureTree> {
     'dist/index.js': 'TODO built\n',
     'node_modules/dep/index.js': 'TODO dependency\n',
     '.git/config': '[core] TODO\n',
+    'src/util/.git': 'gitdir: ../../.git/modules/util\n', // a submodule's .git is a file
     'assets/logo.bin': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0x54, 0x4f, 0x44, 0x4f]),
     'big.txt': Array.from(
       { length: 2_000 },

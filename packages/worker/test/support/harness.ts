@@ -10,9 +10,26 @@ import {
 import {
   type FakeAnthropicServer,
   type MessageRequest,
+  type Reply,
+  type Responder,
   type StartFakeAnthropicOptions,
+  sequence,
   startFakeAnthropic,
 } from '@haiku-army/testing';
+import { afterEach } from 'vitest';
+import * as z from 'zod';
+import { defineTool } from '../../src/index.js';
+
+/** The model the tests' workers use (the package default). */
+export const HAIKU = 'claude-haiku-5-5';
+
+/** A tool that answers `value of <key>`. */
+export const lookup = defineTool({
+  name: 'lookup',
+  description: 'Looks a key up.',
+  input: z.object({ key: z.string() }),
+  run: ({ key }) => `value of ${key}`,
+});
 
 export interface Harness {
   fake: FakeAnthropicServer;
@@ -41,6 +58,31 @@ export async function startHarness(
     events,
   });
   return { fake, gateway, ledger, events, close: () => fake.close() };
+}
+
+/**
+ * Harnesses for the tests of one file: each test starts its own, and it is
+ * closed after the test.
+ */
+export function useHarness() {
+  let current: Harness | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  /** The fake API and a gateway. */
+  async function start(
+    options: StartFakeAnthropicOptions = {},
+    gatewayOptions: Omit<GatewayOptions, 'client'> = {},
+  ): Promise<Harness> {
+    current = await startHarness(options, gatewayOptions);
+    return current;
+  }
+  /** The fake API with HAIKU playing `steps` in order (the last one repeats). */
+  function script(...steps: (Reply | string | Responder)[]): Promise<Harness> {
+    return start({ models: { [HAIKU]: sequence(...steps) } });
+  }
+  return { start, script };
 }
 
 /** The text of a request's first user message (the brief). */

@@ -1,0 +1,141 @@
+import { reply } from '@haiku-army/testing';
+import { describe, expect, it } from 'vitest';
+import { WorkerPool } from '../src/index.js';
+import { briefOf, delay, HAIKU, type Harness, useHarness } from './support/harness.js';
+
+const { start } = useHarness();
+
+describe('cache warming', () => {
+  const sharedPrefix = `Repository map:\n${'word '.repeat(600)}`;
+  const writesAndReads = (harnessed: Harness) => {
+    const entries = harnessed.fake.billing.entries;
+    return {
+      writes: entries.filter((entry) => entry.usage.cache_creation_input_tokens > 0).length,
+      reads: entries.filter((entry) => entry.usage.cache_read_input_tokens > 0).length,
+    };
+  };
+  const tasks = Array.from({ length: 20 }, (_, index) => ({
+    id: `t${index}`,
+    brief: `Summarise part ${index}.`,
+  }));
+
+  it('20 workers sharing a cacheable prefix: the cache is written once and read by the other 19', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('summary') } });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
+    const results = await pool.submitAll(tasks);
+    expect(results.every((result) => result.status === 'done' && result.calls === 1)).toBe(true);
+    expect(writesAndReads(harness)).toEqual({ writes: 1, reads: 19 });
+    const written = harness.fake.billing.entries.find(
+      (entry) => entry.usage.cache_creation_input_tokens > 0,
+    )!;
+    expect(written.usage.cache_creation_input_tokens).toBeGreaterThanOrEqual(512);
+    for (const entry of harness.fake.billing.entries.filter((item) => item !== written))
+      expect(entry.usage.cache_read_input_tokens).toBe(written.usage.cache_creation_input_tokens);
+    const bodies = harness.fake.transcript.messages(HAIKU);
+    expect(new Set(bodies.map((body) => JSON.stringify([body.tools, body.system]))).size).toBe(1);
+  });
+
+  it('without warming, 20 simultaneous first calls all write the cache', async () => {
+    let arrived = 0;
+    let allArrived!: () => void;
+    const barrier = new Promise<void>((resolve) => {
+      allArrived = resolve;
+    });
+    const harness = await start({
+      models: {
+        [HAIKU]: async () => {
+          arrived += 1;
+          if (arrived === 20) allArrived();
+          await barrier;
+          return reply.text('summary');
+        },
+      },
+    });
+    const pool = new WorkerPool({
+      gateway: harness.gateway,
+      concurrency: 20,
+      sharedPrefix,
+      warmCache: false,
+    });
+    await pool.submitAll(tasks);
+    expect(writesAndReads(harness)).toEqual({ writes: 20, reads: 0 });
+  });
+
+  it('when the warming call fails, the next worker warms the cache instead', async () => {
+    let first = true;
+    const harness = await start({
+      models: {
+        [HAIKU]: () => {
+          if (!first) return reply.text('summary');
+          first = false;
+          return reply.error({ status: 400, message: 'bad luck' });
+        },
+      },
+    });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
+    const results = await pool.submitAll(tasks);
+    expect(results.filter((result) => result.code === 'API_REQUEST_REJECTED')).toHaveLength(1);
+    expect(writesAndReads(harness)).toEqual({ writes: 1, reads: 18 });
+  });
+
+  it('when the warming task is cancelled mid-call, the next worker warms the cache instead', async () => {
+    let warming: string | undefined;
+    const harness = await start({
+      models: {
+        [HAIKU]: (request) => {
+          if (warming !== undefined) return reply.text('summary');
+          warming = /part (\d+)/.exec(briefOf(request))![1];
+          return new Promise<never>(() => {}); // held until cancelled
+        },
+      },
+    });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
+    const all = pool.submitAll(tasks);
+    while (warming === undefined) await delay(1);
+    expect(pool.cancel(`t${warming}`, 'not needed')).toBe(true);
+    const results = await all;
+    expect(results.filter((result) => result.code === 'ABORTED')).toEqual([
+      expect.objectContaining({ taskId: `t${warming}`, calls: 0, turns: 1 }),
+    ]);
+    expect(results.filter((result) => result.status === 'done')).toHaveLength(19);
+    expect(writesAndReads(harness)).toEqual({ writes: 1, reads: 18 });
+  });
+
+  it('tasks on different models warm one cache entry per model', async () => {
+    const SONNET = 'claude-sonnet-5-5';
+    const harness = await start({
+      models: { [HAIKU]: () => reply.text('summary'), [SONNET]: () => reply.text('summary') },
+    });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
+    const results = await pool.submitAll(
+      tasks.map((task, index) => ({ ...task, model: index % 2 === 0 ? HAIKU : SONNET })),
+    );
+    expect(results.every((result) => result.status === 'done')).toBe(true);
+    expect(writesAndReads(harness)).toEqual({ writes: 2, reads: 18 });
+  });
+
+  it('cancels tasks waiting for the cache to be warmed', async () => {
+    let calls = 0;
+    const harness = await start({
+      models: {
+        [HAIKU]: () => {
+          calls += 1;
+          return new Promise<never>(() => {}); // the warming call never answers
+        },
+      },
+    });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 4, sharedPrefix: 'map' });
+    const results = pool.submitAll(
+      Array.from({ length: 4 }, (_, index) => ({ id: `t${index}`, brief: 'x' })),
+    );
+    while (calls === 0) await delay(1);
+    expect(pool.stats).toMatchObject({ running: 4, queued: 0 });
+    pool.cancelAll('stop');
+    const settled = await results;
+    expect(settled.map((result) => [result.code, result.calls])).toEqual(
+      Array(4).fill(['ABORTED', 0]),
+    );
+    expect(calls).toBe(1);
+    expect(harness.fake.billing.entries).toHaveLength(0);
+  });
+});
