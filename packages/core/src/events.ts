@@ -106,10 +106,107 @@ export interface ArmyEventMap {
 /** The event names. */
 export type ArmyEventName = keyof ArmyEventMap;
 
-/** A typed event emitter shared by the gateway, budget, pool and orchestrator. */
-export class ArmyEvents extends EventEmitter<ArmyEventMap> {}
+/** Options for {@link ArmyEvents}. */
+export interface ArmyEventsOptions {
+  /**
+   * Receives an error thrown by a listener. The event still reaches every
+   * other listener, and the code that emitted it carries on.
+   * @default logs the error with console.error
+   */
+  onListenerError?: (error: unknown, event: ArmyEventName) => void;
+}
+
+type Listener<T extends ArmyEventName> = EventEmitter.EventListener<ArmyEventMap, T>;
+
+function logListenerError(error: unknown, event: ArmyEventName): void {
+  console.error(`haiku-army: a "${event}" listener threw; the other listeners still ran.`, error);
+}
+
+/**
+ * A typed event emitter shared by the gateway, budget, pool and orchestrator.
+ *
+ * A throwing listener must not break a model call that was already billed or
+ * leave a pool task half-settled, so every listener is guarded: its error goes
+ * to `onListenerError` and the other listeners still run. (eventemitter3 lets
+ * the first throw escape `emit`; guarding at registration keeps its `once`
+ * and `off` semantics intact.) `listeners()` returns the guards.
+ */
+export class ArmyEvents extends EventEmitter<ArmyEventMap> {
+  readonly #onListenerError: (error: unknown, event: ArmyEventName) => void;
+  /** The guard of each listener, per event, so `off(event, listener)` finds it. */
+  readonly #guards = new WeakMap<Function, Map<ArmyEventName, Function>>();
+
+  constructor(options: ArmyEventsOptions = {}) {
+    super();
+    this.#onListenerError = options.onListenerError ?? logListenerError;
+  }
+
+  #guard<T extends ArmyEventName>(event: T, listener: Listener<T>): Listener<T> {
+    let byEvent = this.#guards.get(listener);
+    if (!byEvent) {
+      byEvent = new Map();
+      this.#guards.set(listener, byEvent);
+    }
+    let guard = byEvent.get(event);
+    if (!guard) {
+      const report = this.#onListenerError;
+      guard = function guarded(this: unknown, ...args: unknown[]) {
+        try {
+          (listener as (...values: unknown[]) => void).apply(this, args);
+        } catch (error) {
+          report(error, event);
+        }
+      };
+      byEvent.set(event, guard);
+    }
+    return guard as Listener<T>;
+  }
+
+  #guardOf<T extends ArmyEventName>(
+    event: T,
+    listener: Listener<T> | undefined,
+  ): Listener<T> | undefined {
+    return listener === undefined
+      ? undefined
+      : ((this.#guards.get(listener)?.get(event) as Listener<T>) ?? listener);
+  }
+
+  override on<T extends ArmyEventName>(event: T, listener: Listener<T>, context?: unknown): this {
+    return super.on(event, this.#guard(event, listener), context);
+  }
+
+  override addListener<T extends ArmyEventName>(
+    event: T,
+    listener: Listener<T>,
+    context?: unknown,
+  ): this {
+    return super.addListener(event, this.#guard(event, listener), context);
+  }
+
+  override once<T extends ArmyEventName>(event: T, listener: Listener<T>, context?: unknown): this {
+    return super.once(event, this.#guard(event, listener), context);
+  }
+
+  override off<T extends ArmyEventName>(
+    event: T,
+    listener?: Listener<T>,
+    context?: unknown,
+    once?: boolean,
+  ): this {
+    return super.off(event, this.#guardOf(event, listener), context, once);
+  }
+
+  override removeListener<T extends ArmyEventName>(
+    event: T,
+    listener?: Listener<T>,
+    context?: unknown,
+    once?: boolean,
+  ): this {
+    return super.removeListener(event, this.#guardOf(event, listener), context, once);
+  }
+}
 
 /** Creates a typed event emitter. */
-export function createEvents(): ArmyEvents {
-  return new ArmyEvents();
+export function createEvents(options: ArmyEventsOptions = {}): ArmyEvents {
+  return new ArmyEvents(options);
 }

@@ -265,3 +265,15 @@ describe('Gateway when the ledger store fails', () => {
     expect(ledger.entries()).toHaveLength(1);
   });
 });
+
+describe('Gateway with a throwing listener', () => {
+  it('still returns the billed response', async () => {
+    const events = createEvents({ onListenerError: () => {} });
+    events.on('call:end', () => {
+      throw new Error('listener bug');
+    });
+    const ledger = new CostLedger();
+    const response = await gatewayWith({ ledger, events }).call(request, attribution);
+    expect(response.entry.id).toBe(ledger.entries()[0]?.id);
+  });
+});
