@@ -141,7 +141,14 @@ export class Sandbox {
       throw new ToolError(
         `Path ${shown} resolves through a symbolic link to a location outside the sandbox root; it cannot be used.`,
       );
-    return { absolute: real, relative: toPosix(path.relative(realRoot, real)) };
+    const relative = toPosix(path.relative(realRoot, real));
+    // Repository internals are never source, and `.git/config` can hold
+    // credentials in remote URLs: refuse them even when named explicitly.
+    if (relative.split('/').includes('.git'))
+      throw new ToolError(
+        `Path ${shown} is inside .git (repository internals, which can hold credentials); the codebase tools do not read it.`,
+      );
+    return { absolute: real, relative };
   }
 
   /**

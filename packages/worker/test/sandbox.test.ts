@@ -84,6 +84,15 @@ describe('Sandbox', () => {
     expect(await refusal(42)).toMatch(/Expected a path string, got number/);
   });
 
+  it('refuses repository internals under .git, even named explicitly', async () => {
+    expect(await refusal('.git/config')).toMatch(
+      /inside \.git \(repository internals, which can hold credentials\)/,
+    );
+    expect(await refusal('.git')).toMatch(/inside \.git/);
+    expect(await refusal('src/util/.git')).toMatch(/inside \.git/);
+    expect(await refusal('src/../.git/config')).toMatch(/inside \.git/);
+  });
+
   it('reads Windows separators as "/" and refuses drive-letter paths', async () => {
     const math = path.join(realRoot, 'src', 'math.ts');
     expect(await sandbox.resolve('src\\math.ts')).toEqual({
