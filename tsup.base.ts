@@ -8,4 +8,6 @@ export const packageBuild = {
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // Keep class names: errors report `name` from `new.target.name`.
+  keepNames: true,
 } satisfies Options;

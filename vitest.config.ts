@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // One vitest project per workspace package (plus the cross-package test/),
@@ -7,7 +8,18 @@ const packages = readdirSync('packages').filter((name) =>
   existsSync(`packages/${name}/package.json`),
 );
 
+const packagesDir = fileURLToPath(new URL('./packages', import.meta.url));
+
 export default defineConfig({
+  // Tests import the workspace packages from source, so a test of one package
+  // never runs against another's stale build. (test/built-packages.test.ts
+  // and the examples, run as child processes, check the built dist.)
+  resolve: {
+    alias: packages.map((name) => ({
+      find: new RegExp(`^@haiku-army/${name}$`),
+      replacement: `${packagesDir}/${name}/src/index.ts`,
+    })),
+  },
   test: {
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: '.vitest-results.json' },

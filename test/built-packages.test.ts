@@ -10,13 +10,21 @@ describe('built packages', () => {
       const resolved = import.meta.resolve('@haiku-army/core');
       const core = await import('@haiku-army/core');
       const names = ['getModel','registerModel','costOf','formatUsd','CostLedger','Budget','createGateway','ArmyError','BudgetExceededError'];
-      console.log(JSON.stringify({ resolved, missing: names.filter((name) => typeof core[name] !== 'function') }));
+      let errorName;
+      try { core.getModel('claude-nope'); } catch (error) { errorName = error.name; }
+      console.log(JSON.stringify({ resolved, errorName, missing: names.filter((name) => typeof core[name] !== 'function') }));
     `;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: root,
       encoding: 'utf8',
     });
-    const { resolved, missing } = JSON.parse(output) as { resolved: string; missing: string[] };
+    const { resolved, missing, errorName } = JSON.parse(output) as {
+      resolved: string;
+      missing: string[];
+      errorName: string;
+    };
+    // The bundler must keep class names: errors report new.target.name.
+    expect(errorName).toBe('ArmyError');
     expect(resolved).toMatch(/packages\/core\/dist\/index\.js$/);
     expect(missing).toEqual([]);
   });

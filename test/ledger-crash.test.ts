@@ -17,7 +17,7 @@ const writer = `
 `;
 
 describe('the JSONL ledger store survives a killed process', () => {
-  it('loads every whole line written before SIGKILL, and never crashes on the torn one', async () => {
+  it('loads every entry written before SIGKILL, in order, with none missing', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ledger-crash-')), 'ledger.jsonl');
     const child = spawn(process.execPath, ['--input-type=module', '-e', writer, path], {
       cwd: new URL('..', import.meta.url),
@@ -52,6 +52,8 @@ describe('the JSONL ledger store survives a killed process', () => {
     expect(ledger.entries().map((entry) => entry.taskId)).toEqual(
       complete.map((_, index) => `t${index}`),
     );
+    // One write per entry: a kill lands between writes, so at most a torn
+    // tail (covered byte for byte in packages/core/test/ledger.test.ts) is skipped.
     expect(warnings.length).toBeLessThanOrEqual(1);
   });
 });

@@ -70,6 +70,11 @@ interface ScopeState {
   exceeded: boolean;
 }
 
+/** Task caps are per task of a run: the same task id in another run is another task. */
+function taskKey(runId: string, taskId: string): string {
+  return `${runId}/${taskId}`;
+}
+
 function dayKey(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
 }
@@ -95,7 +100,7 @@ function periodBounds(scope: 'day' | 'month', key: string): [number, number] {
 export class Budget {
   readonly limits: Readonly<BudgetLimits>;
   readonly #ledger: CostLedger | undefined;
-  readonly #events: ArmyEvents | undefined;
+  #events: ArmyEvents | undefined;
   readonly #warningAt: number;
   readonly #criticalAt: number;
   readonly #now: () => number;
@@ -129,12 +134,55 @@ export class Budget {
         'Day and month caps need `ledger` so spend from earlier runs counts; pass the (loaded) CostLedger.',
       );
     }
+    if (
+      options.ledger &&
+      (options.limits.day !== undefined || options.limits.month !== undefined) &&
+      !options.ledger.loaded
+    ) {
+      throw new ArmyError(
+        ERROR_CODES.INVALID_OPTIONS,
+        'Day and month caps count spend from earlier runs, but the ledger has not been loaded; `await ledger.load()` before creating the Budget.',
+      );
+    }
+    const warningAt = options.warningAt ?? DEFAULT_WARNING_THRESHOLD;
+    const criticalAt = options.criticalAt ?? DEFAULT_CRITICAL_THRESHOLD;
+    if (!(warningAt > 0 && warningAt <= 1))
+      throw invalidOption('warningAt', 'a share of the cap in (0, 1], e.g. 0.8', warningAt);
+    if (!(criticalAt >= warningAt && criticalAt <= 1)) {
+      throw invalidOption(
+        'criticalAt',
+        `a share of the cap from warningAt (${warningAt}) to 1, e.g. 0.95`,
+        criticalAt,
+      );
+    }
     this.limits = Object.freeze({ ...options.limits });
     this.#ledger = options.ledger;
     this.#events = options.events;
-    this.#warningAt = options.warningAt ?? DEFAULT_WARNING_THRESHOLD;
-    this.#criticalAt = options.criticalAt ?? DEFAULT_CRITICAL_THRESHOLD;
+    this.#warningAt = warningAt;
+    this.#criticalAt = criticalAt;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Sends `budget:*` events to `events` when the budget was built without an
+   * emitter. The gateway calls this with its own, so listeners on
+   * `gateway.events` hear the budget too.
+   */
+  attachEvents(events: ArmyEvents): void {
+    this.#events ??= events;
+  }
+
+  /**
+   * Forgets the run's scope and its tasks' scopes once nothing is reserved in
+   * them, so a long-lived budget does not grow with every run. Day and month
+   * spend is kept.
+   */
+  endRun(runId: string): void {
+    const prefix = `task:${runId}/`;
+    for (const [id, state] of this.#scopes) {
+      if ((id === `run:${runId}` || id.startsWith(prefix)) && state.reserved === 0)
+        this.#scopes.delete(id);
+    }
   }
 
   #state(scope: BudgetScope, key: string, limit: NanoUsd): ScopeState {
@@ -166,7 +214,8 @@ export class Budget {
     const { run, task, day, month } = this.limits;
     const time = this.#now();
     if (run !== undefined) states.push(this.#state('run', request.runId, run));
-    if (task !== undefined) states.push(this.#state('task', request.taskId, task));
+    if (task !== undefined)
+      states.push(this.#state('task', taskKey(request.runId, request.taskId), task));
     if (day !== undefined) states.push(this.#state('day', dayKey(time), day));
     if (month !== undefined) states.push(this.#state('month', monthKey(time), month));
     return states;
@@ -265,7 +314,10 @@ export class Budget {
     }
   }
 
-  /** Spent, reserved and remaining in one scope. */
+  /**
+   * Spent, reserved and remaining in one scope. `key` is the run id, the
+   * period (`2026-11-23`, `2026-11`), or for a task `runId/taskId`.
+   */
   status(
     scope: BudgetScope,
     key: string,

@@ -152,7 +152,13 @@ export class ArmyEvents extends EventEmitter<ArmyEventMap> {
       const report = this.#onListenerError;
       guard = function guarded(this: unknown, ...args: unknown[]) {
         try {
-          (listener as (...values: unknown[]) => void).apply(this, args);
+          const result: unknown = (listener as (...values: unknown[]) => unknown).apply(this, args);
+          // An async listener's rejection is reported too, never left unhandled.
+          if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
+            (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+              report(error, event),
+            );
+          }
         } catch (error) {
           report(error, event);
         }

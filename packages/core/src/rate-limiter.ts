@@ -1,5 +1,6 @@
+import { defaultCatalog, type ModelCatalog } from './catalog/model-catalog.js';
 import { RATE_LIMIT_WINDOW_MS } from './constants.js';
-import { AbortError, invalidOption } from './errors.js';
+import { AbortError, ArmyError, ERROR_CODES, invalidOption } from './errors.js';
 
 /** Per-minute limits of one model. Omit a field to leave it unlimited. */
 export interface RateLimits {
@@ -27,6 +28,12 @@ export interface RateLimiterOptions {
    * @default true
    */
   probeUnknown?: boolean;
+  /**
+   * Resolves aliases in `limits` (and every call) to canonical model ids, so
+   * limits keyed by a dated alias apply to the model the gateway calls.
+   * @default the default catalog
+   */
+  catalog?: ModelCatalog;
   /** @default Date.now */
   now?: () => number;
 }
@@ -115,8 +122,10 @@ export class RateLimiter {
   readonly #learn: boolean;
   readonly #probeUnknown: boolean;
   readonly #now: () => number;
+  readonly #catalog: ModelCatalog;
 
   constructor(options: RateLimiterOptions = {}) {
+    this.#catalog = options.catalog ?? defaultCatalog;
     this.#configured = { ...(options.limits ?? {}) };
     this.#learn = options.learn ?? true;
     this.#probeUnknown = options.probeUnknown ?? true;
@@ -124,7 +133,9 @@ export class RateLimiter {
     for (const [model, limits] of Object.entries(this.#configured)) this.setLimits(model, limits);
   }
 
-  #state(model: string): ModelState {
+  #state(idOrAlias: string): ModelState {
+    // Unknown ids are kept as given: a limiter may front models the catalog lacks.
+    const model = this.#catalog.find(idOrAlias)?.id ?? idOrAlias;
     let state = this.#models.get(model);
     if (!state) {
       state = {
@@ -194,12 +205,30 @@ export class RateLimiter {
   }
 
   #needs(state: ModelState, request: RateLimitRequest): [Bucket | undefined, number][] {
-    // A request larger than a whole bucket waits for a full bucket instead of forever.
     return [
       [state.requests, 1],
-      [state.input, Math.min(request.inputTokens, state.input?.limit ?? 0)],
-      [state.output, Math.min(request.outputTokens, state.output?.limit ?? 0)],
+      [state.input, request.inputTokens],
+      [state.output, request.outputTokens],
     ];
+  }
+
+  /** Why a request can never be served under the model's limits, if it cannot. */
+  #unsatisfiable(state: ModelState, request: RateLimitRequest): ArmyError | undefined {
+    if (state.input && request.inputTokens > state.input.limit) {
+      return new ArmyError(
+        ERROR_CODES.RATE_LIMIT_UNSATISFIABLE,
+        `A request of about ${request.inputTokens} input tokens can never fit ${request.model}'s limit of ` +
+          `${state.input.limit} input tokens per minute; split the prompt or cache its stable prefix.`,
+      );
+    }
+    if (state.output && request.outputTokens > state.output.limit) {
+      return new ArmyError(
+        ERROR_CODES.RATE_LIMIT_UNSATISFIABLE,
+        `max_tokens ${request.outputTokens} can never fit ${request.model}'s limit of ${state.output.limit} ` +
+          'output tokens per minute (the API holds max_tokens while a request runs); lower max_tokens.',
+      );
+    }
+    return undefined;
   }
 
   #pump(state: ModelState): void {
@@ -217,6 +246,13 @@ export class RateLimiter {
       const probe = this.#probeUnknown && !state.learned;
       if (probe && state.probing) return; // the probe's response will pump again
       const waiter = state.queue[0] as Waiter;
+      const impossible = this.#unsatisfiable(state, waiter.request);
+      if (impossible) {
+        state.queue.shift();
+        waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        waiter.reject(impossible);
+        continue;
+      }
       let waitMs = 0;
       for (const [current, need] of this.#needs(state, waiter.request)) {
         if (current && current.available < need) {
@@ -257,8 +293,8 @@ export class RateLimiter {
       done = true;
       state.inFlight -= 1;
       this.#refill(state);
-      const heldInput = Math.min(request.inputTokens, state.input?.limit ?? 0);
-      const heldOutput = Math.min(request.outputTokens, state.output?.limit ?? 0);
+      const heldInput = request.inputTokens;
+      const heldOutput = request.outputTokens;
       if (state.input)
         state.input.available = Math.min(
           state.input.limit,
@@ -327,7 +363,7 @@ export class RateLimiter {
     if (state.input) limits.itpm = state.input.limit;
     if (state.output) limits.otpm = state.output.limit;
     const stats: RateLimitStats = {
-      model,
+      model: state.model,
       limits,
       available: {
         ...(state.requests ? { requests: state.requests.available } : {}),

@@ -80,19 +80,23 @@ describe('rate limits', () => {
   it('reserves max_tokens against OTPM while a request runs and refunds the unused part', async () => {
     const clock = manualClock();
     const gate = deferred();
+    const arrived = deferred();
     let calls = 0;
     const fake = createFakeAnthropic({
       now: clock.now,
       limits: { [MODEL]: { otpm: 1000 } },
       defaultResponder: async () => {
         calls += 1;
-        if (calls === 1) await gate.promise;
+        if (calls === 1) {
+          arrived.resolve();
+          await gate.promise;
+        }
         return reply.text('word word'); // 2 output tokens
       },
     });
     const big = { ...small, max_tokens: 600 };
     const first = call(fake, '/v1/messages', big);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await arrived.promise; // the first request holds its max_tokens while it runs
     expect(fake.limits.state(MODEL).otpm.remaining).toBe(400);
     const second = await call(fake, '/v1/messages', big);
     expect(second.status).toBe(429);

@@ -98,9 +98,25 @@ export class WorkerPool {
     this.#warmers = warm ? new Map() : undefined;
     // Tasks pending when it fires are cancelled here; later ones as they are queued.
     this.#signal = options.signal;
-    this.#signal?.addEventListener('abort', () => this.cancelAll(this.#signal?.reason), {
-      once: true,
-    });
+    this.#signal?.addEventListener('abort', this.#onPoolAbort, { once: true });
+  }
+
+  readonly #onPoolAbort = (): void => {
+    this.cancelAll(this.#signal?.reason);
+  };
+
+  /**
+   * Stops listening to the pool's `signal`, so a long-lived signal (say, the
+   * application's shutdown) does not keep finished pools alive. Tasks still
+   * pending run to the end.
+   */
+  close(): void {
+    this.#signal?.removeEventListener('abort', this.#onPoolAbort);
+  }
+
+  /** `using pool = new WorkerPool(...)` closes it at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** The run id every call is attributed to. */

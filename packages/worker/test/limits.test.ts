@@ -84,12 +84,16 @@ describe('limits', () => {
     await probe.close();
     const budget = new Budget({ limits: { task: worstCase } });
     const { fake, gateway } = await start(alwaysLookup, { budget });
-    const result = await createWorker({ gateway, tools: [lookup] }).run({ id: 't', brief: 'x' });
+    const worker = createWorker({ gateway, tools: [lookup] });
+    const result = await worker.run({ id: 't', brief: 'x' });
     expect(result.code).toBe('BUDGET_EXCEEDED');
     expect(result.status).toBe('partial');
     expect(result).toMatchObject({ calls: 1, turns: 2, toolCalls: 1 });
     expect(result.cost.total).toBe(fake.billing.total());
-    expect(budget.status('task', 't')).toMatchObject({ spent: fake.billing.total(), reserved: 0 });
+    expect(budget.status('task', `${worker.runId}/t`)).toMatchObject({
+      spent: fake.billing.total(),
+      reserved: 0,
+    });
     expect(result.error).toMatchObject({ code: 'BUDGET_EXCEEDED', scope: 'task' });
   });
 

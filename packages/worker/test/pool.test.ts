@@ -283,3 +283,14 @@ describe('WorkerPool scheduling', () => {
     );
   });
 });
+
+describe('WorkerPool.close', () => {
+  it('stops listening to a long-lived pool signal', async () => {
+    const { gateway } = await start({});
+    const controller = new AbortController();
+    const pool = new WorkerPool({ gateway, signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    pool.close();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});

@@ -118,7 +118,7 @@ export class ModelCatalog {
     if (found) return found;
     throw new ArmyError(
       ERROR_CODES.UNKNOWN_MODEL,
-      `Unknown model ${JSON.stringify(idOrAlias)}; add it with \`registerModel()\` or use one of: ${this.ids().join(', ')}.`,
+      `Unknown model ${JSON.stringify(idOrAlias)}; add it with \`${this === defaultCatalog ? 'registerModel()' : 'catalog.register()'}\` or use one of: ${this.ids().join(', ')}.`,
     );
   }
 

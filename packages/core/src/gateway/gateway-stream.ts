@@ -50,7 +50,19 @@ export class EventBuffer<T> implements AsyncIterable<T> {
     }
   }
 
+  #iterating = false;
+
+  /**
+   * One consumer at a time. Leaving a `for await` early stops buffering;
+   * the call itself still completes and is billed (await `result`).
+   */
   [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.#iterating) {
+      throw new Error(
+        'This gateway stream is already being iterated; iterate it once, or await `result`.',
+      );
+    }
+    this.#iterating = true;
     return {
       next: () => {
         if (this.#items.length > 0)
@@ -64,6 +76,12 @@ export class EventBuffer<T> implements AsyncIterable<T> {
           this.#waiting = resolve;
           this.#failed = reject;
         });
+      },
+      return: () => {
+        this.#items.length = 0;
+        this.#ended = true;
+        this.#error = undefined;
+        return Promise.resolve({ value: undefined, done: true });
       },
     };
   }

@@ -180,6 +180,7 @@ export class Gateway {
     this.ledger = options.ledger ?? new CostLedger({ catalog: this.catalog });
     this.events = options.events ?? createEvents();
     this.budget = options.budget;
+    this.budget?.attachEvents(this.events);
     this.rateLimiter = options.rateLimiter;
     this.#maxAttempts = maxAttempts;
     this.#baseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
@@ -410,7 +411,7 @@ export class Gateway {
     try {
       entry = this.ledger.record({
         attribution,
-        model: model.id,
+        model, // the resolved ModelInfo: ledger and gateway price alike
         usage,
         latencyMs,
         retries: attempt - 1,

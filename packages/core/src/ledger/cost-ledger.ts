@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Attribution } from '../attribution.js';
 import { defaultCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
+import type { ModelInfo } from '../catalog/model-info.js';
 import { DEFAULT_BASELINE_MODEL } from '../constants.js';
 import {
   addCost,
@@ -42,8 +43,12 @@ export interface CostLedgerOptions {
 /** What the gateway (or a batch collector) records for one billed call. */
 export interface RecordInput {
   attribution: Attribution;
-  /** The model id or alias the call used. */
-  model: string;
+  /**
+   * The model the call used: an id or alias (priced from the ledger's
+   * catalog), or the resolved ModelInfo (priced as given, so a gateway with
+   * its own catalog and the ledger can never disagree).
+   */
+  model: string | ModelInfo;
   /** The API's `usage`, as returned. */
   usage: UsageLike | NormalizedUsage;
   latencyMs?: number;
@@ -127,10 +132,15 @@ export class CostLedger {
   readonly #generateId: () => string;
   readonly #entries: LedgerEntry[] = [];
   readonly #pending = new Set<Promise<void>>();
+  readonly #failures: LedgerStoreError[] = [];
+  readonly #durable: boolean;
+  #loaded = false;
   readonly baselineModel: string;
 
   constructor(options: CostLedgerOptions = {}) {
     this.#store = options.store ?? new MemoryLedgerStore();
+    // A fresh in-memory store has nothing from earlier runs to load.
+    this.#durable = options.store !== undefined;
     this.#catalog = options.catalog ?? defaultCatalog;
     this.#now = options.now ?? Date.now;
     this.#generateId = options.generateId ?? randomUUID;
@@ -143,7 +153,18 @@ export class CostLedger {
     const known = new Set(this.#entries.map((entry) => entry.id));
     for (const entry of loaded) if (!known.has(entry.id)) this.#entries.push(entry);
     this.#entries.sort((a, b) => a.timestamp - b.timestamp);
+    this.#loaded = true;
     return this;
+  }
+
+  /** True once `load()` ran, or when the ledger's store is its own fresh in-memory one. */
+  get loaded(): boolean {
+    return this.#loaded || !this.#durable;
+  }
+
+  /** The catalog the ledger prices with. */
+  get catalog(): ModelCatalog {
+    return this.#catalog;
   }
 
   /** Records one billed call, pricing it from its real usage. Returns the stored entry. */
@@ -156,7 +177,7 @@ export class CostLedger {
     ) {
       throw invalidOption('attribution', 'an object with string `runId` and `taskId`', attribution);
     }
-    const model = this.#catalog.get(input.model);
+    const model = typeof input.model === 'string' ? this.#catalog.get(input.model) : input.model;
     const usage = 'inputTokens' in input.usage ? input.usage : normalizeUsage(input.usage);
     const entry: LedgerEntry = {
       id: this.#generateId(),
@@ -190,15 +211,40 @@ export class CostLedger {
       );
     }
     if (written instanceof Promise) {
-      const tracked = written.finally(() => this.#pending.delete(tracked));
+      // Failures of an asynchronous store surface from flush(), never as an
+      // unhandled rejection.
+      const tracked: Promise<void> = written
+        .then(
+          () => {},
+          (error: unknown) => {
+            const reason = error instanceof Error ? error.message : String(error);
+            this.#failures.push(
+              new LedgerStoreError(
+                `The ledger store failed to append entry ${entry.id}: ${reason}`,
+                entry,
+                { cause: error },
+              ),
+            );
+          },
+        )
+        .finally(() => this.#pending.delete(tracked));
       this.#pending.add(tracked);
     }
     return entry;
   }
 
-  /** Waits until an asynchronous store has written every entry. */
+  /**
+   * Waits until an asynchronous store has written every entry.
+   * @throws LedgerStoreError (the first of them) when writes failed since the last flush; the entries stay in memory.
+   */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    const failures = this.#failures.splice(0);
+    if (failures.length > 0) {
+      const [first] = failures as [LedgerStoreError];
+      if (failures.length > 1) first.message += ` (and ${failures.length - 1} more failed writes)`;
+      throw first;
+    }
   }
 
   /** Flushes and closes the store. */

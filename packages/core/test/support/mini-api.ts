@@ -29,6 +29,8 @@ export type Step =
 export interface MiniApi {
   queue: Step[];
   requests: { body: Record<string, unknown>; headers: Headers }[];
+  /** Resolves once the server has received `count` requests in all. */
+  received(count: number): Promise<void>;
   listen(): void;
   close(): void;
 }
@@ -72,6 +74,11 @@ export function createMiniApi(): MiniApi {
   const api: MiniApi = {
     queue: [],
     requests: [],
+    received: (count) =>
+      new Promise<void>((resolve) => {
+        const check = () => (api.requests.length >= count ? resolve() : setTimeout(check, 1));
+        check();
+      }),
     listen: () => server.listen({ onUnhandledRequest: 'error' }),
     close: () => server.close(),
   };
