@@ -39,6 +39,9 @@ export const MAX_GREP_CONTEXT_LINES = 10;
 /** Codebase tools: files larger than this are skipped by `grep`, bytes. */
 export const DEFAULT_GREP_MAX_FILE_BYTES = 1_048_576;
 
+/** Codebase tools: files larger than this are refused by `read_file`, bytes. */
+export const DEFAULT_READ_MAX_FILE_BYTES = 16_777_216;
+
 /**
  * Codebase tools: longest time `grep`'s regular expression may run over one
  * file, ms. Sane patterns take a few ms on a 1 MiB file; one that takes

@@ -192,6 +192,15 @@ describe('read_file', () => {
     ]);
   });
 
+  it('refuses a file over the size cap before reading it', async () => {
+    const small = createReadFileTool({ root: tree.root, readMaxFileBytes: 1_000 });
+    const result = await callTool(small, { path: 'big.txt' });
+    expect(result.isError).toBe(true);
+    expect(result.content).toMatch(
+      /^"big.txt" is \d+ bytes; read_file reads files up to 1000 bytes. Use grep/,
+    );
+  });
+
   it('refuses binary files, directories, bad ranges and escapes', async () => {
     const cases: [unknown, RegExp][] = [
       [{ path: 'assets/logo.bin' }, /"assets\/logo.bin" is a binary file/],

@@ -17,6 +17,13 @@ export interface CodebaseToolsOptions {
   /** `grep`: files larger than this are skipped, bytes. @default 1048576 */
   grepMaxFileBytes?: number;
   /**
+   * `read_file`: files larger than this are refused, bytes. Reading counts a
+   * file's lines to the end, so this bounds the work (and the longest line
+   * held in memory) of one call.
+   * @default 16777216
+   */
+  readMaxFileBytes?: number;
+  /**
    * `grep`: longest time the regular expression may run over one file, ms.
    * A pattern that takes longer (catastrophic backtracking) is stopped and
    * reported as a tool error, so it cannot block the event loop.

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import * as z from 'zod';
-import { DEFAULT_READ_MAX_BYTES } from '../constants.js';
+import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_FILE_BYTES } from '../constants.js';
 import { raceAbort } from '../internal/abort.js';
 import { fileLooksBinary } from '../internal/binary.js';
 import { positiveInteger, sandboxFor } from '../internal/codebase-options.js';
@@ -73,6 +73,11 @@ async function readLines(
 export function createReadFileTool(options: CodebaseToolsOptions) {
   const sandbox = sandboxFor(options);
   const cap = positiveInteger('readMaxBytes', options.readMaxBytes, DEFAULT_READ_MAX_BYTES);
+  const maxFileBytes = positiveInteger(
+    'readMaxFileBytes',
+    options.readMaxFileBytes,
+    DEFAULT_READ_MAX_FILE_BYTES,
+  );
   return defineTool({
     name: 'read_file',
     description:
@@ -114,6 +119,10 @@ export function createReadFileTool(options: CodebaseToolsOptions) {
         );
       if (!info.isFile())
         throw new ToolError(`${JSON.stringify(file.relative)} is not a regular file.`);
+      if (info.size > maxFileBytes)
+        throw new ToolError(
+          `${JSON.stringify(file.relative)} is ${info.size} bytes; read_file reads files up to ${maxFileBytes} bytes. Use grep to find the part you need.`,
+        );
       if (await fileLooksBinary(file.absolute))
         throw new ToolError(
           `${JSON.stringify(file.relative)} is a binary file; read_file only returns text.`,
