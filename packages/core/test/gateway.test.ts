@@ -302,3 +302,24 @@ describe('Gateway wiring', () => {
     expect(ledger.entries()).toHaveLength(1);
   });
 });
+
+describe('Gateway when a 200 loses its body', () => {
+  it('retries, and the budget counts the lost attempt at its worst case', async () => {
+    const ledger = new CostLedger();
+    const budget = new Budget({ limits: { run: 1_000_000_000 } });
+    const gateway = gatewayWith({ ledger, budget });
+    const retries: CallRetryEvent[] = [];
+    gateway.events.on('call:retry', (event) => retries.push(event));
+    api.queue.push({ kind: 'cut' }, { kind: 'ok', input: 100, output: 10 });
+    const response = await gateway.call(request, attribution);
+    expect(response.attempts).toBe(2);
+    expect(ledger.entries()).toHaveLength(1);
+    expect(retries).toEqual([
+      expect.objectContaining({ status: 200, reason: expect.stringMatching(/may have billed/) }),
+    ]);
+    expect(budget.status('run', 'run-1')).toMatchObject({
+      spent: gateway.worstCase(request) + response.cost.total,
+      reserved: 0,
+    });
+  });
+});

@@ -20,7 +20,12 @@ import type { LedgerEntry, LedgerOutcome } from '../ledger/ledger-entry.js';
 import type { RateLimiter, RateLimitTicket } from '../rate-limiter.js';
 import { estimateRequestTokens } from '../token-estimate.js';
 import { EventBuffer, type GatewayStreamEvent } from './gateway-stream.js';
-import { backoffDelay, classifyFailure, type FailureInfo } from './retry-policy.js';
+import {
+  backoffDelay,
+  classifyFailure,
+  type FailureInfo,
+  ResponseLostError,
+} from './retry-policy.js';
 import { inputTokensUpperBound, worstCaseCost } from './worst-case.js';
 
 /** Options for {@link createGateway}. */
@@ -224,10 +229,21 @@ export class Gateway {
     options: CallOptions = {},
   ): Promise<GatewayResponse> {
     return this.#run(request, attribution, options.signal, async (signal) => {
-      const { data, response, request_id } = await this.client.messages
+      // The SDK has checked the status by the time it hands over the
+      // response; reading the body ourselves tells a body lost after a 2xx
+      // (billed by the API) from a failure before any answer.
+      const response = await this.client.messages
         .create({ ...request, stream: false }, this.#requestOptions(signal))
-        .withResponse();
-      return { message: data, headers: response.headers, requestId: request_id ?? undefined };
+        .asResponse();
+      const requestId = response.headers.get('request-id') ?? undefined;
+      let message: Message;
+      try {
+        message = (await response.json()) as Message;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new ResponseLostError(response.status, requestId, { cause: error });
+      }
+      return { message, headers: response.headers, requestId };
     });
   }
 
@@ -377,6 +393,15 @@ export class Gateway {
         const { failure, error } = sent;
         if (!failure.retryable || attempt >= this.#maxAttempts)
           throw this.#apiError(failure, attempt, error);
+        if (failure.maybeBilled) {
+          // Usage never arrived, so the ledger cannot price it; the budget
+          // counts the attempt's worst case so a hard cap still holds.
+          this.budget?.charge({
+            runId: attribution.runId,
+            taskId: attribution.taskId,
+            amount: this.worstCase(request),
+          });
+        }
         const delayMs = this.#delay(attempt, failure);
         if (failure.status === 429) this.rateLimiter?.pause(model.id, this.#now() + delayMs);
         const reason = `${failure.status ?? failure.type ?? 'connection'}: ${failure.message}`;

@@ -1,10 +1,31 @@
 import { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { RETRYABLE_STATUSES } from '../constants.js';
 
+/**
+ * A 2xx arrived but its body did not: the API generated (and billed) the
+ * message, the client never saw it.
+ */
+export class ResponseLostError extends Error {
+  readonly status: number;
+  readonly requestId: string | undefined;
+
+  constructor(status: number, requestId: string | undefined, options: { cause?: unknown } = {}) {
+    super(
+      `The response body was lost after HTTP ${status}; the API may have billed the call.`,
+      options,
+    );
+    this.name = 'ResponseLostError';
+    this.status = status;
+    this.requestId = requestId;
+  }
+}
+
 /** How the gateway reads a failed attempt. */
 export interface FailureInfo {
   retryable: boolean;
   aborted: boolean;
+  /** The API accepted the request (2xx) before the failure, so it may have billed it. */
+  maybeBilled?: boolean;
   status?: number;
   /** The API's error type, e.g. `overloaded_error`. */
   type?: string;
@@ -64,6 +85,17 @@ export function classifyFailure(
 ): FailureInfo {
   if (signal?.aborted || isAbortLike(error)) {
     return { retryable: false, aborted: true, message: 'The call was aborted.' };
+  }
+  if (error instanceof ResponseLostError) {
+    const info: FailureInfo = {
+      retryable: true,
+      aborted: false,
+      maybeBilled: true,
+      status: error.status,
+      message: error.message,
+    };
+    if (error.requestId) info.requestId = error.requestId;
+    return info;
   }
   if (error instanceof APIConnectionError) {
     return { retryable: true, aborted: false, message: error.message || 'Connection error.' };

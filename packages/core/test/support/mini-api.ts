@@ -24,6 +24,8 @@ export type Step =
       headers?: Record<string, string>;
     }
   | { kind: 'hang' }
+  /** A 200 whose body breaks off half-way. */
+  | { kind: 'cut' }
   | { kind: 'sse'; text: string; input?: number; output?: number; errorAfterStart?: boolean };
 
 export interface MiniApi {
@@ -91,6 +93,18 @@ export function createMiniApi(): MiniApi {
       const step = api.queue.shift() ?? { kind: 'ok' };
       const requestId = { 'request-id': `req_${id}` };
       if (step.kind === 'hang') return new Promise<never>(() => {});
+      if (step.kind === 'cut') {
+        const half = new TextEncoder().encode(JSON.stringify(message(id, body, {})).slice(0, 40));
+        const broken = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(half);
+            controller.error(new Error('connection reset'));
+          },
+        });
+        return new HttpResponse(broken, {
+          headers: { 'content-type': 'application/json', ...requestId },
+        });
+      }
       if (step.kind === 'error') {
         return HttpResponse.json(
           { type: 'error', error: { type: step.type, message: step.message ?? step.type } },
