@@ -21,57 +21,52 @@ function cacheWrites(count, hours) {
   return Math.min(count, Math.round(count * Math.exp(-count / hours)) || (count > 0 ? 1 : 0));
 }
 
-function reviewMix(model, share) {
-  const reviews = Math.round(reviewsPerMonth * share);
-  const writes = cacheWrites(reviews, reviewHours);
+/**
+ * One model's share of a cached workload: the requests that find the cache
+ * cold write the `cached` prefix (1h TTL), the rest read it.
+ */
+function cachedMix(model, count, hours, { input, output, cached }) {
+  const writes = cacheWrites(count, hours);
   return [
     {
       label: `${model} (writes cache)`,
       model,
       count: writes,
       usage: {
-        input_tokens: 5_000,
-        output_tokens: 3_000,
-        cache_creation: { ephemeral_1h_input_tokens: 4_000 },
-        cache_creation_input_tokens: 4_000,
-      },
-    },
-    {
-      label: `${model} (reads cache)`,
-      model,
-      count: reviews - writes,
-      usage: { input_tokens: 5_000, output_tokens: 3_000, cache_read_input_tokens: 4_000 },
-    },
-  ];
-}
-
-/** Customer support: 10,000 conversations a month, 2K in / 2K out, plus a 3K brand guide. */
-const conversations = 10_000;
-const supportHours = 30 * 24; // conversations arrive around the clock
-
-function supportMix(model, share) {
-  const count = Math.round(conversations * share);
-  const writes = cacheWrites(count, supportHours);
-  return [
-    {
-      label: `${model} (writes cache)`,
-      model,
-      count: writes,
-      usage: {
-        input_tokens: 2_000,
-        output_tokens: 2_000,
-        cache_creation: { ephemeral_1h_input_tokens: 3_000 },
-        cache_creation_input_tokens: 3_000,
+        input_tokens: input,
+        output_tokens: output,
+        cache_creation: { ephemeral_1h_input_tokens: cached },
+        cache_creation_input_tokens: cached,
       },
     },
     {
       label: `${model} (reads cache)`,
       model,
       count: count - writes,
-      usage: { input_tokens: 2_000, output_tokens: 2_000, cache_read_input_tokens: 3_000 },
+      usage: { input_tokens: input, output_tokens: output, cache_read_input_tokens: cached },
     },
   ];
 }
+
+/** A review: a 5K diff, 3K of output, the 4K review instructions cached. */
+const reviewMix = (model, share) =>
+  cachedMix(model, Math.round(reviewsPerMonth * share), reviewHours, {
+    input: 5_000,
+    output: 3_000,
+    cached: 4_000,
+  });
+
+/** Customer support: 10,000 conversations a month, 2K in / 2K out, plus a 3K brand guide. */
+const conversations = 10_000;
+const supportHours = 30 * 24; // conversations arrive around the clock
+
+/** A conversation: 2K in, 2K out, the 3K brand guide cached. */
+const supportMix = (model, share) =>
+  cachedMix(model, Math.round(conversations * share), supportHours, {
+    input: 2_000,
+    output: 2_000,
+    cached: 3_000,
+  });
 
 /** Document processing: 1,000 documents a month, 50K in, 2K out. */
 const documents = 1_000;
