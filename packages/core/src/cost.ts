@@ -104,21 +104,6 @@ export function normalizeUsage(usage: UsageLike): NormalizedUsage {
   };
 }
 
-/** Converts a normalized usage back to the API's wire shape. */
-export function toApiUsage(usage: NormalizedUsage) {
-  return {
-    input_tokens: usage.inputTokens,
-    output_tokens: usage.outputTokens,
-    cache_creation_input_tokens: usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
-    cache_read_input_tokens: usage.cacheReadTokens,
-    cache_creation: {
-      ephemeral_5m_input_tokens: usage.cacheWrite5mTokens,
-      ephemeral_1h_input_tokens: usage.cacheWrite1hTokens,
-    },
-    service_tier: usage.serviceTier,
-  };
-}
-
 /** Tokens in the request's prompt: input + cache writes + cache reads. */
 export function promptTokens(usage: NormalizedUsage): number {
   return (
