@@ -30,6 +30,7 @@ export {
   type GatewayStream,
 } from './gateway/gateway.js';
 export type { GatewayStreamEvent, StreamRetryEvent } from './gateway/gateway-stream.js';
+export type { ModelGateway } from './gateway/model-gateway.js';
 export { classifyFailure, type FailureInfo, retryAfterMs } from './gateway/retry-policy.js';
 export {
   inputTokensUpperBound,

@@ -1,4 +1,4 @@
-import type { Gateway } from '@haiku-army/core';
+import type { ModelGateway } from '@haiku-army/core';
 import { prepareTask } from './internal/prepare-task.js';
 import { resolveWorkerConfig, type WorkerConfig } from './internal/worker-config.js';
 import { WorkerRun } from './internal/worker-run.js';
@@ -10,7 +10,7 @@ import type { WorkerLimits, WorkerTask } from './worker-task.js';
 /** Options for {@link createWorker} (and the worker defaults of a pool). */
 export interface WorkerOptions {
   /** The gateway every model call goes through (budget, rate limits, ledger, events). */
-  gateway: Gateway;
+  gateway: ModelGateway;
   /** The run every call is attributed to. @default a generated id */
   runId?: string;
   /** The model of tasks that do not name one. @default 'claude-haiku-5-5' */

@@ -20,6 +20,7 @@ import type { LedgerEntry, LedgerOutcome } from '../ledger/ledger-entry.js';
 import type { RateLimiter, RateLimitTicket } from '../rate-limiter.js';
 import { estimateRequestTokens } from '../token-estimate.js';
 import { EventBuffer, type GatewayStreamEvent } from './gateway-stream.js';
+import type { ModelGateway } from './model-gateway.js';
 import {
   backoffDelay,
   classifyFailure,
@@ -147,7 +148,7 @@ function outcomeOf(message: Message): LedgerOutcome {
  * `retry-after`, record the real usage in the ledger, settle the budget and
  * emit `call:end`. Attempts the API did not bill are never billed here.
  */
-export class Gateway {
+export class Gateway implements ModelGateway {
   readonly client: Anthropic;
   readonly ledger: CostLedger;
   readonly events: ArmyEvents;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Gateway, invalidOption } from '@haiku-army/core';
+import { invalidOption, type ModelGateway } from '@haiku-army/core';
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
   DEFAULT_MAX_TOKENS,
@@ -26,7 +26,7 @@ export type ResolvedLimits = Required<Omit<WorkerLimits, 'maxCost'>> & {
 
 /** Validated options with defaults filled in. */
 export interface WorkerConfig {
-  gateway: Gateway;
+  gateway: ModelGateway;
   runId: string;
   model: string;
   preamble: string;
@@ -127,7 +127,7 @@ export function resolveWorkerConfig(options: WorkerConfigInput): WorkerConfig {
     throw invalidOption('options', 'an object { gateway, ... }', options);
   const gateway = options.gateway;
   if (!gateway || typeof gateway.call !== 'function' || !gateway.ledger)
-    throw invalidOption('gateway', 'a Gateway from createGateway()', gateway);
+    throw invalidOption('gateway', 'a ModelGateway (e.g. createGateway())', gateway);
   const model = gateway.catalog.get(options.model ?? DEFAULT_WORKER_MODEL).id;
   const generateId = options.generateId ?? randomUUID;
   if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId === ''))
