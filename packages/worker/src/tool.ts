@@ -109,7 +109,7 @@ function unknownKeysMessage(name: string, keys: readonly string[], accepted: rea
 export function strictInput<TInput extends z.ZodType>(name: string, input: TInput): TInput {
   if (!(input instanceof z.ZodObject) || input.def.catchall !== undefined) return input;
   const accepted = Object.keys(input.shape);
-  const previous = input.def.error;
+  const previous = input.def.error as z.core.$ZodErrorMap | undefined;
   const error: z.core.$ZodErrorMap = (issue) =>
     issue.code === 'unrecognized_keys' && !issue.path?.length
       ? unknownKeysMessage(name, issue.keys, accepted)
