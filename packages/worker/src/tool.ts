@@ -100,14 +100,16 @@ function unknownKeysMessage(name: string, keys: readonly string[], accepted: rea
 }
 
 /**
- * A plain (key-stripping) `z.object` made strict, its unknown-key issue
- * worded for the model. Strict and loose objects and other schemas are
- * returned as they are. Cloned through the def's property descriptors (as
+ * A plain (key-stripping) `z.object` made strict, and a strict one's
+ * unknown-key issue worded for the model (the keys accepted). Loose objects
+ * and other schemas are returned as they are. Cloned through the def's property descriptors (as
  * zod's own `.strict()` does) so a lazily resolved shape stays lazy, with
  * `parent` kept so metadata such as `.describe()` carries over.
  */
 export function strictInput<TInput extends z.ZodType>(name: string, input: TInput): TInput {
-  if (!(input instanceof z.ZodObject) || input.def.catchall !== undefined) return input;
+  if (!(input instanceof z.ZodObject)) return input;
+  const { catchall } = input.def;
+  if (catchall !== undefined && !(catchall instanceof z.ZodNever)) return input;
   const accepted = Object.keys(input.shape);
   const previous = input.def.error as z.core.$ZodErrorMap | undefined;
   const error: z.core.$ZodErrorMap = (issue) =>

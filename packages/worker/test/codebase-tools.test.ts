@@ -339,6 +339,15 @@ describe('defineTool', () => {
     expect((await callTool(none, { x: 1 })).content).toContain(
       'tool "none" accepts no keys (pass {})',
     );
+    const alreadyStrict = defineTool({
+      name: 'already_strict',
+      description: 'Strict already.',
+      input: z.strictObject({ a: z.string() }),
+      run: () => 'ran',
+    });
+    expect((await callTool(alreadyStrict, { a: 'x', b: 1, c: 2 })).content).toContain(
+      'Unknown keys "b", "c": tool "already_strict" accepts only: a. Remove them',
+    );
     const loose = defineTool({
       name: 'loose',
       description: 'Loose.',
