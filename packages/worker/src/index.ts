@@ -11,6 +11,8 @@ export {
   ToolError,
 } from './tool.js';
 export * from './tools/index.js';
+export type { FileArtifact, FileWriter, WriteFilesOptions } from './tools/write-file-options.js';
+export { writeFiles } from './tools/write-files.js';
 export {
   MemoryTranscriptStore,
   type MemoryTranscriptStoreOptions,
