@@ -319,9 +319,11 @@ export class WorkerPool {
   }
 
   /** A task the queue could not run (a failing `queueClass`): forgotten, with a coded error. */
-  #failed(entry: Entry, error: unknown): ArmyError {
+  #failed(entry: Entry, error: unknown): unknown {
+    const queued = entry.state === 'queued';
     if (this.#entries.get(entry.prepared.task.id) === entry) this.#forget(entry);
-    if (ArmyError.is(error)) return error;
+    // A run never rejects (it ends in a result); failing once started is a bug, passed on as is.
+    if (!queued || ArmyError.is(error)) return error;
     const reason = error instanceof Error ? error.message : String(error);
     return new ArmyError(
       ERROR_CODES.INVALID_OPTIONS,
