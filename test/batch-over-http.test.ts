@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import {
-  type BatchEndedEvent,
   BatchBudgetExceededError,
+  type BatchEndedEvent,
   type BatchItem,
   type BatchOutcome,
   type BatchProgressEvent,
@@ -34,8 +34,12 @@ function item(index: number, runId = 'run-b'): BatchItem {
     request: {
       model: index % 7 === 0 ? 'claude-sonnet-4-6' : 'claude-haiku-5-5',
       max_tokens: 200,
-      ...(cached ? { system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }] } : {}),
-      messages: [{ role: 'user', content: `Classify ticket ${index}: ${'printer jam '.repeat(index % 11)}` }],
+      ...(cached
+        ? { system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }] }
+        : {}),
+      messages: [
+        { role: 'user', content: `Classify ticket ${index}: ${'printer jam '.repeat(index % 11)}` },
+      ],
     },
     attribution: { runId, taskId: `ticket-${index}`, parentTaskId: 'plan', role: 'classifier' },
   };
@@ -162,7 +166,11 @@ describe('gateway.batch against the fake API over HTTP', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(BatchBudgetExceededError);
-    expect(error).toMatchObject({ code: ERROR_CODES.BUDGET_EXCEEDED, itemsThatFit: fits, items: 50 });
+    expect(error).toMatchObject({
+      code: ERROR_CODES.BUDGET_EXCEEDED,
+      itemsThatFit: fits,
+      items: 50,
+    });
     expect((error as Error).message).toContain(`only the first ${fits} would fit`);
     expect(fake.transcript.entries).toHaveLength(0);
     expect(gateway.budget?.status('run', 'run-small')).toMatchObject({ spent: 0, reserved: 0 });
@@ -249,7 +257,9 @@ describe('gateway.batch against the fake API over HTTP', () => {
     );
     await expect(run.result).rejects.toMatchObject({ code: ERROR_CODES.ABORTED });
     expect(submission).toBeDefined();
-    expect(fake.transcript.entries.filter((entry) => entry.path.endsWith('/cancel'))).toHaveLength(1);
+    expect(fake.transcript.entries.filter((entry) => entry.path.endsWith('/cancel'))).toHaveLength(
+      1,
+    );
     const held = budget.status('run', 'run-a');
     expect(held?.reserved).toBeGreaterThan(0);
 
