@@ -273,6 +273,72 @@ describe('gateway.batch against the fake API over HTTP', () => {
     expect(batchCreates(fake)).toHaveLength(1);
   });
 
+  it('retries transient failures of the batch calls, but never re-sends a create lost on the wire', async () => {
+    fake = await startFakeAnthropic({ batchProcessingMs: 5 });
+    const failures = { create: 1, retrieve: 1, results: 1, lostCreate: 0 };
+    const seen = { create: 0 };
+    const overloaded = () =>
+      new Response(
+        JSON.stringify({
+          type: 'error',
+          error: { type: 'overloaded_error', message: 'Overloaded' },
+        }),
+        { status: 529, headers: { 'content-type': 'application/json' } },
+      );
+    const flaky: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+      if (method === 'POST' && url.endsWith('/v1/messages/batches')) {
+        seen.create += 1;
+        if (failures.lostCreate-- > 0) throw new TypeError('fetch failed');
+        if (failures.create-- > 0) return overloaded();
+      }
+      if (method === 'GET' && /batches\/[^/]+$/.test(url) && failures.retrieve-- > 0)
+        return overloaded();
+      if (method === 'GET' && url.endsWith('/results') && failures.results-- > 0)
+        throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    const budget = new Budget({ limits: { run: usd(1) } });
+    const gateway = createGateway({
+      client: new Anthropic({ apiKey: 'test-key', baseURL: fake.url, fetch: flaky }),
+      budget,
+      retryBaseDelayMs: 1,
+      retryMaxDelayMs: 2,
+    });
+    const items = Array.from({ length: 4 }, (_, index) => item(index, 'run-t'));
+    const result = await gateway.batch(items, { pollIntervalMs: 2 }).result;
+    expect(result.counts.succeeded).toBe(4);
+    // Each injected failure was hit once and then retried.
+    expect(failures).toMatchObject({ create: -1, retrieve: expect.any(Number) });
+    expect(failures.retrieve).toBeLessThan(0);
+    expect(failures.results).toBeLessThan(0);
+    expect(seen.create).toBe(2); // the 529 was retried...
+    expect(batchCreates(fake)).toHaveLength(1); // ...and the fake saw one create
+    expect(gateway.ledger.spent()).toBe(fake.billing.total());
+
+    // A create whose connection failed may have reached the API: not re-sent.
+    failures.lostCreate = 1;
+    seen.create = 0;
+    const lost = await gateway.batch(
+      items.map((one, index) => ({
+        ...one,
+        attribution: { ...one.attribution, attempt: 2 + index },
+      })),
+      { pollIntervalMs: 2 },
+    ).result;
+    expect(seen.create).toBe(1);
+    expect(lost.counts.not_submitted).toBe(4);
+    expect(lost.outcomes[0]).toMatchObject({
+      status: 'not_submitted',
+      error: { code: ERROR_CODES.API_UNAVAILABLE },
+    });
+    expect(budget.status('run', 'run-t')).toMatchObject({
+      spent: fake.billing.total(),
+      reserved: 0,
+    });
+  });
+
   it('resumeBatch with an id the API does not know fails with BATCH_NOT_FOUND', async () => {
     fake = await startFakeAnthropic();
     const gateway = createGateway({

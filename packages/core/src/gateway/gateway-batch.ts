@@ -92,7 +92,7 @@ class BatchCall {
       try {
         await work(this);
       } catch (error) {
-        if (error instanceof AbortError) await this.#abandon();
+        await this.#abandon(error instanceof AbortError);
         throw error;
       }
       await this.#poll(settings, options.signal);
@@ -198,24 +198,25 @@ class BatchCall {
         interval = Math.min(settings.maxPollIntervalMs, Math.ceil(interval * 1.5));
       }
     } catch (error) {
-      if (error instanceof AbortError) await this.#abandon();
+      await this.#abandon(error instanceof AbortError);
       throw error;
     }
   }
 
   /**
-   * On abort: cancel what is still pending (one attempt each). The API may
-   * still bill what it already processed, so those reservations stay held
-   * until `resumeBatch` collects the results.
+   * Stops waiting (an abort, or the API failing through every retry). The
+   * API may still bill what it processed, so the reservations of results not
+   * collected stay held until `resumeBatch` collects them. On abort the
+   * pending batches are also cancelled (one attempt each).
    */
-  async #abandon(): Promise<void> {
+  async #abandon(cancel: boolean): Promise<void> {
     for (const [batchId, requests] of this.#pending) {
       for (const tracked of requests.values()) {
         if (!tracked.done && tracked.reservation)
           this.#held.set(`${batchId}/${tracked.customId}`, tracked.reservation);
       }
     }
-    await this.#cancelPending(undefined, 1);
+    if (cancel) await this.#cancelPending(undefined, 1);
   }
 }
 
