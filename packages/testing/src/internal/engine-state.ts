@@ -1,7 +1,7 @@
 import type { ModelCatalog } from '@haiku-army/core';
 import type { BillingLog } from '../billing-log.js';
 import type { FaultController } from '../faults.js';
-import type { LatencyOptions } from '../latency.js';
+import type { LatencySetting } from '../latency.js';
 import type { PromptCache } from '../prompt-cache.js';
 import type { Random } from '../random.js';
 import type { RateLimits } from '../rate-limits.js';
@@ -25,7 +25,8 @@ export interface EngineState {
   transcript: Transcript;
   responders: ResponderRegistry;
   batches: BatchStore;
-  latency: LatencyOptions | undefined;
+  /** The `latency` option (undefined: the per-tier defaults). */
+  latency: LatencySetting | undefined;
   /** When set, only these keys authenticate. */
   apiKeys: ReadonlySet<string> | undefined;
   batchProcessingMs: number;

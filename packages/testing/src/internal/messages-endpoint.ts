@@ -108,18 +108,22 @@ export async function createMessage(
   const built = buildContent(reply, request, () => state.nextId('tool_use'));
   const usage = buildUsage(accounting, built.outputTokens, 'standard');
   const message = buildMessage({ id: state.nextId('message'), model: request.model, built, usage });
-  const latency = latencyFor(state.latency, model.id);
+  const latency = latencyFor(state.latency, model);
   const firstByteMs = sampleLatency(latency.firstByte, state.random);
   const perTokenMs = latency.perOutputTokenMs ?? 0;
 
-  const bill = () =>
+  const bill = (aborted?: { outputTokens: number }) =>
     state.billing.record({
       requestId,
       messageId: message.id,
       model: model.id,
-      usage,
+      // An aborted stream bills its input and what was sent, never zero output
+      // (message_start already reported one output token).
+      usage: aborted ? { ...usage, output_tokens: Math.max(1, aborted.outputTokens) } : usage,
+      cacheBreakdown: accounting.breakdown,
       time: state.now(),
       stream: streaming,
+      ...(aborted ? { aborted: true as const } : {}),
     });
 
   if (!streaming) {
@@ -139,9 +143,10 @@ export async function createMessage(
     sleep: state.sleep,
     // The response has begun (message_start): its cache writes become readable.
     onBegin: () => state.cache.commit(model.id, accounting.writes),
-    onEnd: (outputTokens, complete) => {
+    onEnd: (outputTokens, outcome) => {
       settle(outputTokens);
-      if (complete) bill();
+      if (outcome === 'complete') bill();
+      else if (outcome === 'aborted') bill({ outputTokens });
     },
   });
   const headers = baseHeaders(requestId, state.limits.headers(model.id));
