@@ -83,7 +83,7 @@ describe('prompt caching through the SDK (msw)', () => {
 describe('prompt cache rules (engine)', () => {
   it('keeps an entry 5 minutes, refreshes it on each read, then writes again', async () => {
     const clock = manualClock();
-    const fake = createFakeAnthropic({ now: clock.now, defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({ latency: 0, now: clock.now, defaultResponder: () => 'ok' });
     const usage = async (index: number) =>
       ((await (await call(fake, '/v1/messages', request('claude-haiku-5-5', index))).json()) as any)
         .usage;
@@ -123,7 +123,7 @@ describe('prompt cache rules (engine)', () => {
 
   it('keeps a 1h entry past 5 minutes and reports 1h writes', async () => {
     const clock = manualClock();
-    const fake = createFakeAnthropic({ now: clock.now, defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({ latency: 0, now: clock.now, defaultResponder: () => 'ok' });
     const body = (index: number) => ({
       ...request('claude-haiku-5-5', index),
       system: [
@@ -143,7 +143,7 @@ describe('prompt cache rules (engine)', () => {
   });
 
   it('splits reads, writes and input across several breakpoints', async () => {
-    const fake = createFakeAnthropic({ defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({ latency: 0, defaultResponder: () => 'ok' });
     const tools = [
       {
         name: 'grep',
@@ -188,7 +188,7 @@ describe('prompt cache rules (engine)', () => {
   });
 
   it('refuses more than four breakpoints with a 400', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     const block = { type: 'text', text: 'word', cache_control: { type: 'ephemeral' } };
     const response = await call(fake, '/v1/messages', {
       model: 'claude-haiku-5-5',
@@ -207,7 +207,7 @@ describe('prompt cache rules (engine)', () => {
   });
 
   it('caches through a top-level cache_control (automatic caching) on the last block', async () => {
-    const fake = createFakeAnthropic({ defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({ latency: 0, defaultResponder: () => 'ok' });
     const body = {
       model: 'claude-haiku-5-5',
       max_tokens: 10,
