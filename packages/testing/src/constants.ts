@@ -19,9 +19,18 @@ export const MESSAGE_OVERHEAD_TOKENS = 3;
  * Default time to first byte per model tier, ms, used when `latency` does
  * not set one. Small, so test suites stay fast, but never zero: as on the
  * real API, requests sent together all arrive before the first response
- * begins, so they all write the cache. `latency: 0` turns it off.
+ * begins, so they all write the cache (see
+ * {@link DEFAULT_FIRST_BYTE_HOLD_MAX_MS}). `latency: 0` turns it off.
  */
-export const DEFAULT_FIRST_BYTE_MS = { haiku: 30, sonnet: 50, opus: 80 } as const;
+export const DEFAULT_FIRST_BYTE_MS = { haiku: 60, sonnet: 70, opus: 80 } as const;
+
+/**
+ * With the default first byte only: a response waits until a whole first-byte
+ * period has passed with no new request for its model, up to this long, so
+ * a fan-out whose requests trickle in over a busy machine still overlaps as
+ * it would against the real API's first byte of hundreds of ms.
+ */
+export const DEFAULT_FIRST_BYTE_HOLD_MAX_MS = 1_000;
 
 /** Most input tokens one image bills (the vendor's cap after resizing). */
 export const IMAGE_MAX_TOKENS = 1_600;

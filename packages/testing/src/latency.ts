@@ -64,12 +64,17 @@ export type LatencySetting = LatencyOptions | number;
  * top-level settings, then the default first byte of its tier
  * ({@link DEFAULT_FIRST_BYTE_MS}) and no per-token delay.
  */
-export function latencyFor(setting: LatencySetting | undefined, model: ModelInfo): ModelLatency {
+export function latencyFor(
+  setting: LatencySetting | undefined,
+  model: ModelInfo,
+): ModelLatency & { isDefault: boolean } {
   const options: LatencyOptions | undefined =
     typeof setting === 'number' ? { firstByte: setting } : setting;
   const specific = options?.models?.[model.id];
+  const firstByte = specific?.firstByte ?? options?.firstByte;
   return {
-    firstByte: specific?.firstByte ?? options?.firstByte ?? DEFAULT_FIRST_BYTE_MS[model.tier],
+    firstByte: firstByte ?? DEFAULT_FIRST_BYTE_MS[model.tier],
     perOutputTokenMs: specific?.perOutputTokenMs ?? options?.perOutputTokenMs ?? 0,
+    isDefault: firstByte === undefined,
   };
 }

@@ -1,3 +1,5 @@
+import type { ModelInfo } from '@haiku-army/core';
+import { DEFAULT_FIRST_BYTE_HOLD_MAX_MS } from '../constants.js';
 import { latencyFor, sampleLatency } from '../latency.js';
 import type { EngineState } from './engine-state.js';
 import { faultResponse } from './fault-response.js';
@@ -5,6 +7,34 @@ import { baseHeaders, errorResponse, jsonResponse } from './http.js';
 import { buildContent, buildMessage, buildUsage } from './message-builder.js';
 import { messageStream } from './message-stream.js';
 import { isProblem, prepareRequest } from './prepare-request.js';
+
+/**
+ * Waits for the first byte. With the default latency, the wait repeats while
+ * new requests for the model keep arriving (up to
+ * {@link DEFAULT_FIRST_BYTE_HOLD_MAX_MS}): requests sent together begin
+ * together, however slowly a busy client delivers them.
+ */
+async function waitFirstByte(
+  state: EngineState,
+  model: ModelInfo,
+  ms: number,
+  hold: boolean,
+  extraMs = 0,
+): Promise<void> {
+  if (!hold || ms <= 0) {
+    if (ms + extraMs > 0) await state.sleep(ms + extraMs);
+    return;
+  }
+  let seen = state.arrivals.get(model.id) ?? 0;
+  await state.sleep(ms);
+  for (let waited = ms; waited < DEFAULT_FIRST_BYTE_HOLD_MAX_MS; waited += ms) {
+    const arrived = state.arrivals.get(model.id) ?? 0;
+    if (arrived === seen) break;
+    seen = arrived;
+    await state.sleep(ms);
+  }
+  if (extraMs > 0) await state.sleep(extraMs);
+}
 
 /** `POST /v1/messages`: JSON or SSE. */
 export async function createMessage(
@@ -24,6 +54,7 @@ export async function createMessage(
   }
   const { request, model, layout } = prepared;
   const streaming = request.stream === true;
+  state.arrivals.set(model.id, (state.arrivals.get(model.id) ?? 0) + 1);
 
   const fault = state.faults.take({
     model: request.model,
@@ -127,8 +158,13 @@ export async function createMessage(
     });
 
   if (!streaming) {
-    const delay = firstByteMs + perTokenMs * built.outputTokens;
-    if (delay > 0) await state.sleep(delay);
+    await waitFirstByte(
+      state,
+      model,
+      firstByteMs,
+      latency.isDefault,
+      perTokenMs * built.outputTokens,
+    );
     // The response begins now: its cache writes become readable.
     state.cache.commit(model.id, accounting.writes);
     settle(built.outputTokens);
@@ -136,7 +172,7 @@ export async function createMessage(
     return jsonResponse(requestId, message, { headers: state.limits.headers(model.id) });
   }
 
-  if (firstByteMs > 0) await state.sleep(firstByteMs);
+  await waitFirstByte(state, model, firstByteMs, latency.isDefault);
   const stream = messageStream(message, {
     fault,
     perTokenMs,
