@@ -25,10 +25,12 @@ export const MESSAGE_OVERHEAD_TOKENS = 3;
 export const DEFAULT_FIRST_BYTE_MS = { haiku: 60, sonnet: 70, opus: 80 } as const;
 
 /**
- * With the default first byte only: a response waits until a whole first-byte
- * period has passed with no new request for its model, up to this long, so
- * a fan-out whose requests trickle in over a busy machine still overlaps as
- * it would against the real API's first byte of hundreds of ms.
+ * With the default first byte only: a response that writes the cache waits
+ * until a whole first-byte period has passed with no new request writing the
+ * same prefix, up to this long, so a fan-out whose requests trickle in over a
+ * busy machine still overlaps as it would against the real API's first byte
+ * of hundreds of ms. Requests that only read, or write a prefix of their own,
+ * are never held.
  */
 export const DEFAULT_FIRST_BYTE_HOLD_MAX_MS = 1_000;
 

@@ -30,7 +30,7 @@ export interface EngineState {
   /** When set, only these keys authenticate. */
   apiKeys: ReadonlySet<string> | undefined;
   batchProcessingMs: number;
-  /** Messages requests received per canonical model id (for the default first-byte hold). */
+  /** Requests that write each prefix, keyed `model:hash` (for the default first-byte hold). */
   arrivals: Map<string, number>;
   /** Path prefix of the base URL the API answers under ('' or e.g. '/anthropic'). */
   basePath: string;

@@ -7,30 +7,38 @@ import { baseHeaders, errorResponse, jsonResponse } from './http.js';
 import { buildContent, buildMessage, buildUsage } from './message-builder.js';
 import { messageStream } from './message-stream.js';
 import { isProblem, prepareRequest } from './prepare-request.js';
+import type { Breakpoint } from './prompt-blocks.js';
+
+/** How many requests that write each prefix have arrived (keys: model and prefix hash). */
+function writersSeen(state: EngineState, model: ModelInfo, writes: readonly Breakpoint[]): number {
+  let total = 0;
+  for (const write of writes) total += state.arrivals.get(`${model.id}:${write.hash}`) ?? 0;
+  return total;
+}
 
 /**
- * Waits for the first byte. With the default latency, the wait repeats while
- * new requests for the model keep arriving (up to
- * {@link DEFAULT_FIRST_BYTE_HOLD_MAX_MS}): requests sent together begin
- * together, however slowly a busy client delivers them.
+ * Waits for the first byte. With the default latency, a response that writes
+ * the cache waits again while more requests writing the same prefix keep
+ * arriving (up to {@link DEFAULT_FIRST_BYTE_HOLD_MAX_MS}): requests sent
+ * together begin together, however slowly a busy client delivers them.
  */
 async function waitFirstByte(
   state: EngineState,
   model: ModelInfo,
-  ms: number,
-  hold: boolean,
-  extraMs = 0,
+  writes: readonly Breakpoint[],
+  options: { ms: number; hold: boolean; extraMs?: number },
 ): Promise<void> {
-  if (!hold || ms <= 0) {
+  const { ms, extraMs = 0 } = options;
+  if (!options.hold || ms <= 0 || writes.length === 0) {
     if (ms + extraMs > 0) await state.sleep(ms + extraMs);
     return;
   }
-  let seen = state.arrivals.get(model.id) ?? 0;
+  let seen = writersSeen(state, model, writes);
   await state.sleep(ms);
   for (let waited = ms; waited < DEFAULT_FIRST_BYTE_HOLD_MAX_MS; waited += ms) {
-    const arrived = state.arrivals.get(model.id) ?? 0;
-    if (arrived === seen) break;
-    seen = arrived;
+    const now = writersSeen(state, model, writes);
+    if (now === seen) break;
+    seen = now;
     await state.sleep(ms);
   }
   if (extraMs > 0) await state.sleep(extraMs);
@@ -54,7 +62,6 @@ export async function createMessage(
   }
   const { request, model, layout } = prepared;
   const streaming = request.stream === true;
-  state.arrivals.set(model.id, (state.arrivals.get(model.id) ?? 0) + 1);
 
   const fault = state.faults.take({
     model: request.model,
@@ -73,6 +80,10 @@ export async function createMessage(
   };
 
   const accounting = state.cache.account(model.id, model.minCacheableTokens, layout);
+  for (const write of accounting.writes) {
+    const key = `${model.id}:${write.hash}`;
+    state.arrivals.set(key, (state.arrivals.get(key) ?? 0) + 1);
+  }
   const acquired = state.limits.acquire(model.id, {
     inputTokens:
       accounting.inputTokens + accounting.cacheWrite5mTokens + accounting.cacheWrite1hTokens,
@@ -158,13 +169,11 @@ export async function createMessage(
     });
 
   if (!streaming) {
-    await waitFirstByte(
-      state,
-      model,
-      firstByteMs,
-      latency.isDefault,
-      perTokenMs * built.outputTokens,
-    );
+    await waitFirstByte(state, model, accounting.writes, {
+      ms: firstByteMs,
+      hold: latency.isDefault,
+      extraMs: perTokenMs * built.outputTokens,
+    });
     // The response begins now: its cache writes become readable.
     state.cache.commit(model.id, accounting.writes);
     settle(built.outputTokens);
@@ -172,7 +181,10 @@ export async function createMessage(
     return jsonResponse(requestId, message, { headers: state.limits.headers(model.id) });
   }
 
-  await waitFirstByte(state, model, firstByteMs, latency.isDefault);
+  await waitFirstByte(state, model, accounting.writes, {
+    ms: firstByteMs,
+    hold: latency.isDefault,
+  });
   const stream = messageStream(message, {
     fault,
     perTokenMs,
