@@ -2,7 +2,6 @@ import { defaultCatalog, invalidOption, type ModelCatalog } from '@haiku-army/co
 import { DEFAULT_BASE_URL, DEFAULT_BATCH_PROCESSING_MS } from '../constants.js';
 import type {
   LatencyDistribution,
-  LatencyOptions,
   LatencySetting,
   ModelLatency,
 } from '../latency.js';
