@@ -1,10 +1,6 @@
 import { defaultCatalog, invalidOption, type ModelCatalog } from '@haiku-army/core';
 import { DEFAULT_BASE_URL, DEFAULT_BATCH_PROCESSING_MS } from '../constants.js';
-import type {
-  LatencyDistribution,
-  LatencySetting,
-  ModelLatency,
-} from '../latency.js';
+import type { LatencyDistribution, LatencySetting, ModelLatency } from '../latency.js';
 import type { FakeAnthropicOptions } from '../options.js';
 import { canonicalModel } from './model-key.js';
 
