@@ -9,6 +9,9 @@ import { messageStream } from './message-stream.js';
 import { isProblem, prepareRequest } from './prepare-request.js';
 import type { Breakpoint } from './prompt-blocks.js';
 
+/** Most prefixes whose writers the default first-byte hold keeps counting. */
+const ARRIVALS_KEPT = 10_000;
+
 /** How many requests that write each prefix have arrived (keys: model and prefix hash). */
 function writersSeen(state: EngineState, model: ModelInfo, writes: readonly Breakpoint[]): number {
   let total = 0;
@@ -80,6 +83,8 @@ export async function createMessage(
   };
 
   const accounting = state.cache.account(model.id, model.minCacheableTokens, layout);
+  // Bounded memory for a long-running fake: forgetting the counts only ends a hold early.
+  if (state.arrivals.size > ARRIVALS_KEPT) state.arrivals.clear();
   for (const write of accounting.writes) {
     const key = `${model.id}:${write.hash}`;
     state.arrivals.set(key, (state.arrivals.get(key) ?? 0) + 1);
