@@ -1,10 +1,12 @@
 import { DEFAULT_CRITICAL_THRESHOLD, DEFAULT_WARNING_THRESHOLD } from './constants.js';
 import {
+  AbortError,
   ArmyError,
   BudgetExceededError,
   type BudgetScope,
   ERROR_CODES,
   invalidOption,
+  type ReservationBreakdown,
 } from './errors.js';
 import type { ArmyEvents, BudgetEvent } from './events.js';
 import type { CostLedger } from './ledger/cost-ledger.js';
@@ -48,6 +50,41 @@ export interface ReserveRequest {
   amount: NanoUsd;
 }
 
+/** A reservation that may wait for calls in flight, and may be granted less than asked. */
+export interface AcquireRequest extends ReserveRequest {
+  /**
+   * The smallest amount the caller can work with (the gateway lowers the
+   * output allowance to fit). When the full amount can never fit, the
+   * budget grants what is left if that is at least this much.
+   * @default amount
+   */
+  minimum?: NanoUsd;
+  /** What the amount is made of; carried by the error and `budget:exceeded` when refused. */
+  breakdown?: ReservationBreakdown;
+}
+
+/** Options for {@link Budget.acquire}. */
+export interface AcquireOptions {
+  /** Stops waiting: the promise rejects with `AbortError`. */
+  signal?: AbortSignal;
+}
+
+/** What one scope can still take, nano-USD (the tightest scope that applies). */
+export interface BudgetHeadroom {
+  /** Free now: limit minus spent minus reserved by calls in flight. */
+  available: NanoUsd;
+  /** Free once every call in flight has settled at no cost: limit minus spent. */
+  ceiling: NanoUsd;
+}
+
+interface Waiter {
+  request: AcquireRequest;
+  states: ScopeState[];
+  resolve: (reservation: Reservation) => void;
+  reject: (error: unknown) => void;
+  cleanup: () => void;
+}
+
 /** A held reservation. Settle it to the real cost, or release it when nothing was billed. */
 export interface Reservation {
   readonly id: number;
@@ -60,6 +97,7 @@ export interface Reservation {
 }
 
 interface ScopeState {
+  id: string;
   scope: BudgetScope;
   key: string;
   limit: NanoUsd;
@@ -105,6 +143,8 @@ export class Budget {
   readonly #criticalAt: number;
   readonly #now: () => number;
   readonly #scopes = new Map<string, ScopeState>();
+  /** Reservations waiting for calls in flight to settle, oldest first. */
+  #waiters: Waiter[] = [];
   #nextId = 1;
 
   constructor(options: BudgetOptions) {
@@ -180,7 +220,11 @@ export class Budget {
   endRun(runId: string): void {
     const prefix = `task:${runId}/`;
     for (const [id, state] of this.#scopes) {
-      if ((id === `run:${runId}` || id.startsWith(prefix)) && state.reserved === 0)
+      if (
+        (id === `run:${runId}` || id.startsWith(prefix)) &&
+        state.reserved === 0 &&
+        !this.#waiters.some((waiter) => waiter.states.includes(state))
+      )
         this.#scopes.delete(id);
     }
   }
@@ -195,6 +239,7 @@ export class Budget {
         spent = this.#ledger.spent({ since, until });
       }
       state = {
+        id,
         scope,
         key,
         limit,
@@ -228,12 +273,13 @@ export class Budget {
       limit: state.limit,
       spent: state.spent,
       committed: state.spent + state.reserved,
+      reserved: state.reserved,
       ...extra,
     };
   }
 
   /**
-   * Reserves the worst-case cost of a call in every scope it falls under.
+   * Reserves the worst-case cost of a call in every scope it falls under, now.
    * @throws BudgetExceededError when any scope would go over its cap.
    */
   reserve(request: ReserveRequest): Reservation {
@@ -242,18 +288,135 @@ export class Budget {
       throw invalidOption('amount', 'an integer number of nano-USD >= 0', amount);
     const states = this.#statesFor(request);
     for (const state of states) {
-      const committed = state.spent + state.reserved;
-      if (committed + amount > state.limit) {
-        this.#events?.emit('budget:exceeded', this.#event(state, { requested: amount }));
-        throw new BudgetExceededError({
-          scope: state.scope,
-          limit: state.limit,
-          spent: committed,
-          requested: amount,
-          ...(state.scope === 'task' ? { taskId: request.taskId } : {}),
-        });
-      }
+      if (state.spent + state.reserved + amount > state.limit)
+        throw this.#refuse(state, request, amount);
     }
+    return this.#hold(states, amount);
+  }
+
+  /**
+   * Reserves a call's worst case, waiting (first come, first served per
+   * scope) while calls in flight in the same scope hold what it needs. It is
+   * refused only when it could not fit even with nothing else in flight;
+   * when the full amount can never fit but `minimum` can, it is granted what
+   * is left (check `reservation.amount`).
+   *
+   * @throws BudgetExceededError when even `minimum` cannot fit once everything in flight has settled.
+   * @throws AbortError when `options.signal` aborts while it waits.
+   */
+  acquire(request: AcquireRequest, options: AcquireOptions = {}): Promise<Reservation> {
+    const { amount } = request;
+    const minimum = request.minimum ?? amount;
+    if (!Number.isInteger(amount) || amount < 0)
+      return Promise.reject(invalidOption('amount', 'an integer number of nano-USD >= 0', amount));
+    if (!Number.isInteger(minimum) || minimum < 0 || minimum > amount) {
+      return Promise.reject(
+        invalidOption('minimum', `an integer number of nano-USD from 0 to amount (${amount})`, minimum),
+      );
+    }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const states = this.#statesFor(request);
+    const queued = new Set(this.#waiters.flatMap((waiter) => waiter.states));
+    if (!states.some((state) => queued.has(state))) {
+      const decision = this.#decide(states, request);
+      if (decision instanceof BudgetExceededError) return Promise.reject(decision);
+      if (decision !== undefined) return Promise.resolve(this.#hold(states, decision));
+    }
+    return new Promise<Reservation>((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((other) => other !== waiter);
+        reject(new AbortError(undefined, { cause: signal?.reason }));
+        this.#drain();
+      };
+      const waiter: Waiter = {
+        request,
+        states,
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /**
+   * What the tightest scope a request falls under can still take, or
+   * `undefined` when no cap applies to it.
+   */
+  headroom(request: { runId: string; taskId: string }): BudgetHeadroom | undefined {
+    const states = this.#statesFor(request);
+    if (states.length === 0) return undefined;
+    let available = Number.POSITIVE_INFINITY;
+    let ceiling = Number.POSITIVE_INFINITY;
+    for (const state of states) {
+      available = Math.min(available, state.limit - state.spent - state.reserved);
+      ceiling = Math.min(ceiling, state.limit - state.spent);
+    }
+    return { available: Math.max(0, available), ceiling: Math.max(0, ceiling) };
+  }
+
+  /**
+   * The amount to grant now, `undefined` to wait, or the refusal. Waits only
+   * while calls in flight hold what the request needs.
+   */
+  #decide(states: ScopeState[], request: AcquireRequest): NanoUsd | BudgetExceededError | undefined {
+    const minimum = request.minimum ?? request.amount;
+    let target = request.amount;
+    for (const state of states) {
+      const ceiling = state.limit - state.spent;
+      if (ceiling < minimum) return this.#refuse(state, request, request.amount);
+      target = Math.min(target, ceiling);
+    }
+    for (const state of states) {
+      if (state.spent + state.reserved + target > state.limit) return undefined;
+    }
+    return target;
+  }
+
+  #refuse(state: ScopeState, request: AcquireRequest, amount: NanoUsd): BudgetExceededError {
+    const extra: Partial<BudgetEvent> = { requested: amount };
+    if (request.minimum !== undefined) extra.minimum = request.minimum;
+    if (request.breakdown) extra.breakdown = request.breakdown;
+    this.#events?.emit('budget:exceeded', this.#event(state, extra));
+    return new BudgetExceededError({
+      scope: state.scope,
+      limit: state.limit,
+      spent: state.spent + state.reserved,
+      requested: amount,
+      reserved: state.reserved,
+      ...(request.minimum !== undefined ? { minimum: request.minimum } : {}),
+      ...(request.breakdown ? { breakdown: request.breakdown } : {}),
+      ...(state.scope === 'task' ? { taskId: request.taskId } : {}),
+    });
+  }
+
+  /** Grants or refuses waiting reservations, oldest first per scope. */
+  #drain(): void {
+    if (this.#waiters.length === 0) return;
+    const blocked = new Set<ScopeState>();
+    const still: Waiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (waiter.states.some((state) => blocked.has(state))) {
+        for (const state of waiter.states) blocked.add(state);
+        still.push(waiter);
+        continue;
+      }
+      const decision = this.#decide(waiter.states, waiter.request);
+      if (decision === undefined) {
+        for (const state of waiter.states) blocked.add(state);
+        still.push(waiter);
+        continue;
+      }
+      waiter.cleanup();
+      if (decision instanceof BudgetExceededError) waiter.reject(decision);
+      else waiter.resolve(this.#hold(waiter.states, decision));
+    }
+    this.#waiters = still;
+  }
+
+  #hold(states: ScopeState[], amount: NanoUsd): Reservation {
     for (const state of states) state.reserved += amount;
     let settled = false;
     const finish = (actual: NanoUsd | undefined): void => {
@@ -266,6 +429,7 @@ export class Budget {
           this.#checkThresholds(state, actual);
         }
       }
+      this.#drain();
     };
     return {
       id: this.#nextId++,
@@ -289,6 +453,7 @@ export class Budget {
       state.spent += request.amount;
       this.#checkThresholds(state, request.amount);
     }
+    this.#drain();
   }
 
   #checkThresholds(state: ScopeState, actual: NanoUsd): void {

@@ -7,19 +7,33 @@ import type {
 import type { Attribution } from '../attribution.js';
 import type { Budget, Reservation } from '../budget.js';
 import { defaultCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
+import type { ModelInfo, ModelTier } from '../catalog/model-info.js';
 import {
+  COUNT_CACHE_SIZE,
   DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  DEFAULT_MIN_OUTPUT_TOKENS,
   DEFAULT_RETRY_BASE_DELAY_MS,
   DEFAULT_RETRY_MAX_DELAY_MS,
 } from '../constants.js';
 import { type CostBreakdown, costOf, normalizeUsage } from '../cost.js';
-import { AbortError, ApiCallError, ArmyError, ERROR_CODES, invalidOption } from '../errors.js';
+import {
+  AbortError,
+  ApiCallError,
+  ArmyError,
+  ERROR_CODES,
+  invalidOption,
+  MissingApiKeyError,
+} from '../errors.js';
 import { type ArmyEvents, createEvents } from '../events.js';
 import { CostLedger } from '../ledger/cost-ledger.js';
 import type { LedgerEntry, LedgerOutcome } from '../ledger/ledger-entry.js';
 import type { RateLimiter, RateLimitTicket } from '../rate-limiter.js';
 import { estimateRequestTokens } from '../token-estimate.js';
+import { reserveCall, unboundedCost } from './call-reservation.js';
+import { CountCache, countParamsOf } from './count-cache.js';
 import { EventBuffer, type GatewayStreamEvent } from './gateway-stream.js';
+import { inputBound } from './input-bound.js';
 import type { ModelGateway } from './model-gateway.js';
 import {
   backoffDelay,
@@ -27,7 +41,7 @@ import {
   type FailureInfo,
   ResponseLostError,
 } from './retry-policy.js';
-import { inputTokensUpperBound, worstCaseCost } from './worst-case.js';
+import { worstCaseCost, worstCaseUsage } from './worst-case.js';
 
 /** Options for {@link createGateway}. */
 export interface GatewayOptions {
@@ -55,6 +69,15 @@ export interface GatewayOptions {
   retryBaseDelayMs?: number;
   /** Longest backoff step, ms (a server `retry-after` is honoured beyond it). @default 30000 */
   retryMaxDelayMs?: number;
+  /** Longest server `retry-after` honoured, ms; a longer one is cut to this. @default 60000 */
+  maxRetryAfterMs?: number;
+  /**
+   * When a call's `max_tokens` does not fit the budget even with nothing
+   * else in flight, the gateway lowers it to what fits, but not below this
+   * (the call is refused instead). The request sent carries the lowered value.
+   * @default 256
+   */
+  minOutputTokens?: number;
   /** Per-attempt timeout passed to the SDK, ms. @default the SDK's */
   timeoutMs?: number;
   /**
@@ -73,6 +96,12 @@ export interface GatewayOptions {
 /** Per-call options. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * The name of the output allowance in budget errors, as the caller knows
+   * it (a worker pool passes `'limits.maxOutputTokens'`).
+   * @default 'max_tokens'
+   */
+  maxTokensLabel?: string;
 }
 
 /** A billed, successful call. */
@@ -85,6 +114,8 @@ export interface GatewayResponse {
   attempts: number;
   requestId?: string;
   latencyMs: number;
+  /** The `max_tokens` sent, when the budget made the gateway lower it. */
+  loweredMaxTokens?: number;
 }
 
 /** A streaming call: iterate its events, await its result. */
@@ -104,7 +135,17 @@ interface AttemptOutcome {
   requestId: string | undefined;
 }
 
-type Sender = (signal: AbortSignal, attempt: number) => Promise<AttemptOutcome>;
+type Sender = (
+  request: GatewayRequest,
+  signal: AbortSignal,
+  attempt: number,
+) => Promise<AttemptOutcome>;
+
+/** True when the SDK can find credentials (it reads these itself). */
+function hasCredentials(options: GatewayOptions): boolean {
+  const env = typeof process === 'undefined' ? {} : process.env;
+  return Boolean(options.apiKey ?? env.ANTHROPIC_API_KEY ?? env.ANTHROPIC_AUTH_TOKEN);
+}
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -149,7 +190,8 @@ function outcomeOf(message: Message): LedgerOutcome {
  * emit `call:end`. Attempts the API did not bill are never billed here.
  */
 export class Gateway implements ModelGateway {
-  readonly client: Anthropic;
+  /** The SDK client; `undefined` when there is no key (every call then fails with `MISSING_API_KEY`). */
+  readonly #client: Anthropic | undefined;
   readonly ledger: CostLedger;
   readonly events: ArmyEvents;
   readonly catalog: ModelCatalog;
@@ -158,6 +200,9 @@ export class Gateway implements ModelGateway {
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #minOutputTokens: number;
+  readonly #counts = new CountCache(COUNT_CACHE_SIZE);
   readonly #timeoutMs: number | undefined;
   readonly #reservation: 'upper-bound' | 'estimate';
   readonly #random: () => number;
@@ -174,14 +219,24 @@ export class Gateway implements ModelGateway {
     ) {
       throw invalidOption('reservation', "'upper-bound' or 'estimate'", options.reservation);
     }
-    this.client =
+    const minOutputTokens = options.minOutputTokens ?? DEFAULT_MIN_OUTPUT_TOKENS;
+    if (!Number.isInteger(minOutputTokens) || minOutputTokens < 1)
+      throw invalidOption('minOutputTokens', 'an integer >= 1', minOutputTokens);
+    const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    if (!Number.isFinite(maxRetryAfterMs) || maxRetryAfterMs < 0)
+      throw invalidOption('maxRetryAfterMs', 'a number of ms >= 0', maxRetryAfterMs);
+    this.#client =
       options.client ??
-      new Anthropic({
-        ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
-        ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
-        ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
-        maxRetries: 0,
-      });
+      (hasCredentials(options)
+        ? new Anthropic({
+            ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+            ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
+            ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+            maxRetries: 0,
+          })
+        : undefined);
+    this.#minOutputTokens = minOutputTokens;
+    this.#maxRetryAfterMs = maxRetryAfterMs;
     this.catalog = options.catalog ?? defaultCatalog;
     this.ledger = options.ledger ?? new CostLedger({ catalog: this.catalog });
     this.events = options.events ?? createEvents();
@@ -197,6 +252,12 @@ export class Gateway implements ModelGateway {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The SDK client. @throws MissingApiKeyError when the gateway has no way to authenticate. */
+  #sdk(): Anthropic {
+    if (!this.#client) throw new MissingApiKeyError();
+    return this.#client;
+  }
+
   #requestOptions(signal: AbortSignal) {
     return {
       signal,
@@ -205,14 +266,33 @@ export class Gateway implements ModelGateway {
     };
   }
 
-  /** The worst-case cost the budget would reserve for a request, nano-USD. */
+  /**
+   * The worst-case cost of a request before any tightening, nano-USD: its
+   * input bound (or its cached exact count, for documents) at the dearest
+   * price, plus `max_tokens` of output. A call reserves at most this.
+   * @throws ArmyError `UNBOUNDED_COST` for server tools, or a document not yet counted (`await countTokens(request)` first).
+   */
   worstCase(request: GatewayRequest): number {
     const model = this.catalog.get(request.model);
-    const input =
-      this.#reservation === 'upper-bound'
-        ? inputTokensUpperBound(request)
-        : estimateRequestTokens(request, model.tier);
-    return worstCaseCost(model, request, input);
+    return worstCaseCost(model, request, this.#inputTokens(request, model.tier));
+  }
+
+  #inputTokens(request: GatewayRequest, tier: ModelTier): number {
+    if (this.#reservation === 'estimate') return estimateRequestTokens(request, tier);
+    const bound = inputBound(request);
+    if (bound.unbounded !== undefined) throw unboundedCost(bound.unbounded);
+    if (bound.needsCount === undefined) return bound.tokens;
+    const counted = this.#counts.get(CountCache.keyOf(countParamsOf(request)));
+    if (counted !== undefined) return counted;
+    throw new ArmyError(
+      ERROR_CODES.UNBOUNDED_COST,
+      `This request has ${bound.needsCount}, whose billed input its JSON does not show; \`await gateway.countTokens(request)\` first (the gateway keeps the count), or let \`call()\` count it.`,
+    );
+  }
+
+  /** The exact input of a request, from the cache or `count_tokens`. */
+  #count(request: GatewayRequest, signal: AbortSignal | undefined): Promise<number> {
+    return this.countTokens(countParamsOf(request), signal ? { signal } : {});
   }
 
   /**
@@ -229,12 +309,12 @@ export class Gateway implements ModelGateway {
     attribution: Attribution,
     options: CallOptions = {},
   ): Promise<GatewayResponse> {
-    return this.#run(request, attribution, options.signal, async (signal) => {
+    return this.#run(request, attribution, options, async (sent, signal) => {
       // The SDK has checked the status by the time it hands over the
       // response; reading the body ourselves tells a body lost after a 2xx
       // (billed by the API) from a failure before any answer.
-      const response = await this.client.messages
-        .create({ ...request, stream: false }, this.#requestOptions(signal))
+      const response = await this.#sdk()
+        .messages.create({ ...sent, stream: false }, this.#requestOptions(signal))
         .asResponse();
       const requestId = response.headers.get('request-id') ?? undefined;
       let message: Message;
@@ -262,9 +342,9 @@ export class Gateway implements ModelGateway {
     const result = this.#run(
       request,
       attribution,
-      options.signal,
-      async (signal) => {
-        const stream = this.client.messages.stream(request, this.#requestOptions(signal));
+      options,
+      async (sent, signal) => {
+        const stream = this.#sdk().messages.stream(sent, this.#requestOptions(signal));
         for await (const event of stream) buffer.push(event);
         const message = await stream.finalMessage();
         return {
@@ -289,12 +369,29 @@ export class Gateway implements ModelGateway {
     };
   }
 
-  /** Counts a request's input tokens with the API (not billed). Retries like `call`. */
+  /**
+   * Counts a request's input tokens with the API (free, not billed). Retries
+   * like `call`. Counts are cached per identical prompt (a bounded cache), so
+   * the budget's exact counts and yours share one request.
+   */
   async countTokens(request: MessageCountTokensParams, options: CallOptions = {}): Promise<number> {
     this.catalog.get(request.model);
+    const client = this.#sdk();
+    const params = countParamsOf(request);
+    return this.#counts.getOrCount(CountCache.keyOf(params), () =>
+      this.#countWithRetries(client, params, options.signal),
+    );
+  }
+
+  async #countWithRetries(
+    client: Anthropic,
+    request: MessageCountTokensParams,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const options = { signal };
     for (let attempt = 1; ; attempt++) {
       try {
-        const counted = await this.client.messages.countTokens(
+        const counted = await client.messages.countTokens(
           request,
           this.#requestOptions(options.signal ?? new AbortController().signal),
         );
@@ -313,6 +410,7 @@ export class Gateway implements ModelGateway {
     return backoffDelay(attempt, failure, {
       baseDelayMs: this.#baseDelayMs,
       maxDelayMs: this.#maxDelayMs,
+      maxRetryAfterMs: this.#maxRetryAfterMs,
       random: this.#random,
     });
   }
@@ -349,7 +447,7 @@ export class Gateway implements ModelGateway {
   async #run(
     request: GatewayRequest,
     attribution: Attribution,
-    signal: AbortSignal | undefined,
+    options: CallOptions,
     send: Sender,
     onRetry?: (retry: { attempt: number; delayMs: number; reason: string }) => void,
   ): Promise<GatewayResponse> {
@@ -367,26 +465,40 @@ export class Gateway implements ModelGateway {
         request.max_tokens,
       );
     }
+    const { signal } = options;
     const started = this.#now();
     const endEvent = { attribution, model: model.id };
+    this.#sdk();
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 
     let reservation: Reservation | undefined;
+    let toSend = request;
+    let inputTokens: number | undefined;
     if (this.budget) {
-      // Throws BudgetExceededError (and emits budget:exceeded) before anything is sent.
-      reservation = this.budget.reserve({
-        runId: attribution.runId,
-        taskId: attribution.taskId,
-        amount: this.worstCase(request),
+      // Waits for calls in flight, counts or lowers max_tokens when it must;
+      // throws BudgetExceededError (and emits budget:exceeded) before anything is sent.
+      const held = await reserveCall({
+        budget: this.budget,
+        model,
+        request,
+        attribution,
+        mode: this.#reservation,
+        minOutputTokens: this.#minOutputTokens,
+        outputLabel: options.maxTokensLabel ?? 'max_tokens',
+        count: (counted) => this.#count(counted, signal),
+        signal,
       });
+      reservation = held.reservation;
+      toSend = held.request;
+      inputTokens = held.inputTokens;
     }
-    const estimatedInput = estimateRequestTokens(request, model.tier);
+    const estimatedInput = estimateRequestTokens(toSend, model.tier);
     let attempt = 0;
     let outcome: AttemptOutcome;
     try {
       for (;;) {
         attempt += 1;
-        const sent = await this.#attempt(request, model.id, estimatedInput, signal, send, attempt);
+        const sent = await this.#attempt(toSend, model.id, estimatedInput, signal, send, attempt);
         if ('message' in sent) {
           outcome = sent;
           break;
@@ -394,15 +506,9 @@ export class Gateway implements ModelGateway {
         const { failure, error } = sent;
         if (!failure.retryable || attempt >= this.#maxAttempts)
           throw this.#apiError(failure, attempt, error);
-        if (failure.maybeBilled) {
-          // Usage never arrived, so the ledger cannot price it; the budget
-          // counts the attempt's worst case so a hard cap still holds.
-          this.budget?.charge({
-            runId: attribution.runId,
-            taskId: attribution.taskId,
-            amount: this.worstCase(request),
-          });
-        }
+        const maybeBilled = failure.maybeBilled
+          ? this.#recordMaybeBilled(toSend, model, attribution, inputTokens, attempt, started, failure)
+          : undefined;
         const delayMs = this.#delay(attempt, failure);
         if (failure.status === 429) this.rateLimiter?.pause(model.id, this.#now() + delayMs);
         const reason = `${failure.status ?? failure.type ?? 'connection'}: ${failure.message}`;
@@ -413,6 +519,7 @@ export class Gateway implements ModelGateway {
           delayMs,
           reason,
           ...(failure.status !== undefined ? { status: failure.status } : {}),
+          ...(maybeBilled ? { maybeBilled: true, entryId: maybeBilled.id } : {}),
         });
         onRetry?.({ attempt, delayMs, reason });
         await sleep(delayMs, signal);
@@ -464,7 +571,44 @@ export class Gateway implements ModelGateway {
       latencyMs,
     };
     if (outcome.requestId !== undefined) response.requestId = outcome.requestId;
+    if (toSend.max_tokens !== request.max_tokens) response.loweredMaxTokens = toSend.max_tokens;
     return response;
+  }
+
+  /**
+   * An attempt the API may have billed (its body was lost after a 2xx): the
+   * usage never arrived, so it is recorded at its worst case as its own
+   * `maybe_billed` entry, and charged to the budget at the same amount, so
+   * ledger and budget agree (and period caps rebuilt from the ledger keep it).
+   */
+  #recordMaybeBilled(
+    request: GatewayRequest,
+    model: ModelInfo,
+    attribution: Attribution,
+    inputTokens: number | undefined,
+    attempt: number,
+    started: number,
+    failure: FailureInfo,
+  ): LedgerEntry | undefined {
+    const tokens = inputTokens ?? inputBound(request).tokens;
+    const amount = worstCaseCost(model, request, tokens);
+    try {
+      return this.ledger.record({
+        attribution,
+        model,
+        usage: worstCaseUsage(model, request, tokens),
+        latencyMs: this.#now() - started,
+        retries: attempt - 1,
+        outcome: 'maybe_billed',
+        ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {}),
+      });
+    } catch (error) {
+      // A store failure keeps the entry in memory; the budget still counts it.
+      if (error instanceof ArmyError && 'entry' in error) return error.entry as LedgerEntry;
+      throw error;
+    } finally {
+      this.budget?.charge({ runId: attribution.runId, taskId: attribution.taskId, amount });
+    }
   }
 
   /**
@@ -491,7 +635,7 @@ export class Gateway implements ModelGateway {
           { signal: controller.signal },
         );
       }
-      const outcome = await send(controller.signal, attempt);
+      const outcome = await send(request, controller.signal, attempt);
       const usage = normalizeUsage(outcome.message.usage);
       this.rateLimiter?.observe(model, outcome.headers);
       // Cache reads do not count toward the input-tokens-per-minute limit.

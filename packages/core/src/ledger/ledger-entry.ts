@@ -1,8 +1,13 @@
 import type { CallRole } from '../attribution.js';
 import type { CostBreakdown, NormalizedUsage } from '../cost.js';
 
-/** How a billed call ended. Failed attempts the API did not bill are never entries. */
-export type LedgerOutcome = 'success' | 'max_tokens' | 'refusal' | 'batch_errored';
+/**
+ * How a billed call ended. Failed attempts the API did not bill are never
+ * entries. `maybe_billed`: an attempt whose body was lost after a 2xx, so the
+ * API may have billed it; recorded at its worst case (usage and cost are
+ * that bound, not a count), and the call's retry is its own entry.
+ */
+export type LedgerOutcome = 'success' | 'max_tokens' | 'refusal' | 'batch_errored' | 'maybe_billed';
 
 /** One billed model call. Money in nano-USD. */
 export interface LedgerEntry {
