@@ -15,6 +15,7 @@ import {
   startFakeAnthropic,
 } from '@haiku-army/testing';
 import { WorkerPool } from '@haiku-army/worker';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const HAIKU = 'claude-haiku-5-5';
@@ -103,5 +104,91 @@ describe('a hard budget that can be spent close to its cap', () => {
     expect(ledger.spent()).toBeGreaterThan(0);
     // The byte bound alone would have reserved more than the task cap: counting made it fit.
     expect(fake?.billing.entries.length).toBe(1);
+  });
+});
+
+/** A content block the JSON size of which says nothing about its billed tokens. */
+const mediaBlock = fc.oneof(
+  fc.record({
+    type: fc.constant('image' as const),
+    source: fc.oneof(
+      fc.record({
+        type: fc.constant('base64' as const),
+        media_type: fc.constant('image/png' as const),
+        data: fc.base64String({ maxLength: 64 }),
+      }),
+      fc.record({ type: fc.constant('url' as const), url: fc.constant('https://example.com/a.png') }),
+    ),
+  }),
+  fc.record({
+    type: fc.constant('document' as const),
+    source: fc.oneof(
+      fc.record({
+        type: fc.constant('base64' as const),
+        media_type: fc.constant('application/pdf' as const),
+        data: fc.base64String({ maxLength: 64 }),
+      }),
+      fc.record({ type: fc.constant('url' as const), url: fc.constant('https://example.com/a.pdf') }),
+      fc.record({ type: fc.constant('file' as const), file_id: fc.constant('file_011') }),
+    ),
+  }),
+);
+
+const userContent = fc.tuple(
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }),
+  fc.array(mediaBlock, { maxLength: 3 }),
+);
+
+describe('the reservation is a true bound with images and documents (property, against the fake)', () => {
+  it('never reserves less than the fake bills, and a tight cap is never passed', async () => {
+    fake = await startFakeAnthropic({
+      latency: { firstByte: 0 },
+      defaultResponder: () => reply.text('word '.repeat(50_000)),
+    });
+    const client = new Anthropic({ apiKey: 'test-key', baseURL: fake.url });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('claude-haiku-5-5', 'claude-sonnet-5-5'),
+        fc.array(userContent, { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 200_000, max: 3_000_000 }),
+        async (model, contents, maxTokens, cap) => {
+          const ledger = new CostLedger();
+          const budget = new Budget({ limits: { run: cap } });
+          const reserved: number[] = [];
+          const acquire = budget.acquire.bind(budget);
+          budget.acquire = async (request, options) => {
+            const reservation = await acquire(request, options);
+            reserved.push(reservation.amount);
+            return reservation;
+          };
+          const gateway = createGateway({ client, ledger, budget, minOutputTokens: 16 });
+          const before = fake!.billing.total();
+          const request = {
+            model,
+            max_tokens: maxTokens,
+            messages: contents.map(([text, media]) => ({
+              role: 'user' as const,
+              content: [{ type: 'text' as const, text }, ...media],
+            })),
+          };
+          for (let index = 0; index < 3; index++) {
+            try {
+              const { cost } = await gateway.call(request, {
+                runId: 'prop',
+                taskId: `t${index}`,
+                role: 'worker',
+              });
+              expect(reserved.at(-1)).toBeGreaterThanOrEqual(cost.total);
+            } catch (error) {
+              expect((error as { code?: string }).code).toBe('BUDGET_EXCEEDED');
+            }
+          }
+          expect(ledger.spent()).toBeLessThanOrEqual(cap);
+          expect(fake!.billing.total() - before).toBe(ledger.spent());
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
