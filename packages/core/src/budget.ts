@@ -317,12 +317,12 @@ export class Budget {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     const states = this.#statesFor(request);
+    const decision = this.#decide(states, request);
+    // What cannot fit even alone is refused at once; what can waits its turn.
+    if (decision instanceof BudgetExceededError) return Promise.reject(decision);
     const queued = new Set(this.#waiters.flatMap((waiter) => waiter.states));
-    if (!states.some((state) => queued.has(state))) {
-      const decision = this.#decide(states, request);
-      if (decision instanceof BudgetExceededError) return Promise.reject(decision);
-      if (decision !== undefined) return Promise.resolve(this.#hold(states, decision));
-    }
+    if (decision !== undefined && !states.some((state) => queued.has(state)))
+      return Promise.resolve(this.#hold(states, decision));
     return new Promise<Reservation>((resolve, reject) => {
       const onAbort = () => {
         this.#waiters = this.#waiters.filter((other) => other !== waiter);

@@ -144,7 +144,7 @@ type Sender = (
 /** True when the SDK can find credentials (it reads these itself). */
 function hasCredentials(options: GatewayOptions): boolean {
   const env = typeof process === 'undefined' ? {} : process.env;
-  return Boolean(options.apiKey ?? env.ANTHROPIC_API_KEY ?? env.ANTHROPIC_AUTH_TOKEN);
+  return Boolean(options.apiKey || env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
