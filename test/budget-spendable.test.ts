@@ -75,7 +75,10 @@ describe('a hard budget that can be spent close to its cap', () => {
       // The refusal says what was reserved, with the numbers on the event.
       expect(refusals[0]).toMatchObject({
         scope: 'run',
-        breakdown: { inputBound: expect.stringMatching(/bytes|counted/), outputLabel: 'max_tokens' },
+        breakdown: {
+          inputBound: expect.stringMatching(/bytes|counted/),
+          outputLabel: 'max_tokens',
+        },
       });
       const refused = results.filter((result) => result.code === 'BUDGET_EXCEEDED');
       expect(refused.length).toBeGreaterThan(0);
@@ -117,7 +120,10 @@ const mediaBlock = fc.oneof(
         media_type: fc.constant('image/png' as const),
         data: fc.base64String({ maxLength: 64 }),
       }),
-      fc.record({ type: fc.constant('url' as const), url: fc.constant('https://example.com/a.png') }),
+      fc.record({
+        type: fc.constant('url' as const),
+        url: fc.constant('https://example.com/a.png'),
+      }),
     ),
   }),
   fc.record({
@@ -128,7 +134,10 @@ const mediaBlock = fc.oneof(
         media_type: fc.constant('application/pdf' as const),
         data: fc.base64String({ maxLength: 64 }),
       }),
-      fc.record({ type: fc.constant('url' as const), url: fc.constant('https://example.com/a.pdf') }),
+      fc.record({
+        type: fc.constant('url' as const),
+        url: fc.constant('https://example.com/a.pdf'),
+      }),
       fc.record({ type: fc.constant('file' as const), file_id: fc.constant('file_011') }),
     ),
   }),

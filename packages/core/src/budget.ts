@@ -311,7 +311,11 @@ export class Budget {
       return Promise.reject(invalidOption('amount', 'an integer number of nano-USD >= 0', amount));
     if (!Number.isInteger(minimum) || minimum < 0 || minimum > amount) {
       return Promise.reject(
-        invalidOption('minimum', `an integer number of nano-USD from 0 to amount (${amount})`, minimum),
+        invalidOption(
+          'minimum',
+          `an integer number of nano-USD from 0 to amount (${amount})`,
+          minimum,
+        ),
       );
     }
     const { signal } = options;
@@ -361,7 +365,10 @@ export class Budget {
    * The amount to grant now, `undefined` to wait, or the refusal. Waits only
    * while calls in flight hold what the request needs.
    */
-  #decide(states: ScopeState[], request: AcquireRequest): NanoUsd | BudgetExceededError | undefined {
+  #decide(
+    states: ScopeState[],
+    request: AcquireRequest,
+  ): NanoUsd | BudgetExceededError | undefined {
     const minimum = request.minimum ?? request.amount;
     let target = request.amount;
     for (const state of states) {

@@ -52,8 +52,8 @@ export {
   type ArmyErrorCode,
   type ArmyErrorKind,
   type ArmyErrorOptions,
-  BudgetExceededError,
   type BudgetExceededDetails,
+  BudgetExceededError,
   type BudgetScope,
   ERROR_CODES,
   ERROR_KINDS,
@@ -64,9 +64,9 @@ export {
   type ReservationBreakdown,
 } from './errors.js';
 export {
-  ArmyEvents,
   type ArmyEventMap,
   type ArmyEventName,
+  ArmyEvents,
   type ArmyEventsOptions,
   type ArmyEventTypes,
   type BudgetEvent,
@@ -121,8 +121,8 @@ export {
   RateLimiter,
   type RateLimiterOptions,
   type RateLimitRequest,
-  type RateLimits,
   type RateLimitStats,
+  type RateLimits,
   type RateLimitTicket,
 } from './rate-limiter.js';
 export {

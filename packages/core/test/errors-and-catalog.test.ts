@@ -21,9 +21,9 @@ describe('errors say whose fault they are', () => {
     expect(errorKind('API_UNAVAILABLE')).toBe('system');
     expect(errorKind('SOMETHING_NEWER')).toBe('system');
     expect(new ArmyError('INVALID_OPTIONS', 'bad').kind).toBe('user');
-    expect(
-      new BudgetExceededError({ scope: 'run', limit: 1, spent: 1, requested: 1 }).kind,
-    ).toBe('system');
+    expect(new BudgetExceededError({ scope: 'run', limit: 1, spent: 1, requested: 1 }).kind).toBe(
+      'system',
+    );
   });
 
   it('ArmyError.is recognises an error from another copy of the package by its marker', () => {

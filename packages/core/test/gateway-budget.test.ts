@@ -61,7 +61,9 @@ describe('the gateway tightens a reservation before it refuses', () => {
   });
 
   it('refuses below minOutputTokens, naming the output allowance as the caller knows it', async () => {
-    const budget = new Budget({ limits: { run: 50 * haiku.prices.input + 200 * haiku.prices.output } });
+    const budget = new Budget({
+      limits: { run: 50 * haiku.prices.input + 200 * haiku.prices.output },
+    });
     const gateway = gatewayWith({ budget, minOutputTokens: 300 });
     const error = await gateway
       .call(request, attribution, { maxTokensLabel: 'limits.maxOutputTokens' })
@@ -86,11 +88,17 @@ describe('the gateway tightens a reservation before it refuses', () => {
     const gateway = gatewayWith({ budget });
     const image = {
       type: 'image' as const,
-      source: { type: 'base64' as const, media_type: 'image/png' as const, data: 'A'.repeat(50_000) },
+      source: {
+        type: 'base64' as const,
+        media_type: 'image/png' as const,
+        data: 'A'.repeat(50_000),
+      },
     };
     const withImage = {
       ...request,
-      messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'Hi' }, image] }],
+      messages: [
+        { role: 'user' as const, content: [{ type: 'text' as const, text: 'Hi' }, image] },
+      ],
     };
     // 50 KB of base64 is not 50K tokens: the image counts 1,600.
     expect(inputTokensUpperBound(withImage)).toBeLessThan(1_800);

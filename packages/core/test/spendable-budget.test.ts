@@ -75,19 +75,16 @@ describe('Budget.acquire: a cap that waits instead of refusing', () => {
     budget.charge({ ...task('a'), amount: 700 });
     const held = await budget.acquire({ ...task('b'), amount: 500, minimum: 200 });
     expect(held.amount).toBe(300);
-    await expect(budget.acquire({ ...task('c'), amount: 500, minimum: 301 })).rejects.toBeInstanceOf(
-      BudgetExceededError,
-    );
+    await expect(
+      budget.acquire({ ...task('c'), amount: 500, minimum: 301 }),
+    ).rejects.toBeInstanceOf(BudgetExceededError);
   });
 
   it('stops waiting when the signal aborts, and the next waiter goes ahead', async () => {
     const budget = new Budget({ limits: { run: 1_000 } });
     const first = await budget.acquire({ ...task('a'), amount: 900 });
     const controller = new AbortController();
-    const cancelled = budget.acquire(
-      { ...task('b'), amount: 900 },
-      { signal: controller.signal },
-    );
+    const cancelled = budget.acquire({ ...task('b'), amount: 900 }, { signal: controller.signal });
     const next = budget.acquire({ ...task('c'), amount: 100 });
     controller.abort();
     await expect(cancelled).rejects.toBeInstanceOf(AbortError);

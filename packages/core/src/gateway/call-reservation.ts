@@ -55,7 +55,10 @@ export async function reserveCall<TRequest extends PriceableRequest>(
   let tokens: number;
   let kind: ReservationBreakdown['inputBound'];
   if (input.mode === 'estimate') {
-    tokens = estimateRequestTokens(request as Parameters<typeof estimateRequestTokens>[0], model.tier);
+    tokens = estimateRequestTokens(
+      request as Parameters<typeof estimateRequestTokens>[0],
+      model.tier,
+    );
     kind = 'estimate';
   } else {
     const bound = inputBound(request);
@@ -109,7 +112,10 @@ export async function reserveCall<TRequest extends PriceableRequest>(
   let sent = request;
   if (reservation.amount < amount) {
     const maxTokens = Math.floor((reservation.amount - inputCost) / Math.max(1, outputPrice));
-    sent = { ...request, max_tokens: Math.max(minOutputTokens, Math.min(request.max_tokens, maxTokens)) };
+    sent = {
+      ...request,
+      max_tokens: Math.max(minOutputTokens, Math.min(request.max_tokens, maxTokens)),
+    };
   }
   return { reservation, request: sent, inputTokens: tokens, inputBound: kind };
 }

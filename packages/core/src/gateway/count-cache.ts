@@ -17,7 +17,8 @@ const COUNTED_FIELDS = [
 export function countParamsOf(request: object): MessageCountTokensParams {
   const source = request as Record<string, unknown>;
   const params: Record<string, unknown> = {};
-  for (const field of COUNTED_FIELDS) if (source[field] !== undefined) params[field] = source[field];
+  for (const field of COUNTED_FIELDS)
+    if (source[field] !== undefined) params[field] = source[field];
   return params as unknown as MessageCountTokensParams;
 }
 

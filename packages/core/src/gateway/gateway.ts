@@ -507,7 +507,15 @@ export class Gateway implements ModelGateway {
         if (!failure.retryable || attempt >= this.#maxAttempts)
           throw this.#apiError(failure, attempt, error);
         const maybeBilled = failure.maybeBilled
-          ? this.#recordMaybeBilled(toSend, model, attribution, inputTokens, attempt, started, failure)
+          ? this.#recordMaybeBilled(
+              toSend,
+              model,
+              attribution,
+              inputTokens,
+              attempt,
+              started,
+              failure,
+            )
           : undefined;
         const delayMs = this.#delay(attempt, failure);
         if (failure.status === 429) this.rateLimiter?.pause(model.id, this.#now() + delayMs);

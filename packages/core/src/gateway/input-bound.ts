@@ -35,7 +35,13 @@ export interface InputBound {
 }
 
 /** Tool types whose work runs on the API's side and bills its results as input within the call. */
-const SERVER_TOOL_PREFIXES = ['web_search', 'web_fetch', 'code_execution', 'tool_search', 'browser'];
+const SERVER_TOOL_PREFIXES = [
+  'web_search',
+  'web_fetch',
+  'code_execution',
+  'tool_search',
+  'browser',
+];
 
 /** Result blocks of server tools in the history: billed from content their JSON does not carry in full. */
 function isServerResultBlock(type: string): boolean {
@@ -65,7 +71,9 @@ function shadowBlock(block: unknown, walk: Walk): unknown {
         ...value,
         source: {
           ...source,
-          content: Array.isArray(content) ? content.map((item) => shadowBlock(item, walk)) : content,
+          content: Array.isArray(content)
+            ? content.map((item) => shadowBlock(item, walk))
+            : content,
         },
       };
     }

@@ -31,13 +31,18 @@ function dearestInput(request: PriceableRequest, prices: ModelPrices): InputFiel
   let field: InputField = 'input';
   if (text.includes('"cache_control"')) {
     if (prices.cacheWrite5m > prices[field]) field = 'cacheWrite5m';
-    if (/"ttl"\s*:\s*"1h"/.test(text) && prices.cacheWrite1h > prices[field]) field = 'cacheWrite1h';
+    if (/"ttl"\s*:\s*"1h"/.test(text) && prices.cacheWrite1h > prices[field])
+      field = 'cacheWrite1h';
   }
   return field;
 }
 
 /** nano-USD per input token at the dearest price a request's input could be billed at. */
-export function inputPrice(model: ModelInfo, request: PriceableRequest, inputTokens: number): NanoUsd {
+export function inputPrice(
+  model: ModelInfo,
+  request: PriceableRequest,
+  inputTokens: number,
+): NanoUsd {
   const prices = pricesForInput(model, inputTokens);
   return prices[dearestInput(request, prices)];
 }
