@@ -1,3 +1,12 @@
+import type {
+  AcquireOptions,
+  AcquireRequest,
+  BudgetHeadroom,
+  BudgetLimits,
+  BudgetOptions,
+  Reservation,
+  ReserveRequest,
+} from './budget-options.js';
 import { DEFAULT_CRITICAL_THRESHOLD, DEFAULT_WARNING_THRESHOLD } from './constants.js';
 import {
   AbortError,
@@ -6,76 +15,21 @@ import {
   type BudgetScope,
   ERROR_CODES,
   invalidOption,
-  type ReservationBreakdown,
 } from './errors.js';
 import type { ArmyEvents, BudgetEvent } from './events.js';
+import { dayKey, monthKey, periodBounds, taskKey } from './internal/budget-periods.js';
 import type { CostLedger } from './ledger/cost-ledger.js';
 import type { NanoUsd } from './money.js';
 
-/** Hard caps in nano-USD. Omit a cap to leave that scope unlimited. */
-export interface BudgetLimits {
-  /** Per run (keyed by `runId`). */
-  run?: NanoUsd;
-  /** Per task (keyed by `taskId`), the same cap for every task. */
-  task?: NanoUsd;
-  /** Per UTC day, across runs: spend already in the ledger counts. */
-  day?: NanoUsd;
-  /** Per UTC month, across runs: spend already in the ledger counts. */
-  month?: NanoUsd;
-}
-
-/** Options for {@link Budget}. */
-export interface BudgetOptions {
-  limits: BudgetLimits;
-  /**
-   * The ledger whose earlier entries count toward the day and month caps
-   * (load it first). Needed only for period caps.
-   */
-  ledger?: CostLedger;
-  /** Where `budget:*` events go. */
-  events?: ArmyEvents;
-  /** Share of a cap that emits `budget:warning`. @default 0.8 */
-  warningAt?: number;
-  /** Share of a cap that emits `budget:critical`. @default 0.95 */
-  criticalAt?: number;
-  /** @default Date.now */
-  now?: () => number;
-}
-
-/** What a reservation is for. */
-export interface ReserveRequest {
-  runId: string;
-  taskId: string;
-  /** Worst-case cost, nano-USD. */
-  amount: NanoUsd;
-}
-
-/** A reservation that may wait for calls in flight, and may be granted less than asked. */
-export interface AcquireRequest extends ReserveRequest {
-  /**
-   * The smallest amount the caller can work with (the gateway lowers the
-   * output allowance to fit). When the full amount can never fit, the
-   * budget grants what is left if that is at least this much.
-   * @default amount
-   */
-  minimum?: NanoUsd;
-  /** What the amount is made of; carried by the error and `budget:exceeded` when refused. */
-  breakdown?: ReservationBreakdown;
-}
-
-/** Options for {@link Budget.acquire}. */
-export interface AcquireOptions {
-  /** Stops waiting: the promise rejects with `AbortError`. */
-  signal?: AbortSignal;
-}
-
-/** What one scope can still take, nano-USD (the tightest scope that applies). */
-export interface BudgetHeadroom {
-  /** Free now: limit minus spent minus reserved by calls in flight. */
-  available: NanoUsd;
-  /** Free once every call in flight has settled at no cost: limit minus spent. */
-  ceiling: NanoUsd;
-}
+export type {
+  AcquireOptions,
+  AcquireRequest,
+  BudgetHeadroom,
+  BudgetLimits,
+  BudgetOptions,
+  Reservation,
+  ReserveRequest,
+} from './budget-options.js';
 
 interface Waiter {
   request: AcquireRequest;
@@ -83,17 +37,6 @@ interface Waiter {
   resolve: (reservation: Reservation) => void;
   reject: (error: unknown) => void;
   cleanup: () => void;
-}
-
-/** A held reservation. Settle it to the real cost, or release it when nothing was billed. */
-export interface Reservation {
-  readonly id: number;
-  readonly amount: NanoUsd;
-  /** Replaces the reservation with the real cost (which may exceed it; spend is never hidden). */
-  settle(actual: NanoUsd): void;
-  /** Gives the reservation back: nothing was billed. */
-  release(): void;
-  readonly settled: boolean;
 }
 
 interface ScopeState {
@@ -106,26 +49,6 @@ interface ScopeState {
   warned: boolean;
   critical: boolean;
   exceeded: boolean;
-}
-
-/** Task caps are per task of a run: the same task id in another run is another task. */
-function taskKey(runId: string, taskId: string): string {
-  return `${runId}/${taskId}`;
-}
-
-function dayKey(time: number): string {
-  return new Date(time).toISOString().slice(0, 10);
-}
-function monthKey(time: number): string {
-  return new Date(time).toISOString().slice(0, 7);
-}
-function periodBounds(scope: 'day' | 'month', key: string): [number, number] {
-  if (scope === 'day') {
-    const start = Date.parse(`${key}T00:00:00.000Z`);
-    return [start, start + 86_400_000];
-  }
-  const [year, month] = key.split('-').map(Number) as [number, number];
-  return [Date.UTC(year, month - 1, 1), Date.UTC(year, month, 1)];
 }
 
 /**
