@@ -7,7 +7,7 @@ import type {
 import type { Attribution } from '../attribution.js';
 import type { Budget, Reservation } from '../budget.js';
 import { defaultCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
-import type { ModelInfo, ModelTier } from '../catalog/model-info.js';
+import type { ModelTier } from '../catalog/model-info.js';
 import {
   COUNT_CACHE_SIZE,
   DEFAULT_MAX_ATTEMPTS,
@@ -34,6 +34,7 @@ import { reserveCall, unboundedCost } from './call-reservation.js';
 import { CountCache, countParamsOf } from './count-cache.js';
 import { EventBuffer, type GatewayStreamEvent } from './gateway-stream.js';
 import { inputBound } from './input-bound.js';
+import { recordMaybeBilled } from './maybe-billed.js';
 import type { ModelGateway } from './model-gateway.js';
 import {
   backoffDelay,
@@ -41,7 +42,7 @@ import {
   type FailureInfo,
   ResponseLostError,
 } from './retry-policy.js';
-import { worstCaseCost, worstCaseUsage } from './worst-case.js';
+import { worstCaseCost } from './worst-case.js';
 
 /** Options for {@link createGateway}. */
 export interface GatewayOptions {
@@ -507,15 +508,17 @@ export class Gateway implements ModelGateway {
         if (!failure.retryable || attempt >= this.#maxAttempts)
           throw this.#apiError(failure, attempt, error);
         const maybeBilled = failure.maybeBilled
-          ? this.#recordMaybeBilled(
-              toSend,
+          ? recordMaybeBilled({
+              ledger: this.ledger,
+              budget: this.budget,
+              request: toSend,
               model,
               attribution,
               inputTokens,
-              attempt,
-              started,
-              failure,
-            )
+              retries: attempt - 1,
+              latencyMs: this.#now() - started,
+              requestId: failure.requestId,
+            })
           : undefined;
         const delayMs = this.#delay(attempt, failure);
         if (failure.status === 429) this.rateLimiter?.pause(model.id, this.#now() + delayMs);
@@ -581,42 +584,6 @@ export class Gateway implements ModelGateway {
     if (outcome.requestId !== undefined) response.requestId = outcome.requestId;
     if (toSend.max_tokens !== request.max_tokens) response.loweredMaxTokens = toSend.max_tokens;
     return response;
-  }
-
-  /**
-   * An attempt the API may have billed (its body was lost after a 2xx): the
-   * usage never arrived, so it is recorded at its worst case as its own
-   * `maybe_billed` entry, and charged to the budget at the same amount, so
-   * ledger and budget agree (and period caps rebuilt from the ledger keep it).
-   */
-  #recordMaybeBilled(
-    request: GatewayRequest,
-    model: ModelInfo,
-    attribution: Attribution,
-    inputTokens: number | undefined,
-    attempt: number,
-    started: number,
-    failure: FailureInfo,
-  ): LedgerEntry | undefined {
-    const tokens = inputTokens ?? inputBound(request).tokens;
-    const amount = worstCaseCost(model, request, tokens);
-    try {
-      return this.ledger.record({
-        attribution,
-        model,
-        usage: worstCaseUsage(model, request, tokens),
-        latencyMs: this.#now() - started,
-        retries: attempt - 1,
-        outcome: 'maybe_billed',
-        ...(failure.requestId !== undefined ? { requestId: failure.requestId } : {}),
-      });
-    } catch (error) {
-      // A store failure keeps the entry in memory; the budget still counts it.
-      if (error instanceof ArmyError && 'entry' in error) return error.entry as LedgerEntry;
-      throw error;
-    } finally {
-      this.budget?.charge({ runId: attribution.runId, taskId: attribution.taskId, amount });
-    }
   }
 
   /**
