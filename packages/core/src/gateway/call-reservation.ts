@@ -1,7 +1,7 @@
 import type { Attribution } from '../attribution.js';
 import type { Budget, Reservation } from '../budget.js';
 import type { ModelInfo } from '../catalog/model-info.js';
-import { ArmyError, ERROR_CODES, type ReservationBreakdown } from '../errors.js';
+import { AbortError, ArmyError, ERROR_CODES, type ReservationBreakdown } from '../errors.js';
 import { estimateRequestTokens } from '../token-estimate.js';
 import { inputBound } from './input-bound.js';
 import { inputPrice, type PriceableRequest, pricesForInput, worstCaseCost } from './worst-case.js';
@@ -75,8 +75,13 @@ export async function reserveCall<TRequest extends PriceableRequest>(
       // refusing, unless even the smallest output allowance alone cannot fit.
       const least = Math.min(request.max_tokens, input.minOutputTokens) * model.prices.output;
       if (room && worstCaseCost(model, request, tokens) > room.available && least <= room.ceiling) {
-        tokens = await input.count(request);
-        kind = 'counted';
+        try {
+          tokens = await input.count(request);
+          kind = 'counted';
+        } catch (error) {
+          // Counting only tightens a bound that already holds: keep it if the count fails.
+          if (error instanceof AbortError || input.signal?.aborted) throw error;
+        }
       }
     }
   }
