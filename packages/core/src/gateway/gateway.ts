@@ -379,9 +379,19 @@ export class Gateway implements ModelGateway {
     this.catalog.get(request.model);
     const client = this.#sdk();
     const params = countParamsOf(request);
-    return this.#counts.getOrCount(CountCache.keyOf(params), () =>
-      this.#countWithRetries(client, params, options.signal),
+    const { signal } = options;
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    // One count per prompt is shared by concurrent callers, so it runs on no
+    // caller's signal; each caller stops waiting on its own.
+    const counted = this.#counts.getOrCount(CountCache.keyOf(params), () =>
+      this.#countWithRetries(client, params, undefined),
     );
+    if (!signal) return counted;
+    return new Promise<number>((resolve, reject) => {
+      const onAbort = () => reject(new AbortError(undefined, { cause: signal.reason }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      counted.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   async #countWithRetries(
