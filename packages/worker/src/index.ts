@@ -1,4 +1,5 @@
 export { type Brief, normalizeBrief, type RenderBriefOptions, renderBrief } from './brief.js';
+export { buildWorkerRequest, type WorkerRequestState } from './build-worker-request.js';
 export * from './constants.js';
 export { DEFAULT_WORKER_PREAMBLE } from './preamble.js';
 export { isInside, Sandbox, type SandboxOptions, type SandboxPath } from './sandbox.js';

@@ -105,12 +105,13 @@ describe('limits', () => {
       run: () => new Promise(() => {}),
     });
     const { fake, gateway } = await start(() => reply.toolUse('stuck', {}));
-    const result = await createWorker({ gateway, tools: [stuck], limits: { timeoutMs: 50 } }).run({
+    // Long enough for the first call to come back on a loaded machine; the tool then hangs.
+    const result = await createWorker({ gateway, tools: [stuck], limits: { timeoutMs: 400 } }).run({
       id: 't',
       brief: 'x',
     });
     expect(result).toMatchObject({ status: 'failed', code: 'TIMEOUT', calls: 1, toolCalls: 1 });
-    expect(result.reason).toBe('Ran longer than 50 ms.');
+    expect(result.reason).toBe('Ran longer than 400 ms.');
     expect(result.cost.total).toBe(fake.billing.total());
   });
 });

@@ -140,7 +140,7 @@ export async function streamCall(
         `and output so far (${cost - inputCost} nano-USD) came to ${cost} nano-USD, more than the ${guard.remaining} ` +
         `left of the worker's maxCost of ${guard.maxCost} (${guard.spent} spent before this call). ` +
         'Raise limits.maxCost or lower limits.maxOutputTokens.';
-      stop = new Stop('MAX_COST', reason, undefined, text.trim() || undefined);
+      stop = new Stop('MAX_COST', reason, undefined, text.trim() ? text : undefined);
       controller.abort(new AbortError(reason));
       break;
     }

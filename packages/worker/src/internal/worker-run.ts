@@ -207,7 +207,10 @@ export class WorkerRun {
       // aborted): the entry travels with the error.
       const entry = entryOf(error);
       if (entry) this.#count(entry);
-      if (error instanceof Stop && error.summary) this.#keepPartial(error.summary);
+      if (error instanceof Stop && error.summary) {
+        this.#keepPartial(error.summary);
+        throw new Stop(error.code, error.reason, error.error, error.summary.trim());
+      }
       throw error;
     }
     this.#count(response.entry);
@@ -232,7 +235,7 @@ export class WorkerRun {
   /** Keeps the text of a call stopped mid-stream, in the transcript and as the run's last words. */
   #keepPartial(text: string): void {
     this.#messages.push({ role: 'assistant', content: [{ type: 'text', text }] });
-    this.#lastText = text;
+    this.#lastText = text.trim();
   }
 
   #count(entry: LedgerEntry): void {
@@ -287,6 +290,12 @@ export class WorkerRun {
       submitReply: verdict?.message,
       signal,
     });
+    // In the turn's order (the calls ran concurrently and may end in any order).
+    results.forEach((block, index) => {
+      const use = toolUses[index]!;
+      if (use.name !== SUBMIT_RESULT_TOOL && block.type === 'tool_result' && block.is_error)
+        this.#toolErrors.add(use.name, typeof block.content === 'string' ? block.content : '');
+    });
     this.#messages.push({ role: 'user', content: results });
     return undefined;
   }
@@ -309,8 +318,7 @@ export class WorkerRun {
       this.#config.maxToolResultChars,
       [...tools.keys(), SUBMIT_RESULT_TOOL],
     );
-    if (outcome.isError) this.#toolErrors.add(use.name, outcome.content);
-    else this.#usefulWork = true;
+    if (!outcome.isError) this.#usefulWork = true;
     return outcome;
   }
 
