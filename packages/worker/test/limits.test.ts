@@ -75,6 +75,21 @@ describe('limits', () => {
     expect(fake.transcript.messages()).toHaveLength(0);
   });
 
+  it('maxCost with stream: only the input must fit before the call; one that cannot is not sent', async () => {
+    const { fake, gateway } = await start(alwaysLookup);
+    const result = await createWorker({
+      gateway,
+      tools: [lookup],
+      stream: true,
+      limits: { maxCost: 1_000 },
+    }).run({ id: 't', brief: 'x' });
+    expect(result).toMatchObject({ status: 'failed', code: 'MAX_COST', calls: 0, turns: 0 });
+    expect(result.reason).toMatch(
+      /^The next call could cost up to \d+ nano-USD before its output; with 0 spent that would pass the worker's maxCost of 1000\.$/,
+    );
+    expect(fake.transcript.messages()).toHaveLength(0);
+  });
+
   it("the budget's per-task cap ends the worker partial and keeps what was spent", async () => {
     // Find the first request's worst case, then allow exactly that much.
     const probe = await start(() => 'done');

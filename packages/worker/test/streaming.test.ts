@@ -110,6 +110,23 @@ describe('streaming workers', () => {
     expect(budget.status('run', worker.runId)?.reserved).toBe(0);
   });
 
+  it('a timeout mid-stream ends TIMEOUT (not MAX_COST), counting the aborted call when core records it', async () => {
+    const { gateway } = await start({
+      models: { [HAIKU]: () => reply.text(longAnswer) },
+      latency: { perOutputTokenMs: 0.2 }, // about 2 ms per delta: far longer than the timeout
+    });
+    const result = await createWorker({
+      gateway,
+      stream: true,
+      limits: { timeoutMs: 300, maxCost: 100_000_000 },
+    }).run({ id: 't', brief: 'x' });
+    expect(result).toMatchObject({ status: 'failed', code: 'TIMEOUT', turns: 1 });
+    // Core's contract (C2): the aborted stream's estimated entry rides on the AbortError.
+    const entry = (result.error as { entry?: LedgerEntry } | undefined)?.entry;
+    expect(result.calls).toBe(entry === undefined ? 0 : 1);
+    expect(result.cost.total).toBe(entry?.cost.total ?? 0);
+  });
+
   it('a streaming pool with warming still writes the shared prefix once', async () => {
     const sharedPrefix = `Repository map:\n${'word '.repeat(600)}`;
     const { fake, gateway } = await start({ models: { [HAIKU]: () => reply.text('summary') } });

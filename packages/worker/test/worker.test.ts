@@ -277,6 +277,12 @@ describe('Worker', () => {
     );
     expect(() => createWorker({ gateway, model: 'claude-nope' })).toThrow(/Unknown model/);
     expect(() => createWorker({ gateway, tools: [lookup, lookup] })).toThrow('`tools[1].name`');
+    expect(() => createWorker({ gateway, stream: 'yes' as never })).toThrow(
+      'Expected `stream` to be a boolean, got "yes".',
+    );
+    expect(() => createWorker({ gateway, cacheHistory: 0 as never })).toThrow(
+      'Expected `cacheHistory` to be a boolean, got 0.',
+    );
     expect(() => createWorker({ gateway, limits: { maxTurns: 0 } })).toThrow(
       'Expected `limits.maxTurns` to be an integer >= 1, got 0.',
     );
@@ -292,6 +298,12 @@ describe('Worker', () => {
       message: 'Expected `task.brief.objective` to be a non-empty string, got " ".',
     });
     await expect(worker.run({ id: '', brief: 'x' })).rejects.toThrow('`task.id`');
+    await expect(
+      worker.run({ id: 't', brief: 'x', cacheHistory: 'no' as never }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: 'Expected `task.cacheHistory` to be a boolean, got "no".',
+    });
     await expect(worker.run({ id: 't', brief: 'x', model: 'gpt-9' })).rejects.toMatchObject({
       code: 'UNKNOWN_MODEL',
     });
