@@ -310,6 +310,31 @@ describe('Worker', () => {
   });
 });
 
+describe('run attribution', () => {
+  it("a task's runId (WorkerTask.runId, contracts.md) attributes its calls, tools and transcript", async () => {
+    let toolRunId: string | undefined;
+    const probe = defineTool({
+      name: 'probe',
+      description: 'Reports its run.',
+      input: z.object({}),
+      run: (_input, context) => {
+        toolRunId = context.runId;
+        return 'ok';
+      },
+    });
+    const { gateway, ledger } = await start(reply.toolUse('probe', {}), reply.text('done'));
+    const worker = createWorker({ gateway, tools: [probe], runId: 'worker-run' });
+    const task = { id: 't', brief: 'x', runId: 'task-run' };
+    const result = await worker.run(task);
+    expect(ledger.entries().map((entry) => entry.runId)).toEqual(['task-run', 'task-run']);
+    expect(toolRunId).toBe('task-run');
+    expect(await worker.transcripts.get(result.transcriptId)).toMatchObject({ runId: 'task-run' });
+    await expect(worker.run({ id: 't', brief: 'x', runId: '' } as never)).rejects.toThrow(
+      'Expected `task.runId` to be a non-empty string, got "".',
+    );
+  });
+});
+
 describe('tool errors on the result', () => {
   it('counts only failed tool calls and cuts long messages', async () => {
     const picky = defineTool({
