@@ -89,19 +89,15 @@ describe('streaming workers', () => {
     expect(result.summary.startsWith('word word')).toBe(true);
     // The aborted call's ledger entry, per core's contract for client-aborted
     // streams (contracts.md, C2): the gateway records it with `estimated: true`
-    // and rejects with AbortError carrying it as `error.entry`. A core without
-    // that records nothing; the worker then has no entry to count.
+    // and rejects with AbortError carrying it as `error.entry`; the worker counts it.
     const entry = (result.error as { entry?: LedgerEntry } | undefined)?.entry;
     expect(result.error).toMatchObject({ code: 'ABORTED' });
-    if (entry === undefined) {
-      expect(result).toMatchObject({ calls: 0, cost: { total: 0 } });
-      expect(ledger.entries()).toHaveLength(0);
-    } else {
-      expect(entry).toMatchObject({ estimated: true, taskId: 't' });
-      expect(result.calls).toBe(1);
-      expect(result.cost).toEqual(entry.cost);
-      expect(ledger.entries()).toEqual([entry]);
-    }
+    expect(entry).toMatchObject({ estimated: true, taskId: 't' });
+    expect(entry!.usage.outputTokens).toBe(tokens);
+    expect(result.calls).toBe(1);
+    expect(result.cost).toEqual(entry!.cost);
+    expect(result.cost.total).toBe(total);
+    expect(ledger.entries()).toEqual([entry]);
     // The fake never finished the response (a client-aborted stream is at most billed as aborted).
     expect(
       fake.billing.entries.filter((billed) => !(billed as { aborted?: boolean }).aborted),

@@ -17,8 +17,6 @@ import {
 /** A task checked against its worker's config, with everything a run needs. */
 export interface PreparedTask {
   task: WorkerTask<unknown>;
-  /** The run the task's calls are attributed to: the task's `runId`, else the worker's. */
-  runId: string;
   model: ModelInfo;
   briefText: string;
   system: SystemBlocks;
@@ -50,11 +48,6 @@ export function prepareTask(config: WorkerConfig, task: WorkerTask<unknown>): Pr
     (!Array.isArray(task.tags) || task.tags.some((tag) => typeof tag !== 'string'))
   )
     throw invalidOption('task.tags', 'an array of strings', task.tags);
-  // `WorkerTask.runId` is the pool engineer's field (contracts.md); read
-  // here so a task's calls, tool context and transcript carry it.
-  const runId = (task as { runId?: unknown }).runId;
-  if (runId !== undefined && (typeof runId !== 'string' || runId === ''))
-    throw invalidOption('task.runId', 'a non-empty string', runId);
   validateLimits(task.limits, 'task.limits');
   optionalBoolean('task.stream', task.stream);
   optionalBoolean('task.cacheHistory', task.cacheHistory);
@@ -75,7 +68,6 @@ export function prepareTask(config: WorkerConfig, task: WorkerTask<unknown>): Pr
   };
   return {
     task,
-    runId: runId ?? config.runId,
     model,
     briefText: renderBrief(brief, renderOptions),
     system: buildSystem(config.preamble, config.sharedPrefix, config.cacheTtl),

@@ -112,7 +112,7 @@ export class WorkerRun {
     this.#options = options;
     const { task } = prepared;
     this.#attribution = {
-      runId: prepared.runId,
+      runId: config.runId,
       taskId: task.id,
       role: 'worker',
       ...(task.parentTaskId !== undefined ? { parentTaskId: task.parentTaskId } : {}),
@@ -314,7 +314,7 @@ export class WorkerRun {
       tools.get(use.name),
       use.name,
       use.input,
-      { signal, runId: this.#prepared.runId, taskId: this.#prepared.task.id, toolUseId: use.id },
+      { signal, runId: this.#config.runId, taskId: this.#prepared.task.id, toolUseId: use.id },
       this.#config.maxToolResultChars,
       [...tools.keys(), SUBMIT_RESULT_TOOL],
     );
@@ -357,7 +357,7 @@ export class WorkerRun {
     };
     const transcript: WorkerTranscript = {
       id: transcriptId,
-      runId: this.#prepared.runId,
+      runId: this.#config.runId,
       taskId: task.id,
       model: model.id,
       startedAt,
