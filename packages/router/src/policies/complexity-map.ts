@@ -24,15 +24,19 @@ export function resolveComplexityModels(
   catalog: ModelCatalog | undefined,
   where: string,
 ): Record<Complexity, string> {
-  const out = { ...DEFAULT_COMPLEXITY_MODELS };
-  for (const [label, model] of Object.entries(models ?? {})) {
+  for (const label of Object.keys(models ?? {})) {
     if (!COMPLEXITIES.includes(label as Complexity)) {
       throw new ArmyError(
         ERROR_CODES.INVALID_OPTIONS,
         `Unknown complexity label ${JSON.stringify(label)} in \`${where}\`; use ${COMPLEXITIES.join(', ')}.`,
       );
     }
-    out[label as Complexity] = resolveModel(catalog, model, `${where}.${label}`);
+  }
+  // Defaults are checked too: a custom catalog may not hold them.
+  const out = {} as Record<Complexity, string>;
+  for (const label of COMPLEXITIES) {
+    const model = models?.[label] ?? DEFAULT_COMPLEXITY_MODELS[label];
+    out[label] = resolveModel(catalog, model, `${where}.${label}`);
   }
   return out;
 }
