@@ -1,8 +1,9 @@
 /**
  * Turns a prompt into sparse features for the learned router: hashed word
- * unigrams and bigrams (numbers folded to their digit count, so "17" and
- * "42" look alike), and hand-made text features in coarse bins (length,
- * how many numbers, math, money and code markers, answer options). Binned
+ * unigrams (also crossed with the prompt's form) and bigrams (numbers
+ * folded to their digit count, so "17" and "42" look alike), and hand-made
+ * text features in coarse bins (length, how many numbers, math, money and
+ * code markers, answer options). Binned
  * flags instead of raw magnitudes keep one weight per bin, so the model
  * needs no feature scaling and transfers to prompts of other lengths.
  */
@@ -21,6 +22,12 @@ export interface FeatureOptions {
   bigrams?: boolean;
   /** Include character trigrams of each word. @default false */
   charGrams?: boolean;
+  /**
+   * Also count each word once more crossed with the prompt's form (multiple
+   * choice or open question), so a word can weigh differently in each.
+   * @default true
+   */
+  crossForm?: boolean;
 }
 
 /** The defaults {@link extractFeatures} uses, in one place. */
@@ -28,6 +35,7 @@ export const DEFAULT_FEATURE_OPTIONS: Required<FeatureOptions> = {
   hashBits: 14,
   bigrams: true,
   charGrams: false,
+  crossForm: true,
 };
 
 /** FNV-1a, 32 bit: stable across runs and platforms. */
@@ -99,9 +107,11 @@ export function extractFeatures(prompt: string, options: FeatureOptions = {}): S
     grams.set(index, (grams.get(index) ?? 0) + 1);
   };
   const tokens = wordTokens(prompt);
+  const form = /\n[A-D]\. /.test(prompt) ? 'choice' : 'open';
   for (let index = 0; index < tokens.length; index += 1) {
     const token = tokens[index]!;
     add(`w:${token}`);
+    if (settings.crossForm) add(`w:${form}:${token}`);
     if (settings.bigrams && index > 0) add(`b:${tokens[index - 1]}_${token}`);
     if (settings.charGrams && token.length > 3) {
       const padded = `^${token}$`;
@@ -116,7 +126,6 @@ export function extractFeatures(prompt: string, options: FeatureOptions = {}): S
   for (const [index, count] of grams) features.set(index, count / norm);
   // Each flag once plain and once crossed with the prompt's form (multiple
   // choice or open), so length and number counts can weigh differently in each.
-  const form = /\n[A-D]\. /.test(prompt) ? 'choice' : 'open';
   for (const flag of ['bias', ...textFlags(prompt)]) {
     for (const key of [`f:${flag}`, `f:${form}:${flag}`]) {
       const index = fnv1a(key) % size;
