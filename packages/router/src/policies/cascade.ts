@@ -1,4 +1,4 @@
-import { ArmyError, ERROR_CODES, type ModelCatalog } from '@haiku-army/core';
+import { ArmyError, defaultCatalog, ERROR_CODES, type ModelCatalog } from '@haiku-army/core';
 import { DEFAULT_NOTE_MAX_CHARS } from '../constants.js';
 import { resolveModel } from '../internal/models.js';
 import type { Router } from '../router.js';
@@ -58,7 +58,9 @@ export function cascade(models: readonly string[], options: CascadeOptions = {})
         return { model: ladder[0]!, reason: `cascade step 1 of ${ladder.length}: ${ladder[0]}` };
       }
       const last = attempts.at(-1)!;
-      const position = ladder.indexOf(last.model);
+      // Attempts may name a model by alias; compare canonical ids.
+      const lastModel = (options.catalog ?? defaultCatalog).find(last.model)?.id ?? last.model;
+      const position = ladder.indexOf(lastModel);
       // An attempt on a model outside the ladder (another policy picked it)
       // counts as one step.
       const next = position >= 0 ? position + 1 : attempts.length;
