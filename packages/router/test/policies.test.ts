@@ -187,3 +187,43 @@ describe('learned', () => {
     expect(code(() => learned({ strongModel: 'claude-opus-9' })).code).toBe('UNKNOWN_MODEL');
   });
 });
+
+describe('every policy through the fake API', () => {
+  const start = useHarness();
+
+  it('sends the worker call to the model each policy picks', async () => {
+    const answer = () => reply.text('{"ok":true}');
+    const { gateway, ledger } = await start({
+      models: { [HAIKU]: answer, [SONNET]: answer, [OPUS]: answer },
+    });
+    const subtask = {
+      id: 'prove',
+      brief: 'Prove that the sum of two even numbers is even.',
+      complexity: 'simple' as const,
+    };
+    const cases: [Router, number | undefined, string][] = [
+      [complexityMap(), undefined, HAIKU],
+      [rules({ rules: [{ keywords: ['prove'], model: OPUS }], default: HAIKU }), undefined, OPUS],
+      [
+        budgetAware(rules({ rules: [{ keywords: ['prove'], model: OPUS }], default: HAIKU }), {
+          steps: [{ below: usd(1) }],
+        }),
+        usd(0.5),
+        SONNET,
+      ],
+      [learned({ threshold: 0 }), undefined, OPUS],
+      [learned({ threshold: 1 }), undefined, HAIKU],
+    ];
+    for (const [index, [router, remaining, expected]] of cases.entries()) {
+      const runId = `run-${index}`;
+      const history = await routeAttempts(router, subtask, workerAttempt(gateway, runId, subtask), {
+        runId,
+        remainingBudget: () => remaining,
+      });
+      expect(history.accepted?.model).toBe(expected);
+      expect(ledger.entries({ runId }).map((entry) => [entry.model, entry.role])).toEqual([
+        [expected, 'worker'],
+      ]);
+    }
+  });
+});
