@@ -55,6 +55,7 @@ describe('eval command', () => {
       'gsm8k oracle baseline',
       'gsm8k rules (keywords) heuristic',
       'gsm8k prompt-length heuristic',
+      'gsm8k cascade (final-answer check) heuristic',
       'gsm8k learned cross-validated',
       'gsm8k learned (in-sample) in-sample',
     ]);

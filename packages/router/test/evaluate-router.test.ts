@@ -4,11 +4,14 @@ import { defaultDataDir } from '../src/cli/paths.js';
 import {
   averagePerformanceGapRecovered,
   callPerformanceThreshold,
+  cascade,
   crossValidateScores,
   evaluateRouter,
   foldOf,
   loadDataset,
   parseDataset,
+  predicateValidator,
+  priceDataset,
   type Router,
   scoreCurve,
   scoringRouter,
@@ -83,6 +86,48 @@ describe('evaluateRouter', () => {
       (report.alwaysStrong.cost - report.alwaysWeak.cost);
     expect(report.random.quality).toBeCloseTo(0.5 + matched * 0.25, 12);
     expect(report.scores).toEqual([0.9, 0.7, 0.6, 0.1]);
+  });
+
+  it('replays a cascade on the recorded responses, paying for every attempt', async () => {
+    const rows = [
+      {
+        id: 'a',
+        prompt: 'pp',
+        weak: false,
+        strong: true,
+        weakResponse: 'cut off',
+        strongResponse: '#### 4',
+      },
+      {
+        id: 'b',
+        prompt: 'pp',
+        weak: true,
+        strong: true,
+        weakResponse: '#### 2',
+        strongResponse: '#### 2',
+      },
+      {
+        id: 'c',
+        prompt: 'pp',
+        weak: false,
+        strong: false,
+        weakResponse: '#### 9',
+        strongResponse: '#### 8',
+      },
+    ];
+    const dataset = parseDataset(rows.map((item) => JSON.stringify(item)).join('\n'), 'replay');
+    const router = cascade([HAIKU, OPUS], {
+      validate: predicateValidator(
+        ({ attempt }) => attempt.summary.startsWith('####') || 'no final answer',
+      ),
+    });
+    const report = await evaluateRouter(router, dataset);
+    const prices = priceDataset(dataset);
+    expect(report.result).toMatchObject({ strongShare: 1 / 3, quality: 2 / 3 });
+    // Prompt a paid for both attempts; b and c only for the weak one.
+    expect(report.result.cost).toBe(
+      prices.weakCost[0]! + prices.strongCost[0]! + prices.weakCost[1]! + prices.weakCost[2]!,
+    );
   });
 
   it('treats tied scores as one threshold', () => {

@@ -4,7 +4,13 @@ import { loadDataset, type RouterDataset } from '../evaluation/dataset.js';
 import { type EvaluationReport, evaluateRouter } from '../evaluation/evaluate-router.js';
 import { crossValidateScores, DEFAULT_TRAINING } from '../learned/learned-model.js';
 import { parseArguments } from './arguments.js';
-import { type EvalPolicy, keywordRules, learnedPolicies, promptLength } from './eval-policies.js';
+import {
+  type EvalPolicy,
+  finalAnswerCascade,
+  keywordRules,
+  learnedPolicies,
+  promptLength,
+} from './eval-policies.js';
 import { formatTable } from './format-table.js';
 import { dataFiles, defaultDataDir } from './paths.js';
 
@@ -115,6 +121,10 @@ export async function runEval(options: RunEvalOptions): Promise<EvalLine[]> {
     const policies: EvalPolicy[] = [
       { router: keywordRules(), evaluation: 'heuristic' },
       { router: promptLength(), evaluation: 'heuristic' },
+      // A cascade is replayed on the recorded weak answers, so only where there are some.
+      ...(set.rows.every((row) => row.weakResponse !== undefined)
+        ? [{ router: finalAnswerCascade(), evaluation: 'heuristic' }]
+        : []),
       ...learnedPolicies(ids, scores),
     ];
     const setLines: EvalLine[] = [];

@@ -1,7 +1,9 @@
 import { DEFAULT_STRONG_MODEL, DEFAULT_WEAK_MODEL } from '../constants.js';
 import { createScorer, type LearnedModelFile } from '../learned/learned-model.js';
+import { cascade } from '../policies/cascade.js';
 import { LEARNED_MODEL, scoringRouter } from '../policies/learned.js';
 import { rules } from '../policies/rules.js';
+import { predicateValidator } from '../policies/validators.js';
 import type { Router } from '../router.js';
 
 /** A policy the eval runs, and how its figures were obtained. */
@@ -35,6 +37,22 @@ export function keywordRules(): Router {
       },
     ],
     default: DEFAULT_WEAK_MODEL,
+  });
+}
+
+const FINAL_ANSWER = /####\s*-?[\d,.]+/;
+
+/**
+ * Weak first; escalate to strong when the weak answer has no final
+ * `#### <number>` line (GSM8K's answer format; a cut-off answer has none).
+ * Only meaningful on data with recorded weak responses.
+ */
+export function finalAnswerCascade(): Router {
+  return cascade([DEFAULT_WEAK_MODEL, DEFAULT_STRONG_MODEL], {
+    name: 'cascade (final-answer check)',
+    validate: predicateValidator(
+      ({ attempt }) => FINAL_ANSWER.test(attempt.summary) || 'no "#### <number>" final answer line',
+    ),
   });
 }
 

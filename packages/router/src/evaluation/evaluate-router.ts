@@ -5,7 +5,7 @@ import {
   DEFAULT_WEAK_MODEL,
 } from '../constants.js';
 import { resolveModel } from '../internal/models.js';
-import { isScoringRouter, type Router } from '../router.js';
+import { isScoringRouter, type Router, type RouterAttempt } from '../router.js';
 import {
   averagePerformanceGapRecovered,
   type CurveInput,
@@ -14,6 +14,9 @@ import {
   scoreCurve,
 } from './curve.js';
 import type { RouterDataset } from './dataset.js';
+
+/** Most attempts replayed per prompt for a policy with `accept`. */
+const REPLAY_MAX_ATTEMPTS = 5;
 
 /** Options for {@link evaluateRouter}. */
 export interface EvaluateRouterOptions {
@@ -110,12 +113,69 @@ export function priceDataset(
 }
 
 /**
+ * Replays a policy with `accept` (a cascade) on recorded outcomes: each pick
+ * is an attempt whose summary and data are the recorded response of that
+ * side, priced as that side; a rejected attempt is paid for and the policy
+ * picks again. The prompt is scored by the last attempt's model.
+ */
+async function replayAttempts(
+  policy: Router,
+  dataset: RouterDataset,
+  input: CurveInput,
+  options: {
+    runId: string;
+    isStrong: (model: string) => boolean;
+    strongTotals: { quality: number; cost: number };
+  },
+): Promise<EvaluationRow> {
+  let correct = 0;
+  let cost = 0;
+  let strongCalls = 0;
+  for (const [index, item] of dataset.rows.entries()) {
+    const subtask = {
+      id: item.id,
+      brief: item.prompt,
+      ...(item.domain ? { tags: [item.domain] } : {}),
+    };
+    const attempts: RouterAttempt[] = [];
+    let answered: boolean | undefined;
+    let usedStrong = false;
+    for (let step = 0; step < REPLAY_MAX_ATTEMPTS; step += 1) {
+      const context = { runId: options.runId, attempts: [...attempts] };
+      const pick = await policy.pick(subtask, context);
+      if (!pick) break;
+      const strong = options.isStrong(pick.model);
+      const response = (strong ? item.strongResponse : item.weakResponse) ?? '';
+      const attempt: RouterAttempt = {
+        model: pick.model,
+        status: 'done',
+        summary: response,
+        data: response,
+        cost: strong ? input.strongCost[index]! : input.weakCost[index]!,
+      };
+      cost += attempt.cost;
+      usedStrong ||= strong;
+      answered = strong ? item.strong : item.weak;
+      const verdict = await policy.accept!(subtask, attempt, context);
+      if (verdict.ok) break;
+      attempts.push({ ...attempt, reason: verdict.reason });
+    }
+    correct += Number(answered === true);
+    strongCalls += Number(usedStrong);
+  }
+  const count = dataset.rows.length;
+  return row(policy.name, strongCalls / count, correct / count, cost, options.strongTotals);
+}
+
+/**
  * Evaluates a policy on prompts with recorded outcomes: cost saved and
  * quality retained against always-strong, beside the always-weak,
  * always-strong, oracle and random-at-matched-cost rows. A scoring policy
  * also gets its whole curve over the threshold with APGR, CPT(50%) and
- * CPT(80%). A pick of any model but the weak one counts as strong (the data
- * records two models only).
+ * CPT(80%). A policy with `accept` (a cascade) is replayed attempt by
+ * attempt on the recorded responses, paying for every attempt. A pick of
+ * any model but the weak one counts as strong (the data records two models
+ * only).
  */
 export async function evaluateRouter(
   policy: Router,
@@ -157,20 +217,26 @@ export async function evaluateRouter(
     brief: item.prompt,
     ...(item.domain ? { tags: [item.domain] } : {}),
   }));
+  const isStrong = (model: string) => resolveModel(catalog, model, 'pick.model') !== weakId;
   let scores: number[] | undefined;
-  let toStrong: boolean[];
+  let result: EvaluationRow;
   if (isScoringRouter(policy)) {
     scores = [];
     for (const subtask of subtasks) scores.push(await policy.score(subtask));
-    toStrong = scores.map((score) => score >= policy.threshold);
+    result = route(
+      scores.map((score) => score >= policy.threshold),
+      policy.name,
+    );
+  } else if (policy.accept) {
+    result = await replayAttempts(policy, dataset, input, { runId, isStrong, strongTotals });
   } else {
-    toStrong = [];
+    const toStrong: boolean[] = [];
     for (const subtask of subtasks) {
       const pick = await policy.pick(subtask, { runId, attempts: [] });
-      toStrong.push(pick !== null && resolveModel(catalog, pick.model, 'pick.model') !== weakId);
+      toStrong.push(pick !== null && isStrong(pick.model));
     }
+    result = route(toStrong, policy.name);
   }
-  const result = route(toStrong, policy.name);
   // Random routing at the policy's cost: expected quality and cost are linear in the strong share.
   const span = strongTotals.cost - weakTotals.cost;
   const matched = span === 0 ? 0 : Math.min(1, Math.max(0, (result.cost - weakTotals.cost) / span));
