@@ -31,16 +31,19 @@ export interface WorkerFindings {
 
 const GREP_LINE = /^([^\s:][^:]*):(\d+)[:-]/;
 
+/** Matching lines per path in grep results; with assigned files, only theirs count. */
 function parseMatches(
   exchanges: readonly ToolExchange[],
   files: readonly string[],
 ): Record<string, number> {
   const matches: Record<string, number> = {};
+  const assigned = new Set(files);
   for (const exchange of exchanges) {
     for (const line of (exchange.result ?? '').split(/\r?\n/)) {
       const match = GREP_LINE.exec(line.trim());
       const path = match?.[1] ?? (files.includes(line.trim()) ? line.trim() : undefined);
-      if (path) matches[path] = (matches[path] ?? 0) + 1;
+      if (path && (assigned.size === 0 || assigned.has(path)))
+        matches[path] = (matches[path] ?? 0) + 1;
     }
   }
   return matches;
@@ -65,6 +68,8 @@ function defaultSummary(findings: WorkerFindings): string {
  * Turn 3: a `submit_result` call with the summary (or the summary as text when
  * no submit tool is offered). After the submit tool's result: "Submitted."
  * Tool inputs are matched to each tool's `input_schema` by property name.
+ * With a `files:` list in the brief, only matches in those files count (the
+ * search itself covers the root, as a real worker's grep would).
  */
 export function createWorkerResponder(options: WorkerResponderOptions = {}): Responder {
   const grepName = options.grepTool ?? 'grep';
