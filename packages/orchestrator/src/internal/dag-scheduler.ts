@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { zeroCost } from '@haiku-army/core';
 import type { FailurePolicy } from '../army-options.js';
 import type { PlanSubtask } from '../plan.js';
@@ -52,6 +53,8 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
   const dependents = new Map<string, string[]>();
   const results = new Map<string, SubtaskResult>();
   const controller = new AbortController();
+  // Every running subtask listens to it: hundreds at once is expected.
+  setMaxListeners(0, controller.signal);
   const forward = () => controller.abort(options.signal.reason);
   if (options.signal.aborted) forward();
   else options.signal.addEventListener('abort', forward, { once: true });
