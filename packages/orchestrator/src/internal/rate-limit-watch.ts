@@ -1,13 +1,19 @@
-import type { ArmyEvents, CallEndEvent, CallRetryEvent } from '@haiku-army/core';
+import type { ArmyEvents, Attribution, CallEndEvent, CallRetryEvent } from '@haiku-army/core';
+
+function callKey(attribution: Attribution): string {
+  return `${attribution.runId}\n${attribution.taskId}\n${attribution.attempt ?? 1}`;
+}
 
 /**
- * Watches the gateway's events for models that keep answering 429: a model
- * is rate-limited from its first 429 until one of its calls succeeds.
+ * Watches the gateway's events for calls held back by 429s: a model is
+ * rate-limited while one of its calls is waiting to retry after a 429, since
+ * the first 429 of the longest-waiting such call.
  */
 export class RateLimitWatch {
   readonly #events: ArmyEvents;
   readonly #now: () => number;
-  readonly #since = new Map<string, number>();
+  /** Calls waiting after a 429: key -> model and since when. */
+  readonly #waiting = new Map<string, { model: string; since: number }>();
 
   constructor(events: ArmyEvents, now: () => number) {
     this.#events = events;
@@ -17,18 +23,27 @@ export class RateLimitWatch {
   }
 
   readonly #onRetry = (event: CallRetryEvent): void => {
-    if (event.status === 429 && !this.#since.has(event.model))
-      this.#since.set(event.model, this.#now());
+    const key = callKey(event.attribution);
+    if (event.status === 429 && !this.#waiting.has(key))
+      this.#waiting.set(key, { model: event.model, since: this.#now() });
   };
 
   readonly #onEnd = (event: CallEndEvent): void => {
-    if (event.outcome === 'success') this.#since.delete(event.model);
+    this.#waiting.delete(callKey(event.attribution));
   };
 
-  /** How long `model` has been rate-limited without a success, ms (0 when it is not). */
+  /** How long `model` has been rate-limited, ms (0 when no call of it is waiting after a 429). */
   limitedFor(model: string): number {
-    const since = this.#since.get(model);
+    let since: number | undefined;
+    for (const waiting of this.#waiting.values())
+      if (waiting.model === model && (since === undefined || waiting.since < since)) since = waiting.since;
     return since === undefined ? 0 : this.#now() - since;
+  }
+
+  /** Whether any call of `model` is waiting after a 429. */
+  isLimited(model: string): boolean {
+    for (const waiting of this.#waiting.values()) if (waiting.model === model) return true;
+    return false;
   }
 
   /** Stops listening. */

@@ -103,7 +103,11 @@ export async function runSubtask(
     let model = context.gateway.catalog.get(pick.model).id;
     let fallbackFrom: string | undefined;
     const sibling = context.rateLimitFallback[model];
-    if (sibling && context.rateLimits.limitedFor(model) >= context.rateLimitFallbackAfterMs) {
+    if (
+      sibling &&
+      context.rateLimits.isLimited(model) &&
+      context.rateLimits.limitedFor(model) >= context.rateLimitFallbackAfterMs
+    ) {
       fallbackFrom = model;
       model = sibling;
     }
