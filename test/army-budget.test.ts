@@ -6,7 +6,10 @@ let fake: FakeAnthropicServer;
 beforeAll(async () => {
   fake = await startFakeAnthropic({
     latency: { firstByte: 0 },
-    models: { 'claude-haiku-5-5': (request) => reply.text(`Checked: ${JSON.stringify(request.messages[0]).length} chars.`) },
+    models: {
+      'claude-haiku-5-5': (request) =>
+        reply.text(`Checked: ${JSON.stringify(request.messages[0]).length} chars.`),
+    },
   });
 });
 afterAll(() => fake.close());

@@ -27,7 +27,9 @@ async function mapWith(warmCache?: boolean) {
     Array.from({ length: 30 }, (_, index) => `src/file-${index}.ts`),
     (file) => `Review ${file}.`,
   );
-  const writes = fake.billing.entries.filter((entry) => entry.usage.cache_creation_input_tokens > 0);
+  const writes = fake.billing.entries.filter(
+    (entry) => entry.usage.cache_creation_input_tokens > 0,
+  );
   const reads = fake.billing.entries.filter((entry) => entry.usage.cache_read_input_tokens > 0);
   return { result, writes, reads };
 }
@@ -40,7 +42,11 @@ describe('cache warming', () => {
     expect(writes).toHaveLength(1);
     expect(reads).toHaveLength(29);
     const usage = result.cost.usage;
-    const all = usage.inputTokens + usage.cacheReadTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens;
+    const all =
+      usage.inputTokens +
+      usage.cacheReadTokens +
+      usage.cacheWrite5mTokens +
+      usage.cacheWrite1hTokens;
     expect(result.cacheHitRate).toBe(usage.cacheReadTokens / all);
     expect(result.cacheHitRate).toBeGreaterThan(0.8);
   });

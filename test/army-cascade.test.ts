@@ -61,7 +61,9 @@ describe('routing and cascades', () => {
     const [subtask] = result.subtasks;
     expect(subtask!.model).toBe('claude-opus-5-5');
     expect(subtask!.data).toEqual({ answer: 42 });
-    expect(subtask!.attempts.map((attempt) => [attempt.attempt, attempt.model, attempt.accepted])).toEqual([
+    expect(
+      subtask!.attempts.map((attempt) => [attempt.attempt, attempt.model, attempt.accepted]),
+    ).toEqual([
       [1, 'claude-haiku-5-5', false],
       [2, 'claude-sonnet-5-5', false],
       [3, 'claude-opus-5-5', true],
@@ -84,7 +86,9 @@ describe('routing and cascades', () => {
       [3, 'claude-opus-5-5'],
     ]);
     const tree = result.cost.tree.subtasks[0]!;
-    expect(tree.attempts.map((attempt) => [attempt.attempt, attempt.model, attempt.totals.calls])).toEqual([
+    expect(
+      tree.attempts.map((attempt) => [attempt.attempt, attempt.model, attempt.totals.calls]),
+    ).toEqual([
       [1, 'claude-haiku-5-5', 2],
       [2, 'claude-sonnet-5-5', 1],
       [3, 'claude-opus-5-5', 1],

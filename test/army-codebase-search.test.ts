@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { addCost, zeroCost } from '@haiku-army/core';
 import { createArmy } from '@haiku-army/orchestrator';
-import { createDemoResponders, type FakeAnthropicServer, startFakeAnthropic } from '@haiku-army/testing';
+import {
+  createDemoResponders,
+  type FakeAnthropicServer,
+  startFakeAnthropic,
+} from '@haiku-army/testing';
 import { codebaseTools } from '@haiku-army/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -63,10 +67,16 @@ describe('createArmy end to end over HTTP (the official SDK against the fake API
 
     // The cost tree sums to the total, and each subtask to its attempts.
     const { tree } = result.cost;
-    let sum = addCost(addCost(tree.planner.cost, tree.router.cost), addCost(tree.synthesis.cost, tree.other.cost));
+    let sum = addCost(
+      addCost(tree.planner.cost, tree.router.cost),
+      addCost(tree.synthesis.cost, tree.other.cost),
+    );
     for (const subtask of tree.subtasks) {
       sum = addCost(sum, subtask.totals.cost);
-      const attempts = subtask.attempts.reduce((total, attempt) => addCost(total, attempt.totals.cost), zeroCost());
+      const attempts = subtask.attempts.reduce(
+        (total, attempt) => addCost(total, attempt.totals.cost),
+        zeroCost(),
+      );
       expect(attempts).toEqual(subtask.totals.cost);
       expect(result.subtasks.find((s) => s.id === subtask.id)!.cost).toEqual(subtask.totals.cost);
     }
@@ -80,11 +90,15 @@ describe('createArmy end to end over HTTP (the official SDK against the fake API
     // Worker transcripts (file contents read by read_file) never reach the planner or synthesizer.
     const requests = fake.transcript.messages();
     const planner = requests.filter((request) => request.output_config?.format);
-    const synthesizer = requests.filter((request) => JSON.stringify(request.system ?? '').includes('synthesizer'));
+    const synthesizer = requests.filter((request) =>
+      JSON.stringify(request.system ?? '').includes('synthesizer'),
+    );
     const workers = requests.filter((request) => (request.tools ?? []).length > 0);
     expect(planner).toHaveLength(1);
     expect(synthesizer).toHaveLength(1);
-    expect(workers.some((request) => JSON.stringify(request).includes('TRANSCRIPT-ONLY'))).toBe(true);
+    expect(workers.some((request) => JSON.stringify(request).includes('TRANSCRIPT-ONLY'))).toBe(
+      true,
+    );
     for (const request of [...planner, ...synthesizer])
       expect(JSON.stringify(request)).not.toContain('TRANSCRIPT-ONLY');
     // The planner was told the workers' tools.
@@ -93,7 +107,11 @@ describe('createArmy end to end over HTTP (the official SDK against the fake API
 
   it('offline by default: the simulated planner plans the whole workspace when told nothing about it', async () => {
     const { root, planted } = fixture();
-    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', tools: codebaseTools({ root }) });
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      tools: codebaseTools({ root }),
+    });
     const result = await army.run('find every place that calls "retryCall"');
     expect(result.status).toBe('done');
     expect(result.subtasks.map((subtask) => subtask.id)).toEqual(['search-1']);

@@ -1,9 +1,14 @@
-import { invalidOption, type ArmyEvents, type CostLedger, type ModelGateway } from '@haiku-army/core';
+import {
+  type ArmyEvents,
+  type CostLedger,
+  invalidOption,
+  type ModelGateway,
+} from '@haiku-army/core';
 import { type Brief, normalizeBrief } from '@haiku-army/worker';
 import * as z from 'zod';
 import type { ArmyOptions } from './army-options.js';
 import { PlanInvalidError } from './errors.js';
-import { resolveArmyOptions, type ResolvedArmyOptions } from './internal/resolve-army-options.js';
+import { type ResolvedArmyOptions, resolveArmyOptions } from './internal/resolve-army-options.js';
 import { RunExecution } from './internal/run-execution.js';
 import type { RunSpec } from './internal/run-spec.js';
 import { type Plan, type PlanInput, type PlanSubtask, planSchema } from './plan.js';
@@ -101,7 +106,12 @@ export class Army {
   /** Calls the planner only and returns the validated plan. @throws PlanInvalidError */
   async plan(job: string, options: RunOptions = {}): Promise<Plan> {
     const checked = checkJob(job);
-    const spec: RunSpec<string> = { job: checked, planRounds: false, synthesize: false, signal: options.signal };
+    const spec: RunSpec<string> = {
+      job: checked,
+      planRounds: false,
+      synthesize: false,
+      signal: options.signal,
+    };
     const execution = new RunExecution<string>(
       { ...this.#options, rounds: 1 },
       spec,
@@ -113,7 +123,9 @@ export class Army {
   /** Runs a plan (written by hand, or from {@link Army.plan}) without calling the planner for it. @throws PlanInvalidError */
   runPlan(plan: PlanInput, options: RunPlanOptions = {}): RunHandle {
     return this.#start(() => {
-      const { plan: valid, issues } = validatePlan(plan, { maxSubtasks: this.#options.maxSubtasks });
+      const { plan: valid, issues } = validatePlan(plan, {
+        maxSubtasks: this.#options.maxSubtasks,
+      });
       if (!valid) throw new PlanInvalidError(issues, 'The given plan');
       const job =
         options.job !== undefined
@@ -163,9 +175,7 @@ export class Army {
         synthesize: options.synthesize ?? false,
         signal: options.signal,
         ...(options.output ? { output: options.output } : {}),
-        ...(options.reduce
-          ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] }
-          : {}),
+        ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
       };
     });
   }

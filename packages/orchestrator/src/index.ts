@@ -6,7 +6,7 @@ export type {
   FailurePolicy,
 } from './army-options.js';
 export * from './constants.js';
-export { ORCHESTRATOR_ERROR_CODES, type PlanIssue, PlanInvalidError } from './errors.js';
+export { ORCHESTRATOR_ERROR_CODES, PlanInvalidError, type PlanIssue } from './errors.js';
 export {
   jsonSchemaOf,
   type Plan,

@@ -41,7 +41,9 @@ function belongsTo(runId: string, event: ArmyStreamEvent): boolean {
  * @example
  * for await (const event of army.stream(job)) if (event.type === 'task:end') console.log(event.taskId);
  */
-export class RunHandle<TAnswer = string> implements PromiseLike<RunResult<TAnswer>>, AsyncIterable<ArmyStreamEvent> {
+export class RunHandle<TAnswer = string>
+  implements PromiseLike<RunResult<TAnswer>>, AsyncIterable<ArmyStreamEvent>
+{
   /** The run's id. */
   readonly runId: string;
   /** Resolves with the run's result. */

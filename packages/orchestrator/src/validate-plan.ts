@@ -26,7 +26,9 @@ function zodIssues(error: z.ZodError): PlanIssue[] {
 }
 
 /** Finds one dependency cycle among the subtasks, as `[a, b, c, a]`, or undefined. */
-export function findCycle(subtasks: readonly Pick<PlanSubtask, 'id' | 'dependsOn'>[]): string[] | undefined {
+export function findCycle(
+  subtasks: readonly Pick<PlanSubtask, 'id' | 'dependsOn'>[],
+): string[] | undefined {
   const dependencies = new Map(subtasks.map((subtask) => [subtask.id, subtask.dependsOn]));
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];

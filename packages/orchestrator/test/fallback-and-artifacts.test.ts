@@ -17,7 +17,10 @@ describe('rateLimitFallback', () => {
   it('hands queued subtasks of a rate-limited model to its sibling, and says so', async () => {
     fake = await startFakeAnthropic({
       latency: { firstByte: 0 },
-      models: { 'claude-haiku-5-5': () => reply.text('on 5.5'), 'claude-haiku-4-5': () => reply.text('on 4.5') },
+      models: {
+        'claude-haiku-5-5': () => reply.text('on 5.5'),
+        'claude-haiku-4-5': () => reply.text('on 4.5'),
+      },
     });
     fake.faults.enqueue({ kind: 'rate_limit', retryAfterMs: 400, model: 'claude-haiku-5-5' });
     const army = createArmy({
@@ -33,7 +36,10 @@ describe('rateLimitFallback', () => {
     expect(third.model).toBe('claude-haiku-4-5');
     expect(third.summary).toBe('on 4.5');
     expect(third.attempts[0]!.fallbackFrom).toBe('claude-haiku-5-5');
-    expect(result.subtasks.slice(0, 2).map((s) => s.model)).toEqual(['claude-haiku-5-5', 'claude-haiku-5-5']);
+    expect(result.subtasks.slice(0, 2).map((s) => s.model)).toEqual([
+      'claude-haiku-5-5',
+      'claude-haiku-5-5',
+    ]);
   });
 });
 

@@ -9,11 +9,19 @@ describe('bad input gets a clear error with a code', () => {
     [{ concurrency: 0 }, 'INVALID_OPTIONS', /`concurrency` to be an integer >= 1, got 0/],
     [{ rounds: 0 }, 'INVALID_OPTIONS', /`rounds` to be an integer >= 1, got 0/],
     [{ maxSubtasks: 1.5 }, 'INVALID_OPTIONS', /`maxSubtasks`/],
-    [{ failurePolicy: 'sometimes' }, 'INVALID_OPTIONS', /`failurePolicy` to be 'continue' or 'fail-fast'/],
+    [
+      { failurePolicy: 'sometimes' },
+      'INVALID_OPTIONS',
+      /`failurePolicy` to be 'continue' or 'fail-fast'/,
+    ],
     [{ planner: 'claude-opus-9' }, 'UNKNOWN_MODEL', /claude-opus-9/],
     [{ workers: 'claude-haiku-9' }, 'UNKNOWN_MODEL', /claude-haiku-9/],
     [{ synthesizer: 'gpt-5' }, 'UNKNOWN_MODEL', /gpt-5/],
-    [{ rateLimitFallback: { 'claude-haiku-5-5': 'claude-haiku-0' } }, 'UNKNOWN_MODEL', /claude-haiku-0/],
+    [
+      { rateLimitFallback: { 'claude-haiku-5-5': 'claude-haiku-0' } },
+      'UNKNOWN_MODEL',
+      /claude-haiku-0/,
+    ],
     [{ workers: { pick: 1 } }, 'INVALID_OPTIONS', /`workers` to be a model id or a Router/],
     [{ budget: { run: -1 } }, 'INVALID_OPTIONS', /limits.run/],
   ])('createArmy(%j) throws %s', (options, code, message) => {
@@ -25,7 +33,10 @@ describe('bad input gets a clear error with a code', () => {
   it('a budget beside a gateway that has its own is refused', () => {
     const gateway = createGateway({ ...base });
     expect(() => createArmy({ gateway, budget: { run: 1000 } })).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/budget/) }),
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        message: expect.stringMatching(/budget/),
+      }),
     );
     const budget = new Budget({ limits: { run: 1000 } });
     const own = createGateway({ ...base, budget });
@@ -34,7 +45,10 @@ describe('bad input gets a clear error with a code', () => {
 
   it('an empty job rejects with INVALID_OPTIONS before any call', async () => {
     const army = createArmy(base);
-    await expect(army.run('  ')).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/`job`/) });
+    await expect(army.run('  ')).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringMatching(/`job`/),
+    });
     await expect(army.plan('')).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     expect(army.ledger.entries()).toHaveLength(0);
   });

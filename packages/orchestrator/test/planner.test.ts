@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAnthropicServer } from '@haiku-army/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createArmy, planSchema } from '../src/index.js';
 import { reply, sequence, startScripted, subtask } from './support/scripted.js';
 
@@ -11,7 +11,11 @@ afterEach(async () => {
 
 const cyclic = {
   reasoning: 'three steps',
-  subtasks: [subtask('a', 'Do A.', ['c']), subtask('b', 'Do B.', ['a']), subtask('c', 'Do C.', ['b'])],
+  subtasks: [
+    subtask('a', 'Do A.', ['c']),
+    subtask('b', 'Do B.', ['a']),
+    subtask('c', 'Do C.', ['b']),
+  ],
 };
 const fixed = {
   reasoning: 'three steps',
@@ -28,10 +32,16 @@ describe('planner', () => {
     expect(request!.output_config?.format?.type).toBe('json_schema');
     const schema = request!.output_config!.format!.schema as any;
     expect(Object.keys(schema.properties)).toEqual(['reasoning', 'subtasks']);
-    expect(schema.properties.subtasks.items.properties.complexity.enum).toEqual(['simple', 'moderate', 'complex']);
+    expect(schema.properties.subtasks.items.properties.complexity.enum).toEqual([
+      'simple',
+      'moderate',
+      'complex',
+    ]);
     expect(request!.system).toMatch(/Never plan more than 7 subtasks/);
     expect(request!.system).toMatch(/self-contained/);
-    expect(army.ledger.entries().map((entry) => [entry.role, entry.taskId])).toEqual([['planner', 'planner']]);
+    expect(army.ledger.entries().map((entry) => [entry.role, entry.taskId])).toEqual([
+      ['planner', 'planner'],
+    ]);
   });
 
   it('repairs a plan with a cycle in one round, feeding the cycle back', async () => {

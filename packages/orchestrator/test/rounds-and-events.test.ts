@@ -14,14 +14,20 @@ describe('rounds', () => {
   it('the planner sees round 1’s summaries and adds subtasks for round 2', async () => {
     fake = await startScripted({
       planner: sequence(
-        reply.json({ reasoning: 'survey first', subtasks: [subtask('survey', 'Survey the modules.')] }),
+        reply.json({
+          reasoning: 'survey first',
+          subtasks: [subtask('survey', 'Survey the modules.')],
+        }),
         reply.json({
           done: false,
           reasoning: 'dig into one',
           subtasks: [subtask('dig', 'Dig into the auth module.', ['survey'])],
         }),
       ),
-      worker: workerByBrief({ 'Survey': 'SURVEY-SUMMARY: auth looks odd.', 'Dig': 'Auth retries twice.' }),
+      worker: workerByBrief({
+        Survey: 'SURVEY-SUMMARY: auth looks odd.',
+        Dig: 'Auth retries twice.',
+      }),
     });
     const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', rounds: 2 });
     const result = await army.run('review the modules');
@@ -52,12 +58,13 @@ describe('rounds', () => {
 
 describe('events and the recorder', () => {
   it('iterating a run yields its events in order; the recorder sees plan, results and every ledger entry', async () => {
-    fake = await startScripted({ worker: workerByBrief({ 'Do': 'Done.' }) });
+    fake = await startScripted({ worker: workerByBrief({ Do: 'Done.' }) });
     const recorded: string[] = [];
     const entries: LedgerEntry[] = [];
     const recorder: RunRecorder = {
       runStarted: (record) => void recorded.push(`start ${record.job}`),
-      planAdopted: (record) => void recorded.push(`plan ${record.plan.subtasks.map((s) => s.id).join(',')}`),
+      planAdopted: (record) =>
+        void recorded.push(`plan ${record.plan.subtasks.map((s) => s.id).join(',')}`),
       ledgerEntry: (entry) => void entries.push(entry),
       subtaskFinished: async ({ result }) => {
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -66,13 +73,19 @@ describe('events and the recorder', () => {
       runEnded: (result) => void recorded.push(`end ${result.status}`),
     };
     const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', recorder, concurrency: 1 });
-    const handle = army.runPlan({ subtasks: [subtask('a', 'Do A.'), subtask('b', 'Do B.', ['a'])] }, { job: 'do both' });
+    const handle = army.runPlan(
+      { subtasks: [subtask('a', 'Do A.'), subtask('b', 'Do B.', ['a'])] },
+      { job: 'do both' },
+    );
     const types: string[] = [];
-    for await (const event of handle) types.push(event.type === 'task:end' ? `task:end ${event.taskId}` : event.type);
+    for await (const event of handle)
+      types.push(event.type === 'task:end' ? `task:end ${event.taskId}` : event.type);
     const result = await handle;
     expect(types[0]).toBe('run:start');
     expect(types.at(-1)).toBe('run:end');
-    expect(types.filter((type) => !type.startsWith('call:') && !type.startsWith('budget:'))).toEqual([
+    expect(
+      types.filter((type) => !type.startsWith('call:') && !type.startsWith('budget:')),
+    ).toEqual([
       'run:start',
       'plan:ready',
       'task:queued',
@@ -84,7 +97,15 @@ describe('events and the recorder', () => {
       'run:end',
     ]);
     expect(types.filter((type) => type === 'call:end')).toHaveLength(3); // a, b, synthesis
-    expect(recorded).toEqual(['start do both', 'plan a,b', 'finished a done', 'finished b done', 'end done']);
-    expect(entries.map((entry) => entry.id)).toEqual(army.ledger.entries({ runId: result.runId }).map((entry) => entry.id));
+    expect(recorded).toEqual([
+      'start do both',
+      'plan a,b',
+      'finished a done',
+      'finished b done',
+      'end done',
+    ]);
+    expect(entries.map((entry) => entry.id)).toEqual(
+      army.ledger.entries({ runId: result.runId }).map((entry) => entry.id),
+    );
   });
 });

@@ -27,23 +27,32 @@ describe('DAG scheduler', () => {
     const army = createArmy({ baseURL: fake.url, apiKey: 'test-key' });
     const result = await army.runPlan(
       {
-        subtasks: [subtask('explain', 'Explain the config.', ['find']), subtask('find', 'Find the config.')],
+        subtasks: [
+          subtask('explain', 'Explain the config.', ['find']),
+          subtask('find', 'Find the config.'),
+        ],
       },
       { job: 'explain the config' },
     );
     expect(result.status).toBe('done');
     const requests = fake.transcript.messages('claude-haiku-5-5');
-    const explain = requests.find((request) => JSON.stringify(request).includes('Explain the config'))!;
+    const explain = requests.find((request) =>
+      JSON.stringify(request).includes('Explain the config'),
+    )!;
     const brief = JSON.stringify(explain.messages[0]);
     expect(brief).toContain('FOUND-SUMMARY: the config lives in conf/app.toml.');
     expect(brief).toContain('conf/app.toml');
     expect(brief).not.toContain('submit_result'); // the dependency's tool turns stay in its transcript
-    const [find, second] = ['find', 'explain'].map((id) => result.timeline.find((call) => call.taskId === id)!);
+    const [find, second] = ['find', 'explain'].map(
+      (id) => result.timeline.find((call) => call.taskId === id)!,
+    );
     expect(second!.start).toBeGreaterThanOrEqual(find!.end);
   });
 
   it('continue: dependents of a failed subtask are skipped naming it, the rest run', async () => {
-    fake = await startScripted({ worker: workerByBrief({ 'Break': refuse, 'Fine': 'All fine.', 'After': 'After.' }) });
+    fake = await startScripted({
+      worker: workerByBrief({ Break: refuse, Fine: 'All fine.', After: 'After.' }),
+    });
     const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', concurrency: 1 });
     const result = await army.runPlan({
       subtasks: [
@@ -67,10 +76,19 @@ describe('DAG scheduler', () => {
   });
 
   it('fail-fast: the first failure stops the run and nothing else starts', async () => {
-    fake = await startScripted({ worker: workerByBrief({ 'Break': refuse, 'Fine': 'All fine.' }) });
-    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', concurrency: 1, failurePolicy: 'fail-fast' });
+    fake = await startScripted({ worker: workerByBrief({ Break: refuse, Fine: 'All fine.' }) });
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      concurrency: 1,
+      failurePolicy: 'fail-fast',
+    });
     const result = await army.runPlan({
-      subtasks: [subtask('bad', 'Break.'), subtask('good', 'Fine.'), subtask('later', 'Fine later.')],
+      subtasks: [
+        subtask('bad', 'Break.'),
+        subtask('good', 'Fine.'),
+        subtask('later', 'Fine later.'),
+      ],
     });
     expect(result.status).toBe('failed');
     expect(result.subtasks.map((s) => [s.id, s.status, s.code])).toEqual([
@@ -85,7 +103,7 @@ describe('DAG scheduler', () => {
 
   it('cancellation stops queued work, aborts running calls and returns what finished', async () => {
     fake = await startScripted(
-      { worker: workerByBrief({ 'Step': 'Step done.' }) },
+      { worker: workerByBrief({ Step: 'Step done.' }) },
       { latency: { firstByte: 0, models: { 'claude-haiku-5-5': { firstByte: 150 } } } },
     );
     const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', concurrency: 1 });
@@ -94,7 +112,13 @@ describe('DAG scheduler', () => {
       if (event.taskId === 'one') controller.abort(new Error('stop'));
     });
     const result = await army.runPlan(
-      { subtasks: [subtask('one', 'Step 1.'), subtask('two', 'Step 2.'), subtask('three', 'Step 3.')] },
+      {
+        subtasks: [
+          subtask('one', 'Step 1.'),
+          subtask('two', 'Step 2.'),
+          subtask('three', 'Step 3.'),
+        ],
+      },
       { signal: controller.signal },
     );
     expect(result.status).toBe('cancelled');
@@ -108,7 +132,7 @@ describe('DAG scheduler', () => {
   });
 
   it('takes its ready queue through the ReadyQueue interface', async () => {
-    fake = await startScripted({ worker: workerByBrief({ 'Do': 'Done.' }) });
+    fake = await startScripted({ worker: workerByBrief({ Do: 'Done.' }) });
     const log: string[] = [];
     const queue = (): ReadyQueue => {
       const items: string[] = [];
@@ -121,8 +145,15 @@ describe('DAG scheduler', () => {
         drain: () => items.splice(0),
       };
     };
-    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', readyQueue: queue, concurrency: 1 });
-    const result = await army.runPlan({ subtasks: [subtask('b', 'Do B.', ['a']), subtask('a', 'Do A.')] });
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      readyQueue: queue,
+      concurrency: 1,
+    });
+    const result = await army.runPlan({
+      subtasks: [subtask('b', 'Do B.', ['a']), subtask('a', 'Do A.')],
+    });
     expect(result.status).toBe('done');
     expect(log).toEqual(['push a', 'push b']);
   });

@@ -19,27 +19,36 @@ describe('validatePlan', () => {
   });
 
   it('reports schema problems with their path', () => {
-    const { issues } = validatePlan({ subtasks: [{ id: 'bad id!', title: '', brief: {} }] }, { maxSubtasks: 5 });
+    const { issues } = validatePlan(
+      { subtasks: [{ id: 'bad id!', title: '', brief: {} }] },
+      { maxSubtasks: 5 },
+    );
     expect(issues.map((issue) => issue.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^subtasks\.0\.id: /), expect.stringMatching(/^subtasks\.0\.brief\.objective: /)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^subtasks\.0\.id: /),
+        expect.stringMatching(/^subtasks\.0\.brief\.objective: /),
+      ]),
     );
   });
 
   it('never finds a cycle in a DAG, and always names one when a back edge closes it (property)', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 2, max: 12 }).chain((size) =>
-          fc.tuple(
-            fc.constant(size),
-            fc.array(fc.tuple(fc.nat(size - 1), fc.nat(size - 1)), { maxLength: 30 }),
-            fc.tuple(fc.nat(size - 1), fc.nat(size - 1)),
+        fc
+          .integer({ min: 2, max: 12 })
+          .chain((size) =>
+            fc.tuple(
+              fc.constant(size),
+              fc.array(fc.tuple(fc.nat(size - 1), fc.nat(size - 1)), { maxLength: 30 }),
+              fc.tuple(fc.nat(size - 1), fc.nat(size - 1)),
+            ),
           ),
-        ),
         ([size, edges, [x, y]]) => {
           // Edges only from a later node to an earlier one: acyclic.
           const dependsOn = Array.from({ length: size }, () => new Set<string>());
           for (const [from, to] of edges) if (from > to) dependsOn[from]!.add(`n${to}`);
-          const nodes = () => dependsOn.map((set, index) => ({ id: `n${index}`, dependsOn: [...set] }));
+          const nodes = () =>
+            dependsOn.map((set, index) => ({ id: `n${index}`, dependsOn: [...set] }));
           expect(findCycle(nodes())).toBeUndefined();
           const [low, high] = x < y ? [x, y] : [y, x];
           if (low === high) return;

@@ -152,9 +152,15 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
   }
   for (const [subtask, previous] of initiallyFailed)
     await settle(
-      notRun(subtask, 'skipped', 'DEPENDENCY_FAILED', `it depends on "${previous.id}", which ended ${previous.status}.`),
+      notRun(
+        subtask,
+        'skipped',
+        'DEPENDENCY_FAILED',
+        `it depends on "${previous.id}", which ended ${previous.status}.`,
+      ),
     );
-  for (const subtask of initiallyReady) if (!results.has(subtask.id) && !halted()) await ready(subtask);
+  for (const subtask of initiallyReady)
+    if (!results.has(subtask.id) && !halted()) await ready(subtask);
 
   for (;;) {
     while (inflight < options.concurrency && !halted()) {
@@ -179,7 +185,12 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
       await settle(notRun(subtask, 'cancelled', 'ABORTED', 'the run was cancelled.'));
     else if (failedFast)
       await settle(
-        notRun(subtask, 'skipped', 'FAIL_FAST', `subtask "${failedFast.id}" failed and failurePolicy is fail-fast.`),
+        notRun(
+          subtask,
+          'skipped',
+          'FAIL_FAST',
+          `subtask "${failedFast.id}" failed and failurePolicy is fail-fast.`,
+        ),
       );
     else if (stop) await settle(notRun(subtask, 'skipped', stop.code, stop.reason));
     else await settle(notRun(subtask, 'skipped', 'NOT_READY', 'its dependencies never finished.'));

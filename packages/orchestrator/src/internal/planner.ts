@@ -1,7 +1,7 @@
 import type { GatewayRequest, ModelGateway } from '@haiku-army/core';
 import type * as z from 'zod';
 import { PLANNER_TASK_ID } from '../constants.js';
-import { type PlanIssue, PlanInvalidError } from '../errors.js';
+import { PlanInvalidError, type PlanIssue } from '../errors.js';
 import { jsonSchemaOf, type PlanSubtask } from '../plan.js';
 import { type ValidatePlanOptions, validateWith } from '../validate-plan.js';
 

@@ -61,7 +61,9 @@ Rules for briefs:
 
 /** The planner's user message. */
 export function plannerUser(job: string, context: string | undefined, maxSubtasks: number): string {
-  return [`job: ${job}`, ...(context ? [context.trim()] : []), `maxSubtasks: ${maxSubtasks}`].join('\n');
+  return [`job: ${job}`, ...(context ? [context.trim()] : []), `maxSubtasks: ${maxSubtasks}`].join(
+    '\n',
+  );
 }
 
 /** The repair round's message: what was wrong, and the instruction to fix it. */

@@ -36,7 +36,8 @@ export class RateLimitWatch {
   limitedFor(model: string): number {
     let since: number | undefined;
     for (const waiting of this.#waiting.values())
-      if (waiting.model === model && (since === undefined || waiting.since < since)) since = waiting.since;
+      if (waiting.model === model && (since === undefined || waiting.since < since))
+        since = waiting.since;
     return since === undefined ? 0 : this.#now() - since;
   }
 

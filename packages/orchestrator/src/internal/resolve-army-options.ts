@@ -7,7 +7,12 @@ import {
   invalidOption,
   type ModelGateway,
 } from '@haiku-army/core';
-import { MemoryTranscriptStore, type Tool, type TranscriptStore, type WorkerLimits } from '@haiku-army/worker';
+import {
+  MemoryTranscriptStore,
+  type Tool,
+  type TranscriptStore,
+  type WorkerLimits,
+} from '@haiku-army/worker';
 import type { ArmyOptions, ArtifactSource, FailurePolicy } from '../army-options.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -85,7 +90,16 @@ function buildGateway(options: ArmyOptions): ModelGateway {
   if (options.gateway) {
     if (!options.gateway || typeof options.gateway.call !== 'function' || !options.gateway.ledger)
       throw invalidOption('gateway', 'a ModelGateway (e.g. createGateway())', options.gateway);
-    for (const key of ['client', 'apiKey', 'baseURL', 'fetch', 'ledger', 'rateLimiter', 'events', 'catalog'] as const) {
+    for (const key of [
+      'client',
+      'apiKey',
+      'baseURL',
+      'fetch',
+      'ledger',
+      'rateLimiter',
+      'events',
+      'catalog',
+    ] as const) {
       if (options[key] !== undefined)
         throw new ArmyError(
           ERROR_CODES.INVALID_OPTIONS,
@@ -171,7 +185,11 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
   }
   const rateLimitFallback = options.rateLimitFallback ?? {};
   if (!rateLimitFallback || typeof rateLimitFallback !== 'object')
-    throw invalidOption('rateLimitFallback', 'an object { model: siblingModel }', rateLimitFallback);
+    throw invalidOption(
+      'rateLimitFallback',
+      'an object { model: siblingModel }',
+      rateLimitFallback,
+    );
   const fallback: Record<string, string> = {};
   for (const [from, to] of Object.entries(rateLimitFallback)) {
     const source = catalog.get(from).id;

@@ -8,7 +8,13 @@ import {
 import { DEFAULT_WORKER_PREAMBLE, WorkerPool } from '@haiku-army/worker';
 import type { Artifact } from '../army-options.js';
 import { PlanInvalidError } from '../errors.js';
-import { type Plan, type PlanSubtask, planSchema, type RoundPlan, roundPlanSchema } from '../plan.js';
+import {
+  type Plan,
+  type PlanSubtask,
+  planSchema,
+  type RoundPlan,
+  roundPlanSchema,
+} from '../plan.js';
 import type { RunResult, RunStatus, SubtaskResult } from '../run-result.js';
 import { buildRunCost, cacheHitRate } from './cost-tree.js';
 import { runDag } from './dag-scheduler.js';
@@ -34,7 +40,10 @@ function prefixIsCacheable(options: ResolvedArmyOptions): boolean {
   if (options.sharedPrefix === undefined) return false;
   const model = options.gateway.catalog.get(options.workerModel);
   const tools = JSON.stringify(options.tools.map((tool) => tool.toApiTool()));
-  const tokens = estimateTextTokens(`${DEFAULT_WORKER_PREAMBLE}\n${options.sharedPrefix}\n${tools}`, model.tier);
+  const tokens = estimateTextTokens(
+    `${DEFAULT_WORKER_PREAMBLE}\n${options.sharedPrefix}\n${tools}`,
+    model.tier,
+  );
   return tokens >= model.minCacheableTokens;
 }
 
@@ -54,7 +63,10 @@ export class RunExecution<TAnswer> {
     this.#options = options;
     this.#spec = spec;
     this.#runId = runId;
-    this.#gateway = new RunGateway(options.gateway, { recorder: options.recorder, now: options.now });
+    this.#gateway = new RunGateway(options.gateway, {
+      recorder: options.recorder,
+      now: options.now,
+    });
     this.#signal = linkSignals([spec.signal, options.signal]);
   }
 
@@ -98,7 +110,9 @@ export class RunExecution<TAnswer> {
       signal: this.#signal,
       ...(options.sharedPrefix !== undefined ? { sharedPrefix: options.sharedPrefix } : {}),
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
-      ...(options.summaryTokenCap !== undefined ? { summaryTokenCap: options.summaryTokenCap } : {}),
+      ...(options.summaryTokenCap !== undefined
+        ? { summaryTokenCap: options.summaryTokenCap }
+        : {}),
     });
     let status: RunStatus | undefined;
     let error: Error | undefined;
@@ -122,7 +136,10 @@ export class RunExecution<TAnswer> {
           signal: this.#signal,
           stopReason: () =>
             this.#budgetError
-              ? { code: 'BUDGET_EXCEEDED', reason: `the run's budget is spent (${this.#budgetError.message})` }
+              ? {
+                  code: 'BUDGET_EXCEEDED',
+                  reason: `the run's budget is spent (${this.#budgetError.message})`,
+                }
               : undefined,
           onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
           execute: (subtask, dependencies, signal) => {
@@ -148,7 +165,8 @@ export class RunExecution<TAnswer> {
           onFinished: (result) => this.#finished(result),
         });
         if (outcome.failedFast) failedFast = true;
-        if (failedFast || this.#halted() || round >= options.rounds || !this.#spec.planRounds) break;
+        if (failedFast || this.#halted() || round >= options.rounds || !this.#spec.planRounds)
+          break;
         next = (await this.#nextRound(round + 1)).subtasks;
       }
       status = this.#status(failedFast);
@@ -194,7 +212,9 @@ export class RunExecution<TAnswer> {
   }
 
   #anySucceeded(): boolean {
-    return [...this.#results.values()].some((result) => result.status === 'done' || result.status === 'partial');
+    return [...this.#results.values()].some(
+      (result) => result.status === 'done' || result.status === 'partial',
+    );
   }
 
   #status(failedFast: boolean): RunStatus {
@@ -273,7 +293,9 @@ export class RunExecution<TAnswer> {
     const results = this.#subtasks.map((subtask) => this.#results.get(subtask.id)!);
     if (this.#spec.reduce) return this.#spec.reduce(results);
     if (!this.#spec.synthesize) return undefined;
-    const usable = results.filter((result) => result.status === 'done' || result.status === 'partial');
+    const usable = results.filter(
+      (result) => result.status === 'done' || result.status === 'partial',
+    );
     return (await synthesize({
       gateway: this.#gateway,
       runId: this.#runId,

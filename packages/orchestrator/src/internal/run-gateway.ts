@@ -63,7 +63,10 @@ export class RunGateway implements ModelGateway {
     return this.#inner.worstCase(request);
   }
 
-  countTokens(request: Parameters<ModelGateway['countTokens']>[0], options?: CallOptions): Promise<number> {
+  countTokens(
+    request: Parameters<ModelGateway['countTokens']>[0],
+    options?: CallOptions,
+  ): Promise<number> {
     return this.#inner.countTokens(request, options);
   }
 
@@ -79,7 +82,13 @@ export class RunGateway implements ModelGateway {
       return response;
     } catch (error) {
       const aborted = (error as { code?: string } | undefined)?.code === 'ABORTED';
-      await this.#settled(start, attribution, request.model, aborted ? 'aborted' : 'error', entryOf(error));
+      await this.#settled(
+        start,
+        attribution,
+        request.model,
+        aborted ? 'aborted' : 'error',
+        entryOf(error),
+      );
       throw error;
     }
   }
@@ -94,7 +103,13 @@ export class RunGateway implements ModelGateway {
       },
       async (error: unknown) => {
         const aborted = (error as { code?: string } | undefined)?.code === 'ABORTED';
-        await this.#settled(start, attribution, request.model, aborted ? 'aborted' : 'error', entryOf(error));
+        await this.#settled(
+          start,
+          attribution,
+          request.model,
+          aborted ? 'aborted' : 'error',
+          entryOf(error),
+        );
         throw error;
       },
     );

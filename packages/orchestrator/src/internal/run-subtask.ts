@@ -1,6 +1,6 @@
 import {
-  addCost,
   type ArmyEvents,
+  addCost,
   BudgetExceededError,
   type CostBreakdown,
   type ModelGateway,
@@ -35,7 +35,11 @@ export interface SubtaskRunContext {
 }
 
 /** The brief a worker gets: the planner's, plus its dependencies' results and the router's note. */
-function briefFor(subtask: PlanSubtask, dependencies: readonly SubtaskResult[], note?: string): Brief {
+function briefFor(
+  subtask: PlanSubtask,
+  dependencies: readonly SubtaskResult[],
+  note?: string,
+): Brief {
   const guidance = [subtask.brief.guidance.trim()];
   if (dependencies.length > 0) guidance.push(dependencyGuidance(dependencies));
   if (note) guidance.push(`A previous attempt at this subtask was rejected: ${note}`);
@@ -75,7 +79,9 @@ export async function runSubtask(
   const { runId, router, events } = context;
   const routed: RouterSubtask = {
     id: subtask.id,
-    brief: renderBrief(briefFor(subtask, dependencies), { summaryTokenCap: context.summaryTokenCap }),
+    brief: renderBrief(briefFor(subtask, dependencies), {
+      summaryTokenCap: context.summaryTokenCap,
+    }),
     complexity: subtask.complexity,
     ...(subtask.tags ? { tags: subtask.tags } : {}),
     ...(context.output ? { output: context.output } : {}),
@@ -198,8 +204,20 @@ function finalResult(
   };
   if (!last) {
     return spent.cancelled
-      ? { ...base, status: 'cancelled', summary: 'Cancelled before it started.', code: 'ABORTED', reason: 'The run was cancelled.' }
-      : { ...base, status: 'failed', summary: 'The router picked no model.', code: 'NO_ROUTE', reason: 'The router returned no model for the first attempt.' };
+      ? {
+          ...base,
+          status: 'cancelled',
+          summary: 'Cancelled before it started.',
+          code: 'ABORTED',
+          reason: 'The run was cancelled.',
+        }
+      : {
+          ...base,
+          status: 'failed',
+          summary: 'The router picked no model.',
+          code: 'NO_ROUTE',
+          reason: 'The router returned no model for the first attempt.',
+        };
   }
   const cancelled = last.code === 'ABORTED';
   const status = cancelled

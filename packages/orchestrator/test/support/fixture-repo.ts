@@ -22,7 +22,10 @@ export function searchRepo(count = 12, every = 3): { root: string; planted: stri
   const planted: string[] = [];
   for (let index = 1; index <= count; index++) {
     const path = `src/module-${String(index).padStart(2, '0')}.ts`;
-    const lines = [`// module ${index}`, `export const marker${index} = 'TRANSCRIPT-ONLY-${index}';`];
+    const lines = [
+      `// module ${index}`,
+      `export const marker${index} = 'TRANSCRIPT-ONLY-${index}';`,
+    ];
     if (index % every === 0) {
       lines.push(`export function load${index}() { return retryCall(() => fetch('/x')); }`);
       planted.push(path);

@@ -30,7 +30,8 @@ export function workerByBrief(answers: Record<string, Responder | string>): Resp
   return (request, context) => {
     const brief = lastUserText(request);
     for (const [key, answer] of Object.entries(answers)) {
-      if (brief.includes(key)) return typeof answer === 'string' ? reply.text(answer) : answer(request, context);
+      if (brief.includes(key))
+        return typeof answer === 'string' ? reply.text(answer) : answer(request, context);
     }
     return reply.text('No scripted answer.');
   };

@@ -105,7 +105,10 @@ export function createPlannerResponder(options: PlannerResponderOptions = {}): R
     if (shape === 'army-round') return reply.json(armyRoundDone());
     const goal = fields.job ?? lastUserText(request).split('\n')[0] ?? '';
     const cap = Number.parseInt(fields.extra.maxsubtasks ?? '', 10);
-    const shards = Math.max(1, Math.min(maxShards, Number.isInteger(cap) && cap > 0 ? cap : maxShards));
+    const shards = Math.max(
+      1,
+      Math.min(maxShards, Number.isInteger(cap) && cap > 0 ? cap : maxShards),
+    );
     const files =
       fields.files.length > 0 || !fields.root
         ? fields.files
