@@ -1,4 +1,10 @@
 export { type Brief, normalizeBrief, type RenderBriefOptions, renderBrief } from './brief.js';
+export {
+  type CachePrefix,
+  CacheWarmer,
+  type CacheWarmerRelease,
+  cacheWarmerKey,
+} from './cache-warmer.js';
 export * from './constants.js';
 export { DEFAULT_WORKER_PREAMBLE } from './preamble.js';
 export { isInside, Sandbox, type SandboxOptions, type SandboxPath } from './sandbox.js';
@@ -11,6 +17,8 @@ export {
   ToolError,
 } from './tool.js';
 export * from './tools/index.js';
+export type { FileArtifact, FileWriter, WriteFilesOptions } from './tools/write-file-options.js';
+export { writeFiles } from './tools/write-files.js';
 export {
   MemoryTranscriptStore,
   type MemoryTranscriptStoreOptions,
@@ -18,12 +26,13 @@ export {
   type WorkerTranscript,
 } from './transcript-store.js';
 export { createWorker, Worker, type WorkerOptions, type WorkerRunOptions } from './worker.js';
-export {
-  type PoolSubmitOptions,
-  WorkerPool,
-  type WorkerPoolOptions,
-  type WorkerPoolStats,
-} from './worker-pool.js';
+export { WorkerPool } from './worker-pool.js';
+export type {
+  PoolQueueClass,
+  PoolSubmitOptions,
+  WorkerPoolOptions,
+  WorkerPoolStats,
+} from './worker-pool-options.js';
 export {
   WORKER_STOP_CODES,
   type WorkerResult,

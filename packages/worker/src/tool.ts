@@ -25,7 +25,12 @@ export interface ToolDefinition<TInput extends z.ZodType = z.ZodType> {
   name: string;
   /** What the tool does and when to use it; the model reads this. */
   description: string;
-  /** A zod object schema of the input; sent as JSON Schema and checked before `run`. */
+  /**
+   * A zod object schema of the input; sent as JSON Schema and checked before
+   * `run`. A plain `z.object` is made strict: an unknown key is an error
+   * that lists the accepted keys (and the JSON Schema says
+   * `additionalProperties: false`). Use `z.looseObject` to accept extra keys.
+   */
   input: TInput;
   /**
    * Does the work. Return a string (sent as is) or any JSON value (sent as
@@ -87,10 +92,46 @@ export function toInputSchema(name: string, schema: z.ZodType): Record<string, u
   return json;
 }
 
+/** The message of an unknown-key issue: the keys refused and the keys accepted. */
+function unknownKeysMessage(name: string, keys: readonly string[], accepted: readonly string[]) {
+  const refused = keys.map((key) => JSON.stringify(key)).join(', ');
+  const allowed = accepted.length === 0 ? 'no keys (pass {})' : `only: ${accepted.join(', ')}`;
+  return `Unknown key${keys.length === 1 ? '' : 's'} ${refused}: tool "${name}" accepts ${allowed}. Remove ${keys.length === 1 ? 'it' : 'them'} or use an accepted key.`;
+}
+
+/**
+ * A plain (key-stripping) `z.object` made strict, and a strict one's
+ * unknown-key issue worded for the model (the keys accepted). Loose objects
+ * and other schemas are returned as they are. Cloned through the def's property descriptors (as
+ * zod's own `.strict()` does) so a lazily resolved shape stays lazy, with
+ * `parent` kept so metadata such as `.describe()` carries over.
+ */
+export function strictInput<TInput extends z.ZodType>(name: string, input: TInput): TInput {
+  if (!(input instanceof z.ZodObject)) return input;
+  const { catchall } = input.def;
+  if (catchall !== undefined && !(catchall instanceof z.ZodNever)) return input;
+  const accepted = Object.keys(input.shape);
+  const previous = input.def.error as z.core.$ZodErrorMap | undefined;
+  const error: z.core.$ZodErrorMap = (issue) =>
+    issue.code === 'unrecognized_keys' && !issue.path?.length
+      ? unknownKeysMessage(name, issue.keys, accepted)
+      : previous?.(issue);
+  const def = Object.defineProperties(
+    {},
+    {
+      ...Object.getOwnPropertyDescriptors(input.def),
+      ...Object.getOwnPropertyDescriptors({ catchall: z.never(), error }),
+    },
+  ) as typeof input.def;
+  return input.clone(def, { parent: true }) as unknown as TInput;
+}
+
 /**
  * Defines a tool with a zod input schema. The input is validated before
  * `run`; invalid input and thrown errors go back to the model as
- * `tool_result` blocks with `is_error: true`, never crash the worker.
+ * `tool_result` blocks with `is_error: true`, never crash the worker. Input
+ * objects are strict: a key the schema does not name is refused with the
+ * list of accepted keys, rather than silently dropped.
  *
  * @example
  * const wordCount = defineTool({
@@ -114,11 +155,12 @@ export function defineTool<TInput extends z.ZodType>(
     throw invalidOption(`tools.${name}.input`, 'a zod 4 schema', input);
   if (typeof run !== 'function')
     throw invalidOption(`tools.${name}.run`, 'a function (input, context) => result', run);
-  const inputSchema = toInputSchema(name, input);
+  const strict = strictInput(name, input);
+  const inputSchema = toInputSchema(name, strict);
   return {
     name,
     description,
-    input,
+    input: strict,
     run,
     inputSchema,
     toApiTool: () => ({ name, description, input_schema: inputSchema as ApiTool['input_schema'] }),

@@ -1,70 +1,51 @@
-import { invalidOption, type NanoUsd, type TaskEvent } from '@haiku-army/core';
-import PQueue from 'p-queue';
-import { DEFAULT_POOL_CONCURRENCY } from './constants.js';
-import { CacheWarmer } from './internal/cache-warmer.js';
+import {
+  AbortError,
+  ArmyError,
+  ERROR_CODES,
+  invalidOption,
+  type TaskEndEvent,
+  type TaskEvent,
+} from '@haiku-army/core';
+import PQueue, { type Queue, type QueueAddOptions } from 'p-queue';
+import { CacheWarmer, cacheWarmerKey } from './cache-warmer.js';
+import { type PoolConfig, resolvePoolConfig } from './internal/pool-config.js';
 import { type PreparedTask, prepareTask } from './internal/prepare-task.js';
+import { checkRunId, resolveRunId } from './internal/run-id.js';
 import { resolveWorkerConfig, type WorkerConfig } from './internal/worker-config.js';
 import { type WorkerHooks, WorkerRun } from './internal/worker-run.js';
 import type { TranscriptStore } from './transcript-store.js';
-import type { WorkerOptions } from './worker.js';
+import type {
+  PoolSubmitOptions,
+  WorkerPoolOptions,
+  WorkerPoolStats,
+} from './worker-pool-options.js';
 import type { WorkerResult } from './worker-result.js';
 import type { WorkerTask } from './worker-task.js';
 
-/** Options for {@link WorkerPool}: the worker defaults plus scheduling. */
-export interface WorkerPoolOptions extends WorkerOptions {
-  /** Workers running at once. @default 8 */
-  concurrency?: number;
-  /**
-   * Hold every task's first model call until the first task's first call has
-   * its response, so the shared prefix is written to the cache once and read
-   * by the rest.
-   * @default true when `sharedPrefix` is set, else false
-   */
-  warmCache?: boolean;
-  /** Cancels every queued and running task of the pool, and any submitted after it fires. */
-  signal?: AbortSignal;
-}
-
-/** Options of one submission (`submit`, or every task of a `submitAll`). */
-export interface PoolSubmitOptions {
-  /** Higher starts first. @default task.priority ?? 0 */
-  priority?: number;
-  /** Cancels the submitted task(s), queued or running. */
-  signal?: AbortSignal;
-}
-
-/** A live snapshot of a pool. `failed` includes `cancelled`. Money in nano-USD. */
-export interface WorkerPoolStats {
-  /** Tasks waiting for a slot. */
-  queued: number;
-  /** Tasks holding a slot (including those waiting for the cache to be warmed). */
-  running: number;
-  /** Finished tasks by status. */
-  done: number;
-  partial: number;
-  failed: number;
-  /** Finished tasks that were cancelled (code `ABORTED`); also counted in `failed`. */
-  cancelled: number;
-  /** Spent by this pool's tasks so far, including running ones. */
-  cost: NanoUsd;
-}
-
 interface Entry {
   prepared: PreparedTask;
+  /** The worker config of this task: the pool's, with the task's run id. */
+  config: WorkerConfig;
   state: 'queued' | 'running';
   /** Removes the task from the queue; only ever aborted while it is queued. */
   dequeue: AbortController;
   /** Cancels the running worker. */
   cancel: AbortController;
-  /** Resolves with the result (rejects only on a bug in the pool's own bookkeeping). */
+  /** Resolves with the result; rejects only when the queue class or the pool's bookkeeping fails. */
   settled: Promise<WorkerResult>;
 }
 
+type PoolQueue = PQueue<Queue<() => Promise<unknown>, QueueAddOptions>, QueueAddOptions>;
+
 /**
- * Runs worker tasks with a concurrency limit (p-queue), priorities,
- * cancellation per task or all, live stats, `task:*` events on the
- * gateway's emitter and cache warming. Per-model rate limits are the
- * gateway's RateLimiter's job: every call goes through it.
+ * Runs worker tasks with a concurrency limit (p-queue, with an injectable
+ * `queueClass`), priorities, cancellation per task or all, live O(1)
+ * stats, `task:*` events on the gateway's emitter (unless `taskEvents` is
+ * false) and cache warming ({@link CacheWarmer}). Per-model rate limits are
+ * the gateway's RateLimiter's job: every call goes through it. Each task
+ * is attributed to its own run (`submit(task, { runId })`, `task.runId`,
+ * or the pool's `runId`). The pool keeps nothing of a task once it has
+ * settled: results go to whoever awaited them.
  *
  * `submit` always resolves with a WorkerResult (cancelled tasks end
  * `failed` with code `ABORTED`); it rejects only for caller mistakes. A
@@ -76,26 +57,19 @@ interface Entry {
  */
 export class WorkerPool {
   readonly #config: WorkerConfig;
-  readonly #queue: PQueue;
-  /** One warmer per cache prefix (model and tools); undefined when warming is off. */
-  readonly #warmers: Map<string, CacheWarmer> | undefined;
+  readonly #pool: PoolConfig;
+  readonly #queue: PoolQueue;
   readonly #entries = new Map<string, Entry>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #signal: AbortSignal | undefined;
-  readonly #results: WorkerResult[] = [];
-  readonly #counts = { done: 0, partial: 0, failed: 0, cancelled: 0 };
+  readonly #counts = { queued: 0, running: 0, done: 0, partial: 0, failed: 0, cancelled: 0 };
   #cost = 0;
 
   constructor(options: WorkerPoolOptions) {
     this.#config = resolveWorkerConfig(options);
-    const concurrency = options.concurrency ?? DEFAULT_POOL_CONCURRENCY;
-    if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw invalidOption('concurrency', 'an integer >= 1', concurrency);
-    if (options.warmCache !== undefined && typeof options.warmCache !== 'boolean')
-      throw invalidOption('warmCache', 'a boolean', options.warmCache);
-    this.#queue = new PQueue({ concurrency });
-    const warm = options.warmCache ?? this.#config.sharedPrefix !== undefined;
-    this.#warmers = warm ? new Map() : undefined;
+    this.#pool = resolvePoolConfig(options, this.#config.sharedPrefix);
+    const { concurrency, queueClass } = this.#pool;
+    this.#queue = new PQueue({ concurrency, ...(queueClass ? { queueClass } : {}) }) as PoolQueue;
     // Tasks pending when it fires are cancelled here; later ones as they are queued.
     this.#signal = options.signal;
     this.#signal?.addEventListener('abort', this.#onPoolAbort, { once: true });
@@ -119,7 +93,7 @@ export class WorkerPool {
     this.close();
   }
 
-  /** The run id every call is attributed to. */
+  /** The default run id: tasks with no `runId` of their own (or of their submission) are attributed to it. */
   get runId(): string {
     return this.#config.runId;
   }
@@ -131,18 +105,7 @@ export class WorkerPool {
 
   /** A live snapshot: queued, running, outcomes so far and cost so far. */
   get stats(): WorkerPoolStats {
-    let queued = 0;
-    let running = 0;
-    for (const entry of this.#entries.values()) {
-      if (entry.state === 'queued') queued += 1;
-      else running += 1;
-    }
-    return { queued, running, ...this.#counts, cost: this.#cost };
-  }
-
-  /** Results of finished tasks, in the order they finished. */
-  results(): WorkerResult[] {
-    return [...this.#results];
+    return { ...this.#counts, cost: this.#cost };
   }
 
   /** Queues one task; resolves with its result once it has run (or was cancelled). */
@@ -150,40 +113,28 @@ export class WorkerPool {
     task: WorkerTask<TData>,
     options: PoolSubmitOptions = {},
   ): Promise<WorkerResult<TData>> {
-    return this.submitAll([task], options).then(([result]) => result!);
+    return this.submitAll([task], options).then((results) => results[0] as WorkerResult<TData>);
   }
 
   /**
    * Queues several tasks; resolves with their results in the order given.
    * Every task is checked first: if one is bad (or two share an id), none
-   * is queued and the promise rejects.
+   * is queued and the promise rejects (code `INVALID_OPTIONS` or `UNKNOWN_MODEL`).
    */
   submitAll<TData = unknown>(
     tasks: readonly WorkerTask<TData>[],
     options: PoolSubmitOptions = {},
   ): Promise<WorkerResult<TData>[]> {
-    let prepared: PreparedTask[];
+    let checked: { prepared: PreparedTask; config: WorkerConfig }[];
     try {
-      if (!Array.isArray(tasks)) throw invalidOption('tasks', 'an array of tasks', tasks);
-      if (options.priority !== undefined && !Number.isFinite(options.priority))
-        throw invalidOption('priority', 'a finite number', options.priority);
-      const ids = new Set<string>();
-      prepared = tasks.map((task) => {
-        const ready = prepareTask(this.#config, task as WorkerTask<unknown>);
-        if (this.#entries.has(task.id) || ids.has(task.id))
-          throw invalidOption(
-            'task.id',
-            'an id no queued or running task of this pool has',
-            task.id,
-          );
-        ids.add(task.id);
-        return ready;
-      });
+      checked = this.#check(tasks as readonly WorkerTask<unknown>[], options);
     } catch (error) {
       return Promise.reject(error);
     }
     const signal = options.signal;
-    const entries = prepared.map((ready) => this.#enqueue(ready, options.priority, signal));
+    const entries = checked.map(({ prepared, config }) =>
+      this.#enqueue(prepared, config, options.priority, signal),
+    );
     const settled = Promise.all(entries.map((entry) => entry.settled));
     if (signal && !signal.aborted) {
       // One listener for the whole batch: a listener per task would trip
@@ -217,20 +168,53 @@ export class WorkerPool {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
+  /** Checks a submission (caller mistakes throw) and gives each task its run's config. */
+  #check(tasks: readonly WorkerTask<unknown>[], options: PoolSubmitOptions) {
+    if (!Array.isArray(tasks)) throw invalidOption('tasks', 'an array of tasks', tasks);
+    if (!options || typeof options !== 'object')
+      throw invalidOption('options', 'an object { priority?, runId?, signal? }', options);
+    if (options.priority !== undefined && !Number.isFinite(options.priority))
+      throw invalidOption('options.priority', 'a finite number', options.priority);
+    if (options.runId !== undefined) checkRunId('options.runId', options.runId);
+    const ids = new Set<string>();
+    return tasks.map((task) => {
+      const prepared = prepareTask(this.#config, task);
+      const runId = resolveRunId(this.#config.runId, task.runId, options.runId);
+      if (this.#entries.has(task.id))
+        throw new ArmyError(
+          ERROR_CODES.INVALID_OPTIONS,
+          `Task id "${task.id}" is already queued or running in this pool. Give each pending ` +
+            'task its own id, or wait for (or cancel) the first one.',
+        );
+      if (ids.has(task.id))
+        throw new ArmyError(
+          ERROR_CODES.INVALID_OPTIONS,
+          `Task id "${task.id}" appears more than once in this submission. Give each task its own id.`,
+        );
+      ids.add(task.id);
+      const config = runId === this.#config.runId ? this.#config : { ...this.#config, runId };
+      return { prepared, config };
+    });
+  }
+
   /** Puts a checked task in the queue and emits `task:queued`. */
   #enqueue(
     prepared: PreparedTask,
+    config: WorkerConfig,
     priority: number | undefined,
     external: AbortSignal | undefined,
   ): Entry {
     const entry = {
       prepared,
+      config,
       state: 'queued',
       dequeue: new AbortController(),
       cancel: new AbortController(),
     } as Entry;
-    this.#entries.set(prepared.task.id, entry);
-    this.#config.gateway.events.emit('task:queued', this.#event(prepared));
+    const { task } = prepared;
+    this.#entries.set(task.id, entry);
+    this.#counts.queued += 1;
+    this.#emit('task:queued', this.#event(entry));
     // Cancelled before it is added, it leaves the queue at once and never starts.
     const aborted = [this.#signal, external].find((signal) => signal?.aborted);
     if (aborted) this.#cancelEntry(entry, aborted.reason);
@@ -238,15 +222,18 @@ export class WorkerPool {
     // given to the next task once this one's stats are updated.
     entry.settled = this.#queue
       .add(async () => this.#settle(entry, await this.#execute(entry)), {
-        priority: priority ?? prepared.task.priority ?? 0,
+        id: task.id,
+        priority: priority ?? task.priority ?? 0,
         signal: entry.dequeue.signal,
       })
       .catch(async (error: unknown) => {
-        if (entry.state !== 'queued') throw error;
-        // Removed from the queue before it started: end it as cancelled,
-        // through the same run code (no call is made; a transcript is kept).
-        const run = new WorkerRun(this.#config, entry.prepared, { signal: entry.cancel.signal });
-        return this.#settle(entry, await run.run());
+        if (entry.state === 'queued' && entry.dequeue.signal.aborted) {
+          // Removed from the queue before it started: end it as cancelled,
+          // through the same run code (no call is made; a transcript is kept).
+          const run = new WorkerRun(entry.config, entry.prepared, { signal: entry.cancel.signal });
+          return this.#settle(entry, await run.run());
+        }
+        throw this.#failed(entry, error);
       });
     this.#pending.add(entry.settled);
     entry.settled.finally(() => this.#pending.delete(entry.settled)).catch(() => {});
@@ -254,15 +241,21 @@ export class WorkerPool {
   }
 
   #cancelEntry(entry: Entry, reason: unknown): void {
-    const why = reason ?? new Error('cancelled through the worker pool');
+    const why = reason ?? new AbortError('cancelled through the worker pool');
     entry.cancel.abort(why);
     if (entry.state === 'queued') entry.dequeue.abort(why);
   }
 
-  #event(prepared: PreparedTask): TaskEvent {
-    const { task, model } = prepared;
+  #emit(name: 'task:queued' | 'task:start', event: TaskEvent): void;
+  #emit(name: 'task:end', event: TaskEndEvent): void;
+  #emit(name: 'task:queued' | 'task:start' | 'task:end', event: TaskEvent): void {
+    if (this.#pool.taskEvents) this.#config.gateway.events.emit(name, event as TaskEndEvent);
+  }
+
+  #event(entry: Entry): TaskEvent {
+    const { task, model } = entry.prepared;
     return {
-      runId: this.#config.runId,
+      runId: entry.config.runId,
       taskId: task.id,
       ...(task.parentTaskId !== undefined ? { parentTaskId: task.parentTaskId } : {}),
       model: model.id,
@@ -271,7 +264,9 @@ export class WorkerPool {
 
   #execute(entry: Entry): Promise<WorkerResult> {
     entry.state = 'running';
-    this.#config.gateway.events.emit('task:start', this.#event(entry.prepared));
+    this.#counts.queued -= 1;
+    this.#counts.running += 1;
+    this.#emit('task:start', this.#event(entry));
     const hooks: WorkerHooks = {
       onCall: (ledgerEntry) => {
         this.#cost += ledgerEntry.cost.total;
@@ -279,31 +274,41 @@ export class WorkerPool {
     };
     const warmer = this.#warmerFor(entry.prepared);
     if (warmer) hooks.gateFirstCall = (signal) => warmer.acquire(signal);
-    return new WorkerRun(this.#config, entry.prepared, {
+    return new WorkerRun(entry.config, entry.prepared, {
       signal: entry.cancel.signal,
       hooks,
     }).run();
   }
 
-  /** Tasks share a cache entry only with the same model and tools (tools precede the system prompt). */
+  /** Tasks share a cache entry only with the same model, tools and system (the cached prefix). */
   #warmerFor(prepared: PreparedTask): CacheWarmer | undefined {
-    if (!this.#warmers) return undefined;
-    const key = `${prepared.model.id}\n${prepared.apiTools.map((tool) => tool.name).join('\n')}`;
-    let warmer = this.#warmers.get(key);
+    const warmers = this.#pool.warmers;
+    if (!warmers) return undefined;
+    const key = cacheWarmerKey({
+      model: prepared.model.id,
+      tools: prepared.apiTools,
+      system: prepared.system,
+    });
+    let warmer = warmers.get(key);
     if (!warmer) {
       warmer = new CacheWarmer();
-      this.#warmers.set(key, warmer);
+      warmers.set(key, warmer);
     }
     return warmer;
   }
 
-  #settle(entry: Entry, result: WorkerResult): WorkerResult {
+  /** Forgets a pending task: it is no longer queued or running. */
+  #forget(entry: Entry): void {
     this.#entries.delete(entry.prepared.task.id);
-    this.#results.push(result);
+    this.#counts[entry.state] -= 1;
+  }
+
+  #settle(entry: Entry, result: WorkerResult): WorkerResult {
+    this.#forget(entry);
     this.#counts[result.status] += 1;
     if (result.code === 'ABORTED') this.#counts.cancelled += 1;
-    this.#config.gateway.events.emit('task:end', {
-      ...this.#event(entry.prepared),
+    this.#emit('task:end', {
+      ...this.#event(entry),
       status: result.status,
       cost: result.cost.total,
       ...(result.code !== undefined ? { code: result.code } : {}),
@@ -311,5 +316,20 @@ export class WorkerPool {
       ...(result.error !== undefined ? { error: result.error } : {}),
     });
     return result;
+  }
+
+  /** A task the queue could not run (a failing `queueClass`): forgotten, with a coded error. */
+  #failed(entry: Entry, error: unknown): unknown {
+    const queued = entry.state === 'queued';
+    if (this.#entries.get(entry.prepared.task.id) === entry) this.#forget(entry);
+    // A run never rejects (it ends in a result); failing once started is a bug, passed on as is.
+    if (!queued || ArmyError.is(error)) return error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return new ArmyError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `The pool could not run task "${entry.prepared.task.id}": its queue failed (${reason}). ` +
+        'Check the `queueClass` option: enqueue, dequeue and remove must not throw.',
+      { cause: error },
+    );
   }
 }

@@ -30,6 +30,13 @@ export interface WorkerLimits {
 export interface WorkerTask<TData = unknown> {
   /** The subtask id: every call is attributed to it. */
   id: string;
+  /**
+   * The run this task's calls (ledger entries), tool contexts, transcript
+   * and `task:*` events are attributed to. A pool submission's `runId`
+   * wins over it.
+   * @default the worker's or pool's `runId`
+   */
+  runId?: string;
   /** What to do (a bare string is the objective). */
   brief: Brief | string;
   /**

@@ -1,5 +1,6 @@
 import type { ModelGateway } from '@haiku-army/core';
 import { prepareTask } from './internal/prepare-task.js';
+import { resolveRunId } from './internal/run-id.js';
 import { resolveWorkerConfig, type WorkerConfig } from './internal/worker-config.js';
 import { WorkerRun } from './internal/worker-run.js';
 import type { Tool } from './tool.js';
@@ -85,7 +86,9 @@ export class Worker {
   ): Promise<WorkerResult<TData>> {
     try {
       const prepared = prepareTask(this.#config, task as WorkerTask<unknown>);
-      return new WorkerRun(this.#config, prepared, { signal: options.signal }).run() as Promise<
+      const runId = resolveRunId(this.#config.runId, task.runId);
+      const config = runId === this.#config.runId ? this.#config : { ...this.#config, runId };
+      return new WorkerRun(config, prepared, { signal: options.signal }).run() as Promise<
         WorkerResult<TData>
       >;
     } catch (error) {

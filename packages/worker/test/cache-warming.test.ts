@@ -1,6 +1,6 @@
 import { reply } from '@haiku-army/testing';
 import { describe, expect, it } from 'vitest';
-import { WorkerPool } from '../src/index.js';
+import { CacheWarmer, cacheWarmerKey, WorkerPool } from '../src/index.js';
 import { briefOf, delay, HAIKU, type Harness, useHarness } from './support/harness.js';
 
 const { start } = useHarness();
@@ -137,5 +137,118 @@ describe('cache warming', () => {
     );
     expect(calls).toBe(1);
     expect(harness.fake.billing.entries).toHaveLength(0);
+  });
+
+  it('pools sharing a cacheWarmers map warm each prefix once between them', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('summary') } });
+    const cacheWarmers = new Map<string, CacheWarmer>();
+    const pools = [0, 1].map(
+      (index) =>
+        new WorkerPool({
+          gateway: harness.gateway,
+          concurrency: 10,
+          sharedPrefix,
+          cacheWarmers,
+          runId: `run-${index}`,
+        }),
+    );
+    await Promise.all(
+      pools.map((pool, index) => pool.submitAll(tasks.slice(index * 10, index * 10 + 10))),
+    );
+    expect(writesAndReads(harness)).toEqual({ writes: 1, reads: 19 });
+    expect(cacheWarmers.size).toBe(1);
+    expect([...cacheWarmers.values()][0]!.warm).toBe(true);
+    const [body] = harness.fake.transcript.messages(HAIKU);
+    expect([...cacheWarmers.keys()]).toEqual([
+      cacheWarmerKey({ model: HAIKU, tools: body!.tools as unknown[], system: body!.system }),
+    ]);
+  });
+
+  it('an injected map turns warming on without a sharedPrefix; warmCache: false still turns it off', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('summary') } });
+    const cacheWarmers = new Map<string, CacheWarmer>();
+    await new WorkerPool({ gateway: harness.gateway, cacheWarmers }).submit({
+      id: 'a',
+      brief: 'x',
+    });
+    expect(cacheWarmers.size).toBe(1);
+    const off = new Map<string, CacheWarmer>();
+    await new WorkerPool({ gateway: harness.gateway, cacheWarmers: off, warmCache: false }).submit({
+      id: 'b',
+      brief: 'x',
+    });
+    expect(off.size).toBe(0);
+  });
+});
+
+describe('CacheWarmer', () => {
+  it('lets the first caller through and holds the rest until it reports a response', async () => {
+    const warmer = new CacheWarmer();
+    const release = await warmer.acquire();
+    const order: string[] = [];
+    const second = warmer.acquire().then(() => order.push('second'));
+    const third = warmer.acquire().then(() => order.push('third'));
+    await delay(1);
+    expect(order).toEqual([]);
+    expect(warmer.waiting).toBe(2);
+    expect(warmer.warm).toBe(false);
+    release(true);
+    await Promise.all([second, third]);
+    expect(order).toEqual(['second', 'third']);
+    expect(warmer.warm).toBe(true);
+    release(false); // only the first report counts
+    expect(warmer.warm).toBe(true);
+  });
+
+  it('hands the warming turn to one waiter when the first call gets no response', async () => {
+    const warmer = new CacheWarmer();
+    const release = await warmer.acquire();
+    const waiters = [warmer.acquire(), warmer.acquire()];
+    release(false);
+    const [nextRelease] = await Promise.race(waiters.map((waiter) => waiter.then((r) => [r])));
+    expect(warmer.warm).toBe(false);
+    expect(warmer.waiting).toBe(1);
+    nextRelease!(true);
+    await Promise.all(waiters);
+    expect(warmer.warm).toBe(true);
+  });
+
+  it('a cancelled waiter rejects with ABORTED and holds nothing; reset() makes a warm prefix cold', async () => {
+    const warmer = new CacheWarmer();
+    const release = await warmer.acquire();
+    const controller = new AbortController();
+    const waiting = warmer.acquire(controller.signal);
+    controller.abort('stop');
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(warmer.waiting).toBe(0);
+    await expect(warmer.acquire(AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' });
+    warmer.reset(); // no effect while warming
+    release(true);
+    expect(warmer.warm).toBe(true);
+    warmer.reset();
+    expect(warmer.warm).toBe(false);
+    const again = await warmer.acquire();
+    let passed = false;
+    const held = warmer.acquire().then(() => {
+      passed = true;
+    });
+    await delay(1);
+    expect(passed).toBe(false);
+    again(true);
+    await held;
+  });
+
+  it('cacheWarmerKey: same model, tools and system give one key; any difference another', () => {
+    const tools = [{ name: 'grep', input_schema: { type: 'object' } }];
+    const system = [{ type: 'text', text: 'preamble' }];
+    const key = cacheWarmerKey({ model: HAIKU, tools, system });
+    expect(cacheWarmerKey({ model: HAIKU, tools: structuredClone(tools), system })).toBe(key);
+    expect(key.startsWith(`${HAIKU}:`)).toBe(true);
+    for (const other of [
+      { model: 'claude-sonnet-5-5', tools, system },
+      { model: HAIKU, tools: [], system },
+      { model: HAIKU, tools, system: [{ type: 'text', text: 'other' }] },
+    ])
+      expect(cacheWarmerKey(other)).not.toBe(key);
   });
 });

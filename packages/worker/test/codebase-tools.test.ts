@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ArmyError } from '@haiku-army/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import {
@@ -226,6 +227,40 @@ describe('read_file', () => {
   });
 });
 
+describe('codebaseTools root', () => {
+  it('refuses a missing root or a file at once, with INVALID_OPTIONS and what to do', () => {
+    const missing = path.join(tree.root, 'no-such-dir');
+    const fail = (make: () => unknown) => {
+      try {
+        make();
+      } catch (error) {
+        return error as ArmyError;
+      }
+      throw new Error('expected the tools to refuse the root');
+    };
+    for (const make of [
+      () => codebaseTools({ root: missing }),
+      () => createGrepTool({ root: missing }),
+      () => createListFilesTool({ root: path.join(tree.root, 'README.md', 'x') }),
+    ]) {
+      const error = fail(make);
+      expect(ArmyError.is(error, 'INVALID_OPTIONS')).toBe(true);
+      expect(error.message).toMatch(
+        /^Expected `root` to be an existing directory, but ".*" does not exist\. Pass the directory/,
+      );
+    }
+    const file = fail(() => codebaseTools({ root: path.join(tree.root, 'README.md') }));
+    expect(file.code).toBe('INVALID_OPTIONS');
+    expect(file.message).toBe(
+      `Expected \`root\` to be a directory, but ${JSON.stringify(path.join(tree.root, 'README.md'))} is a file. ` +
+        `Pass the directory that contains it, e.g. ${JSON.stringify(tree.root)}.`,
+    );
+    expect(fail(() => codebaseTools({ root: 'no-such-relative-dir' })).message).toMatch(
+      /"no-such-relative-dir" \(resolved to ".*no-such-relative-dir"\) does not exist.*current working directory/,
+    );
+  });
+});
+
 describe('defineTool', () => {
   it('sends JSON Schema of the input side and validates before run', async () => {
     let runs = 0;
@@ -245,11 +280,82 @@ describe('defineTool', () => {
         type: 'object',
         properties: { a: { type: 'number' }, b: { type: 'number', default: 1 } },
         required: ['a'],
+        additionalProperties: false,
       },
     });
     expect(await callTool(tool, { a: 2 })).toEqual({ isError: false, content: '{\n  "sum": 3\n}' });
     expect((await callTool(tool, { a: 'x' })).isError).toBe(true);
     expect(runs).toBe(1);
+  });
+
+  it('refuses unknown keys, listing the accepted ones, on every built-in tool', async () => {
+    const glob = await callTool(listFiles, { pattern: '*.ts', glob: '*.ts' });
+    expect(glob).toEqual({
+      isError: true,
+      content:
+        'Invalid input for tool "list_files":\n✖ Unknown key "glob": tool "list_files" accepts only: pattern, path, offset, limit. Remove it or use an accepted key.',
+    });
+    expect((await callTool(readFile, { path: 'README.md', lines: 3, from: 1 })).content).toContain(
+      'Unknown keys "lines", "from": tool "read_file" accepts only: path, startLine, endLine, maxBytes. Remove them or use an accepted key.',
+    );
+    expect((await callTool(grep, { pattern: 'x', regex: true })).content).toMatch(
+      /Unknown key "regex": tool "grep" accepts only: pattern, literal, ignoreCase, path, glob, maxMatches, contextLines\./,
+    );
+    for (const tool of [listFiles, grep, readFile])
+      expect(tool.toApiTool().input_schema).toMatchObject({ additionalProperties: false });
+  });
+
+  it('makes a plain z.object strict but keeps loose objects, refinements and other errors', async () => {
+    let runs = 0;
+    const strict = defineTool({
+      name: 'strict',
+      description: 'Strict.',
+      input: z
+        .object({ a: z.string() })
+        .describe('The input.')
+        .refine((value) => value.a !== 'bad', 'a must not be "bad"'),
+      run: ({ a }) => {
+        runs += 1;
+        return a;
+      },
+    });
+    expect(strict.inputSchema).toMatchObject({
+      description: 'The input.',
+      additionalProperties: false,
+    });
+    expect((await callTool(strict, { a: 'x', b: 1 })).content).toContain(
+      'Unknown key "b": tool "strict" accepts only: a.',
+    );
+    expect((await callTool(strict, { a: 'bad' })).content).toContain('a must not be "bad"');
+    expect((await callTool(strict, 'text')).content).toContain('expected object');
+    expect(await callTool(strict, { a: 'ok' })).toEqual({ isError: false, content: 'ok' });
+    expect(runs).toBe(1);
+    const none = defineTool({
+      name: 'none',
+      description: 'No input.',
+      input: z.object({}),
+      run: () => 'ran',
+    });
+    expect((await callTool(none, { x: 1 })).content).toContain(
+      'tool "none" accepts no keys (pass {})',
+    );
+    const alreadyStrict = defineTool({
+      name: 'already_strict',
+      description: 'Strict already.',
+      input: z.strictObject({ a: z.string() }),
+      run: () => 'ran',
+    });
+    expect((await callTool(alreadyStrict, { a: 'x', b: 1, c: 2 })).content).toContain(
+      'Unknown keys "b", "c": tool "already_strict" accepts only: a. Remove them',
+    );
+    const loose = defineTool({
+      name: 'loose',
+      description: 'Loose.',
+      input: z.looseObject({ a: z.string() }),
+      run: (input) => Object.keys(input).join(','),
+    });
+    expect(await callTool(loose, { a: 'x', b: 1 })).toEqual({ isError: false, content: 'a,b' });
+    expect(loose.inputSchema.additionalProperties).toEqual({});
   });
 
   it('turns thrown errors into error results', async () => {

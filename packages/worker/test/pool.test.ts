@@ -189,7 +189,6 @@ describe('WorkerPool scheduling', () => {
       ['c', 'failed'],
       ['a', 'failed'],
     ]);
-    expect(pool.results().map((result) => result.taskId)).toEqual(['b', 'c', 'a']);
   });
 
   it("the pool's signal and a submission's signal cancel work", async () => {
@@ -231,7 +230,10 @@ describe('WorkerPool scheduling', () => {
         { id: 'a', brief: 'x' },
         { id: 'a', brief: 'y' },
       ]),
-    ).rejects.toThrow('`task.id`');
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: 'Task id "a" appears more than once in this submission. Give each task its own id.',
+    });
     await pool.onIdle();
     expect(pool.stats).toMatchObject({ queued: 0, running: 0, done: 0 });
     expect(harness.fake.transcript.messages()).toHaveLength(0);
@@ -271,16 +273,33 @@ describe('WorkerPool scheduling', () => {
     const { gateway } = harness;
     const pool = new WorkerPool({ gateway, concurrency: 1 });
     const first = pool.submit({ id: 'same', brief: 'x' });
-    await expect(pool.submit({ id: 'same', brief: 'x' })).rejects.toThrow(
-      'Expected `task.id` to be an id no queued or running task of this pool has, got "same".',
-    );
+    await expect(pool.submit({ id: 'same', brief: 'x' })).rejects.toMatchObject({
+      name: 'ArmyError',
+      code: 'INVALID_OPTIONS',
+      message:
+        'Task id "same" is already queued or running in this pool. Give each pending task its ' +
+        'own id, or wait for (or cancel) the first one.',
+    });
+    await expect(
+      pool.submit({ id: 'other', brief: 'x' }, { priority: Number.NaN }),
+    ).rejects.toThrow('Expected `options.priority` to be a finite number, got NaN.');
     await first;
     await expect(pool.submit({ id: 'same', brief: 'x' })).resolves.toMatchObject({
       status: 'done',
     });
-    expect(() => new WorkerPool({ gateway, concurrency: 0 })).toThrow(
-      'Expected `concurrency` to be an integer >= 1, got 0.',
-    );
+    for (const [options, message] of [
+      [{ concurrency: 0 }, 'Expected `concurrency` to be an integer >= 1, got 0.'],
+      [{ warmCache: 'yes' }, 'Expected `warmCache` to be a boolean, got "yes".'],
+      [{ taskEvents: 0 }, 'Expected `taskEvents` to be a boolean, got 0.'],
+      [{ cacheWarmers: {} }, 'Expected `cacheWarmers` to be a Map'],
+    ] as const) {
+      expect(() => new WorkerPool({ gateway, ...(options as object) })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_OPTIONS',
+          message: expect.stringContaining(message),
+        }),
+      );
+    }
   });
 });
 

@@ -259,7 +259,7 @@ describe('Worker', () => {
   it('names caller mistakes', async () => {
     const { gateway } = await start(reply.text('x'));
     expect(() => createWorker({} as never)).toThrow(
-      'Expected `gateway` to be a Gateway from createGateway()',
+      'Expected `gateway` to be a ModelGateway (e.g. createGateway()), got undefined.',
     );
     expect(() => createWorker({ gateway, model: 'claude-nope' })).toThrow(/Unknown model/);
     expect(() => createWorker({ gateway, tools: [lookup, lookup] })).toThrow('`tools[1].name`');

@@ -1,10 +1,16 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
 import { ALWAYS_SKIPPED_DIRECTORIES } from '../constants.js';
 import type { Sandbox, SandboxPath } from '../sandbox.js';
 import { throwIfAborted } from './abort.js';
+import {
+  type GitignoreMatcher,
+  isIgnored,
+  loadGitignore,
+  repositoryMatchers,
+  unblock,
+} from './gitignore.js';
 
 /** A file found by {@link walkFiles}. */
 export interface WalkedFile {
@@ -21,48 +27,20 @@ export interface WalkOptions {
   sandbox: Sandbox;
   /** Where to start: a directory (walked) or a file (yielded alone). */
   start: SandboxPath;
-  /** Apply `.gitignore` files (the root's, the start's ancestors' and nested ones). */
+  /**
+   * Apply ignore files: the repository's `info/exclude` and the `.gitignore`
+   * files above the root up to the repository's top, the root's, the
+   * start's ancestors' and nested ones.
+   */
   gitignore: boolean;
   signal?: AbortSignal;
 }
 
-interface Matcher {
-  /** Directory of the `.gitignore`, relative to the root ('' for the root). */
-  base: string;
-  rules: Ignore;
-}
-
 const SKIPPED = new Set(ALWAYS_SKIPPED_DIRECTORIES);
-
-async function loadGitignore(directory: string, base: string): Promise<Matcher | undefined> {
-  try {
-    const text = await readFile(path.join(directory, '.gitignore'), 'utf8');
-    return { base, rules: ignore().add(text) };
-  } catch {
-    return undefined;
-  }
-}
-
-function isIgnored(matchers: readonly Matcher[], relative: string, directory: boolean): boolean {
-  for (const matcher of matchers) {
-    let below: string;
-    if (matcher.base === '') below = relative;
-    else if (relative.startsWith(`${matcher.base}/`))
-      below = relative.slice(matcher.base.length + 1);
-    else continue;
-    try {
-      if (matcher.rules.ignores(directory ? `${below}/` : below)) return true;
-    } catch {
-      // `ignore` refuses names it cannot treat as relative paths (e.g. "...");
-      // such a name matches no rule.
-    }
-  }
-  return false;
-}
 
 /**
  * Walks the files under a sandboxed directory in name order, depth first.
- * Skips `.git` and `node_modules`, `.gitignore`d paths and symbolic links
+ * Skips `.git` and `node_modules`, ignored paths (see {@link WalkOptions.gitignore}) and symbolic links
  * that resolve outside the root; does not descend into symlinked
  * directories (no cycles, no escapes).
  *
@@ -83,9 +61,10 @@ export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFil
     };
     return;
   }
-  const matchers: Matcher[] = [];
+  let matchers: GitignoreMatcher[] = [];
   const startBase = start.relative === '.' ? '' : start.relative;
   if (options.gitignore) {
+    matchers = await repositoryMatchers(realRoot);
     // The .gitignore files of the root and every directory down to the start.
     const parts = startBase === '' ? [] : startBase.split('/');
     for (let depth = 0; depth < parts.length; depth++) {
@@ -93,12 +72,14 @@ export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFil
       const loaded = await loadGitignore(path.join(realRoot, ...parts.slice(0, depth)), base);
       if (loaded) matchers.push(loaded);
     }
+    // A directory named explicitly is searched even when it is ignored.
+    if (startBase !== '') matchers = matchers.map((matcher) => unblock(matcher, startBase));
   }
 
   async function* walk(
     directory: string,
     relative: string,
-    inherited: readonly Matcher[],
+    inherited: readonly GitignoreMatcher[],
   ): AsyncGenerator<WalkedFile> {
     throwIfAborted(signal);
     let entries: Dirent[];

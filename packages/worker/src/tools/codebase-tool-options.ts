@@ -2,11 +2,22 @@ import type { Sandbox } from '../sandbox.js';
 
 /** Options shared by the built-in codebase tools. */
 export interface CodebaseToolsOptions {
-  /** The directory the tools may read. Every path must stay under it. */
+  /**
+   * The directory the tools may read. Every path must stay under it. It must
+   * exist and be a directory: checked when the tools are created
+   * (`INVALID_OPTIONS` otherwise).
+   */
   root: string;
   /** A sandbox to share (built from `root` when omitted). */
   sandbox?: Sandbox;
-  /** Skip files matched by `.gitignore` files. @default true */
+  /**
+   * Skip ignored files: `.gitignore` files in and below the root, those
+   * above it up to the repository's top (the nearest ancestor with a
+   * `.git`), and the repository's `.git/info/exclude`, each relative to its
+   * own directory as in git. A root or `path` that is itself ignored is
+   * still searched.
+   * @default true
+   */
   gitignore?: boolean;
   /** Longest path, in characters, the tools accept. @default 1024 */
   maxPathLength?: number;

@@ -1,0 +1,158 @@
+import { constants } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { isInside } from '../sandbox.js';
+import { ToolError } from '../tool.js';
+
+/** A Windows drive-letter path, `C:/` (backslashes already turned into `/`). */
+const WINDOWS_DRIVE = /^[a-zA-Z]:/;
+
+/**
+ * Checks a path given to `write_file` without touching the disk and returns
+ * it clean (relative, `/`-separated, no `.` or empty segments). Refused with
+ * a {@link ToolError} that says why: not a string, NUL bytes, too long,
+ * empty, absolute, any `..`, a trailing `/`, or a `.git` segment.
+ */
+export function normalizeWritePath(input: unknown, maxPathLength: number): string {
+  if (typeof input !== 'string')
+    throw new ToolError(`Expected a path string, got ${typeof input}.`);
+  if (input.includes('\0'))
+    throw new ToolError(
+      'Path contains a NUL byte (\\0), which no file name can hold; pass a plain path such as "tests/math.test.ts".',
+    );
+  if (input.length > maxPathLength)
+    throw new ToolError(`Path is ${input.length} characters long; the limit is ${maxPathLength}.`);
+  const shown = JSON.stringify(input);
+  // As in the read sandbox, a backslash is read as a separator.
+  const given = input.replaceAll('\\', '/');
+  if (given.trim() === '')
+    throw new ToolError(
+      'Path is empty; pass a file path relative to the output directory, e.g. "tests/math.test.ts".',
+    );
+  if (given.startsWith('/') || WINDOWS_DRIVE.test(given))
+    throw new ToolError(
+      `Absolute path ${shown} is refused: write_file takes a path relative to the output directory, e.g. "tests/math.test.ts".`,
+    );
+  const segments = given.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..'))
+    throw new ToolError(
+      `Path ${shown} contains "..": write_file takes a plain path below the output directory, without "..".`,
+    );
+  if (segments.length === 0 || given.endsWith('/'))
+    throw new ToolError(
+      `Path ${shown} names a directory; pass a file path such as "tests/math.test.ts" (parent directories are created).`,
+    );
+  if (segments.some((segment) => segment.toLowerCase() === '.git'))
+    throw new ToolError(
+      `Path ${shown} is inside .git (repository internals); write_file does not write there.`,
+    );
+  return segments.join('/');
+}
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * Makes sure every parent directory of `relative` exists below `root` (a
+ * real path) as a real directory, creating missing ones one at a time.
+ * A symbolic link or a file on the way is refused: writes follow no link.
+ */
+async function prepareParents(root: string, relative: string): Promise<string> {
+  const segments = relative.split('/');
+  let current = root;
+  for (let index = 0; index < segments.length - 1; index++) {
+    const next = path.join(current, segments[index]!);
+    const shown = JSON.stringify(segments.slice(0, index + 1).join('/'));
+    let stats = await lstat(next).catch((error) => {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      return undefined;
+    });
+    if (!stats) {
+      await mkdir(next).catch((error) => {
+        if (errorCode(error) !== 'EEXIST') throw error;
+      });
+      stats = await lstat(next);
+    }
+    if (stats.isSymbolicLink())
+      throw new ToolError(
+        `${shown} is a symbolic link; write_file does not write through links. Choose a path whose directories are real.`,
+      );
+    if (!stats.isDirectory())
+      throw new ToolError(
+        `${shown} is a file, so ${JSON.stringify(relative)} cannot be created below it. Choose another path.`,
+      );
+    current = next;
+  }
+  // Nothing but real directories was walked; check the result anyway.
+  const real = await realpath(current);
+  if (!isInside(root, real))
+    throw new ToolError(`Path ${JSON.stringify(relative)} resolves outside the output directory.`);
+  return real;
+}
+
+/**
+ * Opens `relative` below `root` for writing. `exclusive` refuses a file
+ * that exists (whatever it is, links included); otherwise an existing file
+ * is truncated, but never through a symbolic link.
+ */
+export async function openForWrite(
+  root: string,
+  relative: string,
+  exclusive: boolean,
+): Promise<{ handle: FileHandle; absolute: string }> {
+  const parent = await prepareParents(root, relative);
+  const absolute = path.join(parent, path.basename(relative));
+  const shown = JSON.stringify(relative);
+  const noFollow = constants.O_NOFOLLOW ?? 0;
+  if (!exclusive && noFollow === 0) {
+    // No O_NOFOLLOW (Windows): look before opening.
+    const stats = await lstat(absolute).catch(() => undefined);
+    if (stats?.isSymbolicLink())
+      throw new ToolError(`${shown} is a symbolic link; write_file does not write through links.`);
+  }
+  const flags = exclusive
+    ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
+    : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | noFollow;
+  try {
+    return { handle: await open(absolute, flags, 0o666), absolute };
+  } catch (error) {
+    switch (errorCode(error)) {
+      case 'EEXIST':
+        throw new ToolError(
+          `${shown} already exists and was not written in this run; write_file does not overwrite files it did not write. Choose another path.`,
+        );
+      case 'ELOOP':
+        throw new ToolError(
+          `${shown} is a symbolic link; write_file does not write through links.`,
+        );
+      case 'EISDIR':
+        throw new ToolError(`${shown} is a directory; pass a file path.`);
+      default:
+        throw error;
+    }
+  }
+}
+
+/** A file-system error while writing, in words the model can act on. */
+export function writeFailure(error: unknown, relative: string): ToolError {
+  if (error instanceof ToolError) return error;
+  const shown = JSON.stringify(relative);
+  const code = errorCode(error);
+  switch (code) {
+    case 'ENAMETOOLONG':
+      return new ToolError(`Path ${shown} is too long for the file system; use shorter names.`);
+    case 'EACCES':
+    case 'EPERM':
+      return new ToolError(`Permission denied writing ${shown}.`);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new ToolError(`No space left to write ${shown}.`);
+    case 'ENOTDIR':
+      return new ToolError(`A parent of ${shown} is a file, not a directory. Choose another path.`);
+    default:
+      return new ToolError(
+        `Could not write ${shown} (${code ?? (error instanceof Error ? error.message : String(error))}).`,
+      );
+  }
+}

@@ -1,0 +1,124 @@
+import type { TaskEndEvent, TaskEvent } from '@haiku-army/core';
+import { reply, toolExchanges } from '@haiku-army/testing';
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { createWorker, defineTool, WorkerPool } from '../src/index.js';
+import { HAIKU, useHarness } from './support/harness.js';
+
+const { start } = useHarness();
+
+/** Records the run id each tool call saw, by task. */
+function runIdProbe() {
+  const seen: Record<string, string> = {};
+  const tool = defineTool({
+    name: 'probe',
+    description: 'Records its context.',
+    input: z.object({}),
+    run: (_input, context) => {
+      seen[context.taskId] = context.runId;
+      return 'ok';
+    },
+  });
+  return { tool, seen };
+}
+
+/** Calls `probe` once, then answers: two billed calls per task. */
+const probeThenAnswer = (request: Parameters<typeof toolExchanges>[0]) =>
+  toolExchanges(request).length === 0 ? reply.toolUse('probe', {}) : reply.text('done');
+
+describe('WorkerPool run ids', () => {
+  it('one pool, two runs: every ledger entry, tool context, transcript and event is attributed to its task’s run', async () => {
+    const probe = runIdProbe();
+    const harness = await start({ models: { [HAIKU]: probeThenAnswer } });
+    const { gateway, ledger, events } = harness;
+    const pool = new WorkerPool({ gateway, concurrency: 3, tools: [probe.tool], runId: 'default' });
+    const queued: TaskEvent[] = [];
+    const ends: TaskEndEvent[] = [];
+    events.on('task:queued', (event) => queued.push(event));
+    events.on('task:end', (event) => ends.push(event));
+
+    const [runA, runB] = await Promise.all([
+      pool.submitAll(
+        [
+          { id: 'a1', brief: 'x' },
+          { id: 'a2', brief: 'x', runId: 'ignored-by-submission' },
+        ],
+        { runId: 'run-a' },
+      ),
+      pool.submitAll([
+        { id: 'b1', brief: 'x', runId: 'run-b' },
+        { id: 'b2', brief: 'x', runId: 'run-b' },
+        { id: 'p1', brief: 'x' },
+      ]),
+    ]);
+
+    expect([...runA!, ...runB!].every((result) => result.status === 'done')).toBe(true);
+    const tasksOf = (runId: string) =>
+      [...new Set(ledger.entries({ runId }).map((entry) => entry.taskId))].sort();
+    expect(tasksOf('run-a')).toEqual(['a1', 'a2']);
+    expect(tasksOf('run-b')).toEqual(['b1', 'b2']);
+    expect(tasksOf('default')).toEqual(['p1']);
+    expect(ledger.entries({ runId: 'ignored-by-submission' })).toHaveLength(0);
+    expect(ledger.entries({ runId: 'run-a' })).toHaveLength(4);
+    expect(ledger.entries({ runId: 'run-b' })).toHaveLength(4);
+    expect(ledger.spent({ runId: 'run-a' }) + ledger.spent({ runId: 'run-b' })).toBe(
+      ledger.spent() - ledger.spent({ runId: 'default' }),
+    );
+    expect(ledger.spent({ runId: 'run-a' })).toBe(
+      runA!.reduce((sum, result) => sum + result.cost.total, 0),
+    );
+    expect(probe.seen).toEqual({
+      a1: 'run-a',
+      a2: 'run-a',
+      b1: 'run-b',
+      b2: 'run-b',
+      p1: 'default',
+    });
+    const transcript = await pool.transcripts.get(runB![0]!.transcriptId);
+    expect(transcript?.runId).toBe('run-b');
+    const runOf = (list: TaskEvent[]) =>
+      Object.fromEntries(list.map((event) => [event.taskId, event.runId]));
+    expect(runOf(queued)).toEqual(probe.seen);
+    expect(runOf(ends)).toEqual(probe.seen);
+    expect(pool.runId).toBe('default');
+  });
+
+  it('the same task id may be pending in the pool only once, whatever its run', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('ok') } });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1 });
+    const first = pool.submit({ id: 'shared', brief: 'x' }, { runId: 'run-a' });
+    await expect(pool.submit({ id: 'shared', brief: 'x' }, { runId: 'run-b' })).rejects.toThrow(
+      'Task id "shared" is already queued or running in this pool.',
+    );
+    await first;
+  });
+
+  it('refuses a bad run id, naming where it came from, and queues nothing', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('ok') } });
+    const pool = new WorkerPool({ gateway: harness.gateway });
+    await expect(pool.submit({ id: 'a', brief: 'x', runId: '' })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: 'Expected `task.runId` to be a non-empty string, got "".',
+    });
+    await expect(
+      pool.submitAll([{ id: 'a', brief: 'x' }], { runId: 42 as unknown as string }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: 'Expected `options.runId` to be a non-empty string, got 42.',
+    });
+    await pool.onIdle();
+    expect(pool.stats).toMatchObject({ queued: 0, running: 0, done: 0 });
+    expect(harness.fake.transcript.messages()).toHaveLength(0);
+  });
+
+  it('a standalone worker attributes a task to its own runId, else to the worker’s', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('ok') } });
+    const worker = createWorker({ gateway: harness.gateway, runId: 'worker-run' });
+    await worker.run({ id: 'own', brief: 'x', runId: 'task-run' });
+    await worker.run({ id: 'default', brief: 'x' });
+    expect(harness.ledger.entries().map((entry) => [entry.taskId, entry.runId])).toEqual([
+      ['own', 'task-run'],
+      ['default', 'worker-run'],
+    ]);
+  });
+});
