@@ -102,6 +102,7 @@ export class RunExecution<TAnswer> {
       runId,
       model: options.workerModel,
       concurrency: options.concurrency,
+      taskEvents: false,
       tools: options.tools,
       warmCache: options.warmCache ?? prefixIsCacheable(options),
       transcripts: options.transcripts,

@@ -1,13 +1,12 @@
-import {
-  type ArmyEvents,
-  type Attribution,
-  type CallOptions,
-  createEvents,
-  type GatewayRequest,
-  type GatewayResponse,
-  type GatewayStream,
-  type LedgerEntry,
-  type ModelGateway,
+import type {
+  ArmyEvents,
+  Attribution,
+  CallOptions,
+  GatewayRequest,
+  GatewayResponse,
+  GatewayStream,
+  LedgerEntry,
+  ModelGateway,
 } from '@haiku-army/core';
 import type { RunRecorder } from '../run-recorder.js';
 import type { TimelineEntry } from '../run-result.js';
@@ -16,12 +15,6 @@ import type { TimelineEntry } from '../run-result.js';
 export interface RunGatewayOptions {
   recorder: RunRecorder;
   now: () => number;
-  /**
-   * The emitter the pool sees as `gateway.events`. The orchestrator emits
-   * `task:*` itself, once per subtask, so the pool's own task events go to a
-   * private emitter and never reach `army.events`.
-   */
-  events?: ArmyEvents;
 }
 
 function entryOf(error: unknown): LedgerEntry | undefined {
@@ -38,7 +31,6 @@ export class RunGateway implements ModelGateway {
   readonly #inner: ModelGateway;
   readonly #recorder: RunRecorder;
   readonly #now: () => number;
-  readonly events: ArmyEvents;
   /** Every call of the run, in the order they ended. */
   readonly timeline: TimelineEntry[] = [];
 
@@ -46,9 +38,12 @@ export class RunGateway implements ModelGateway {
     this.#inner = inner;
     this.#recorder = options.recorder;
     this.#now = options.now;
-    this.events = options.events ?? createEvents({ onListenerError: () => {} });
   }
 
+  /** The army's emitter (the pool runs with `taskEvents: false`: the army emits `task:*` once per subtask). */
+  get events(): ArmyEvents {
+    return this.#inner.events;
+  }
   get ledger() {
     return this.#inner.ledger;
   }
