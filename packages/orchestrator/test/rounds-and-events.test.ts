@@ -1,7 +1,7 @@
-import type { LedgerEntry } from '@haiku-army/core';
+import { createGateway, type LedgerEntry } from '@haiku-army/core';
 import type { FakeAnthropicServer } from '@haiku-army/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createArmy, type RunRecorder } from '../src/index.js';
+import { createArmy, type Router, type RunRecorder } from '../src/index.js';
 import { reply, sequence, startScripted, subtask, workerByBrief } from './support/scripted.js';
 
 let fake: FakeAnthropicServer | undefined;
@@ -107,5 +107,50 @@ describe('events and the recorder', () => {
     expect(entries.map((entry) => entry.id)).toEqual(
       army.ledger.entries({ runId: result.runId }).map((entry) => entry.id),
     );
+  });
+});
+
+describe('a router that makes its own calls', () => {
+  it('its calls land in the cost tree’s router node, on the timeline and in the recorder', async () => {
+    fake = await startScripted({ worker: workerByBrief({ Do: 'Done.' }) });
+    const gateway = createGateway({ baseURL: fake.url, apiKey: 'test-key' });
+    const router: Router = {
+      name: 'classifying',
+      pick: async (subtask, context) => {
+        if (context.attempts.length > 0) return null;
+        await gateway.call(
+          {
+            model: 'claude-haiku-5-5',
+            max_tokens: 20,
+            messages: [{ role: 'user', content: `Classify: ${subtask.brief}` }],
+          },
+          { runId: context.runId, taskId: subtask.id, role: 'router' },
+        );
+        return { model: 'claude-haiku-5-5', reason: 'classified simple' };
+      },
+    };
+    const entries: LedgerEntry[] = [];
+    const army = createArmy({
+      gateway,
+      workers: router,
+      recorder: { ledgerEntry: (entry) => void entries.push(entry) },
+    });
+    const result = await army.runPlan(
+      { subtasks: [subtask('a', 'Do A.'), subtask('b', 'Do B.')] },
+      { job: 'two things' },
+    );
+    expect(result.status).toBe('done');
+    expect(result.cost.tree.router.calls).toBe(2);
+    expect(result.timeline.filter((call) => call.role === 'router')).toHaveLength(2);
+    expect(entries.map((entry) => entry.id).sort()).toEqual(
+      army.ledger
+        .entries({ runId: result.runId })
+        .map((entry) => entry.id)
+        .sort(),
+    );
+    expect(result.subtasks.map((s) => s.attempts[0]!.routeReason)).toEqual([
+      'classified simple',
+      'classified simple',
+    ]);
   });
 });

@@ -63,7 +63,7 @@ export class RunExecution<TAnswer> {
     this.#options = options;
     this.#spec = spec;
     this.#runId = runId;
-    this.#gateway = new RunGateway(options.gateway, {
+    this.#gateway = new RunGateway(options.gateway, runId, {
       recorder: options.recorder,
       now: options.now,
     });
@@ -188,6 +188,7 @@ export class RunExecution<TAnswer> {
     } finally {
       pool.close();
       watch.close();
+      await this.#gateway.close();
     }
     if (!error && this.#budgetError) error = this.#budgetError;
     const result = this.#result(status!, answer, error, rounds, startedAt, artifactsBefore);
@@ -204,8 +205,12 @@ export class RunExecution<TAnswer> {
   }
 
   /** The planner call alone (`army.plan`). */
-  planOnly(): Promise<Plan> {
-    return this.#plan();
+  async planOnly(): Promise<Plan> {
+    try {
+      return await this.#plan();
+    } finally {
+      await this.#gateway.close();
+    }
   }
 
   #halted(): boolean {
