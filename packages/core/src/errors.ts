@@ -22,6 +22,14 @@ export const ERROR_CODES = {
   LEDGER_STORE_FAILED: 'LEDGER_STORE_FAILED',
   /** A request can never fit under a rate limit (e.g. larger than the bucket). */
   RATE_LIMIT_UNSATISFIABLE: 'RATE_LIMIT_UNSATISFIABLE',
+  /** `gateway.batch()` was given no items. Caller mistake. */
+  BATCH_EMPTY: 'BATCH_EMPTY',
+  /** Two batch items share a `custom_id` (the same run, task and attempt). Caller mistake. */
+  BATCH_DUPLICATE_ID: 'BATCH_DUPLICATE_ID',
+  /** `gateway.resumeBatch()` was given a batch id the API does not know. */
+  BATCH_NOT_FOUND: 'BATCH_NOT_FOUND',
+  /** One batch item is larger than a whole batch may be. Caller mistake. */
+  BATCH_ITEM_TOO_LARGE: 'BATCH_ITEM_TOO_LARGE',
 } as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -144,10 +152,23 @@ export class LedgerStoreError extends ArmyError {
   }
 }
 
-/** The operation was cancelled through an AbortSignal. */
+/** Options for {@link AbortError}. */
+export interface AbortErrorOptions extends ArmyErrorOptions {
+  /** The ledger entry of a stream aborted after its response began (its usage is estimated). */
+  entry?: LedgerEntry;
+}
+
+/**
+ * The operation was cancelled through an AbortSignal. A stream aborted after
+ * its response began was billed by the API: `entry` is its (estimated) ledger
+ * entry. Before the response began nothing was billed and `entry` is undefined.
+ */
 export class AbortError extends ArmyError {
-  constructor(message = 'The operation was aborted.', options: ArmyErrorOptions = {}) {
+  readonly entry: LedgerEntry | undefined;
+
+  constructor(message = 'The operation was aborted.', options: AbortErrorOptions = {}) {
     super(ERROR_CODES.ABORTED, message, options);
+    this.entry = options.entry;
   }
 }
 

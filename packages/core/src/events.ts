@@ -87,6 +87,43 @@ export interface TaskEndEvent extends TaskEvent {
   error?: Error;
 }
 
+/** A Message Batch's request counts, as the API reports them. */
+export interface BatchRequestCounts {
+  processing: number;
+  succeeded: number;
+  errored: number;
+  canceled: number;
+  expired: number;
+}
+
+/** Emitted once per Message Batch the gateway created. */
+export interface BatchSubmittedEvent {
+  batchId: string;
+  /** Requests in this batch. */
+  requests: number;
+  /** This batch's place among the batches one `gateway.batch()` call submitted (0-based). */
+  chunk: number;
+  /** How many batches the call submits in all. */
+  chunks: number;
+}
+
+/** Emitted on each poll of a Message Batch. */
+export interface BatchProgressEvent {
+  batchId: string;
+  status: 'in_progress' | 'canceling' | 'ended';
+  requestCounts: BatchRequestCounts;
+}
+
+/** Emitted once a Message Batch has ended and its results were collected. */
+export interface BatchEndedEvent {
+  batchId: string;
+  requestCounts: BatchRequestCounts;
+  /** What its succeeded requests cost (at the batch tier), nano-USD. */
+  cost: NanoUsd;
+  /** True when the gateway cancelled it (abort or deadline). */
+  canceled: boolean;
+}
+
 /** Every event haiku-army emits, keyed by name (noun first). One object per payload. */
 export interface ArmyEventMap {
   'run:start': (event: RunStartEvent) => void;
@@ -101,6 +138,9 @@ export interface ArmyEventMap {
   'budget:critical': (event: BudgetEvent) => void;
   'budget:exceeded': (event: BudgetEvent) => void;
   'run:end': (event: RunEndEvent) => void;
+  'batch:submitted': (event: BatchSubmittedEvent) => void;
+  'batch:progress': (event: BatchProgressEvent) => void;
+  'batch:ended': (event: BatchEndedEvent) => void;
 }
 
 /** The event names. */

@@ -20,6 +20,23 @@ export * from './constants.js';
 export * from './cost.js';
 export * from './errors.js';
 export * from './events.js';
+export { BatchBudgetExceededError } from './gateway/batch-budget.js';
+export { batchCustomId, CUSTOM_ID_PATTERN } from './gateway/batch-plan.js';
+export {
+  BATCH_MAX_BYTES,
+  BATCH_MAX_REQUESTS,
+  type BatchFailed,
+  type BatchItem,
+  type BatchOptions,
+  type BatchOutcome,
+  type BatchResult,
+  type BatchRun,
+  type BatchSubmission,
+  type BatchSucceeded,
+  DEFAULT_BATCH_MAX_POLL_INTERVAL_MS,
+  DEFAULT_BATCH_POLL_INTERVAL_MS,
+  type ResumeBatchOptions,
+} from './gateway/batch-types.js';
 export {
   type CallOptions,
   createGateway,
@@ -30,7 +47,7 @@ export {
   type GatewayStream,
 } from './gateway/gateway.js';
 export type { GatewayStreamEvent, StreamRetryEvent } from './gateway/gateway-stream.js';
-export type { ModelGateway } from './gateway/model-gateway.js';
+export type { BatchGateway, ModelGateway } from './gateway/model-gateway.js';
 export { classifyFailure, type FailureInfo, retryAfterMs } from './gateway/retry-policy.js';
 export {
   inputTokensUpperBound,

@@ -7,26 +7,30 @@ import type {
 import type { Attribution } from '../attribution.js';
 import type { Budget, Reservation } from '../budget.js';
 import { defaultCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
+import type { ModelInfo } from '../catalog/model-info.js';
 import {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_RETRY_BASE_DELAY_MS,
   DEFAULT_RETRY_MAX_DELAY_MS,
 } from '../constants.js';
-import { type CostBreakdown, costOf, normalizeUsage } from '../cost.js';
+import { type CostBreakdown, costOf, type NormalizedUsage, normalizeUsage } from '../cost.js';
 import { AbortError, ApiCallError, ArmyError, ERROR_CODES, invalidOption } from '../errors.js';
 import { type ArmyEvents, createEvents } from '../events.js';
 import { CostLedger } from '../ledger/cost-ledger.js';
 import type { LedgerEntry, LedgerOutcome } from '../ledger/ledger-entry.js';
 import type { RateLimiter, RateLimitTicket } from '../rate-limiter.js';
 import { estimateRequestTokens } from '../token-estimate.js';
+import type { BatchItem, BatchOptions, BatchRun, ResumeBatchOptions } from './batch-types.js';
+import { BatchRunner } from './gateway-batch.js';
 import { EventBuffer, type GatewayStreamEvent } from './gateway-stream.js';
-import type { ModelGateway } from './model-gateway.js';
+import type { BatchGateway } from './model-gateway.js';
 import {
   backoffDelay,
   classifyFailure,
   type FailureInfo,
   ResponseLostError,
 } from './retry-policy.js';
+import { recordAbortedStream, StreamUsageTracker } from './stream-abort.js';
 import { inputTokensUpperBound, worstCaseCost } from './worst-case.js';
 
 /** Options for {@link createGateway}. */
@@ -148,7 +152,7 @@ function outcomeOf(message: Message): LedgerOutcome {
  * `retry-after`, record the real usage in the ledger, settle the budget and
  * emit `call:end`. Attempts the API did not bill are never billed here.
  */
-export class Gateway implements ModelGateway {
+export class Gateway implements BatchGateway {
   readonly client: Anthropic;
   readonly ledger: CostLedger;
   readonly events: ArmyEvents;
@@ -259,13 +263,19 @@ export class Gateway implements ModelGateway {
     options: CallOptions = {},
   ): GatewayStream {
     const buffer = new EventBuffer<GatewayStreamEvent>();
+    // What the current attempt has received, for a caller abort after message_start.
+    const tracker = new StreamUsageTracker();
     const result = this.#run(
       request,
       attribution,
       options.signal,
       async (signal) => {
+        tracker.reset();
         const stream = this.client.messages.stream(request, this.#requestOptions(signal));
-        for await (const event of stream) buffer.push(event);
+        for await (const event of stream) {
+          tracker.observe(event);
+          buffer.push(event);
+        }
         const message = await stream.finalMessage();
         return {
           message,
@@ -273,7 +283,11 @@ export class Gateway implements ModelGateway {
           requestId: stream.request_id ?? undefined,
         };
       },
-      (retry) => buffer.push({ type: 'retry', ...retry }),
+      (retry) => {
+        tracker.reset();
+        buffer.push({ type: 'retry', ...retry });
+      },
+      (model) => tracker.usage(model),
     );
     result.then(
       () => buffer.end(),
@@ -287,6 +301,52 @@ export class Gateway implements ModelGateway {
       finalMessage: async () => (await result).message,
       [Symbol.asyncIterator]: () => buffer[Symbol.asyncIterator](),
     };
+  }
+
+  /**
+   * Sends requests as Message Batches at the batch tier (50%). Validates every
+   * item and reserves the whole batch's worst case at batch prices first
+   * (throws before sending anything); iterate the run for outcomes as results
+   * arrive, or await `result`. See `BatchOptions` and the README.
+   */
+  batch(items: readonly BatchItem[], options: BatchOptions = {}): BatchRun {
+    return this.#batchRunner().run(items, options);
+  }
+
+  /**
+   * Collects the results of a batch submitted earlier (`onSubmitted`
+   * persisted its ids) without resubmitting anything.
+   */
+  resumeBatch(
+    batchId: string,
+    attributionsByCustomId:
+      | Readonly<Record<string, Attribution>>
+      | ReadonlyMap<string, Attribution>,
+    options: ResumeBatchOptions = {},
+  ): BatchRun {
+    return this.#batchRunner().resume(batchId, attributionsByCustomId, options);
+  }
+
+  #batches: BatchRunner | undefined;
+  #batchRunner(): BatchRunner {
+    this.#batches ??= new BatchRunner({
+      client: this.client,
+      catalog: this.catalog,
+      ledger: this.ledger,
+      budget: this.budget,
+      events: this.events,
+      now: this.#now,
+      worstCase: (request) => this.worstCase(request),
+      requestOptions: (signal) => this.#requestOptions(signal),
+      maxAttempts: this.#maxAttempts,
+      backoff: {
+        baseDelayMs: this.#baseDelayMs,
+        maxDelayMs: this.#maxDelayMs,
+        random: this.#random,
+      },
+      apiError: (failure, attempts, cause) => this.#apiError(failure, attempts, cause),
+    });
+    return this.#batches;
   }
 
   /** Counts a request's input tokens with the API (not billed). Retries like `call`. */
@@ -352,6 +412,7 @@ export class Gateway implements ModelGateway {
     signal: AbortSignal | undefined,
     send: Sender,
     onRetry?: (retry: { attempt: number; delayMs: number; reason: string }) => void,
+    abortedUsage?: (model: ModelInfo) => NormalizedUsage | undefined,
   ): Promise<GatewayResponse> {
     validateAttribution(attribution);
     if (!request || typeof request !== 'object')
@@ -418,6 +479,22 @@ export class Gateway implements ModelGateway {
         await sleep(delayMs, signal);
       }
     } catch (error) {
+      // A stream aborted after message_start is billed by the API: record it (estimated).
+      const usage = error instanceof AbortError ? abortedUsage?.(model) : undefined;
+      if (usage) {
+        throw recordAbortedStream({
+          ledger: this.ledger,
+          events: this.events,
+          reservation,
+          model,
+          maxTokens: request.max_tokens,
+          attribution,
+          usage,
+          attempts: attempt,
+          latencyMs: this.#now() - started,
+          cause: error,
+        });
+      }
       reservation?.release();
       this.events.emit('call:end', {
         ...endEvent,

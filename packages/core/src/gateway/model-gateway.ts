@@ -4,6 +4,7 @@ import type { Budget } from '../budget.js';
 import type { ModelCatalog } from '../catalog/model-catalog.js';
 import type { ArmyEvents } from '../events.js';
 import type { CostLedger } from '../ledger/cost-ledger.js';
+import type { BatchItem, BatchOptions, BatchRun, ResumeBatchOptions } from './batch-types.js';
 import type { CallOptions, GatewayRequest, GatewayResponse, GatewayStream } from './gateway.js';
 
 /**
@@ -33,4 +34,18 @@ export interface ModelGateway {
   readonly catalog: ModelCatalog;
   /** The hard caps calls reserve against, when there are any. */
   readonly budget: Budget | undefined;
+}
+
+/** A gateway that can also send Message Batches (`Gateway` implements it). */
+export interface BatchGateway extends ModelGateway {
+  /** Sends requests as Message Batches at the batch tier; see `Gateway.batch`. */
+  batch(items: readonly BatchItem[], options?: BatchOptions): BatchRun;
+  /** Collects a batch submitted earlier without resubmitting; see `Gateway.resumeBatch`. */
+  resumeBatch(
+    batchId: string,
+    attributionsByCustomId:
+      | Readonly<Record<string, Attribution>>
+      | ReadonlyMap<string, Attribution>,
+    options?: ResumeBatchOptions,
+  ): BatchRun;
 }

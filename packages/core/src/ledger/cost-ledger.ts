@@ -56,6 +56,8 @@ export interface RecordInput {
   outcome?: LedgerOutcome;
   requestId?: string;
   batchId?: string;
+  /** The usage is an estimate (a stream aborted after it began). @default false */
+  estimated?: boolean;
 }
 
 /** Token and money totals over a set of entries. */
@@ -63,6 +65,8 @@ export interface LedgerTotals {
   calls: number;
   usage: TokenCounts;
   cost: CostBreakdown;
+  /** The part of `cost.total` whose usage is estimated (aborted streams), nano-USD. */
+  estimated: NanoUsd;
 }
 
 /** The baseline comparison over a set of entries. Money in nano-USD. */
@@ -101,19 +105,21 @@ export interface LedgerFilter {
 }
 
 function emptyTotals(): LedgerTotals {
-  return { calls: 0, usage: zeroTokens(), cost: zeroCost() };
+  return { calls: 0, usage: zeroTokens(), cost: zeroCost(), estimated: 0 };
 }
 
 function addEntry(totals: LedgerTotals, entry: LedgerEntry): void {
   totals.calls += 1;
   totals.usage = addTokens(totals.usage, entry.usage);
   totals.cost = addCost(totals.cost, entry.cost);
+  if (entry.estimated) totals.estimated += entry.cost.total;
 }
 
 function mergeTotals(into: LedgerTotals, from: LedgerTotals): void {
   into.calls += from.calls;
   into.usage = addTokens(into.usage, from.usage);
   into.cost = addCost(into.cost, from.cost);
+  into.estimated += from.estimated;
 }
 
 /**
@@ -197,6 +203,7 @@ export class CostLedger {
     if (attribution.parentTaskId !== undefined) entry.parentTaskId = attribution.parentTaskId;
     if (input.requestId !== undefined) entry.requestId = input.requestId;
     if (input.batchId !== undefined) entry.batchId = input.batchId;
+    if (input.estimated) entry.estimated = true;
     this.#entries.push(entry);
     let written: void | Promise<void>;
     try {

@@ -2,7 +2,13 @@ import type { CallRole } from '../attribution.js';
 import type { CostBreakdown, NormalizedUsage } from '../cost.js';
 
 /** How a billed call ended. Failed attempts the API did not bill are never entries. */
-export type LedgerOutcome = 'success' | 'max_tokens' | 'refusal' | 'batch_errored';
+export type LedgerOutcome =
+  | 'success'
+  | 'max_tokens'
+  | 'refusal'
+  | 'batch_errored'
+  /** A stream the caller aborted after its response began (usage estimated). */
+  | 'aborted';
 
 /** One billed model call. Money in nano-USD. */
 export interface LedgerEntry {
@@ -30,4 +36,10 @@ export interface LedgerEntry {
   requestId?: string;
   /** The message batch id when the call ran in a batch. */
   batchId?: string;
+  /**
+   * True when the usage is an estimate, not the API's report: a stream the
+   * caller aborted after it began (input from `message_start`, output counted
+   * from the deltas received). Ledger totals report such spend as `estimated`.
+   */
+  estimated?: boolean;
 }
