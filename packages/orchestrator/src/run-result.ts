@@ -94,6 +94,8 @@ export interface RunCost {
   totals: CostBreakdown;
   usage: TokenCounts;
   calls: number;
+  /** The part of `totals.total` priced from estimated usage (client-aborted streams), nano-USD. */
+  estimated: NanoUsd;
   tree: CostTree;
 }
 

@@ -10,13 +10,15 @@ import type { CostTree, RunCost, SubtaskCost } from '../run-result.js';
 
 /** Totals at zero. */
 export function emptyTotals(): LedgerTotals {
-  return { calls: 0, usage: zeroTokens(), cost: zeroCost() };
+  return { calls: 0, usage: zeroTokens(), cost: zeroCost(), estimated: 0 };
 }
 
 function add(totals: LedgerTotals, entry: LedgerEntry): void {
   totals.calls += 1;
   totals.usage = addTokens(totals.usage, entry.usage);
   totals.cost = addCost(totals.cost, entry.cost);
+  // Aborted streams are priced from an estimate of the output sent (see core).
+  if (entry.estimated) totals.estimated += entry.cost.total;
 }
 
 const ROUTER_ROLES = new Set(['router', 'classifier']);
@@ -63,6 +65,7 @@ export function buildRunCost(entries: readonly LedgerEntry[], order: readonly st
     totals: tree.total.cost,
     usage: tree.total.usage,
     calls: tree.total.calls,
+    estimated: tree.total.estimated,
     tree,
   };
 }
