@@ -1,6 +1,6 @@
 import type { FakeAnthropicServer } from '@haiku-army/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createArmy, type ReadyQueue } from '../src/index.js';
+import { createArmy, type ReadyQueue, type Router } from '../src/index.js';
 import { reply, startScripted, subtask, workerByBrief } from './support/scripted.js';
 
 let fake: FakeAnthropicServer | undefined;
@@ -156,5 +156,26 @@ describe('DAG scheduler', () => {
     });
     expect(result.status).toBe('done');
     expect(log).toEqual(['push a', 'push b']);
+  });
+
+  it('a router that picks an unknown model fails that subtask with the code, not the run', async () => {
+    fake = await startScripted({ worker: workerByBrief({ Do: 'Done.' }) });
+    const router: Router = {
+      name: 'sometimes-wrong',
+      pick: async (subtask, context) =>
+        context.attempts.length > 0
+          ? null
+          : { model: subtask.id === 'bad' ? 'claude-haiku-9' : 'claude-haiku-5-5', reason: 'test' },
+    };
+    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', workers: router });
+    const result = await army.runPlan({
+      subtasks: [subtask('bad', 'Do bad.'), subtask('good', 'Do good.')],
+    });
+    expect(result.status).toBe('partial');
+    expect(result.subtasks.map((s) => [s.id, s.status, s.code])).toEqual([
+      ['bad', 'failed', 'UNKNOWN_MODEL'],
+      ['good', 'done', undefined],
+    ]);
+    expect(result.subtasks[0]!.reason).toMatch(/claude-haiku-9/);
   });
 });

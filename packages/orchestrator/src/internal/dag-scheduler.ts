@@ -59,6 +59,8 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
   if (options.signal.aborted) forward();
   else options.signal.addEventListener('abort', forward, { once: true });
   let failedFast: SubtaskResult | undefined;
+  /** A failure of the scheduler's own callbacks (a recorder that cannot write): it ends the round. */
+  let fatal: { error: unknown } | undefined;
   let inflight = 0;
   let wake: (() => void) | undefined;
 
@@ -115,7 +117,8 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
     }
   };
 
-  const halted = () => controller.signal.aborted || options.stopReason() !== undefined;
+  const halted = () =>
+    fatal !== undefined || controller.signal.aborted || options.stopReason() !== undefined;
 
   const start = (id: string): void => {
     const subtask = byId.get(id)!;
@@ -125,7 +128,28 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
         const dependencies = subtask.dependsOn.map(
           (dependency) => results.get(dependency) ?? earlier.get(dependency)!,
         );
-        await settle(await options.execute(subtask, dependencies, controller.signal));
+        let result: SubtaskResult;
+        try {
+          result = await options.execute(subtask, dependencies, controller.signal);
+        } catch (error) {
+          // A router or tool set that throws (an unknown model, say) fails this subtask, not the run.
+          const code = (error as { code?: unknown } | undefined)?.code;
+          const reason = error instanceof Error ? error.message : String(error);
+          result = {
+            ...notRun(
+              subtask,
+              'skipped',
+              typeof code === 'string' ? code : 'INTERNAL_ERROR',
+              reason,
+            ),
+            status: 'failed',
+            summary: `Failed: ${reason}`,
+          };
+        }
+        await settle(result);
+      } catch (error) {
+        fatal ??= { error };
+        controller.abort(error);
       } finally {
         inflight -= 1;
         wake?.();
@@ -175,6 +199,7 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
     wake = undefined;
   }
   options.signal.removeEventListener('abort', forward);
+  if (fatal) throw fatal.error;
 
   // Whatever never ran gets a result saying why.
   await queue.drain();

@@ -5,7 +5,7 @@ import {
   estimateTextTokens,
   type ModelGateway,
 } from '@haiku-army/core';
-import { DEFAULT_WORKER_PREAMBLE, WorkerPool } from '@haiku-army/worker';
+import { DEFAULT_SUMMARY_TOKEN_CAP, DEFAULT_WORKER_PREAMBLE, WorkerPool } from '@haiku-army/worker';
 import type { Artifact } from '../army-options.js';
 import { PlanInvalidError } from '../errors.js';
 import {
@@ -26,8 +26,6 @@ import { RunGateway } from './run-gateway.js';
 import type { RunSpec } from './run-spec.js';
 import { runSubtask } from './run-subtask.js';
 import { synthesize } from './synthesize.js';
-
-const DEFAULT_SUMMARY_CAP = 300;
 
 function linkSignals(signals: (AbortSignal | undefined)[]): AbortSignal {
   const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
@@ -152,7 +150,7 @@ export class RunExecution<TAnswer> {
               router: options.router,
               events,
               maxAttempts: options.maxAttempts,
-              summaryTokenCap: options.summaryTokenCap ?? DEFAULT_SUMMARY_CAP,
+              summaryTokenCap: options.summaryTokenCap ?? DEFAULT_SUMMARY_TOKEN_CAP,
               rateLimits: watch,
               rateLimitFallback: options.rateLimitFallback,
               rateLimitFallbackAfterMs: options.rateLimitFallbackAfterMs,
