@@ -154,3 +154,38 @@ describe('a router that makes its own calls', () => {
     ]);
   });
 });
+
+describe('a recorder that cannot write', () => {
+  it('ends the run failed with its error; nothing is left running', async () => {
+    fake = await startScripted({ worker: workerByBrief({ Do: 'Done.' }) });
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      concurrency: 1,
+      recorder: {
+        subtaskFinished: () => {
+          throw new Error('disk full');
+        },
+      },
+    });
+    const result = await army.runPlan({ subtasks: [subtask('a', 'Do A.'), subtask('b', 'Do B.')] });
+    expect(result.status).toBe('failed');
+    expect(result.error?.message).toBe('disk full');
+    expect(army.ledger.entries({ runId: result.runId, taskId: 'b' })).toHaveLength(0);
+  });
+});
+
+describe('a synthesizer call the API rejects', () => {
+  it('leaves the subtasks’ results standing: partial, with the error and no answer', async () => {
+    fake = await startScripted({
+      worker: workerByBrief({ Do: 'Done.' }),
+      synthesizer: () => reply.error({ status: 400, message: 'bad synthesis request' }),
+    });
+    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key' });
+    const result = await army.runPlan({ subtasks: [subtask('a', 'Do A.')] });
+    expect(result.status).toBe('partial');
+    expect(result.error).toMatchObject({ code: 'API_REQUEST_REJECTED' });
+    expect(result.answer).toBeUndefined();
+    expect(result.subtasks[0]!.status).toBe('done');
+  });
+});

@@ -117,6 +117,7 @@ export class RunExecution<TAnswer> {
     let error: Error | undefined;
     let answer: TAnswer | undefined;
     let rounds = 0;
+    let answering = false;
     try {
       let failedFast = false;
       const first = this.#spec.plan ?? (await this.#plan());
@@ -169,6 +170,7 @@ export class RunExecution<TAnswer> {
         next = (await this.#nextRound(round + 1)).subtasks;
       }
       status = this.#status(failedFast);
+      answering = true;
       if (status === 'done' || status === 'partial') answer = await this.#answer();
     } catch (caught) {
       if (
@@ -182,7 +184,8 @@ export class RunExecution<TAnswer> {
       error = caught as Error;
       if (caught instanceof BudgetExceededError) status = 'budget_exceeded';
       else if (caught instanceof AbortError || this.#signal.aborted) status = 'cancelled';
-      else status = this.#results.size > 0 && this.#anySucceeded() ? 'partial' : 'failed';
+      // A synthesis that failed leaves the subtasks' results standing; any other failure fails the run.
+      else status = answering && this.#anySucceeded() ? 'partial' : 'failed';
     } finally {
       pool.close();
       watch.close();
