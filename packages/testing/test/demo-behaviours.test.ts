@@ -219,8 +219,10 @@ describe('simulated planner, worker and synthesizer', () => {
     ]);
   });
 
-  it('counts only the assigned files among grep matches', async () => {
-    const fake = createFakeAnthropic({ ...createDemoResponders() });
+  it('counts only the assigned files among grep matches with assignedFilesOnly', async () => {
+    const fake = createFakeAnthropic({
+      ...createDemoResponders({ worker: { assignedFilesOnly: true } }),
+    });
     const greps = await content(
       await call(fake, '/v1/messages', {
         model: 'claude-haiku-5-5',

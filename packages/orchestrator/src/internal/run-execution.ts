@@ -33,7 +33,11 @@ function linkSignals(signals: (AbortSignal | undefined)[]): AbortSignal {
   return present.length === 1 ? present[0]! : AbortSignal.any(present);
 }
 
-/** Whether the workers' shared prefix is long enough to be cached, so warming pays. */
+/**
+ * Whether the workers' shared prefix (tools, preamble and `sharedPrefix`, up
+ * to the worker's `cache_control` breakpoint) is long enough to be cached,
+ * so warming pays.
+ */
 function prefixIsCacheable(options: ResolvedArmyOptions): boolean {
   if (options.sharedPrefix === undefined) return false;
   const model = options.gateway.catalog.get(options.workerModel);
