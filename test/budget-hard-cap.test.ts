@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 let fake: FakeAnthropicServer;
 beforeAll(async () => {
   // A model that always talks until max_tokens cuts it off: the worst case for output.
-  fake = await startFakeAnthropic({ defaultResponder: () => reply.text('word '.repeat(50_000)) });
+  fake = await startFakeAnthropic({
+    latency: 0,
+    defaultResponder: () => reply.text('word '.repeat(50_000)),
+  });
 });
 afterAll(() => fake.close());
 

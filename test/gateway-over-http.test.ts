@@ -20,6 +20,7 @@ afterEach(async () => {
 describe('the gateway against the fake API over HTTP', () => {
   it('with 10% faults, every call lands once and the ledger equals the server bill exactly', async () => {
     fake = await startFakeAnthropic({
+      latency: 0,
       seed: 7,
       faults: {
         rateLimit: 0.02,
@@ -90,7 +91,7 @@ describe('the gateway against the fake API over HTTP', () => {
   });
 
   it('counts tokens through the gateway without billing', async () => {
-    fake = await startFakeAnthropic();
+    fake = await startFakeAnthropic({ latency: 0 });
     const gateway = createGateway({
       client: new Anthropic({ apiKey: 'test-key', baseURL: fake.url }),
     });
@@ -103,7 +104,7 @@ describe('the gateway against the fake API over HTTP', () => {
   });
 
   it('waits out the learned rate limit instead of drawing 429s', async () => {
-    fake = await startFakeAnthropic({ limits: { 'claude-haiku-5-5': { rpm: 10 } } });
+    fake = await startFakeAnthropic({ latency: 0, limits: { 'claude-haiku-5-5': { rpm: 10 } } });
     const rateLimiter = new RateLimiter();
     const gateway = createGateway({
       client: new Anthropic({ apiKey: 'test-key', baseURL: fake.url }),

@@ -13,7 +13,8 @@ Options:
   --port <n>               port (0 = any free port)           default 8787
   --host <address>         interface to bind                  default 127.0.0.1
   --seed <n>               seed for faults and latency        default 1
-  --latency-ms <n>         fixed time to first byte, ms       default 0
+  --latency-ms <n>         fixed time to first byte, ms
+                           default 60/70/80 (haiku/sonnet/opus)
   --per-token-ms <n>       extra ms per output token          default 0
   --fault-rate <p>         total random fault probability, spread over
                            429, 529, 500 and dropped connections   default 0
@@ -75,6 +76,7 @@ export async function runCli(
     if (value !== undefined) defaultLimits[name] = value;
   }
   const seed = number('seed', values.seed);
+  const firstByte = number('latency-ms', values['latency-ms']);
   const batchProcessingMs = number('batch-processing-ms', values['batch-processing-ms']);
   const server = await startFakeAnthropic({
     port: number('port', values.port) ?? 8787,
@@ -82,7 +84,7 @@ export async function runCli(
     ...(seed !== undefined ? { seed } : {}),
     ...(batchProcessingMs !== undefined ? { batchProcessingMs } : {}),
     latency: {
-      firstByte: number('latency-ms', values['latency-ms']) ?? 0,
+      ...(firstByte !== undefined ? { firstByte } : {}),
       perOutputTokenMs: number('per-token-ms', values['per-token-ms']) ?? 0,
     },
     faults,

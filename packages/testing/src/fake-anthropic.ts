@@ -88,6 +88,7 @@ export function createFakeAnthropic(options: FakeAnthropicOptions = {}): FakeAnt
     latency: resolved.latency,
     apiKeys: resolved.apiKeys,
     batchProcessingMs: resolved.batchProcessingMs,
+    arrivals: new Map(),
     basePath: resolved.basePath,
   };
   const engine = new FakeAnthropicEngine(state);
@@ -121,6 +122,7 @@ export function createFakeAnthropic(options: FakeAnthropicOptions = {}): FakeAnt
       state.faults.resetRandom();
       state.limits.reset();
       state.batches.clear();
+      state.arrivals.clear();
       // Every seeded stream restarts, so a run after reset() replays exactly.
       state.random = random.fork('latency');
       state.responders.reset(random.fork('responders'));

@@ -1,7 +1,14 @@
 export * from './behaviours/index.js';
-export { type BillingEntry, BillingLog } from './billing-log.js';
+export { type BillingEntry, BillingLog, type BillingTotals } from './billing-log.js';
 export * from './constants.js';
 export { createFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
+export {
+  type BillableUsage,
+  billWithPriceTable,
+  fakeBill,
+  fakePriceEntry,
+  type PriceSource,
+} from './fake-bill.js';
 export {
   type Fault,
   FaultController,
@@ -10,14 +17,34 @@ export {
   type FaultRates,
   type FaultTarget,
 } from './faults.js';
+export type { PromptSection } from './internal/prompt-blocks.js';
 export {
   type LatencyDistribution,
   type LatencyOptions,
+  type LatencySetting,
   type ModelLatency,
   sampleLatency,
 } from './latency.js';
+export {
+  countDocumentTokens,
+  countImageTokens,
+  countPdfPages,
+  imageTokensFor,
+} from './media-tokens.js';
 export type { FakeAnthropicOptions, IdKind } from './options.js';
-export { type CacheAccounting, type CacheEntry, PromptCache } from './prompt-cache.js';
+export {
+  FAKE_PRICE_RULES,
+  FAKE_PRICE_TABLE,
+  FAKE_PRICES_AS_OF,
+  type FakeListPrices,
+  type FakePriceEntry,
+} from './price-table.js';
+export {
+  type CacheAccounting,
+  type CacheBreakdownItem,
+  type CacheEntry,
+  PromptCache,
+} from './prompt-cache.js';
 export { createRandom, type Random } from './random.js';
 export {
   type AcquireResult,

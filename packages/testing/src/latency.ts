@@ -1,3 +1,5 @@
+import type { ModelInfo } from '@haiku-army/core';
+import { DEFAULT_FIRST_BYTE_MS } from './constants.js';
 import type { Random } from './random.js';
 
 /** A delay distribution, in ms. A bare number is a fixed delay. */
@@ -10,7 +12,10 @@ export type LatencyDistribution =
 
 /** Latency of one model. */
 export interface ModelLatency {
-  /** Time before the response begins (headers, or `message_start`). @default 0 */
+  /**
+   * Time before the response begins (headers, or `message_start`).
+   * @default the model's tier in `DEFAULT_FIRST_BYTE_MS` (haiku 30 ms, sonnet 50 ms, opus 80 ms)
+   */
   firstByte?: LatencyDistribution;
   /** Extra time per output token (before a JSON response; spread over SSE deltas). @default 0 */
   perOutputTokenMs?: number;
@@ -47,11 +52,29 @@ export function sampleLatency(
   }
 }
 
-/** The latency settings for one model. */
-export function latencyFor(options: LatencyOptions | undefined, model: string): ModelLatency {
-  const specific = options?.models?.[model];
+/**
+ * The `latency` option: settings with per-model overrides, or a number of
+ * ms that is every model's first-byte delay (`latency: 0` for instant
+ * responses).
+ */
+export type LatencySetting = LatencyOptions | number;
+
+/**
+ * The latency settings for one model: its own entry in `models`, then the
+ * top-level settings, then the default first byte of its tier
+ * ({@link DEFAULT_FIRST_BYTE_MS}) and no per-token delay.
+ */
+export function latencyFor(
+  setting: LatencySetting | undefined,
+  model: ModelInfo,
+): ModelLatency & { isDefault: boolean } {
+  const options: LatencyOptions | undefined =
+    typeof setting === 'number' ? { firstByte: setting } : setting;
+  const specific = options?.models?.[model.id];
+  const firstByte = specific?.firstByte ?? options?.firstByte;
   return {
-    firstByte: specific?.firstByte ?? options?.firstByte,
+    firstByte: firstByte ?? DEFAULT_FIRST_BYTE_MS[model.tier],
     perOutputTokenMs: specific?.perOutputTokenMs ?? options?.perOutputTokenMs ?? 0,
+    isDefault: firstByte === undefined,
   };
 }

@@ -1,7 +1,7 @@
 import type { ModelCatalog } from '@haiku-army/core';
 import type { FaultOptions } from './faults.js';
 import type { IdKind } from './internal/ids.js';
-import type { LatencyOptions } from './latency.js';
+import type { LatencySetting } from './latency.js';
 import type { ModelLimits } from './rate-limits.js';
 import type { Responder, ResponderRoute } from './responder.js';
 
@@ -32,8 +32,13 @@ export interface FakeAnthropicOptions {
   limits?: Record<string, ModelLimits>;
   /** Limits for models not listed in `limits`. @default 4,000 RPM, 4M ITPM, 800K OTPM */
   defaultLimits?: ModelLimits;
-  /** Time to first byte and per output token, with per-model overrides (id or alias). @default no latency */
-  latency?: LatencyOptions;
+  /**
+   * Time to first byte and per output token, with per-model overrides (id or
+   * alias), or a number: every model's first byte in ms. `latency: 0` (or
+   * `{ firstByte: 0 }`) makes responses begin at once.
+   * @default a first byte of 30 ms (haiku), 50 ms (sonnet) or 80 ms (opus), by the model's tier; no per-token delay
+   */
+  latency?: LatencySetting;
   /** Random fault rates. @default none */
   faults?: FaultOptions;
   /** Seed of every random choice (faults, latency, `context.random()`). @default 1 */

@@ -1,5 +1,22 @@
 import { CACHE_TTL_MS } from './constants.js';
-import type { Breakpoint, PromptLayout } from './internal/prompt-blocks.js';
+import type { Breakpoint, PromptLayout, PromptSection } from './internal/prompt-blocks.js';
+
+/**
+ * Cache tokens of one cacheable breakpoint: the segment of the prompt from
+ * the previous cacheable breakpoint to this one was read from the cache or
+ * written to it.
+ */
+export interface CacheBreakdownItem {
+  /** Where the breakpoint sits. */
+  breakpoint: PromptSection;
+  /** Tokens from the start of the prompt through the breakpoint. */
+  prefixTokens: number;
+  ttl: '5m' | '1h';
+  /** Tokens of this segment written to the cache (0 when read). */
+  written: number;
+  /** Tokens of this segment read from the cache (0 when written). */
+  read: number;
+}
 
 /** One cached prompt prefix. */
 export interface CacheEntry {
@@ -23,6 +40,8 @@ export interface CacheAccounting {
   hit: Breakpoint | undefined;
   /** Breakpoints to write once the response begins. */
   writes: Breakpoint[];
+  /** Reads and writes per cacheable breakpoint, in prompt order. */
+  breakdown: CacheBreakdownItem[];
 }
 
 /**
@@ -79,14 +98,25 @@ export class PromptCache {
     }
     const read = hit?.prefixTokens ?? 0;
     const writes = cacheable.filter((breakpoint) => breakpoint.prefixTokens > read);
-    let previous = read;
+    let previous = 0;
     let write5m = 0;
     let write1h = 0;
-    for (const breakpoint of writes) {
+    const breakdown: CacheBreakdownItem[] = [];
+    for (const breakpoint of cacheable) {
       const segment = breakpoint.prefixTokens - previous;
-      if (breakpoint.ttl === '1h') write1h += segment;
-      else write5m += segment;
       previous = breakpoint.prefixTokens;
+      const isRead = breakpoint.prefixTokens <= read;
+      if (!isRead) {
+        if (breakpoint.ttl === '1h') write1h += segment;
+        else write5m += segment;
+      }
+      breakdown.push({
+        breakpoint: breakpoint.section,
+        prefixTokens: breakpoint.prefixTokens,
+        ttl: breakpoint.ttl,
+        written: isRead ? 0 : segment,
+        read: isRead ? segment : 0,
+      });
     }
     return {
       inputTokens: layout.totalTokens - read - write5m - write1h,
@@ -95,6 +125,7 @@ export class PromptCache {
       cacheWrite1hTokens: write1h,
       hit,
       writes,
+      breakdown,
     };
   }
 

@@ -1,5 +1,6 @@
-import { MEDIA_BLOCK_TOKENS, MESSAGE_OVERHEAD_TOKENS } from './constants.js';
+import { MESSAGE_OVERHEAD_TOKENS } from './constants.js';
 import { withoutCacheControl } from './internal/without-cache-control.js';
+import { countDocumentTokens, countImageTokens } from './media-tokens.js';
 
 /**
  * The fake API's token counter. A SIMULATION: no tokenizer for current
@@ -112,9 +113,9 @@ export function splitByTokens(text: string, chunkTokens: number): string[] {
 
 /**
  * Tokens of one content block (request or reply): text for text blocks, name
- * plus JSON input for `tool_use`, the content of `tool_result`, a flat
- * {@link MEDIA_BLOCK_TOKENS} for images and binary documents, and the JSON
- * of anything else.
+ * plus JSON input for `tool_use`, the content of `tool_result`, images and
+ * documents by the rule in `media-tokens.ts` (an image at most 1,600 tokens,
+ * a PDF per page), and the JSON of anything else.
  */
 export function countBlockTokens(block: unknown): number {
   if (typeof block === 'string') return countTextTokens(block);
@@ -139,12 +140,11 @@ export function countBlockTokens(block: unknown): number {
       return countBlockTokens(content);
     }
     case 'image':
-      return MEDIA_BLOCK_TOKENS;
-    case 'document': {
-      const source = value.source as Record<string, unknown> | undefined;
-      if (source?.type === 'text') return countTextTokens(String(source.data ?? ''));
-      return MEDIA_BLOCK_TOKENS;
-    }
+      return countImageTokens(value);
+    case 'document':
+      return countDocumentTokens(value, countTextTokens, (blocks) =>
+        blocks.reduce((sum: number, item) => sum + countBlockTokens(item), 0),
+      );
     default:
       return countTextTokens(JSON.stringify(withoutCacheControl(value)));
   }

@@ -36,6 +36,7 @@ describe('message batches', () => {
   it('stays in_progress until the processing delay passes on the clock, then ends', async () => {
     const clock = manualClock();
     const fake = createFakeAnthropic({
+      latency: 0,
       now: clock.now,
       batchProcessingMs: 60_000,
       defaultResponder: (request) => {
@@ -105,7 +106,7 @@ describe('message batches', () => {
 
   it('cancels a batch: canceling, then ended with every request canceled and nothing billed', async () => {
     const clock = manualClock();
-    const fake = createFakeAnthropic({ now: clock.now, batchProcessingMs: 1000 });
+    const fake = createFakeAnthropic({ latency: 0, now: clock.now, batchProcessingMs: 1000 });
     const created = await createBatch(fake, [{ custom_id: 'a', params: params('x') }]);
     const canceling = (await (
       await call(fake, `/v1/messages/batches/${created.id}/cancel`, {})
@@ -124,7 +125,7 @@ describe('message batches', () => {
 
   it('returns an ended batch from cancel once its processing time has passed', async () => {
     const clock = manualClock();
-    const fake = createFakeAnthropic({ now: clock.now, batchProcessingMs: 1000 });
+    const fake = createFakeAnthropic({ latency: 0, now: clock.now, batchProcessingMs: 1000 });
     const created = await createBatch(fake, [{ custom_id: 'a', params: params('x') }]);
     clock.advance(1000);
     const canceled = (await (
@@ -139,7 +140,11 @@ describe('message batches', () => {
   });
 
   it("bills a batch at 50% with core's rounding: a half nano-USD line item rounds up", async () => {
-    const fake = createFakeAnthropic({ batchProcessingMs: 0, defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({
+      latency: 0,
+      batchProcessingMs: 0,
+      defaultResponder: () => 'ok',
+    });
     // 513 cached tokens written at $0.125/M = 125 nano-USD each: 64,125 in full, 32,062.5 at 50%.
     const body = {
       ...params('hi'),
@@ -167,6 +172,7 @@ describe('message batches', () => {
 
   it('serves results_url under a base URL with a path', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       baseURL: 'http://proxy.local/anthropic/',
       batchProcessingMs: 0,
     });
@@ -191,7 +197,7 @@ describe('message batches', () => {
   });
 
   it('lists batches newest first with pagination', async () => {
-    const fake = createFakeAnthropic({ batchProcessingMs: 0 });
+    const fake = createFakeAnthropic({ latency: 0, batchProcessingMs: 0 });
     const ids: string[] = [];
     for (let index = 0; index < 3; index += 1) {
       const created = await createBatch(fake, [{ custom_id: `r${index}`, params: params('x') }]);
@@ -208,7 +214,7 @@ describe('message batches', () => {
   });
 
   it('rejects a malformed batch', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     const empty = await call(fake, '/v1/messages/batches', { requests: [] });
     expect(empty.status).toBe(400);
     const duplicate = await call(fake, '/v1/messages/batches', {

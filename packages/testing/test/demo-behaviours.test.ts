@@ -57,6 +57,7 @@ describe('prompt convention', () => {
 describe('simulated planner, worker and synthesizer', () => {
   it('plans shards from a files list', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       ...createDemoResponders({ planner: { filesPerShard: 2 } }),
     });
     const response = await call(fake, '/v1/messages', {
@@ -83,7 +84,7 @@ describe('simulated planner, worker and synthesizer', () => {
     mkdirSync(join(root, 'node_modules'));
     for (const name of ['src/a.ts', 'src/b.ts', 'readme.md', 'node_modules/x.js'])
       writeFileSync(join(root, name), 'x');
-    const fake = createFakeAnthropic({ ...createDemoResponders() });
+    const fake = createFakeAnthropic({ latency: 0, ...createDemoResponders() });
     const response = await call(fake, '/v1/messages', {
       model: 'claude-opus-5-5',
       max_tokens: 2000,
@@ -99,7 +100,7 @@ describe('simulated planner, worker and synthesizer', () => {
   });
 
   it('runs a worker tool loop: grep, read_file, submit_result', async () => {
-    const fake = createFakeAnthropic({ ...createDemoResponders() });
+    const fake = createFakeAnthropic({ latency: 0, ...createDemoResponders() });
     const brief = 'job: find TODO\nterms: TODO, FIXME\nfiles:\n- a.ts\n- b.ts';
     const messages: any[] = [{ role: 'user', content: brief }];
     const turn = async () => {
@@ -256,7 +257,7 @@ describe('simulated planner, worker and synthesizer', () => {
   });
 
   it('synthesizes summaries', async () => {
-    const fake = createFakeAnthropic({ ...createDemoResponders() });
+    const fake = createFakeAnthropic({ latency: 0, ...createDemoResponders() });
     const response = await call(fake, '/v1/messages', {
       model: 'claude-sonnet-5-5',
       max_tokens: 500,

@@ -22,6 +22,7 @@ describe('seeded randomness', () => {
   it('replays the same faults for the same seed', async () => {
     const statuses = async (seed: number) => {
       const fake = createFakeAnthropic({
+        latency: 0,
         seed,
         faults: { rateLimit: 0.2, overloaded: 0.2, serverError: 0.1 },
       });
@@ -70,7 +71,7 @@ describe('reset()', () => {
 
 describe('fault queue', () => {
   it('applies queued faults to the next matching request, by model', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     fake.faults.enqueue({ kind: 'server_error', status: 503 }, { model: 'claude-sonnet-5-5' });
     fake.faults.enqueue({ kind: 'rate_limit', retryAfterMs: 20 });
     fake.faults.enqueue({ kind: 'invalid_request', message: 'nope' });
@@ -92,7 +93,7 @@ describe('fault queue', () => {
   });
 
   it('takes the target model from the fault and repeats it `times` times', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     fake.faults.enqueue({ kind: 'overloaded', model: 'claude-opus-5-5' }, { times: 2 });
     const opus = { ...small, model: 'claude-opus-5-5' };
     expect((await call(fake, '/v1/messages', small)).status).toBe(200);
@@ -102,7 +103,10 @@ describe('fault queue', () => {
   });
 
   it('keeps stream-only faults for the next streaming request', async () => {
-    const fake = createFakeAnthropic({ defaultResponder: () => reply.text('word '.repeat(40)) });
+    const fake = createFakeAnthropic({
+      latency: 0,
+      defaultResponder: () => reply.text('word '.repeat(40)),
+    });
     fake.faults.enqueue({ kind: 'stream_error_event', afterEvents: 3 });
     expect((await call(fake, '/v1/messages', small)).status).toBe(200);
     const streamed = await call(fake, '/v1/messages', { ...small, stream: true });
@@ -124,6 +128,7 @@ describe('fault queue', () => {
 
   it('keeps a queued stream fault for the next stream when a request is refused first', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       limits: { [MODEL]: { otpm: 120 } },
       defaultResponder: () => reply.text('word '.repeat(40)),
     });
@@ -139,7 +144,10 @@ describe('fault queue', () => {
   });
 
   it('cuts a stream mid-way and does not bill it', async () => {
-    const fake = createFakeAnthropic({ defaultResponder: () => reply.text('word '.repeat(40)) });
+    const fake = createFakeAnthropic({
+      latency: 0,
+      defaultResponder: () => reply.text('word '.repeat(40)),
+    });
     fake.faults.enqueue({ kind: 'stream_cut' });
     const response = await call(fake, '/v1/messages', { ...small, stream: true });
     await expect(response.text()).rejects.toThrow();
@@ -148,7 +156,7 @@ describe('fault queue', () => {
   });
 
   it('drops the connection for a disconnect fault', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     fake.faults.enqueue({ kind: 'disconnect' });
     const response = await call(fake, '/v1/messages', small);
     expect(response.type).toBe('error');
@@ -160,6 +168,7 @@ describe('billing under 10% random faults (SDK over HTTP, no retries)', () => {
   let fake: Awaited<ReturnType<typeof startFakeAnthropic>>;
   beforeAll(async () => {
     fake = await startFakeAnthropic({
+      latency: 0,
       seed: 99,
       faults: {
         rateLimit: 0.02,

@@ -7,7 +7,7 @@ const small = { model: MODEL, max_tokens: 50, messages: [{ role: 'user', content
 
 describe('validation and errors', () => {
   it('401s without credentials and accepts x-api-key or a Bearer token', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     const missing = await fake.handle(
       new Request('http://fake-anthropic.local/v1/messages', {
         method: 'POST',
@@ -26,7 +26,7 @@ describe('validation and errors', () => {
   });
 
   it('only accepts configured keys when apiKeys is set', async () => {
-    const fake = createFakeAnthropic({ apiKeys: ['good'] });
+    const fake = createFakeAnthropic({ latency: 0, apiKeys: ['good'] });
     expect((await call(fake, '/v1/messages', small)).status).toBe(401);
     expect(
       (await call(fake, '/v1/messages', small, { headers: { 'x-api-key': 'good' } })).status,
@@ -34,7 +34,7 @@ describe('validation and errors', () => {
   });
 
   it('404s an unknown model', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     const response = await call(fake, '/v1/messages', { ...small, model: 'claude-haiku-9' });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({
@@ -43,7 +43,7 @@ describe('validation and errors', () => {
   });
 
   it('400s a missing max_tokens or messages, temperature, and a max_tokens over the model maximum', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     const cases: [unknown, string][] = [
       [{ model: MODEL, messages: small.messages }, 'max_tokens: Field required'],
       [{ model: MODEL, max_tokens: 10 }, 'messages: Field required'],
@@ -74,7 +74,7 @@ describe('validation and errors', () => {
   });
 
   it('accepts model aliases and echoes the id as sent', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     const response = await call(fake, '/v1/messages', {
       ...small,
       model: 'claude-haiku-4-5-20251001',
@@ -87,6 +87,7 @@ describe('validation and errors', () => {
 describe('replies', () => {
   it('truncates a reply at max_tokens with stop_reason max_tokens', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       defaultResponder: () => reply.text('one two three four five six'),
     });
     const response = (await (
@@ -99,7 +100,10 @@ describe('replies', () => {
   });
 
   it('stops at a stop sequence', async () => {
-    const fake = createFakeAnthropic({ defaultResponder: () => 'alpha beta END gamma' });
+    const fake = createFakeAnthropic({
+      latency: 0,
+      defaultResponder: () => 'alpha beta END gamma',
+    });
     const response = (await (
       await call(fake, '/v1/messages', { ...small, stop_sequences: ['END'] })
     ).json()) as any;
@@ -109,6 +113,7 @@ describe('replies', () => {
 
   it('returns several tool calls with stop_reason tool_use, then reads their results', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       models: {
         [MODEL]: sequence(
           reply.toolCalls([
@@ -148,6 +153,7 @@ describe('replies', () => {
 
   it('uses the second responder of a sequence with tool results', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       defaultResponder: sequence(reply.toolUse('grep', { pattern: 'x' }), 'done'),
     });
     await call(fake, '/v1/messages', small);
@@ -157,6 +163,7 @@ describe('replies', () => {
 
   it('answers output_config.format requests with the scripted JSON', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       defaultResponder: () => reply.json({ subtasks: [{ id: 'a' }] }),
     });
     const body = {
@@ -169,6 +176,7 @@ describe('replies', () => {
 
   it('sends a scripted error with retry-after headers and does not bill it', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       defaultResponder: () => reply.error({ status: 529, retryAfterMs: 1500 }),
     });
     const response = await call(fake, '/v1/messages', small);
@@ -181,6 +189,7 @@ describe('replies', () => {
 
   it('routes by a caller-chosen rule to named responders', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       responders: { planner: () => 'plan', worker: () => 'work' },
       route: (request) =>
         typeof request.system === 'string' && request.system.includes('plan')
@@ -198,6 +207,7 @@ describe('replies', () => {
 describe('SSE streaming', () => {
   it('sends the real event sequence with cumulative usage', async () => {
     const fake = createFakeAnthropic({
+      latency: 0,
       defaultResponder: () =>
         reply.toolUse('grep', { pattern: 'needle' }, { text: 'Searching now.' }),
     });

@@ -14,7 +14,10 @@ describe('in process with msw (SDK maxRetries: 0)', () => {
   let client: Anthropic;
 
   beforeAll(() => {
-    fake = setupFakeAnthropic({ defaultResponder: () => reply.text('word '.repeat(30)) });
+    fake = setupFakeAnthropic({
+      latency: 0,
+      defaultResponder: () => reply.text('word '.repeat(30)),
+    });
     fake.listen({ onUnhandledRequest: 'error' });
     // Created after listen(): the SDK captures fetch at construction.
     client = new Anthropic({ apiKey: 'test-key', baseURL: fake.baseURL, maxRetries: 0 });
@@ -65,7 +68,7 @@ describe('in process with msw (SDK maxRetries: 0)', () => {
   });
 
   it('answers under a base URL with a path', async () => {
-    const prefixed = setupFakeAnthropic({ baseURL: 'http://proxy.local/anthropic' });
+    const prefixed = setupFakeAnthropic({ latency: 0, baseURL: 'http://proxy.local/anthropic' });
     fake.close();
     prefixed.listen({ onUnhandledRequest: 'error' });
     try {

@@ -66,12 +66,12 @@ describe('options', () => {
         /^Unknown model "claude-haiku-9" in `(limits|latency\.models|models|faults\.models)`/,
       );
     }
-    expect(() => createFakeAnthropic().script('claude-haiku-9', () => 'hi')).toThrow(
+    expect(() => createFakeAnthropic({ latency: 0 }).script('claude-haiku-9', () => 'hi')).toThrow(
       'Unknown model "claude-haiku-9" in `script(model)`',
     );
-    expect(() => createFakeAnthropic().limits.set('claude-haiku-9', { rpm: 1 })).toThrow(
-      'in `limits`',
-    );
+    expect(() =>
+      createFakeAnthropic({ latency: 0 }).limits.set('claude-haiku-9', { rpm: 1 }),
+    ).toThrow('in `limits`');
   });
 
   it('rejects a bad port or host before listening', async () => {

@@ -83,7 +83,7 @@ describe('prompt caching through the SDK (msw)', () => {
 describe('prompt cache rules (engine)', () => {
   it('keeps an entry 5 minutes, refreshes it on each read, then writes again', async () => {
     const clock = manualClock();
-    const fake = createFakeAnthropic({ now: clock.now, defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({ latency: 0, now: clock.now, defaultResponder: () => 'ok' });
     const usage = async (index: number) =>
       ((await (await call(fake, '/v1/messages', request('claude-haiku-5-5', index))).json()) as any)
         .usage;
@@ -123,7 +123,7 @@ describe('prompt cache rules (engine)', () => {
 
   it('keeps a 1h entry past 5 minutes and reports 1h writes', async () => {
     const clock = manualClock();
-    const fake = createFakeAnthropic({ now: clock.now, defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({ latency: 0, now: clock.now, defaultResponder: () => 'ok' });
     const body = (index: number) => ({
       ...request('claude-haiku-5-5', index),
       system: [
@@ -143,7 +143,7 @@ describe('prompt cache rules (engine)', () => {
   });
 
   it('splits reads, writes and input across several breakpoints', async () => {
-    const fake = createFakeAnthropic({ defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({ latency: 0, defaultResponder: () => 'ok' });
     const tools = [
       {
         name: 'grep',
@@ -185,10 +185,74 @@ describe('prompt cache rules (engine)', () => {
       cache_creation_input_tokens: 0,
       input_tokens: 6,
     });
+    // The billing log tells the segments apart by breakpoint.
+    expect(fake.billing.entries.map((entry) => entry.cacheBreakdown)).toEqual([
+      [{ breakpoint: 'tools', prefixTokens: toolTokens, ttl: '5m', written: toolTokens, read: 0 }],
+      [
+        { breakpoint: 'tools', prefixTokens: toolTokens, ttl: '5m', written: 0, read: toolTokens },
+        {
+          breakpoint: 'system',
+          prefixTokens: toolTokens + 2000,
+          ttl: '5m',
+          written: 2000,
+          read: 0,
+        },
+      ],
+      [
+        { breakpoint: 'tools', prefixTokens: toolTokens, ttl: '5m', written: 0, read: toolTokens },
+        {
+          breakpoint: 'system',
+          prefixTokens: toolTokens + 2000,
+          ttl: '5m',
+          written: 0,
+          read: 2000,
+        },
+      ],
+    ]);
+  });
+
+  it('tells a shared system prefix apart from a cached history in the billing log', async () => {
+    const fake = createFakeAnthropic({ latency: 0, defaultResponder: () => 'ok' });
+    const turn = (text: string, cached: boolean) => ({
+      type: 'text',
+      text,
+      ...(cached ? { cache_control: { type: 'ephemeral' } } : {}),
+    });
+    const history = 'word '.repeat(600);
+    const body = (turns: number) => ({
+      model: 'claude-haiku-5-5',
+      max_tokens: 5,
+      system: [{ type: 'text', text: SYSTEM_2000, cache_control: { type: 'ephemeral' } }],
+      messages: Array.from({ length: turns }, (_, index) => ({
+        role: index % 2 === 0 ? 'user' : 'assistant',
+        content: [turn(history, index === turns - 1)],
+      })),
+    });
+    await call(fake, '/v1/messages', body(1));
+    await call(fake, '/v1/messages', body(3));
+    const breakdown = fake.billing.entries.map((entry) =>
+      entry.cacheBreakdown.map(({ breakpoint, written, read }) => ({ breakpoint, written, read })),
+    );
+    expect(breakdown).toEqual([
+      [
+        { breakpoint: 'system', written: 2000, read: 0 },
+        { breakpoint: 'messages', written: 603, read: 0 },
+      ],
+      [
+        { breakpoint: 'system', written: 0, read: 2000 },
+        { breakpoint: 'messages', written: 3 * 603, read: 0 },
+      ],
+    ]);
+    for (const entry of fake.billing.entries) {
+      const sum = (key: 'written' | 'read') =>
+        entry.cacheBreakdown.reduce((total, item) => total + item[key], 0);
+      expect(sum('written')).toBe(entry.usage.cache_creation_input_tokens);
+      expect(sum('read')).toBe(entry.usage.cache_read_input_tokens);
+    }
   });
 
   it('refuses more than four breakpoints with a 400', async () => {
-    const fake = createFakeAnthropic();
+    const fake = createFakeAnthropic({ latency: 0 });
     const block = { type: 'text', text: 'word', cache_control: { type: 'ephemeral' } };
     const response = await call(fake, '/v1/messages', {
       model: 'claude-haiku-5-5',
@@ -207,7 +271,7 @@ describe('prompt cache rules (engine)', () => {
   });
 
   it('caches through a top-level cache_control (automatic caching) on the last block', async () => {
-    const fake = createFakeAnthropic({ defaultResponder: () => 'ok' });
+    const fake = createFakeAnthropic({ latency: 0, defaultResponder: () => 'ok' });
     const body = {
       model: 'claude-haiku-5-5',
       max_tokens: 10,

@@ -9,6 +9,7 @@ describe('rate limits', () => {
   it('serves exactly 50 of a 1,000-request burst against 50 RPM, with correct headers', async () => {
     const clock = manualClock();
     const fake = createFakeAnthropic({
+      latency: 0,
       now: clock.now,
       limits: { [MODEL]: { rpm: 50 } },
       defaultResponder: () => 'ok',
@@ -54,6 +55,7 @@ describe('rate limits', () => {
   it('does not count cache reads toward ITPM', async () => {
     const clock = manualClock();
     const fake = createFakeAnthropic({
+      latency: 0,
       now: clock.now,
       limits: { [MODEL]: { itpm: 2100 } },
       defaultResponder: () => 'ok',
@@ -83,6 +85,7 @@ describe('rate limits', () => {
     const arrived = deferred();
     let calls = 0;
     const fake = createFakeAnthropic({
+      latency: 0,
       now: clock.now,
       limits: { [MODEL]: { otpm: 1000 } },
       defaultResponder: async () => {

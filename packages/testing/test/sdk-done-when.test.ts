@@ -46,7 +46,7 @@ describe('prompt caching through the SDK over HTTP', () => {
   });
 
   it('one first, then 19 after its response began: 1 write and 19 reads; none on claude-haiku-4-5', async () => {
-    const fake = await startFakeAnthropic({ defaultResponder: () => 'ok' });
+    const fake = await startFakeAnthropic({ latency: 0, defaultResponder: () => 'ok' });
     try {
       const client = new Anthropic({ apiKey: 'test-key', baseURL: fake.url });
       for (const model of ['claude-haiku-5-5', 'claude-haiku-4-5']) {
@@ -83,6 +83,7 @@ describe('the SDK against the HTTP server', () => {
     let fake: FakeAnthropicServer | undefined;
     const limited = () => fake?.transcript.entries.some((entry) => entry.status === 429) ?? false;
     fake = await startFakeAnthropic({
+      latency: 0,
       now: () => start + (limited() ? 1000 : 0),
       limits: { 'claude-haiku-5-5': { rpm: 60 } },
       defaultResponder: () => reply.text('ok'),
@@ -122,7 +123,7 @@ describe('the SDK against the HTTP server', () => {
   });
 
   it('gives results_url on the host the client used', async () => {
-    const fake = await startFakeAnthropic({ batchProcessingMs: 0 });
+    const fake = await startFakeAnthropic({ latency: 0, batchProcessingMs: 0 });
     try {
       const baseURL = fake.url.replace('127.0.0.1', 'localhost');
       const client = new Anthropic({ apiKey: 'test-key', baseURL });

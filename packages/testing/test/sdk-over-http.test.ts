@@ -10,6 +10,7 @@ describe('the official SDK against the HTTP server', () => {
 
   beforeAll(async () => {
     fake = await startFakeAnthropic({
+      latency: 0,
       models: { [MODEL]: () => reply.text('Hello from the fake.') },
       batchProcessingMs: 20,
     });

@@ -123,6 +123,7 @@ async function processItem(
     messageId: message.id,
     model: model.id,
     usage,
+    cacheBreakdown: accounting.breakdown,
     time: state.now(),
     batchId: batch.id,
     customId,

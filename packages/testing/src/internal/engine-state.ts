@@ -1,7 +1,7 @@
 import type { ModelCatalog } from '@haiku-army/core';
 import type { BillingLog } from '../billing-log.js';
 import type { FaultController } from '../faults.js';
-import type { LatencyOptions } from '../latency.js';
+import type { LatencySetting } from '../latency.js';
 import type { PromptCache } from '../prompt-cache.js';
 import type { Random } from '../random.js';
 import type { RateLimits } from '../rate-limits.js';
@@ -25,10 +25,13 @@ export interface EngineState {
   transcript: Transcript;
   responders: ResponderRegistry;
   batches: BatchStore;
-  latency: LatencyOptions | undefined;
+  /** The `latency` option (undefined: the per-tier defaults). */
+  latency: LatencySetting | undefined;
   /** When set, only these keys authenticate. */
   apiKeys: ReadonlySet<string> | undefined;
   batchProcessingMs: number;
+  /** Requests that write each prefix, keyed `model:hash` (for the default first-byte hold). */
+  arrivals: Map<string, number>;
   /** Path prefix of the base URL the API answers under ('' or e.g. '/anthropic'). */
   basePath: string;
 }

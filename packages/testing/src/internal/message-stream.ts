@@ -12,11 +12,16 @@ export interface MessageStreamOptions {
   /** Called once when the stream starts (`message_start` is about to be sent). */
   onBegin: () => void;
   /**
-   * Called once when the stream ends: `complete` is true only when
-   * `message_stop` is sent; otherwise `outputTokens` counts what was sent.
+   * Called once when the stream ends, with the output tokens sent so far:
+   * `complete` when `message_stop` is sent, `cut` for a simulated fault,
+   * `aborted` when the client went away after `message_start` was sent, and
+   * `abandoned` when it went away before.
    */
-  onEnd: (outputTokens: number, complete: boolean) => void;
+  onEnd: (outputTokens: number, outcome: StreamOutcome) => void;
 }
+
+/** How a streamed response ended. */
+export type StreamOutcome = 'complete' | 'cut' | 'aborted' | 'abandoned';
 
 /**
  * The SSE body of a streamed message. Pull-based with no buffering: an
@@ -39,6 +44,12 @@ export function messageStream(
     : -1;
   let index = 0;
   let sentTokens = 0;
+  let ended = false;
+  const end = (outcome: StreamOutcome, tokens: number) => {
+    if (ended) return;
+    ended = true;
+    options.onEnd(tokens, outcome);
+  };
   return new ReadableStream<Uint8Array>(
     {
       start() {
@@ -47,7 +58,7 @@ export function messageStream(
       async pull(controller) {
         if (index === breakAt && fault) {
           index = events.length + 1;
-          options.onEnd(sentTokens, false);
+          end('cut', sentTokens);
           if (fault.kind === 'stream_cut') {
             controller.error(new Error('Simulated dropped connection (stream_cut fault).'));
             return;
@@ -69,7 +80,7 @@ export function messageStream(
           controller.close();
           return;
         }
-        if (event.event === 'message_stop') options.onEnd(message.usage.output_tokens, true);
+        if (event.event === 'message_stop') end('complete', message.usage.output_tokens);
         controller.enqueue(encoder.encode(encodeEvent(event.event, event.data)));
         sentTokens += event.tokens;
         if (event.tokens > 0 && options.perTokenMs > 0) {
@@ -77,8 +88,9 @@ export function messageStream(
         }
       },
       cancel() {
-        // The client went away: settle what was sent, bill nothing (a no-op after message_stop).
-        options.onEnd(sentTokens, false);
+        // The client went away (a no-op after message_stop): once message_start
+        // was sent, the API has begun work and bills what it sent.
+        end(index > 0 ? 'aborted' : 'abandoned', sentTokens);
       },
     },
     { highWaterMark: 0 },

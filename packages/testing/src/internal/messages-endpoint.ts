@@ -1,3 +1,5 @@
+import type { ModelInfo } from '@haiku-army/core';
+import { DEFAULT_FIRST_BYTE_HOLD_MAX_MS } from '../constants.js';
 import { latencyFor, sampleLatency } from '../latency.js';
 import type { EngineState } from './engine-state.js';
 import { faultResponse } from './fault-response.js';
@@ -5,6 +7,45 @@ import { baseHeaders, errorResponse, jsonResponse } from './http.js';
 import { buildContent, buildMessage, buildUsage } from './message-builder.js';
 import { messageStream } from './message-stream.js';
 import { isProblem, prepareRequest } from './prepare-request.js';
+import type { Breakpoint } from './prompt-blocks.js';
+
+/** Most prefixes whose writers the default first-byte hold keeps counting. */
+const ARRIVALS_KEPT = 10_000;
+
+/** How many requests that write each prefix have arrived (keys: model and prefix hash). */
+function writersSeen(state: EngineState, model: ModelInfo, writes: readonly Breakpoint[]): number {
+  let total = 0;
+  for (const write of writes) total += state.arrivals.get(`${model.id}:${write.hash}`) ?? 0;
+  return total;
+}
+
+/**
+ * Waits for the first byte. With the default latency, a response that writes
+ * the cache waits again while more requests writing the same prefix keep
+ * arriving (up to {@link DEFAULT_FIRST_BYTE_HOLD_MAX_MS}): requests sent
+ * together begin together, however slowly a busy client delivers them.
+ */
+async function waitFirstByte(
+  state: EngineState,
+  model: ModelInfo,
+  writes: readonly Breakpoint[],
+  options: { ms: number; hold: boolean; extraMs?: number },
+): Promise<void> {
+  const { ms, extraMs = 0 } = options;
+  if (!options.hold || ms <= 0 || writes.length === 0) {
+    if (ms + extraMs > 0) await state.sleep(ms + extraMs);
+    return;
+  }
+  let seen = writersSeen(state, model, writes);
+  await state.sleep(ms);
+  for (let waited = ms; waited < DEFAULT_FIRST_BYTE_HOLD_MAX_MS; waited += ms) {
+    const now = writersSeen(state, model, writes);
+    if (now === seen) break;
+    seen = now;
+    await state.sleep(ms);
+  }
+  if (extraMs > 0) await state.sleep(extraMs);
+}
 
 /** `POST /v1/messages`: JSON or SSE. */
 export async function createMessage(
@@ -42,6 +83,12 @@ export async function createMessage(
   };
 
   const accounting = state.cache.account(model.id, model.minCacheableTokens, layout);
+  // Bounded memory for a long-running fake: forgetting the counts only ends a hold early.
+  if (state.arrivals.size > ARRIVALS_KEPT) state.arrivals.clear();
+  for (const write of accounting.writes) {
+    const key = `${model.id}:${write.hash}`;
+    state.arrivals.set(key, (state.arrivals.get(key) ?? 0) + 1);
+  }
   const acquired = state.limits.acquire(model.id, {
     inputTokens:
       accounting.inputTokens + accounting.cacheWrite5mTokens + accounting.cacheWrite1hTokens,
@@ -108,23 +155,30 @@ export async function createMessage(
   const built = buildContent(reply, request, () => state.nextId('tool_use'));
   const usage = buildUsage(accounting, built.outputTokens, 'standard');
   const message = buildMessage({ id: state.nextId('message'), model: request.model, built, usage });
-  const latency = latencyFor(state.latency, model.id);
+  const latency = latencyFor(state.latency, model);
   const firstByteMs = sampleLatency(latency.firstByte, state.random);
   const perTokenMs = latency.perOutputTokenMs ?? 0;
 
-  const bill = () =>
+  const bill = (aborted?: { outputTokens: number }) =>
     state.billing.record({
       requestId,
       messageId: message.id,
       model: model.id,
-      usage,
+      // An aborted stream bills its input and what was sent, never zero output
+      // (message_start already reported one output token).
+      usage: aborted ? { ...usage, output_tokens: Math.max(1, aborted.outputTokens) } : usage,
+      cacheBreakdown: accounting.breakdown,
       time: state.now(),
       stream: streaming,
+      ...(aborted ? { aborted: true as const } : {}),
     });
 
   if (!streaming) {
-    const delay = firstByteMs + perTokenMs * built.outputTokens;
-    if (delay > 0) await state.sleep(delay);
+    await waitFirstByte(state, model, accounting.writes, {
+      ms: firstByteMs,
+      hold: latency.isDefault,
+      extraMs: perTokenMs * built.outputTokens,
+    });
     // The response begins now: its cache writes become readable.
     state.cache.commit(model.id, accounting.writes);
     settle(built.outputTokens);
@@ -132,16 +186,20 @@ export async function createMessage(
     return jsonResponse(requestId, message, { headers: state.limits.headers(model.id) });
   }
 
-  if (firstByteMs > 0) await state.sleep(firstByteMs);
+  await waitFirstByte(state, model, accounting.writes, {
+    ms: firstByteMs,
+    hold: latency.isDefault,
+  });
   const stream = messageStream(message, {
     fault,
     perTokenMs,
     sleep: state.sleep,
     // The response has begun (message_start): its cache writes become readable.
     onBegin: () => state.cache.commit(model.id, accounting.writes),
-    onEnd: (outputTokens, complete) => {
+    onEnd: (outputTokens, outcome) => {
       settle(outputTokens);
-      if (complete) bill();
+      if (outcome === 'complete') bill();
+      else if (outcome === 'aborted') bill({ outputTokens });
     },
   });
   const headers = baseHeaders(requestId, state.limits.headers(model.id));

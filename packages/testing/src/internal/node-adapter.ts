@@ -59,6 +59,12 @@ export async function sendWebResponse(response: Response, target: ServerResponse
     return;
   }
   const reader = response.body.getReader();
+  // The client may have gone away while the response was being prepared (during
+  // its first-byte latency): 'close' has fired already, so cancel at once.
+  if (target.destroyed || target.socket?.destroyed) {
+    await reader.cancel().catch(() => {});
+    return;
+  }
   target.on('close', () => {
     if (!target.writableFinished) void reader.cancel().catch(() => {});
   });

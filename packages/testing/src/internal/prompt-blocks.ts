@@ -11,7 +11,12 @@ export interface Breakpoint {
   /** Hash of the model and every block through this one (cache_control removed). */
   hash: string;
   ttl: '5m' | '1h';
+  /** Where the breakpoint sits: on a tool, a system block or a message block. */
+  section: PromptSection;
 }
+
+/** The part of the prompt a breakpoint is in. */
+export type PromptSection = 'tools' | 'system' | 'messages';
 
 /** A request's prompt as the cache sees it. */
 export interface PromptLayout {
@@ -37,6 +42,7 @@ export function layoutPrompt(request: MessageRequest, modelId: string): PromptLa
   hash.update(modelId);
   let running = 0;
   const breakpoints: Breakpoint[] = [];
+  let section: PromptSection = 'tools';
   const add = (tokens: number, content: unknown, control: CacheControl | null | undefined) => {
     running += tokens;
     hash.update('\u0000');
@@ -46,17 +52,20 @@ export function layoutPrompt(request: MessageRequest, modelId: string): PromptLa
         prefixTokens: running,
         hash: hash.copy().digest('hex'),
         ttl: ttlOf(control),
+        section,
       });
     }
   };
 
   for (const tool of request.tools ?? []) add(countToolTokens(tool), tool, tool.cache_control);
+  section = 'system';
   if (typeof request.system === 'string')
     add(countTextTokens(request.system), request.system, null);
   else
     for (const block of request.system ?? [])
       add(countBlockTokens(block), block, block.cache_control);
 
+  section = 'messages';
   const messages = request.messages;
   messages.forEach((message, messageIndex) => {
     hash.update(`\u0001${message.role}`);

@@ -1,6 +1,6 @@
 import { defaultCatalog, invalidOption, type ModelCatalog } from '@haiku-army/core';
 import { DEFAULT_BASE_URL, DEFAULT_BATCH_PROCESSING_MS } from '../constants.js';
-import type { LatencyDistribution, LatencyOptions, ModelLatency } from '../latency.js';
+import type { LatencyDistribution, LatencySetting, ModelLatency } from '../latency.js';
 import type { FakeAnthropicOptions } from '../options.js';
 import { canonicalModel } from './model-key.js';
 
@@ -11,8 +11,8 @@ export interface ResolvedOptions {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   batchProcessingMs: number;
-  /** Latency with `models` keyed by canonical id. */
-  latency: LatencyOptions | undefined;
+  /** Latency with `models` keyed by canonical id (undefined: the per-tier defaults). */
+  latency: LatencySetting | undefined;
   apiKeys: ReadonlySet<string> | undefined;
   /** Origin plus path of `baseURL`, no trailing slash. */
   baseURL: string;
@@ -84,10 +84,14 @@ function checkModelLatency(name: string, value: ModelLatency): void {
 }
 
 function resolveLatency(
-  latency: LatencyOptions | undefined,
+  latency: LatencySetting | undefined,
   catalog: ModelCatalog,
-): LatencyOptions | undefined {
+): LatencySetting | undefined {
   if (latency === undefined) return undefined;
+  if (typeof latency === 'number') {
+    checkMilliseconds('latency', latency);
+    return latency;
+  }
   checkModelLatency('latency', latency);
   if (latency.models === undefined) return latency;
   if (!isRecord(latency.models)) {

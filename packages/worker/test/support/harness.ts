@@ -44,7 +44,9 @@ export async function startHarness(
   options: StartFakeAnthropicOptions = {},
   gatewayOptions: Omit<GatewayOptions, 'client'> = {},
 ): Promise<Harness> {
-  const fake = await startFakeAnthropic(options);
+  // Instant responses unless a test sets latency (the fake's default first
+  // byte is realistic, and slower than some limits these tests use).
+  const fake = await startFakeAnthropic({ latency: 0, ...options });
   // Built after the server listens; the gateway sends maxRetries 0 itself.
   const client = new Anthropic({ apiKey: 'test-key', baseURL: fake.url });
   const ledger = gatewayOptions.ledger ?? new CostLedger();
