@@ -169,7 +169,14 @@ export class RunExecution<TAnswer> {
           onFinished: (result) => this.#finished(result),
         });
         if (outcome.failedFast) failedFast = true;
-        if (failedFast || this.#halted() || round >= options.rounds || !this.#spec.planRounds)
+        const full = this.#results.size >= options.maxSubtasks;
+        if (
+          failedFast ||
+          this.#halted() ||
+          round >= options.rounds ||
+          !this.#spec.planRounds ||
+          full
+        )
           break;
         next = (await this.#nextRound(round + 1)).subtasks;
       }
