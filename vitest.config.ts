@@ -15,10 +15,21 @@ export default defineConfig({
   // never runs against another's stale build. (test/built-packages.test.ts
   // and the examples, run as child processes, check the built dist.)
   resolve: {
-    alias: packages.map((name) => ({
-      find: new RegExp(`^@haiku-army/${name}$`),
-      replacement: `${packagesDir}/${name}/src/index.ts`,
-    })),
+    alias: packages.flatMap((name) => [
+      {
+        find: new RegExp(`^@haiku-army/${name}$`),
+        replacement: `${packagesDir}/${name}/src/index.ts`,
+      },
+      // A package's deliberate `./internal` subpath, when it has one.
+      ...(existsSync(`packages/${name}/src/internal/index.ts`)
+        ? [
+            {
+              find: new RegExp(`^@haiku-army/${name}/internal$`),
+              replacement: `${packagesDir}/${name}/src/internal/index.ts`,
+            },
+          ]
+        : []),
+    ]),
   },
   test: {
     reporters: process.env.CI ? ['default', 'json'] : ['default'],

@@ -1,5 +1,15 @@
+import type {
+  AcquireOptions,
+  AcquireRequest,
+  BudgetHeadroom,
+  BudgetLimits,
+  BudgetOptions,
+  Reservation,
+  ReserveRequest,
+} from './budget-options.js';
 import { DEFAULT_CRITICAL_THRESHOLD, DEFAULT_WARNING_THRESHOLD } from './constants.js';
 import {
+  AbortError,
   ArmyError,
   BudgetExceededError,
   type BudgetScope,
@@ -7,59 +17,30 @@ import {
   invalidOption,
 } from './errors.js';
 import type { ArmyEvents, BudgetEvent } from './events.js';
+import { dayKey, monthKey, periodBounds, taskKey } from './internal/budget-periods.js';
 import type { CostLedger } from './ledger/cost-ledger.js';
 import type { NanoUsd } from './money.js';
 
-/** Hard caps in nano-USD. Omit a cap to leave that scope unlimited. */
-export interface BudgetLimits {
-  /** Per run (keyed by `runId`). */
-  run?: NanoUsd;
-  /** Per task (keyed by `taskId`), the same cap for every task. */
-  task?: NanoUsd;
-  /** Per UTC day, across runs: spend already in the ledger counts. */
-  day?: NanoUsd;
-  /** Per UTC month, across runs: spend already in the ledger counts. */
-  month?: NanoUsd;
-}
+export type {
+  AcquireOptions,
+  AcquireRequest,
+  BudgetHeadroom,
+  BudgetLimits,
+  BudgetOptions,
+  Reservation,
+  ReserveRequest,
+} from './budget-options.js';
 
-/** Options for {@link Budget}. */
-export interface BudgetOptions {
-  limits: BudgetLimits;
-  /**
-   * The ledger whose earlier entries count toward the day and month caps
-   * (load it first). Needed only for period caps.
-   */
-  ledger?: CostLedger;
-  /** Where `budget:*` events go. */
-  events?: ArmyEvents;
-  /** Share of a cap that emits `budget:warning`. @default 0.8 */
-  warningAt?: number;
-  /** Share of a cap that emits `budget:critical`. @default 0.95 */
-  criticalAt?: number;
-  /** @default Date.now */
-  now?: () => number;
-}
-
-/** What a reservation is for. */
-export interface ReserveRequest {
-  runId: string;
-  taskId: string;
-  /** Worst-case cost, nano-USD. */
-  amount: NanoUsd;
-}
-
-/** A held reservation. Settle it to the real cost, or release it when nothing was billed. */
-export interface Reservation {
-  readonly id: number;
-  readonly amount: NanoUsd;
-  /** Replaces the reservation with the real cost (which may exceed it; spend is never hidden). */
-  settle(actual: NanoUsd): void;
-  /** Gives the reservation back: nothing was billed. */
-  release(): void;
-  readonly settled: boolean;
+interface Waiter {
+  request: AcquireRequest;
+  states: ScopeState[];
+  resolve: (reservation: Reservation) => void;
+  reject: (error: unknown) => void;
+  cleanup: () => void;
 }
 
 interface ScopeState {
+  id: string;
   scope: BudgetScope;
   key: string;
   limit: NanoUsd;
@@ -68,26 +49,6 @@ interface ScopeState {
   warned: boolean;
   critical: boolean;
   exceeded: boolean;
-}
-
-/** Task caps are per task of a run: the same task id in another run is another task. */
-function taskKey(runId: string, taskId: string): string {
-  return `${runId}/${taskId}`;
-}
-
-function dayKey(time: number): string {
-  return new Date(time).toISOString().slice(0, 10);
-}
-function monthKey(time: number): string {
-  return new Date(time).toISOString().slice(0, 7);
-}
-function periodBounds(scope: 'day' | 'month', key: string): [number, number] {
-  if (scope === 'day') {
-    const start = Date.parse(`${key}T00:00:00.000Z`);
-    return [start, start + 86_400_000];
-  }
-  const [year, month] = key.split('-').map(Number) as [number, number];
-  return [Date.UTC(year, month - 1, 1), Date.UTC(year, month, 1)];
 }
 
 /**
@@ -105,6 +66,8 @@ export class Budget {
   readonly #criticalAt: number;
   readonly #now: () => number;
   readonly #scopes = new Map<string, ScopeState>();
+  /** Reservations waiting for calls in flight to settle, oldest first. */
+  #waiters: Waiter[] = [];
   #nextId = 1;
 
   constructor(options: BudgetOptions) {
@@ -180,7 +143,11 @@ export class Budget {
   endRun(runId: string): void {
     const prefix = `task:${runId}/`;
     for (const [id, state] of this.#scopes) {
-      if ((id === `run:${runId}` || id.startsWith(prefix)) && state.reserved === 0)
+      if (
+        (id === `run:${runId}` || id.startsWith(prefix)) &&
+        state.reserved === 0 &&
+        !this.#waiters.some((waiter) => waiter.states.includes(state))
+      )
         this.#scopes.delete(id);
     }
   }
@@ -195,6 +162,7 @@ export class Budget {
         spent = this.#ledger.spent({ since, until });
       }
       state = {
+        id,
         scope,
         key,
         limit,
@@ -228,12 +196,13 @@ export class Budget {
       limit: state.limit,
       spent: state.spent,
       committed: state.spent + state.reserved,
+      reserved: state.reserved,
       ...extra,
     };
   }
 
   /**
-   * Reserves the worst-case cost of a call in every scope it falls under.
+   * Reserves the worst-case cost of a call in every scope it falls under, now.
    * @throws BudgetExceededError when any scope would go over its cap.
    */
   reserve(request: ReserveRequest): Reservation {
@@ -242,18 +211,142 @@ export class Budget {
       throw invalidOption('amount', 'an integer number of nano-USD >= 0', amount);
     const states = this.#statesFor(request);
     for (const state of states) {
-      const committed = state.spent + state.reserved;
-      if (committed + amount > state.limit) {
-        this.#events?.emit('budget:exceeded', this.#event(state, { requested: amount }));
-        throw new BudgetExceededError({
-          scope: state.scope,
-          limit: state.limit,
-          spent: committed,
-          requested: amount,
-          ...(state.scope === 'task' ? { taskId: request.taskId } : {}),
-        });
-      }
+      if (state.spent + state.reserved + amount > state.limit)
+        throw this.#refuse(state, request, amount);
     }
+    return this.#hold(states, amount);
+  }
+
+  /**
+   * Reserves a call's worst case, waiting (first come, first served per
+   * scope) while calls in flight in the same scope hold what it needs. It is
+   * refused only when it could not fit even with nothing else in flight;
+   * when the full amount can never fit but `minimum` can, it is granted what
+   * is left (check `reservation.amount`).
+   *
+   * @throws BudgetExceededError when even `minimum` cannot fit once everything in flight has settled.
+   * @throws AbortError when `options.signal` aborts while it waits.
+   */
+  acquire(request: AcquireRequest, options: AcquireOptions = {}): Promise<Reservation> {
+    const { amount } = request;
+    const minimum = request.minimum ?? amount;
+    if (!Number.isInteger(amount) || amount < 0)
+      return Promise.reject(invalidOption('amount', 'an integer number of nano-USD >= 0', amount));
+    if (!Number.isInteger(minimum) || minimum < 0 || minimum > amount) {
+      return Promise.reject(
+        invalidOption(
+          'minimum',
+          `an integer number of nano-USD from 0 to amount (${amount})`,
+          minimum,
+        ),
+      );
+    }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const states = this.#statesFor(request);
+    const decision = this.#decide(states, request);
+    // What cannot fit even alone is refused at once; what can waits its turn.
+    if (decision instanceof BudgetExceededError) return Promise.reject(decision);
+    const queued = new Set(this.#waiters.flatMap((waiter) => waiter.states));
+    if (decision !== undefined && !states.some((state) => queued.has(state)))
+      return Promise.resolve(this.#hold(states, decision));
+    return new Promise<Reservation>((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((other) => other !== waiter);
+        reject(new AbortError(undefined, { cause: signal?.reason }));
+        this.#drain();
+      };
+      const waiter: Waiter = {
+        request,
+        states,
+        resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /**
+   * What the tightest scope a request falls under can still take, or
+   * `undefined` when no cap applies to it.
+   */
+  headroom(request: { runId: string; taskId: string }): BudgetHeadroom | undefined {
+    const states = this.#statesFor(request);
+    if (states.length === 0) return undefined;
+    let available = Number.POSITIVE_INFINITY;
+    let ceiling = Number.POSITIVE_INFINITY;
+    for (const state of states) {
+      available = Math.min(available, state.limit - state.spent - state.reserved);
+      ceiling = Math.min(ceiling, state.limit - state.spent);
+    }
+    return { available: Math.max(0, available), ceiling: Math.max(0, ceiling) };
+  }
+
+  /**
+   * The amount to grant now, `undefined` to wait, or the refusal. Waits only
+   * while calls in flight hold what the request needs.
+   */
+  #decide(
+    states: ScopeState[],
+    request: AcquireRequest,
+  ): NanoUsd | BudgetExceededError | undefined {
+    const minimum = request.minimum ?? request.amount;
+    let target = request.amount;
+    for (const state of states) {
+      const ceiling = state.limit - state.spent;
+      if (ceiling < minimum) return this.#refuse(state, request, request.amount);
+      target = Math.min(target, ceiling);
+    }
+    for (const state of states) {
+      if (state.spent + state.reserved + target > state.limit) return undefined;
+    }
+    return target;
+  }
+
+  #refuse(state: ScopeState, request: AcquireRequest, amount: NanoUsd): BudgetExceededError {
+    const extra: Partial<BudgetEvent> = { requested: amount };
+    if (request.minimum !== undefined) extra.minimum = request.minimum;
+    if (request.breakdown) extra.breakdown = request.breakdown;
+    this.#events?.emit('budget:exceeded', this.#event(state, extra));
+    return new BudgetExceededError({
+      scope: state.scope,
+      limit: state.limit,
+      spent: state.spent + state.reserved,
+      requested: amount,
+      reserved: state.reserved,
+      ...(request.minimum !== undefined ? { minimum: request.minimum } : {}),
+      ...(request.breakdown ? { breakdown: request.breakdown } : {}),
+      ...(state.scope === 'task' ? { taskId: request.taskId } : {}),
+    });
+  }
+
+  /** Grants or refuses waiting reservations, oldest first per scope. */
+  #drain(): void {
+    if (this.#waiters.length === 0) return;
+    const blocked = new Set<ScopeState>();
+    const still: Waiter[] = [];
+    for (const waiter of this.#waiters) {
+      if (waiter.states.some((state) => blocked.has(state))) {
+        for (const state of waiter.states) blocked.add(state);
+        still.push(waiter);
+        continue;
+      }
+      const decision = this.#decide(waiter.states, waiter.request);
+      if (decision === undefined) {
+        for (const state of waiter.states) blocked.add(state);
+        still.push(waiter);
+        continue;
+      }
+      waiter.cleanup();
+      if (decision instanceof BudgetExceededError) waiter.reject(decision);
+      else waiter.resolve(this.#hold(waiter.states, decision));
+    }
+    this.#waiters = still;
+  }
+
+  #hold(states: ScopeState[], amount: NanoUsd): Reservation {
     for (const state of states) state.reserved += amount;
     let settled = false;
     const finish = (actual: NanoUsd | undefined): void => {
@@ -266,6 +359,7 @@ export class Budget {
           this.#checkThresholds(state, actual);
         }
       }
+      this.#drain();
     };
     return {
       id: this.#nextId++,
@@ -289,6 +383,7 @@ export class Budget {
       state.spent += request.amount;
       this.#checkThresholds(state, request.amount);
     }
+    this.#drain();
   }
 
   #checkThresholds(state: ScopeState, actual: NanoUsd): void {

@@ -19,3 +19,18 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([
 
 /** The rate limiter's bucket window: Anthropic's limits are per minute. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/** Input tokens the reservation allows per image: the most the API bills one (it resizes larger images). */
+export const IMAGE_TOKEN_ALLOWANCE = 1_600;
+
+/** Extra input tokens the API adds when a request defines tools (its tool-use system prompt). */
+export const TOOL_PROMPT_ALLOWANCE = 1_024;
+
+/** The smallest `max_tokens` the gateway lowers a call to so that it fits a budget. */
+export const DEFAULT_MIN_OUTPUT_TOKENS = 256;
+
+/** The longest server `retry-after` the gateway honours, ms. */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+
+/** Exact input counts (`count_tokens`) the gateway keeps, by request hash. */
+export const COUNT_CACHE_SIZE = 512;

@@ -30,10 +30,61 @@ export const ERROR_CODES = {
   BATCH_NOT_FOUND: 'BATCH_NOT_FOUND',
   /** One batch item is larger than a whole batch may be. Caller mistake. */
   BATCH_ITEM_TOO_LARGE: 'BATCH_ITEM_TOO_LARGE',
+  /** No API key and no client: the gateway cannot authenticate. Caller mistake. */
+  MISSING_API_KEY: 'MISSING_API_KEY',
+  /**
+   * A budgeted request whose billed input cannot be bounded before it is sent
+   * (server tools, MCP servers; or a document not yet counted). Caller mistake.
+   */
+  UNBOUNDED_COST: 'UNBOUNDED_COST',
+  /** An object was used in a way its state does not allow (e.g. a stream iterated twice). Caller mistake. */
+  INVALID_STATE: 'INVALID_STATE',
 } as const;
 
 /** One of {@link ERROR_CODES}. */
 export type ArmyErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Whose fault an error is: the caller's (`'user'`) or the system's (`'system'`). */
+export type ArmyErrorKind = 'user' | 'system';
+
+/**
+ * One table from code to kind. A `'user'` error is fixed by changing the
+ * call (options, model id, request, budget); a `'system'` error by the
+ * environment (the API, the network, the disk) or by trying again.
+ */
+export const ERROR_KINDS: Readonly<Record<ArmyErrorCode, ArmyErrorKind>> = Object.freeze({
+  INVALID_OPTIONS: 'user',
+  UNKNOWN_MODEL: 'user',
+  BUDGET_EXCEEDED: 'system',
+  API_REQUEST_REJECTED: 'user',
+  API_UNAVAILABLE: 'system',
+  ABORTED: 'user',
+  LEDGER_STORE_FAILED: 'system',
+  RATE_LIMIT_UNSATISFIABLE: 'user',
+  MISSING_API_KEY: 'user',
+  UNBOUNDED_COST: 'user',
+  INVALID_STATE: 'user',
+  BATCH_EMPTY: 'user',
+  BATCH_DUPLICATE_ID: 'user',
+  BATCH_NOT_FOUND: 'user',
+  BATCH_ITEM_TOO_LARGE: 'user',
+});
+
+/**
+ * Whether an error code is the caller's mistake or a system failure.
+ * Unknown codes (from a newer or older install) are `'system'`.
+ *
+ * @example errorKind('UNKNOWN_MODEL') === 'user'
+ */
+export function errorKind(code: string): ArmyErrorKind {
+  return (ERROR_KINDS as Record<string, ArmyErrorKind>)[code] ?? 'system';
+}
+
+/**
+ * Marks every ArmyError, so {@link ArmyError.is} recognises one thrown by a
+ * second copy of this package (duplicate installs) where `instanceof` fails.
+ */
+const ARMY_ERROR_MARKER = Symbol.for('haiku-army.error');
 
 /** Options for {@link ArmyError}. */
 export interface ArmyErrorOptions {
@@ -57,16 +108,51 @@ export class ArmyError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
+    Object.defineProperty(this, ARMY_ERROR_MARKER, { value: true });
   }
 
-  /** True when `value` is an ArmyError, optionally with the given code. */
+  /** Whose fault it is, from {@link ERROR_KINDS}. */
+  get kind(): ArmyErrorKind {
+    return errorKind(this.code);
+  }
+
+  /**
+   * True when `value` is an ArmyError (from this or any other installed copy
+   * of `@haiku-army/core`), optionally with the given code.
+   */
   static is(value: unknown, code?: ArmyErrorCode): value is ArmyError {
-    return value instanceof ArmyError && (code === undefined || value.code === code);
+    if (typeof value !== 'object' || value === null) return false;
+    const marked =
+      value instanceof ArmyError ||
+      (value as { [ARMY_ERROR_MARKER]?: unknown })[ARMY_ERROR_MARKER] === true;
+    return marked && (code === undefined || (value as { code?: unknown }).code === code);
   }
 }
 
 /** Which cap a {@link BudgetExceededError} hit. */
 export type BudgetScope = 'run' | 'task' | 'day' | 'month';
+
+/** What a refused call's reservation was made of, in the caller's terms. */
+export interface ReservationBreakdown {
+  /** Input tokens reserved for. */
+  inputTokens: number;
+  /**
+   * How `inputTokens` was found: `bytes` (the UTF-8 size bound plus
+   * allowances for images and tools), `counted` (the API's `count_tokens`),
+   * or `estimate` (the heuristic, with `reservation: 'estimate'`).
+   */
+  inputBound: 'bytes' | 'counted' | 'estimate';
+  /** Output tokens the call asked for. */
+  outputTokens: number;
+  /** The option that sets the output allowance, as the caller knows it. @default 'max_tokens' */
+  outputLabel: string;
+  /** The smallest output allowance the gateway would have lowered it to. */
+  minOutputTokens: number;
+  /** nano-USD of the reservation that is input (at the dearest price it could be billed at). */
+  inputCost: number;
+  /** nano-USD per output token at the prices the input implies. */
+  outputPrice: number;
+}
 
 /** Details carried by {@link BudgetExceededError}. All money in nano-USD. */
 export interface BudgetExceededDetails {
@@ -79,22 +165,54 @@ export interface BudgetExceededDetails {
   requested: number;
   /** The task id when `scope` is `task`. */
   taskId?: string;
+  /** Of `spent`, what calls still in flight had reserved, nano-USD. @default 0 */
+  reserved?: number;
+  /** The smallest reservation that would have been accepted (a lowered output allowance), nano-USD. @default requested */
+  minimum?: number;
+  /** What the reservation was made of, when a gateway call made it. */
+  breakdown?: ReservationBreakdown;
 }
 
-/** A reservation would take a scope over its hard cap. */
+function describeRequest(details: BudgetExceededDetails): string {
+  const b = details.breakdown;
+  if (!b) return `requested ${details.requested}`;
+  const how =
+    b.inputBound === 'counted'
+      ? 'counted with count_tokens'
+      : b.inputBound === 'bytes'
+        ? 'an upper bound from the request size'
+        : 'an estimate';
+  const least = details.minimum ?? details.requested;
+  const lowered =
+    b.minOutputTokens < b.outputTokens
+      ? `; even with ${b.outputLabel} lowered to ${b.minOutputTokens} it needs ${least}`
+      : '';
+  return (
+    `requested ${details.requested} = ${b.inputTokens} input tokens (${how}) for ${b.inputCost} ` +
+    `+ ${b.outputLabel} ${b.outputTokens} at ${b.outputPrice} per output token${lowered}`
+  );
+}
+
+/** A reservation would take a scope over its hard cap, even with nothing else in flight. */
 export class BudgetExceededError extends ArmyError {
   readonly scope: BudgetScope;
   readonly limit: number;
   readonly spent: number;
   readonly requested: number;
   readonly taskId: string | undefined;
+  readonly reserved: number;
+  readonly minimum: number;
+  readonly breakdown: ReservationBreakdown | undefined;
 
   constructor(details: BudgetExceededDetails, options: ArmyErrorOptions = {}) {
     const where = details.scope === 'task' ? `task "${details.taskId}"` : `${details.scope}`;
+    const reserved = details.reserved ?? 0;
+    const inFlight = reserved > 0 ? ` (${reserved} of it reserved by calls in flight)` : '';
+    const label = details.breakdown?.outputLabel ?? 'max_tokens';
     super(
       ERROR_CODES.BUDGET_EXCEEDED,
-      `Budget exceeded for ${where}: limit ${details.limit} nano-USD, already committed ${details.spent}, ` +
-        `requested ${details.requested}. Raise the ${details.scope} limit, lower max_tokens, or split the work.`,
+      `Budget exceeded for ${where}: limit ${details.limit} nano-USD, already committed ${details.spent}${inFlight}, ` +
+        `${describeRequest(details)}. Raise the ${details.scope} limit, lower ${label}, or split the work.`,
       options,
     );
     this.scope = details.scope;
@@ -102,6 +220,9 @@ export class BudgetExceededError extends ArmyError {
     this.spent = details.spent;
     this.requested = details.requested;
     this.taskId = details.taskId;
+    this.reserved = reserved;
+    this.minimum = details.minimum ?? details.requested;
+    this.breakdown = details.breakdown;
   }
 }
 
@@ -169,6 +290,21 @@ export class AbortError extends ArmyError {
   constructor(message = 'The operation was aborted.', options: AbortErrorOptions = {}) {
     super(ERROR_CODES.ABORTED, message, options);
     this.entry = options.entry;
+  }
+}
+
+/**
+ * The gateway has no way to authenticate: no `apiKey`, no
+ * `ANTHROPIC_API_KEY` and no `client`. Thrown by the first call, at once.
+ */
+export class MissingApiKeyError extends ArmyError {
+  constructor() {
+    super(
+      ERROR_CODES.MISSING_API_KEY,
+      'No Anthropic API key: pass `apiKey` to createGateway() or set ANTHROPIC_API_KEY (or pass your own `client`). ' +
+        "To run against the fake API instead, start it (`startFakeAnthropic()` from @haiku-army/testing) and pass `{ baseURL: fake.url, apiKey: 'test-key' }`, " +
+        'or set ANTHROPIC_BASE_URL to its URL and ANTHROPIC_API_KEY to any value.',
+    );
   }
 }
 

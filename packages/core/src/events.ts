@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Attribution } from './attribution.js';
 import type { CostBreakdown, NormalizedUsage } from './cost.js';
-import type { BudgetScope } from './errors.js';
+import type { BudgetScope, ReservationBreakdown } from './errors.js';
 import type { NanoUsd } from './money.js';
 
 /** Emitted before each retry of a model call. */
@@ -16,6 +16,13 @@ export interface CallRetryEvent {
   status?: number;
   /** A short description of the failure. */
   reason: string;
+  /**
+   * The API accepted the attempt (2xx) but its body was lost: it may have
+   * billed it. The ledger holds a `maybe_billed` entry at its worst case.
+   */
+  maybeBilled?: boolean;
+  /** The `maybe_billed` ledger entry's id, when `maybeBilled`. */
+  entryId?: string;
 }
 
 /** Emitted when a model call ends, successfully or not. */
@@ -45,14 +52,39 @@ export interface BudgetEvent {
   committed: NanoUsd;
   /** The threshold crossed, as a share of the limit (e.g. 0.8). */
   threshold?: number;
+  /** Of `committed`, what calls in flight hold. */
+  reserved: NanoUsd;
   /** For `budget:exceeded`: the refused or overrunning amount. */
   requested?: NanoUsd;
+  /** For a refusal: the smallest amount that would have been accepted (a lowered output allowance). */
+  minimum?: NanoUsd;
+  /** For a refusal made by a gateway call: input tokens, how they were bounded, the output allowance. */
+  breakdown?: ReservationBreakdown;
 }
+
+/**
+ * Payload types another package declares by merging, so its events are not
+ * `unknown`. The orchestrator, for example:
+ *
+ * @example
+ * declare module '@haiku-army/core' {
+ *   interface ArmyEventTypes { plan: Plan; job: Job }
+ *   interface ArmyEventMap { 'synthesis:end': (event: SynthesisEndEvent) => void }
+ * }
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: a declaration-merging seam
+export interface ArmyEventTypes {}
+
+/** The declared type of `key` in {@link ArmyEventTypes}, or `unknown`. */
+export type DeclaredEventType<K extends string> = ArmyEventTypes extends { [P in K]: infer T }
+  ? T
+  : unknown;
 
 /** Lifecycle of a run. */
 export interface RunStartEvent {
   runId: string;
-  job?: unknown;
+  /** The job, typed by {@link ArmyEventTypes} `job` when declared. */
+  job?: DeclaredEventType<'job'>;
 }
 export interface RunEndEvent {
   runId: string;
@@ -62,7 +94,8 @@ export interface RunEndEvent {
 }
 export interface PlanReadyEvent {
   runId: string;
-  plan: unknown;
+  /** The plan, typed by {@link ArmyEventTypes} `plan` when declared. */
+  plan: DeclaredEventType<'plan'>;
 }
 
 /** Lifecycle of one subtask. */
@@ -124,7 +157,11 @@ export interface BatchEndedEvent {
   canceled: boolean;
 }
 
-/** Every event haiku-army emits, keyed by name (noun first). One object per payload. */
+/**
+ * Every event haiku-army emits, keyed by name (noun first). One object per
+ * payload. Other packages add their own events by merging into this
+ * interface (see {@link ArmyEventTypes}).
+ */
 export interface ArmyEventMap {
   'run:start': (event: RunStartEvent) => void;
   'plan:ready': (event: PlanReadyEvent) => void;

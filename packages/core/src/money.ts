@@ -1,3 +1,5 @@
+import { ArmyError, ERROR_CODES } from './errors.js';
+
 /**
  * Money is integer nano-USD (1e-9 US dollars) everywhere in haiku-army.
  * $1 per million tokens is exactly 1,000 nano-USD per token, so every listed
@@ -19,7 +21,8 @@ export function perMillionToNanoPerToken(usdPerMillion: number): NanoUsd {
     usdPerMillion < 0 ||
     Math.abs(nano - usdPerMillion * 1000) > 1e-6
   ) {
-    throw new RangeError(
+    throw new ArmyError(
+      ERROR_CODES.INVALID_OPTIONS,
       `Expected a price per million tokens that is a whole number of nano-USD per token (a multiple of $0.001), got ${usdPerMillion}.`,
     );
   }
@@ -29,7 +32,10 @@ export function perMillionToNanoPerToken(usdPerMillion: number): NanoUsd {
 /** Converts US dollars to nano-USD, rounded to the nearest nano. For user input at the edge. */
 export function usd(dollars: number): NanoUsd {
   if (!Number.isFinite(dollars))
-    throw new RangeError(`Expected a finite dollar amount, got ${dollars}.`);
+    throw new ArmyError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `Expected a finite dollar amount, got ${dollars}.`,
+    );
   return Math.round(dollars * NANO_PER_USD);
 }
 
@@ -47,12 +53,16 @@ export interface FormatUsdOptions {
  * Formatting is done with integer arithmetic so large amounts stay exact.
  */
 export function formatUsd(nano: NanoUsd, options: FormatUsdOptions = {}): string {
-  if (!Number.isInteger(nano)) throw new RangeError(`Expected integer nano-USD, got ${nano}.`);
+  if (!Number.isInteger(nano))
+    throw new ArmyError(ERROR_CODES.INVALID_OPTIONS, `Expected integer nano-USD, got ${nano}.`);
   const negative = nano < 0;
   const magnitude = Math.abs(nano);
   const digits = options.digits ?? (magnitude > 0 && magnitude < 10_000_000 ? 6 : 4);
   if (!Number.isInteger(digits) || digits < 0 || digits > 9) {
-    throw new RangeError(`Expected \`digits\` to be an integer from 0 to 9, got ${digits}.`);
+    throw new ArmyError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `Expected \`digits\` to be an integer from 0 to 9, got ${digits}.`,
+    );
   }
   const unit = 10 ** (9 - digits);
   // Round half away from zero to the requested digits, in integers.

@@ -6,7 +6,7 @@ import { costOf, formatUsd, ModelCatalog, usd } from '../src/index.js';
 const PRICES: Record<string, [number, number, number, number, number]> = {
   'claude-haiku-5-5': [100, 500, 125, 200, 10],
   'claude-sonnet-5-5': [2000, 10000, 2500, 4000, 200],
-  'claude-opus-5-5': [4000, 20000, 5000, 8000, 200],
+  'claude-opus-5-5': [4000, 20000, 5000, 8000, 400],
   'claude-haiku-4-5': [1000, 5000, 1250, 2000, 100],
   'claude-sonnet-4-6': [3000, 15000, 3750, 6000, 300],
   'claude-sonnet-4-5': [3000, 15000, 3750, 6000, 300],

@@ -14,10 +14,9 @@ import {
   defaultCatalog,
   ERROR_CODES,
   getModel,
-  inputTokensUpperBound,
   usd,
-  worstCaseCost,
 } from '../src/index.js';
+import { inputTokensUpperBound, worstCaseCost } from '../src/internal/index.js';
 
 function item(taskId: string, overrides: Partial<BatchItem['request']> = {}): BatchItem {
   return {

@@ -313,9 +313,20 @@ describe('Gateway when a 200 loses its body', () => {
     api.queue.push({ kind: 'cut' }, { kind: 'ok', input: 100, output: 10 });
     const response = await gateway.call(request, attribution);
     expect(response.attempts).toBe(2);
-    expect(ledger.entries()).toHaveLength(1);
+    // The possibly billed attempt is its own entry, at its worst case.
+    const [lost, billed] = ledger.entries();
+    expect(ledger.entries()).toHaveLength(2);
+    expect(lost).toMatchObject({ outcome: 'maybe_billed', retries: 0 });
+    expect(lost?.cost.total).toBe(gateway.worstCase(request));
+    expect(billed).toMatchObject({ outcome: 'success', retries: 1 });
+    expect(ledger.spent()).toBe(gateway.worstCase(request) + response.cost.total);
     expect(retries).toEqual([
-      expect.objectContaining({ status: 200, reason: expect.stringMatching(/may have billed/) }),
+      expect.objectContaining({
+        status: 200,
+        maybeBilled: true,
+        entryId: lost?.id,
+        reason: expect.stringMatching(/may have billed/),
+      }),
     ]);
     expect(budget.status('run', 'run-1')).toMatchObject({
       spent: gateway.worstCase(request) + response.cost.total,

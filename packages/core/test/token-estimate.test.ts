@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  estimateRequestTokens,
-  estimateTextTokens,
-  getModel,
-  inputTokensUpperBound,
-  worstCaseCost,
-} from '../src/index.js';
+import { estimateRequestTokens, estimateTextTokens, getModel } from '../src/index.js';
+import { inputTokensUpperBound, worstCaseCost } from '../src/internal/index.js';
 
 describe('token estimates', () => {
   it('estimates text by character class, never zero for non-empty text', () => {

@@ -60,3 +60,15 @@ export const BINARY_SNIFF_BYTES = 8_000;
 
 /** Directory names the codebase tools never enter. */
 export const ALWAYS_SKIPPED_DIRECTORIES: readonly string[] = ['.git', 'node_modules'];
+
+/** Most `cache_control` breakpoints one Messages request may carry (the API's limit). */
+export const MAX_CACHE_BREAKPOINTS = 4;
+
+/** Tool error messages a worker result keeps (`toolErrorMessages`). */
+export const TOOL_ERROR_MESSAGES_KEPT = 3;
+
+/** Each kept tool error message is cut to this many characters. */
+export const TOOL_ERROR_MESSAGE_CHARS = 200;
+
+/** The name the budget's error messages give a worker's output allowance. */
+export const MAX_OUTPUT_TOKENS_LABEL = 'limits.maxOutputTokens';

@@ -1,4 +1,5 @@
 export { type Brief, normalizeBrief, type RenderBriefOptions, renderBrief } from './brief.js';
+export { buildWorkerRequest, type WorkerRequestState } from './build-worker-request.js';
 export {
   type CachePrefix,
   CacheWarmer,

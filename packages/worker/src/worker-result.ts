@@ -1,4 +1,4 @@
-import type { CostBreakdown, TokenCounts } from '@haiku-army/core';
+import { type CostBreakdown, ERROR_CODES, type TokenCounts } from '@haiku-army/core';
 
 /** How a worker's subtask ended. */
 export type WorkerStatus = 'done' | 'partial' | 'failed';
@@ -10,37 +10,47 @@ export type WorkerStatus = 'done' | 'partial' | 'failed';
  * Limits (`MAX_*`, `TIMEOUT`, `BUDGET_EXCEEDED`) end the worker `partial`
  * when it had already done useful work (at least one tool call succeeded),
  * else `failed`. Every other code ends it `failed`.
+ *
+ * Codes that core also raises are core's `ERROR_CODES` values (the same
+ * strings), so a worker's `code` and a gateway error's `code` compare equal.
  */
 export const WORKER_STOP_CODES = {
   /** The worker used its last turn without submitting. Limit. */
   MAX_TURNS: 'MAX_TURNS',
   /** The worker's calls used more tokens than `limits.maxTokens`. Limit. */
   MAX_TOKENS: 'MAX_TOKENS',
-  /** The next call's worst case would take the worker over `limits.maxCost`. Limit. */
+  /**
+   * The next call's worst case would take the worker over `limits.maxCost`;
+   * or, when streaming, the running cost of the call in progress would. Limit.
+   */
   MAX_COST: 'MAX_COST',
   /** The worker ran longer than `limits.timeoutMs`. Limit. */
   TIMEOUT: 'TIMEOUT',
   /** The budget (run, task, day or month cap) refused the next call. Limit. */
-  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  BUDGET_EXCEEDED: ERROR_CODES.BUDGET_EXCEEDED,
   /** The worker was cancelled (its signal, or the pool's `cancel`). */
-  ABORTED: 'ABORTED',
+  ABORTED: ERROR_CODES.ABORTED,
   /** The API stayed unavailable through every retry. */
-  API_UNAVAILABLE: 'API_UNAVAILABLE',
+  API_UNAVAILABLE: ERROR_CODES.API_UNAVAILABLE,
   /** The API rejected a request. */
-  API_REQUEST_REJECTED: 'API_REQUEST_REJECTED',
+  API_REQUEST_REJECTED: ERROR_CODES.API_REQUEST_REJECTED,
   /** A request can never fit under the model's rate limit. */
-  RATE_LIMIT_UNSATISFIABLE: 'RATE_LIMIT_UNSATISFIABLE',
+  RATE_LIMIT_UNSATISFIABLE: ERROR_CODES.RATE_LIMIT_UNSATISFIABLE,
   /**
    * The ledger's store failed to record a billed call. The call's cost is
    * still on the result (read back from the ledger's memory), but its
    * response is lost, so the worker stops.
    */
-  LEDGER_STORE_FAILED: 'LEDGER_STORE_FAILED',
+  LEDGER_STORE_FAILED: ERROR_CODES.LEDGER_STORE_FAILED,
   /** The model declined the task (`stop_reason: refusal`). */
   REFUSED: 'REFUSED',
   /** The model never called `submit_result` (a schema was required, or it gave no answer), even after one reminder. */
   NO_RESULT: 'NO_RESULT',
-  /** The submitted `data` (or the submission itself) was still invalid after being sent back once. */
+  /**
+   * The submitted `data` (or the submission itself) was still invalid after
+   * being sent back once, or the model stopped submitting after its data was
+   * sent back. `reason` lists the schema's issues (path: message).
+   */
   INVALID_RESULT: 'INVALID_RESULT',
   /** An unexpected error inside the worker; see `error`. */
   INTERNAL_ERROR: 'INTERNAL_ERROR',
@@ -81,6 +91,13 @@ export interface WorkerResult<TData = unknown> {
   calls: number;
   /** Tool calls run (not counting `submit_result`). */
   toolCalls: number;
+  /** Tool calls that came back as errors (`is_error`: unknown tool, invalid input, a thrown error). */
+  toolErrors: number;
+  /**
+   * The first few (at most 3) tool errors, as `tool_name: message`, each cut
+   * at 200 characters: tells "no matches" from "that path is outside the root".
+   */
+  toolErrorMessages: string[];
   /** The canonical model id. */
   model: string;
   /** Where the full message history is, in the transcript store. */

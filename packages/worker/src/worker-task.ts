@@ -59,4 +59,8 @@ export interface WorkerTask<TData = unknown> {
   attempt?: number;
   /** Pool scheduling priority: higher starts first. @default 0 */
   priority?: number;
+  /** Stream this task's calls, with the running-cost stop (see `WorkerOptions.stream`). @default the worker's */
+  stream?: boolean;
+  /** Cache this task's history (see `WorkerOptions.cacheHistory`). @default the worker's */
+  cacheHistory?: boolean;
 }

@@ -38,6 +38,28 @@ export interface WorkerOptions {
   maxToolResultChars?: number;
   /** Where transcripts are kept. @default a new MemoryTranscriptStore */
   transcripts?: TranscriptStore;
+  /**
+   * Send each model call through `gateway.stream`. While the output arrives
+   * its running cost is counted (core's `estimateTextTokens` on the deltas,
+   * at the model's output price); when the call's input plus that running
+   * output would pass what is left of `limits.maxCost`, the stream is
+   * aborted and the worker ends `MAX_COST`, keeping the partial text as its
+   * summary. Without `maxCost` a stream is only a stream. A task's `stream`
+   * overrides it.
+   * @default false
+   */
+  stream?: boolean;
+  /**
+   * A moving cache breakpoint on the newest turn of each worker's history,
+   * so call k reads calls 1..k-1 from the prompt cache instead of paying
+   * full input price for them again. Used when it pays: the prefix up to it
+   * is at least the model's `minCacheableTokens`, the worker has tools of its
+   * own (another call can follow) and this is not its last allowed call. At
+   * most two history breakpoints, within the API's four per request. A
+   * task's `cacheHistory` overrides it.
+   * @default true
+   */
+  cacheHistory?: boolean;
   /** @default crypto.randomUUID */
   generateId?: () => string;
   /** @default Date.now */

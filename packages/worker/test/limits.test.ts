@@ -75,6 +75,21 @@ describe('limits', () => {
     expect(fake.transcript.messages()).toHaveLength(0);
   });
 
+  it('maxCost with stream: only the input must fit before the call; one that cannot is not sent', async () => {
+    const { fake, gateway } = await start(alwaysLookup);
+    const result = await createWorker({
+      gateway,
+      tools: [lookup],
+      stream: true,
+      limits: { maxCost: 1_000 },
+    }).run({ id: 't', brief: 'x' });
+    expect(result).toMatchObject({ status: 'failed', code: 'MAX_COST', calls: 0, turns: 0 });
+    expect(result.reason).toMatch(
+      /^The next call could cost up to \d+ nano-USD before its output; with 0 spent that would pass the worker's maxCost of 1000\.$/,
+    );
+    expect(fake.transcript.messages()).toHaveLength(0);
+  });
+
   it("the budget's per-task cap ends the worker partial and keeps what was spent", async () => {
     // Find the first request's worst case, then allow exactly that much.
     const probe = await start(() => 'done');
@@ -105,12 +120,13 @@ describe('limits', () => {
       run: () => new Promise(() => {}),
     });
     const { fake, gateway } = await start(() => reply.toolUse('stuck', {}));
-    const result = await createWorker({ gateway, tools: [stuck], limits: { timeoutMs: 50 } }).run({
+    // Long enough for the first call to come back on a loaded machine; the tool then hangs.
+    const result = await createWorker({ gateway, tools: [stuck], limits: { timeoutMs: 400 } }).run({
       id: 't',
       brief: 'x',
     });
     expect(result).toMatchObject({ status: 'failed', code: 'TIMEOUT', calls: 1, toolCalls: 1 });
-    expect(result.reason).toBe('Ran longer than 50 ms.');
+    expect(result.reason).toBe('Ran longer than 400 ms.');
     expect(result.cost.total).toBe(fake.billing.total());
   });
 });

@@ -78,7 +78,32 @@ describe('result contract', () => {
       summary: 'Found them.',
     });
     expect(result.data).toBeUndefined();
-    expect(result.reason).toMatch(/still did not match the output schema after one correction/);
+    expect(result.reason).toBe(
+      'The submitted data still did not match the output schema after one correction. Issues: count: Invalid input: expected number, received string; files: Invalid input: expected array, received undefined.',
+    );
+  });
+
+  it('data sent back, then no submission even after a reminder, ends INVALID_RESULT with the issues, not NO_RESULT', async () => {
+    const { fake, gateway } = await start(
+      submit({ status: 'done', summary: 'Found them.', data: { count: -1, files: ['a', 2] } }),
+      reply.text('I could not fix it.'),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Count.', output });
+    expect(result).toMatchObject({ status: 'failed', code: 'INVALID_RESULT', calls: 3 });
+    expect(result.reason).toBe(
+      'The submitted data did not match the output schema, and after it was sent back the model ended its turn without calling submit_result again, even after one reminder. Issues: count: Too small: expected number to be >=0; files[1]: Invalid input: expected string, received number.',
+    );
+    expect(fake.transcript.messages(HAIKU)).toHaveLength(3);
+  });
+
+  it('a later valid submission clears the earlier issues', async () => {
+    const { gateway } = await start(
+      submit({ status: 'done', summary: 'Found them.', data: { count: -1, files: [] } }),
+      submit({ status: 'done', summary: 'word '.repeat(500), data: { count: 1, files: [] } }),
+      reply.text('No.'),
+    );
+    const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Count.', output });
+    expect(result).toMatchObject({ status: 'failed', code: 'NO_RESULT', calls: 4 });
   });
 
   it('done without data is asked for data; failed needs none', async () => {
@@ -130,6 +155,9 @@ describe('result contract', () => {
     const { fake, gateway } = await start(submit({ status: 'finished', summary: '' }));
     const result = await createWorker({ gateway }).run({ id: 't1', brief: 'Report.' });
     expect(result).toMatchObject({ status: 'failed', code: 'INVALID_RESULT', calls: 2 });
+    expect(result.reason).toBe(
+      'submit_result input was invalid twice. Issues: status: Invalid option: expected one of "done"|"partial"|"failed"; summary: Too small: expected string to have >=1 characters.',
+    );
     expect(lastUserBlocks(fake.transcript.messages(HAIKU)[1]!)[0]!.content).toMatch(
       /^Invalid submit_result input:\n✖ Invalid option: expected one of "done"\|"partial"\|"failed"\n {2}→ at status/,
     );

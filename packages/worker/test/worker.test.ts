@@ -1,4 +1,9 @@
-import { estimateTextTokens } from '@haiku-army/core';
+import {
+  type CallOptions,
+  ERROR_CODES,
+  estimateTextTokens,
+  type ModelGateway,
+} from '@haiku-army/core';
 import { reply, toolExchanges } from '@haiku-army/testing';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -8,6 +13,7 @@ import {
   defineTool,
   MemoryTranscriptStore,
   ToolError,
+  WORKER_STOP_CODES,
   type WorkerTranscript,
 } from '../src/index.js';
 import { briefOf, HAIKU, lastUserBlocks, lookup, useHarness } from './support/harness.js';
@@ -28,6 +34,8 @@ describe('Worker', () => {
       turns: 1,
       calls: 1,
       toolCalls: 0,
+      toolErrors: 0,
+      toolErrorMessages: [],
       model: HAIKU,
     });
     expect(result.code).toBeUndefined();
@@ -199,6 +207,12 @@ describe('Worker', () => {
       summary: 'Every tool failed.',
       calls: 2,
       toolCalls: 4,
+      toolErrors: 4,
+      toolErrorMessages: [
+        'flaky: No such key; try list first.',
+        'flaky: Tool "flaky" failed: boom',
+        'flaky: Invalid input for tool "flaky": ✖ Invalid option: expected one of "tool"|"crash" → at mode',
+      ],
     });
     expect(result.reason).toMatch(/reported that it could not do the task/);
     const blocks = lastUserBlocks(fake.transcript.messages(HAIKU)[1]!);
@@ -263,6 +277,12 @@ describe('Worker', () => {
     );
     expect(() => createWorker({ gateway, model: 'claude-nope' })).toThrow(/Unknown model/);
     expect(() => createWorker({ gateway, tools: [lookup, lookup] })).toThrow('`tools[1].name`');
+    expect(() => createWorker({ gateway, stream: 'yes' as never })).toThrow(
+      'Expected `stream` to be a boolean, got "yes".',
+    );
+    expect(() => createWorker({ gateway, cacheHistory: 0 as never })).toThrow(
+      'Expected `cacheHistory` to be a boolean, got 0.',
+    );
     expect(() => createWorker({ gateway, limits: { maxTurns: 0 } })).toThrow(
       'Expected `limits.maxTurns` to be an integer >= 1, got 0.',
     );
@@ -278,9 +298,113 @@ describe('Worker', () => {
       message: 'Expected `task.brief.objective` to be a non-empty string, got " ".',
     });
     await expect(worker.run({ id: '', brief: 'x' })).rejects.toThrow('`task.id`');
+    await expect(
+      worker.run({ id: 't', brief: 'x', cacheHistory: 'no' as never }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: 'Expected `task.cacheHistory` to be a boolean, got "no".',
+    });
     await expect(worker.run({ id: 't', brief: 'x', model: 'gpt-9' })).rejects.toMatchObject({
       code: 'UNKNOWN_MODEL',
     });
+  });
+});
+
+describe('run attribution', () => {
+  it("a task's runId (WorkerTask.runId, contracts.md) attributes its calls, tools and transcript", async () => {
+    let toolRunId: string | undefined;
+    const probe = defineTool({
+      name: 'probe',
+      description: 'Reports its run.',
+      input: z.object({}),
+      run: (_input, context) => {
+        toolRunId = context.runId;
+        return 'ok';
+      },
+    });
+    const { gateway, ledger } = await start(reply.toolUse('probe', {}), reply.text('done'));
+    const worker = createWorker({ gateway, tools: [probe], runId: 'worker-run' });
+    const task = { id: 't', brief: 'x', runId: 'task-run' };
+    const result = await worker.run(task);
+    expect(ledger.entries().map((entry) => entry.runId)).toEqual(['task-run', 'task-run']);
+    expect(toolRunId).toBe('task-run');
+    expect(await worker.transcripts.get(result.transcriptId)).toMatchObject({ runId: 'task-run' });
+    await expect(worker.run({ id: 't', brief: 'x', runId: '' } as never)).rejects.toThrow(
+      'Expected `task.runId` to be a non-empty string, got "".',
+    );
+  });
+});
+
+describe('tool errors on the result', () => {
+  it('counts only failed tool calls and cuts long messages', async () => {
+    const picky = defineTool({
+      name: 'picky',
+      description: 'Fails on long keys.',
+      input: z.object({ key: z.string() }),
+      run: ({ key }) => {
+        if (key.length > 3) throw new ToolError(`Key too long: ${key}`);
+        return 'ok';
+      },
+    });
+    const { gateway } = await start(
+      reply.toolCalls([
+        { name: 'picky', input: { key: 'abc' } },
+        { name: 'picky', input: { key: 'x'.repeat(500) } },
+      ]),
+      reply.text('done'),
+    );
+    const result = await createWorker({ gateway, tools: [picky] }).run({ id: 't', brief: 'x' });
+    expect(result).toMatchObject({ toolCalls: 2, toolErrors: 1 });
+    expect(result.toolErrorMessages).toHaveLength(1);
+    expect(result.toolErrorMessages[0]).toHaveLength(200);
+    expect(result.toolErrorMessages[0]).toMatch(/^picky: Key too long: x+…$/);
+  });
+});
+
+describe('gateway seam', () => {
+  it('runs on any ModelGateway, passing the output allowance label for budget errors', async () => {
+    const { fake, gateway } = await start(reply.toolUse('lookup', { key: 'a' }), reply.text('a'));
+    const seen: (CallOptions | undefined)[] = [];
+    // A wrapper, as a router or journal would be: the worker never needs the Gateway class.
+    const wrapped: ModelGateway = {
+      call: (request, attribution, options) => {
+        seen.push(options);
+        return gateway.call(request, attribution, options);
+      },
+      stream: (request, attribution, options) => gateway.stream(request, attribution, options),
+      worstCase: (request) => gateway.worstCase(request),
+      countTokens: (request, options) => gateway.countTokens(request, options),
+      events: gateway.events,
+      ledger: gateway.ledger,
+      catalog: gateway.catalog,
+      budget: gateway.budget,
+    };
+    const result = await createWorker({ gateway: wrapped, tools: [lookup] }).run({
+      id: 't',
+      brief: 'x',
+    });
+    expect(result).toMatchObject({ status: 'done', calls: 2 });
+    expect(seen).toEqual([
+      { signal: expect.any(AbortSignal), maxTokensLabel: 'limits.maxOutputTokens' },
+      { signal: expect.any(AbortSignal), maxTokensLabel: 'limits.maxOutputTokens' },
+    ]);
+    expect(result.cost.total).toBe(fake.billing.total());
+  });
+
+  it("stop codes that core also raises are core's ERROR_CODES values", () => {
+    const shared = Object.keys(ERROR_CODES).filter((code) => code in WORKER_STOP_CODES);
+    expect(shared.sort()).toEqual([
+      'ABORTED',
+      'API_REQUEST_REJECTED',
+      'API_UNAVAILABLE',
+      'BUDGET_EXCEEDED',
+      'LEDGER_STORE_FAILED',
+      'RATE_LIMIT_UNSATISFIABLE',
+    ]);
+    for (const code of shared)
+      expect(WORKER_STOP_CODES[code as keyof typeof WORKER_STOP_CODES]).toBe(
+        ERROR_CODES[code as keyof typeof ERROR_CODES],
+      );
   });
 });
 

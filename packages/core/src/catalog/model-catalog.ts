@@ -76,20 +76,51 @@ function toPerMillion(prices: ModelPrices): PricesPerMillion {
   return out;
 }
 
+/** Options for {@link ModelCatalog}. */
+export interface ModelCatalogOptions {
+  /** The date the prices were read. @default CATALOG_AS_OF */
+  asOf?: string;
+  /** The models, as data. @default BUILT_IN_MODELS */
+  models?: readonly ModelSpec[];
+  /** An immutable catalog: `register()` throws; derive one with `with()`. @default false */
+  frozen?: boolean;
+}
+
 /**
- * A set of models with their prices. The default catalog holds every current
- * Claude model; create your own with `new ModelCatalog()` to keep overrides
- * local to one army.
+ * A set of models with their prices. The built-in {@link defaultCatalog}
+ * holds every current Claude model and is immutable (shared by every gateway
+ * and ledger in the process). For overrides, own a catalog: `new
+ * ModelCatalog()` (mutable with `register()`) or `defaultCatalog.with(...)`
+ * (a new catalog), and pass it as `catalog` to the gateway, ledger and rate
+ * limiter.
  */
 export class ModelCatalog {
   /** The date the built-in prices were read. */
   readonly asOf: string;
+  /** True when `register()` is refused (the built-in catalog). */
+  readonly frozen: boolean;
   readonly #models = new Map<string, ModelInfo>();
   readonly #aliases = new Map<string, string>();
 
-  constructor(options: { asOf?: string; models?: readonly ModelSpec[] } = {}) {
+  constructor(options: ModelCatalogOptions = {}) {
     this.asOf = options.asOf ?? CATALOG_AS_OF;
     for (const spec of options.models ?? BUILT_IN_MODELS) this.#put(fromSpec(spec));
+    this.frozen = options.frozen ?? false;
+  }
+
+  /**
+   * A new, caller-owned catalog: this one's models plus the given additions
+   * or overrides. This catalog is not changed.
+   *
+   * @example
+   * const catalog = defaultCatalog.with({ id: 'claude-haiku-5-5', prices: { input: 0.08 } });
+   * const gateway = createGateway({ catalog, ledger: new CostLedger({ catalog }) });
+   */
+  with(...inputs: RegisterModelInput[]): ModelCatalog {
+    const copy = new ModelCatalog({ asOf: this.asOf, models: [] });
+    for (const info of this.#models.values()) copy.#put(info);
+    for (const input of inputs) copy.register(input);
+    return copy;
   }
 
   #put(info: ModelInfo): void {
@@ -118,7 +149,7 @@ export class ModelCatalog {
     if (found) return found;
     throw new ArmyError(
       ERROR_CODES.UNKNOWN_MODEL,
-      `Unknown model ${JSON.stringify(idOrAlias)}; add it with \`${this === defaultCatalog ? 'registerModel()' : 'catalog.register()'}\` or use one of: ${this.ids().join(', ')}.`,
+      `Unknown model ${JSON.stringify(idOrAlias)}; add it with \`${this.frozen ? 'catalog.with()' : 'catalog.register()'}\` (and pass that catalog on) or use one of: ${this.ids().join(', ')}.`,
     );
   }
 
@@ -145,6 +176,13 @@ export class ModelCatalog {
    * catalog.register({ id: 'claude-haiku-5-5', prices: { input: 0.08 } });
    */
   register(input: RegisterModelInput): ModelInfo {
+    if (this.frozen) {
+      throw new ArmyError(
+        ERROR_CODES.INVALID_STATE,
+        'This catalog is immutable (the built-in catalog is shared by the whole process); ' +
+          'derive your own with `catalog.with({ id, ... })` or `new ModelCatalog()`, and pass it as `catalog`.',
+      );
+    }
     if (!input || typeof input.id !== 'string' || input.id.length === 0) {
       throw invalidOption('id', 'a non-empty model id', input?.id);
     }
@@ -195,8 +233,8 @@ export class ModelCatalog {
   }
 }
 
-/** The process-wide default catalog used when no catalog is passed. */
-export const defaultCatalog = new ModelCatalog();
+/** The built-in catalog, used when no catalog is passed. Immutable: derive your own with `with()`. */
+export const defaultCatalog: ModelCatalog = new ModelCatalog({ frozen: true });
 
 /**
  * Resolves a model id or alias in the default catalog.
@@ -207,9 +245,16 @@ export function getModel(idOrAlias: string): ModelInfo {
   return defaultCatalog.get(idOrAlias);
 }
 
-/** Adds or overrides a model in the default catalog. See {@link ModelCatalog.register}. */
-export function registerModel(input: RegisterModelInput): ModelInfo {
-  return defaultCatalog.register(input);
+/**
+ * A new catalog: the built-in models plus the given additions or overrides
+ * (dollars per million tokens). Nothing global changes; pass the result as
+ * `catalog` wherever prices are needed. See {@link ModelCatalog.with}.
+ *
+ * @example
+ * const catalog = registerModel({ id: 'claude-haiku-5-5', prices: { input: 0.08 } });
+ */
+export function registerModel(...inputs: RegisterModelInput[]): ModelCatalog {
+  return defaultCatalog.with(...inputs);
 }
 
 /** Every model in the default catalog. */

@@ -20,7 +20,17 @@ export interface ModelSpec {
   longContext?: { thresholdTokens: number; prices: PricesPerMillion };
 }
 
-export const BUILT_IN_MODELS: readonly ModelSpec[] = [
+/** Freezes a value and everything in it: the built-in data is shared, so nobody may change it. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Every current Claude model, as data. Deeply frozen. */
+export const BUILT_IN_MODELS: readonly ModelSpec[] = deepFreeze([
   {
     id: 'claude-haiku-5-5',
     tier: 'haiku',
@@ -50,7 +60,7 @@ export const BUILT_IN_MODELS: readonly ModelSpec[] = [
     contextWindow: 1_000_000,
     maxOutputTokens: 128_000,
     minCacheableTokens: 512,
-    prices: { input: 4, output: 20, cacheWrite5m: 5, cacheWrite1h: 8, cacheRead: 0.2 },
+    prices: { input: 4, output: 20, cacheWrite5m: 5, cacheWrite1h: 8, cacheRead: 0.4 },
   },
   {
     id: 'claude-haiku-4-5',
@@ -100,4 +110,4 @@ export const BUILT_IN_MODELS: readonly ModelSpec[] = [
     minCacheableTokens: 4096,
     prices: { input: 5, output: 25, cacheWrite5m: 6.25, cacheWrite1h: 10, cacheRead: 0.5 },
   },
-];
+]);

@@ -1,4 +1,5 @@
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages/messages';
+import { ArmyError, ERROR_CODES } from '../errors.js';
 
 /** A synthetic event: the attempt failed after events were delivered and a new attempt starts from scratch. */
 export interface StreamRetryEvent {
@@ -58,7 +59,8 @@ export class EventBuffer<T> implements AsyncIterable<T> {
    */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#iterating) {
-      throw new Error(
+      throw new ArmyError(
+        ERROR_CODES.INVALID_STATE,
         'This gateway stream is already being iterated; iterate it once, or await `result`.',
       );
     }

@@ -7,22 +7,36 @@ import type {
 import type { Attribution } from '../attribution.js';
 import type { Budget, Reservation } from '../budget.js';
 import { defaultCatalog, type ModelCatalog } from '../catalog/model-catalog.js';
-import type { ModelInfo } from '../catalog/model-info.js';
+import type { ModelInfo, ModelTier } from '../catalog/model-info.js';
 import {
+  COUNT_CACHE_SIZE,
   DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  DEFAULT_MIN_OUTPUT_TOKENS,
   DEFAULT_RETRY_BASE_DELAY_MS,
   DEFAULT_RETRY_MAX_DELAY_MS,
 } from '../constants.js';
 import { type CostBreakdown, costOf, type NormalizedUsage, normalizeUsage } from '../cost.js';
-import { AbortError, ApiCallError, ArmyError, ERROR_CODES, invalidOption } from '../errors.js';
+import {
+  AbortError,
+  ApiCallError,
+  ArmyError,
+  ERROR_CODES,
+  invalidOption,
+  MissingApiKeyError,
+} from '../errors.js';
 import { type ArmyEvents, createEvents } from '../events.js';
 import { CostLedger } from '../ledger/cost-ledger.js';
 import type { LedgerEntry, LedgerOutcome } from '../ledger/ledger-entry.js';
 import type { RateLimiter, RateLimitTicket } from '../rate-limiter.js';
 import { estimateRequestTokens } from '../token-estimate.js';
 import type { BatchItem, BatchOptions, BatchRun, ResumeBatchOptions } from './batch-types.js';
+import { reserveCall, unboundedCost } from './call-reservation.js';
+import { CountCache, countParamsOf } from './count-cache.js';
 import { BatchRunner } from './gateway-batch.js';
 import { EventBuffer, type GatewayStreamEvent } from './gateway-stream.js';
+import { inputBound } from './input-bound.js';
+import { recordMaybeBilled } from './maybe-billed.js';
 import type { BatchGateway } from './model-gateway.js';
 import {
   backoffDelay,
@@ -31,7 +45,7 @@ import {
   ResponseLostError,
 } from './retry-policy.js';
 import { recordAbortedStream, StreamUsageTracker } from './stream-abort.js';
-import { inputTokensUpperBound, worstCaseCost } from './worst-case.js';
+import { worstCaseCost } from './worst-case.js';
 
 /** Options for {@link createGateway}. */
 export interface GatewayOptions {
@@ -59,6 +73,15 @@ export interface GatewayOptions {
   retryBaseDelayMs?: number;
   /** Longest backoff step, ms (a server `retry-after` is honoured beyond it). @default 30000 */
   retryMaxDelayMs?: number;
+  /** Longest server `retry-after` honoured, ms; a longer one is cut to this. @default 60000 */
+  maxRetryAfterMs?: number;
+  /**
+   * When a call's `max_tokens` does not fit the budget even with nothing
+   * else in flight, the gateway lowers it to what fits, but not below this
+   * (the call is refused instead). The request sent carries the lowered value.
+   * @default 256
+   */
+  minOutputTokens?: number;
   /** Per-attempt timeout passed to the SDK, ms. @default the SDK's */
   timeoutMs?: number;
   /**
@@ -77,6 +100,12 @@ export interface GatewayOptions {
 /** Per-call options. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * The name of the output allowance in budget errors, as the caller knows
+   * it (a worker pool passes `'limits.maxOutputTokens'`).
+   * @default 'max_tokens'
+   */
+  maxTokensLabel?: string;
 }
 
 /** A billed, successful call. */
@@ -89,6 +118,8 @@ export interface GatewayResponse {
   attempts: number;
   requestId?: string;
   latencyMs: number;
+  /** The `max_tokens` sent, when the budget made the gateway lower it. */
+  loweredMaxTokens?: number;
 }
 
 /** A streaming call: iterate its events, await its result. */
@@ -108,7 +139,17 @@ interface AttemptOutcome {
   requestId: string | undefined;
 }
 
-type Sender = (signal: AbortSignal, attempt: number) => Promise<AttemptOutcome>;
+type Sender = (
+  request: GatewayRequest,
+  signal: AbortSignal,
+  attempt: number,
+) => Promise<AttemptOutcome>;
+
+/** True when the SDK can find credentials (it reads these itself). */
+function hasCredentials(options: GatewayOptions): boolean {
+  const env = typeof process === 'undefined' ? {} : process.env;
+  return Boolean(options.apiKey || env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN);
+}
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -153,7 +194,8 @@ function outcomeOf(message: Message): LedgerOutcome {
  * emit `call:end`. Attempts the API did not bill are never billed here.
  */
 export class Gateway implements BatchGateway {
-  readonly client: Anthropic;
+  /** The SDK client; `undefined` when there is no key (every call then fails with `MISSING_API_KEY`). */
+  readonly #client: Anthropic | undefined;
   readonly ledger: CostLedger;
   readonly events: ArmyEvents;
   readonly catalog: ModelCatalog;
@@ -162,6 +204,9 @@ export class Gateway implements BatchGateway {
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #minOutputTokens: number;
+  readonly #counts = new CountCache(COUNT_CACHE_SIZE);
   readonly #timeoutMs: number | undefined;
   readonly #reservation: 'upper-bound' | 'estimate';
   readonly #random: () => number;
@@ -178,14 +223,24 @@ export class Gateway implements BatchGateway {
     ) {
       throw invalidOption('reservation', "'upper-bound' or 'estimate'", options.reservation);
     }
-    this.client =
+    const minOutputTokens = options.minOutputTokens ?? DEFAULT_MIN_OUTPUT_TOKENS;
+    if (!Number.isInteger(minOutputTokens) || minOutputTokens < 1)
+      throw invalidOption('minOutputTokens', 'an integer >= 1', minOutputTokens);
+    const maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+    if (!Number.isFinite(maxRetryAfterMs) || maxRetryAfterMs < 0)
+      throw invalidOption('maxRetryAfterMs', 'a number of ms >= 0', maxRetryAfterMs);
+    this.#client =
       options.client ??
-      new Anthropic({
-        ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
-        ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
-        ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
-        maxRetries: 0,
-      });
+      (hasCredentials(options)
+        ? new Anthropic({
+            ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+            ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
+            ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+            maxRetries: 0,
+          })
+        : undefined);
+    this.#minOutputTokens = minOutputTokens;
+    this.#maxRetryAfterMs = maxRetryAfterMs;
     this.catalog = options.catalog ?? defaultCatalog;
     this.ledger = options.ledger ?? new CostLedger({ catalog: this.catalog });
     this.events = options.events ?? createEvents();
@@ -201,6 +256,12 @@ export class Gateway implements BatchGateway {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The SDK client. @throws MissingApiKeyError when the gateway has no way to authenticate. */
+  #sdk(): Anthropic {
+    if (!this.#client) throw new MissingApiKeyError();
+    return this.#client;
+  }
+
   #requestOptions(signal: AbortSignal) {
     return {
       signal,
@@ -209,14 +270,33 @@ export class Gateway implements BatchGateway {
     };
   }
 
-  /** The worst-case cost the budget would reserve for a request, nano-USD. */
+  /**
+   * The worst-case cost of a request before any tightening, nano-USD: its
+   * input bound (or its cached exact count, for documents) at the dearest
+   * price, plus `max_tokens` of output. A call reserves at most this.
+   * @throws ArmyError `UNBOUNDED_COST` for server tools, or a document not yet counted (`await countTokens(request)` first).
+   */
   worstCase(request: GatewayRequest): number {
     const model = this.catalog.get(request.model);
-    const input =
-      this.#reservation === 'upper-bound'
-        ? inputTokensUpperBound(request)
-        : estimateRequestTokens(request, model.tier);
-    return worstCaseCost(model, request, input);
+    return worstCaseCost(model, request, this.#inputTokens(request, model.tier));
+  }
+
+  #inputTokens(request: GatewayRequest, tier: ModelTier): number {
+    if (this.#reservation === 'estimate') return estimateRequestTokens(request, tier);
+    const bound = inputBound(request);
+    if (bound.unbounded !== undefined) throw unboundedCost(bound.unbounded);
+    if (bound.needsCount === undefined) return bound.tokens;
+    const counted = this.#counts.get(CountCache.keyOf(countParamsOf(request)));
+    if (counted !== undefined) return counted;
+    throw new ArmyError(
+      ERROR_CODES.UNBOUNDED_COST,
+      `This request has ${bound.needsCount}, whose billed input its JSON does not show; \`await gateway.countTokens(request)\` first (the gateway keeps the count), or let \`call()\` count it.`,
+    );
+  }
+
+  /** The exact input of a request, from the cache or `count_tokens`. */
+  #count(request: GatewayRequest, signal: AbortSignal | undefined): Promise<number> {
+    return this.countTokens(countParamsOf(request), signal ? { signal } : {});
   }
 
   /**
@@ -233,12 +313,12 @@ export class Gateway implements BatchGateway {
     attribution: Attribution,
     options: CallOptions = {},
   ): Promise<GatewayResponse> {
-    return this.#run(request, attribution, options.signal, async (signal) => {
+    return this.#run(request, attribution, options, async (sent, signal) => {
       // The SDK has checked the status by the time it hands over the
       // response; reading the body ourselves tells a body lost after a 2xx
       // (billed by the API) from a failure before any answer.
-      const response = await this.client.messages
-        .create({ ...request, stream: false }, this.#requestOptions(signal))
+      const response = await this.#sdk()
+        .messages.create({ ...sent, stream: false }, this.#requestOptions(signal))
         .asResponse();
       const requestId = response.headers.get('request-id') ?? undefined;
       let message: Message;
@@ -268,10 +348,10 @@ export class Gateway implements BatchGateway {
     const result = this.#run(
       request,
       attribution,
-      options.signal,
-      async (signal) => {
+      options,
+      async (sent, signal) => {
         tracker.reset();
-        const stream = this.client.messages.stream(request, this.#requestOptions(signal));
+        const stream = this.#sdk().messages.stream(sent, this.#requestOptions(signal));
         for await (const event of stream) {
           tracker.observe(event);
           buffer.push(event);
@@ -330,7 +410,7 @@ export class Gateway implements BatchGateway {
   #batches: BatchRunner | undefined;
   #batchRunner(): BatchRunner {
     this.#batches ??= new BatchRunner({
-      client: this.client,
+      client: this.#sdk(),
       catalog: this.catalog,
       ledger: this.ledger,
       budget: this.budget,
@@ -342,6 +422,7 @@ export class Gateway implements BatchGateway {
       backoff: {
         baseDelayMs: this.#baseDelayMs,
         maxDelayMs: this.#maxDelayMs,
+        maxRetryAfterMs: this.#maxRetryAfterMs,
         random: this.#random,
       },
       apiError: (failure, attempts, cause) => this.#apiError(failure, attempts, cause),
@@ -349,12 +430,38 @@ export class Gateway implements BatchGateway {
     return this.#batches;
   }
 
-  /** Counts a request's input tokens with the API (not billed). Retries like `call`. */
+  /**
+   * like `call`. Counts are cached per identical prompt (a bounded cache), so
+   * the budget's exact counts and yours share one request.
+   */
   async countTokens(request: MessageCountTokensParams, options: CallOptions = {}): Promise<number> {
     this.catalog.get(request.model);
+    const client = this.#sdk();
+    const params = countParamsOf(request);
+    const { signal } = options;
+    if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+    // One count per prompt is shared by concurrent callers, so it runs on no
+    // caller's signal; each caller stops waiting on its own.
+    const counted = this.#counts.getOrCount(CountCache.keyOf(params), () =>
+      this.#countWithRetries(client, params, undefined),
+    );
+    if (!signal) return counted;
+    return new Promise<number>((resolve, reject) => {
+      const onAbort = () => reject(new AbortError(undefined, { cause: signal.reason }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      counted.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  async #countWithRetries(
+    client: Anthropic,
+    request: MessageCountTokensParams,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    const options = { signal };
     for (let attempt = 1; ; attempt++) {
       try {
-        const counted = await this.client.messages.countTokens(
+        const counted = await client.messages.countTokens(
           request,
           this.#requestOptions(options.signal ?? new AbortController().signal),
         );
@@ -373,6 +480,7 @@ export class Gateway implements BatchGateway {
     return backoffDelay(attempt, failure, {
       baseDelayMs: this.#baseDelayMs,
       maxDelayMs: this.#maxDelayMs,
+      maxRetryAfterMs: this.#maxRetryAfterMs,
       random: this.#random,
     });
   }
@@ -409,7 +517,7 @@ export class Gateway implements BatchGateway {
   async #run(
     request: GatewayRequest,
     attribution: Attribution,
-    signal: AbortSignal | undefined,
+    options: CallOptions,
     send: Sender,
     onRetry?: (retry: { attempt: number; delayMs: number; reason: string }) => void,
     abortedUsage?: (model: ModelInfo) => NormalizedUsage | undefined,
@@ -428,26 +536,40 @@ export class Gateway implements BatchGateway {
         request.max_tokens,
       );
     }
+    const { signal } = options;
     const started = this.#now();
     const endEvent = { attribution, model: model.id };
+    this.#sdk();
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 
     let reservation: Reservation | undefined;
+    let toSend = request;
+    let inputTokens: number | undefined;
     if (this.budget) {
-      // Throws BudgetExceededError (and emits budget:exceeded) before anything is sent.
-      reservation = this.budget.reserve({
-        runId: attribution.runId,
-        taskId: attribution.taskId,
-        amount: this.worstCase(request),
+      // Waits for calls in flight, counts or lowers max_tokens when it must;
+      // throws BudgetExceededError (and emits budget:exceeded) before anything is sent.
+      const held = await reserveCall({
+        budget: this.budget,
+        model,
+        request,
+        attribution,
+        mode: this.#reservation,
+        minOutputTokens: this.#minOutputTokens,
+        outputLabel: options.maxTokensLabel ?? 'max_tokens',
+        count: (counted) => this.#count(counted, signal),
+        signal,
       });
+      reservation = held.reservation;
+      toSend = held.request;
+      inputTokens = held.inputTokens;
     }
-    const estimatedInput = estimateRequestTokens(request, model.tier);
+    const estimatedInput = estimateRequestTokens(toSend, model.tier);
     let attempt = 0;
     let outcome: AttemptOutcome;
     try {
       for (;;) {
         attempt += 1;
-        const sent = await this.#attempt(request, model.id, estimatedInput, signal, send, attempt);
+        const sent = await this.#attempt(toSend, model.id, estimatedInput, signal, send, attempt);
         if ('message' in sent) {
           outcome = sent;
           break;
@@ -455,15 +577,19 @@ export class Gateway implements BatchGateway {
         const { failure, error } = sent;
         if (!failure.retryable || attempt >= this.#maxAttempts)
           throw this.#apiError(failure, attempt, error);
-        if (failure.maybeBilled) {
-          // Usage never arrived, so the ledger cannot price it; the budget
-          // counts the attempt's worst case so a hard cap still holds.
-          this.budget?.charge({
-            runId: attribution.runId,
-            taskId: attribution.taskId,
-            amount: this.worstCase(request),
-          });
-        }
+        const maybeBilled = failure.maybeBilled
+          ? recordMaybeBilled({
+              ledger: this.ledger,
+              budget: this.budget,
+              request: toSend,
+              model,
+              attribution,
+              inputTokens,
+              retries: attempt - 1,
+              latencyMs: this.#now() - started,
+              requestId: failure.requestId,
+            })
+          : undefined;
         const delayMs = this.#delay(attempt, failure);
         if (failure.status === 429) this.rateLimiter?.pause(model.id, this.#now() + delayMs);
         const reason = `${failure.status ?? failure.type ?? 'connection'}: ${failure.message}`;
@@ -474,6 +600,7 @@ export class Gateway implements BatchGateway {
           delayMs,
           reason,
           ...(failure.status !== undefined ? { status: failure.status } : {}),
+          ...(maybeBilled ? { maybeBilled: true, entryId: maybeBilled.id } : {}),
         });
         onRetry?.({ attempt, delayMs, reason });
         await sleep(delayMs, signal);
@@ -487,7 +614,7 @@ export class Gateway implements BatchGateway {
           events: this.events,
           reservation,
           model,
-          maxTokens: request.max_tokens,
+          maxTokens: toSend.max_tokens,
           attribution,
           usage,
           attempts: attempt,
@@ -541,6 +668,7 @@ export class Gateway implements BatchGateway {
       latencyMs,
     };
     if (outcome.requestId !== undefined) response.requestId = outcome.requestId;
+    if (toSend.max_tokens !== request.max_tokens) response.loweredMaxTokens = toSend.max_tokens;
     return response;
   }
 
@@ -568,7 +696,7 @@ export class Gateway implements BatchGateway {
           { signal: controller.signal },
         );
       }
-      const outcome = await send(controller.signal, attempt);
+      const outcome = await send(request, controller.signal, attempt);
       const usage = normalizeUsage(outcome.message.usage);
       this.rateLimiter?.observe(model, outcome.headers);
       // Cache reads do not count toward the input-tokens-per-minute limit.

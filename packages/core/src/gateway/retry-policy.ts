@@ -132,19 +132,23 @@ export function classifyFailure(
 export interface BackoffOptions {
   baseDelayMs: number;
   maxDelayMs: number;
+  /** The longest server `retry-after` honoured; a longer one is cut to this. */
+  maxRetryAfterMs: number;
   random: () => number;
 }
 
 /**
  * The wait before attempt `attempt + 1`: the server's `retry-after` when it
- * gave one, else exponential backoff with full jitter, capped.
+ * gave one (at most `maxRetryAfterMs`, never hours), else exponential
+ * backoff with full jitter, capped.
  */
 export function backoffDelay(
   attempt: number,
   failure: FailureInfo,
   options: BackoffOptions,
 ): number {
-  if (failure.retryAfterMs !== undefined) return Math.ceil(failure.retryAfterMs);
+  if (failure.retryAfterMs !== undefined)
+    return Math.min(Math.ceil(failure.retryAfterMs), options.maxRetryAfterMs);
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   // Full jitter, but never less than half the step, so retries do spread out.
   return Math.round(ceiling / 2 + (options.random() * ceiling) / 2);

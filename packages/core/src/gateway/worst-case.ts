@@ -1,33 +1,50 @@
-import type { ModelInfo } from '../catalog/model-info.js';
+import type { ModelInfo, ModelPrices } from '../catalog/model-info.js';
+import type { UsageLike } from '../cost.js';
 import type { NanoUsd } from '../money.js';
-
-/** Extra input tokens the API adds when a request defines tools (its tool-use system prompt). */
-const TOOL_PROMPT_ALLOWANCE = 1024;
+import { type BoundableRequest, inputBound } from './input-bound.js';
 
 /** The parts of a request that decide its worst-case cost. */
-export interface PriceableRequest {
+export interface PriceableRequest extends BoundableRequest {
   max_tokens: number;
-  system?: unknown;
-  messages: readonly unknown[];
-  tools?: readonly unknown[];
-  tool_choice?: unknown;
-  output_config?: unknown;
 }
 
 /**
- * An upper bound on a request's input tokens: the UTF-8 size of its prompt
- * as JSON. No tokenizer maps fewer than one byte to a token, so this never
- * undercounts text; tools get an allowance for the API's own tool prompt.
+ * An upper bound on a request's input tokens (see {@link inputBound}): the
+ * UTF-8 size of its prompt as JSON, with images at their allowance and an
+ * allowance for the tool prompt. Does not cover documents or server tools.
  */
 export function inputTokensUpperBound(request: PriceableRequest): number {
-  const prompt = {
-    system: request.system,
-    tools: request.tools,
-    messages: request.messages,
-    output: request.output_config,
-  };
-  const bytes = Buffer.byteLength(JSON.stringify(prompt), 'utf8');
-  return bytes + (request.tools && request.tools.length > 0 ? TOOL_PROMPT_ALLOWANCE : 0);
+  return inputBound(request).tokens;
+}
+
+/** The prices a request is billed at when its prompt is `inputTokens` long. */
+export function pricesForInput(model: ModelInfo, inputTokens: number): ModelPrices {
+  const long = model.longContext;
+  return long && inputTokens > long.thresholdTokens ? long.prices : model.prices;
+}
+
+type InputField = 'input' | 'cacheWrite5m' | 'cacheWrite1h';
+
+/** The dearest input-side line a request's input could be billed at. */
+function dearestInput(request: PriceableRequest, prices: ModelPrices): InputField {
+  const text = JSON.stringify(request);
+  let field: InputField = 'input';
+  if (text.includes('"cache_control"')) {
+    if (prices.cacheWrite5m > prices[field]) field = 'cacheWrite5m';
+    if (/"ttl"\s*:\s*"1h"/.test(text) && prices.cacheWrite1h > prices[field])
+      field = 'cacheWrite1h';
+  }
+  return field;
+}
+
+/** nano-USD per input token at the dearest price a request's input could be billed at. */
+export function inputPrice(
+  model: ModelInfo,
+  request: PriceableRequest,
+  inputTokens: number,
+): NanoUsd {
+  const prices = pricesForInput(model, inputTokens);
+  return prices[dearestInput(request, prices)];
 }
 
 /**
@@ -41,13 +58,30 @@ export function worstCaseCost(
   request: PriceableRequest,
   inputTokens: number = inputTokensUpperBound(request),
 ): NanoUsd {
-  const long = model.longContext;
-  const prices = long && inputTokens > long.thresholdTokens ? long.prices : model.prices;
-  const text = JSON.stringify(request);
-  let perInput = prices.input;
-  if (text.includes('"cache_control"')) {
-    perInput = Math.max(perInput, prices.cacheWrite5m);
-    if (/"ttl"\s*:\s*"1h"/.test(text)) perInput = Math.max(perInput, prices.cacheWrite1h);
+  const prices = pricesForInput(model, inputTokens);
+  return inputTokens * inputPrice(model, request, inputTokens) + request.max_tokens * prices.output;
+}
+
+/**
+ * A usage that `costOf` prices at exactly {@link worstCaseCost}: what the
+ * ledger records for an attempt the API may have billed without the usage
+ * ever arriving (`maybe_billed`).
+ */
+export function worstCaseUsage(
+  model: ModelInfo,
+  request: PriceableRequest,
+  inputTokens: number,
+): UsageLike {
+  const field = dearestInput(request, pricesForInput(model, inputTokens));
+  const usage: UsageLike = { output_tokens: request.max_tokens };
+  if (field === 'input') usage.input_tokens = inputTokens;
+  else {
+    usage.input_tokens = 0;
+    usage.cache_creation_input_tokens = inputTokens;
+    usage.cache_creation =
+      field === 'cacheWrite1h'
+        ? { ephemeral_1h_input_tokens: inputTokens, ephemeral_5m_input_tokens: 0 }
+        : { ephemeral_5m_input_tokens: inputTokens, ephemeral_1h_input_tokens: 0 };
   }
-  return inputTokens * perInput + request.max_tokens * prices.output;
+  return usage;
 }

@@ -1,14 +1,21 @@
 import type { CallRole } from '../attribution.js';
 import type { CostBreakdown, NormalizedUsage } from '../cost.js';
 
-/** How a billed call ended. Failed attempts the API did not bill are never entries. */
+/**
+ * How a billed call ended. Failed attempts the API did not bill are never
+ * entries. `aborted`: a stream the caller aborted after its response began
+ * (usage estimated, see `estimated`). `maybe_billed`: an attempt whose body
+ * was lost after a 2xx, so the API may have billed it; recorded at its worst
+ * case (usage and cost are that bound, not a count), and the call's retry is
+ * its own entry.
+ */
 export type LedgerOutcome =
   | 'success'
   | 'max_tokens'
   | 'refusal'
   | 'batch_errored'
-  /** A stream the caller aborted after its response began (usage estimated). */
-  | 'aborted';
+  | 'aborted'
+  | 'maybe_billed';
 
 /** One billed model call. Money in nano-USD. */
 export interface LedgerEntry {

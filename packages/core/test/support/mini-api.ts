@@ -31,6 +31,10 @@ export type Step =
 export interface MiniApi {
   queue: Step[];
   requests: { body: Record<string, unknown>; headers: Headers }[];
+  /** `count_tokens` bodies received (they are not in `requests`). */
+  countRequests: Record<string, unknown>[];
+  /** What `count_tokens` answers. @default 50 */
+  countAnswer: number;
   /** Resolves once the server has received `count` requests in all. */
   received(count: number): Promise<void>;
   listen(): void;
@@ -76,6 +80,8 @@ export function createMiniApi(): MiniApi {
   const api: MiniApi = {
     queue: [],
     requests: [],
+    countRequests: [],
+    countAnswer: 50,
     received: (count) =>
       new Promise<void>((resolve) => {
         const check = () => (api.requests.length >= count ? resolve() : setTimeout(check, 1));
@@ -86,6 +92,10 @@ export function createMiniApi(): MiniApi {
   };
   let count = 0;
   const server = setupServer(
+    http.post(`${BASE_URL}/v1/messages/count_tokens`, async ({ request }) => {
+      api.countRequests.push((await request.json()) as Record<string, unknown>);
+      return HttpResponse.json({ input_tokens: api.countAnswer });
+    }),
     http.post(`${BASE_URL}/v1/messages`, async ({ request }) => {
       const body = (await request.json()) as Record<string, unknown>;
       api.requests.push({ body, headers: request.headers });

@@ -7,6 +7,7 @@ import { buildSystem, type SystemBlocks } from './messages.js';
 import { submitResultTool } from './submit-result.js';
 import {
   mergeLimits,
+  optionalBoolean,
   type ResolvedLimits,
   validateLimits,
   validateTools,
@@ -23,6 +24,10 @@ export interface PreparedTask {
   apiTools: ApiTool[];
   limits: ResolvedLimits;
   outputSchema: z.ZodType | undefined;
+  /** The task's `stream`, else the worker's. */
+  stream: boolean;
+  /** The task's `cacheHistory`, else the worker's. */
+  cacheHistory: boolean;
 }
 
 /** Validates a task (caller mistakes throw INVALID_OPTIONS / UNKNOWN_MODEL) and builds its request parts. */
@@ -44,6 +49,8 @@ export function prepareTask(config: WorkerConfig, task: WorkerTask<unknown>): Pr
   )
     throw invalidOption('task.tags', 'an array of strings', task.tags);
   validateLimits(task.limits, 'task.limits');
+  optionalBoolean('task.stream', task.stream);
+  optionalBoolean('task.cacheHistory', task.cacheHistory);
   const model = config.gateway.catalog.get(task.model ?? config.model);
   const limits = mergeLimits(config.limits, task.limits);
   if (limits.maxOutputTokens > model.maxOutputTokens)
@@ -68,5 +75,7 @@ export function prepareTask(config: WorkerConfig, task: WorkerTask<unknown>): Pr
     apiTools: [...allTools.map((tool) => tool.toApiTool()), submitResultTool()],
     limits,
     outputSchema: task.output,
+    stream: task.stream ?? config.stream,
+    cacheHistory: task.cacheHistory ?? config.cacheHistory,
   };
 }

@@ -12,11 +12,26 @@ export interface ContractState {
   dataRetried: boolean;
   summaryRetried: boolean;
   nudged: boolean;
+  /** The schema issues of the last submission whose `data` was invalid, if any. */
+  dataIssues?: string;
 }
 
 /** A fresh {@link ContractState}. */
 export function newContractState(): ContractState {
   return { shapeRetried: false, dataRetried: false, summaryRetried: false, nudged: false };
+}
+
+/** A zod error's issues on one line each joined by `; `, as `path: message` (`(root)` for the value itself). */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      let path = '';
+      for (const key of issue.path)
+        path +=
+          typeof key === 'number' ? `[${key}]` : path === '' ? String(key) : `.${String(key)}`;
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
 }
 
 /** What the contract needs to know about the task and the turn. */
@@ -40,7 +55,10 @@ export type Verdict =
   | { kind: 'stop'; stop: Stop };
 
 /** Asks for one correction of a kind, unless it was asked for already or no turn is left. */
-function mayRetry(options: ContractOptions, kind: Exclude<keyof ContractState, 'nudged'>): boolean {
+function mayRetry(
+  options: ContractOptions,
+  kind: 'shapeRetried' | 'dataRetried' | 'summaryRetried',
+): boolean {
   if (options.final || options.state[kind]) return false;
   options.state[kind] = true;
   return true;
@@ -51,12 +69,13 @@ async function checkData(
   data: unknown,
   status: 'done' | 'partial',
   schema: z.ZodType,
-): Promise<{ data?: unknown; problem?: string }> {
+): Promise<{ data?: unknown; problem?: string; issues?: string }> {
   if (data === undefined)
     return status === 'done'
       ? {
           problem:
             '`data` is required: this task needs a structured result matching the schema in the brief.',
+          issues: '(root): `data` is required',
         }
       : {};
   // Async so that schemas with async refinements are checked, not a crash.
@@ -64,6 +83,7 @@ async function checkData(
   if (checked.success) return { data: checked.data };
   return {
     problem: `\`data\` does not match the schema in the brief:\n${z.prettifyError(checked.error)}`,
+    issues: formatIssues(checked.error),
   };
 }
 
@@ -88,7 +108,7 @@ export async function judgeSubmission(input: unknown, options: ContractOptions):
       kind: 'stop',
       stop: new Stop(
         'INVALID_RESULT',
-        `${SUBMIT_RESULT_TOOL} input was invalid ${when}: ${problem}`,
+        `${SUBMIT_RESULT_TOOL} input was invalid ${when}. Issues: ${formatIssues(parsed.error)}.`,
       ),
     };
   }
@@ -102,9 +122,10 @@ export async function judgeSubmission(input: unknown, options: ContractOptions):
       : { data: parsed.data.data };
     data = checked.data;
     if (checked.problem !== undefined) {
+      options.state.dataIssues = checked.issues;
       if (mayRetry(options, 'dataRetried')) problems.push(checked.problem);
-      else invalidData = checked.problem;
-    }
+      else invalidData = checked.issues;
+    } else delete options.state.dataIssues;
   }
   const tokens = estimateTextTokens(summary, tier);
   const overCap = tokens > summaryTokenCap;
@@ -122,7 +143,7 @@ export async function judgeSubmission(input: unknown, options: ContractOptions):
       kind: 'stop',
       stop: new Stop(
         'INVALID_RESULT',
-        `The submitted data still did not match the output schema ${correction}. ${invalidData}`,
+        `The submitted data still did not match the output schema ${correction}. Issues: ${invalidData}.`,
         undefined,
         finalSummary,
       ),
@@ -131,7 +152,7 @@ export async function judgeSubmission(input: unknown, options: ContractOptions):
   if (overCap) outcome.summaryTruncated = true;
   if (invalidData !== undefined) {
     outcome.code = 'INVALID_RESULT';
-    outcome.reason = `The data was dropped: it still did not match the output schema ${correction}. ${invalidData}`;
+    outcome.reason = `The data was dropped: it still did not match the output schema ${correction}. Issues: ${invalidData}.`;
   } else if (data !== undefined) outcome.data = data;
   if (status === 'failed')
     outcome.reason = 'The worker reported that it could not do the task; see the summary.';
@@ -142,7 +163,9 @@ export async function judgeSubmission(input: unknown, options: ContractOptions):
  * Applies the result contract to a turn that ended in plain text (no tool
  * call). Without an output schema the text is the summary (sent back once
  * when over the cap, then cut). With a schema, or with no usable text, the
- * model gets one reminder; the second time the worker stops with NO_RESULT.
+ * model gets one reminder; the second time the worker stops with NO_RESULT,
+ * or with INVALID_RESULT (and the schema's issues) when the data it last
+ * submitted was invalid.
  */
 export function judgePlainText(
   text: string,
@@ -178,6 +201,14 @@ export function judgePlainText(
       ),
     };
   }
+  if (state.dataIssues !== undefined)
+    return {
+      kind: 'stop',
+      stop: new Stop(
+        'INVALID_RESULT',
+        `The submitted data did not match the output schema, and after it was sent back the model ended its turn without calling ${SUBMIT_RESULT_TOOL} again, even after one reminder. Issues: ${state.dataIssues}.`,
+      ),
+    };
   return {
     kind: 'stop',
     stop: new Stop(

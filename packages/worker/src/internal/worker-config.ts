@@ -39,6 +39,10 @@ export interface WorkerConfig {
   transcripts: TranscriptStore;
   generateId: () => string;
   now: () => number;
+  /** Calls go through `gateway.stream` (with the running-cost stop). */
+  stream: boolean;
+  /** A moving cache breakpoint on the newest turn of the history. */
+  cacheHistory: boolean;
 }
 
 /** The longest delay `setTimeout` honours. */
@@ -47,6 +51,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 function integerAtLeast(name: string, value: unknown, minimum: number): void {
   if (!Number.isInteger(value) || (value as number) < minimum)
     throw invalidOption(name, `an integer >= ${minimum}`, value);
+}
+
+/** Throws INVALID_OPTIONS naming `name` unless `value` is undefined or a boolean. */
+export function optionalBoolean(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw invalidOption(name, 'a boolean', value);
 }
 
 /** Validates limits, field by field; `prefix` names them in errors. */
@@ -147,6 +157,8 @@ export function resolveWorkerConfig(options: WorkerConfigInput): WorkerConfig {
   integerAtLeast('maxToolResultChars', maxToolResultChars, 1);
   const tools = options.tools ?? [];
   validateTools(tools, 'tools');
+  optionalBoolean('stream', options.stream);
+  optionalBoolean('cacheHistory', options.cacheHistory);
   validateLimits(options.limits, 'limits');
   const defaults: ResolvedLimits = {
     maxTurns: DEFAULT_MAX_TURNS,
@@ -169,5 +181,7 @@ export function resolveWorkerConfig(options: WorkerConfigInput): WorkerConfig {
     transcripts: options.transcripts ?? new MemoryTranscriptStore(),
     generateId,
     now: options.now ?? Date.now,
+    stream: options.stream ?? false,
+    cacheHistory: options.cacheHistory ?? true,
   };
 }

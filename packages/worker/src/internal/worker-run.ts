@@ -1,7 +1,9 @@
 import {
+  AbortError,
   type Attribution,
   addCost,
   addTokens,
+  type CallOptions,
   type CostBreakdown,
   type GatewayRequest,
   type GatewayResponse,
@@ -10,7 +12,8 @@ import {
   zeroCost,
   zeroTokens,
 } from '@haiku-army/core';
-import { SUBMIT_RESULT_TOOL } from '../constants.js';
+import { buildWorkerRequest } from '../build-worker-request.js';
+import { MAX_OUTPUT_TOKENS_LABEL, SUBMIT_RESULT_TOOL } from '../constants.js';
 import type { WorkerTranscript } from '../transcript-store.js';
 import type { WorkerResult } from '../worker-result.js';
 import { linkedController, throwIfAborted } from './abort.js';
@@ -33,8 +36,33 @@ import {
   newContractState,
 } from './result-contract.js';
 import { type Outcome, Stop, stopOutcome, tokensOf, toStop } from './run-outcome.js';
+import { streamCall } from './stream-call.js';
+import { ToolErrorLog } from './tool-error-log.js';
 import { runToolTurn } from './tool-turn.js';
 import type { WorkerConfig } from './worker-config.js';
+
+/**
+ * The gateway's per-call options plus `maxTokensLabel` (core's
+ * `CallOptions.maxTokensLabel`, being added in parallel): the name budget
+ * errors give the output allowance. Widened here so the worker compiles
+ * against a core without it; a core that has it reads it.
+ */
+type WorkerCallOptions = CallOptions & { signal: AbortSignal; maxTokensLabel?: string };
+
+/**
+ * The ledger entry an error carries: a billed call whose ledger store
+ * failed (LedgerStoreError), or, per core's contract for client-aborted
+ * streams, an AbortError with the call's estimated entry as `entry`.
+ */
+function entryOf(error: unknown): LedgerEntry | undefined {
+  const source = error instanceof Stop ? error.error : error;
+  if (source instanceof LedgerStoreError) return source.entry;
+  if (source instanceof AbortError) {
+    const entry = (source as { entry?: LedgerEntry }).entry;
+    if (entry && typeof entry === 'object' && typeof entry.id === 'string') return entry;
+  }
+  return undefined;
+}
 
 /** Hooks a pool uses to watch and pace a run. */
 export interface WorkerHooks {
@@ -68,6 +96,7 @@ export class WorkerRun {
   #turns = 0;
   #calls = 0;
   #toolCalls = 0;
+  readonly #toolErrors = new ToolErrorLog();
   #usefulWork = false;
   #usage = zeroTokens();
   #cost: CostBreakdown = zeroCost();
@@ -100,7 +129,7 @@ export class WorkerRun {
       ? setTimeout(() => {
           if (controller.signal.aborted) return; // cancelled first: that is not a timeout
           this.#timedOut = true;
-          controller.abort(new Error(`The worker ran longer than ${timeoutMs} ms.`));
+          controller.abort(new AbortError(`The worker ran longer than ${timeoutMs} ms.`));
         }, timeoutMs)
       : undefined;
     let outcome: Outcome;
@@ -117,7 +146,7 @@ export class WorkerRun {
   }
 
   async #loop(signal: AbortSignal): Promise<Outcome> {
-    const { limits, model, system, apiTools, briefText } = this.#prepared;
+    const { limits, model, system, apiTools, briefText, cacheHistory, stream } = this.#prepared;
     this.#messages.push({ role: 'user', content: briefText });
     for (;;) {
       throwIfAborted(signal);
@@ -127,20 +156,25 @@ export class WorkerRun {
         throw new Stop('MAX_TOKENS', `Used ${used} tokens; the limit is ${limits.maxTokens}.`);
       const lastTurn = this.#turns === limits.maxTurns - 1;
       if (lastTurn) appendText(this.#messages.at(-1)!, LAST_TURN_NOTICE);
-      const request: GatewayRequest = {
-        model: model.id,
-        max_tokens: limits.maxOutputTokens,
+      const request = buildWorkerRequest({
+        model,
+        maxOutputTokens: limits.maxOutputTokens,
         system,
         tools: apiTools,
-        messages: [...this.#messages],
-        ...(lastTurn ? { tool_choice: { type: 'tool' as const, name: SUBMIT_RESULT_TOOL } } : {}),
-      };
+        messages: this.#messages,
+        lastTurn,
+        cacheHistory,
+      });
       if (limits.maxCost !== undefined) {
-        const worst = this.#config.gateway.worstCase(request);
+        // A streamed call is stopped as its output passes the cap, so only
+        // its input (and one output token) must fit before it is sent.
+        const worst = this.#config.gateway.worstCase(
+          stream ? { ...request, max_tokens: 1 } : request,
+        );
         if (this.#cost.total + worst > limits.maxCost)
           throw new Stop(
             'MAX_COST',
-            `The next call could cost up to ${worst} nano-USD; with ${this.#cost.total} spent that would pass the worker's maxCost of ${limits.maxCost}.`,
+            `The next call could cost up to ${worst} nano-USD${stream ? ' before its output' : ''}; with ${this.#cost.total} spent that would pass the worker's maxCost of ${limits.maxCost}.`,
           );
       }
       const response = await this.#call(request, signal);
@@ -161,18 +195,47 @@ export class WorkerRun {
       this.#release = await gate(signal);
     }
     this.#turns += 1;
+    const callOptions: WorkerCallOptions = { signal, maxTokensLabel: MAX_OUTPUT_TOKENS_LABEL };
     let response: GatewayResponse;
     try {
-      response = await this.#config.gateway.call(request, this.#attribution, { signal });
+      response = this.#prepared.stream
+        ? await this.#stream(request, callOptions)
+        : await this.#config.gateway.call(request, this.#attribution, callOptions);
     } catch (error) {
       this.#releaseGate(false);
-      // Billed, but the ledger's store failed: the entry travels with the error.
-      if (error instanceof LedgerStoreError) this.#count(error.entry);
+      // Billed but not answered (a failing ledger store, a stream this run
+      // aborted): the entry travels with the error.
+      const entry = entryOf(error);
+      if (entry) this.#count(entry);
+      if (error instanceof Stop && error.summary) {
+        this.#keepPartial(error.summary);
+        throw new Stop(error.code, error.reason, error.error, error.summary.trim());
+      }
       throw error;
     }
     this.#count(response.entry);
     this.#releaseGate(true);
     return response;
+  }
+
+  #stream(request: GatewayRequest, callOptions: WorkerCallOptions): Promise<GatewayResponse> {
+    const { maxCost } = this.#prepared.limits;
+    const spent = this.#cost.total;
+    return streamCall(request, {
+      gateway: this.#config.gateway,
+      attribution: this.#attribution,
+      model: this.#prepared.model,
+      callOptions,
+      ...(maxCost !== undefined ? { guard: { remaining: maxCost - spent, maxCost, spent } } : {}),
+      // The cache entry the call writes is readable once its response has begun.
+      onResponseStart: () => this.#releaseGate(true),
+    });
+  }
+
+  /** Keeps the text of a call stopped mid-stream, in the transcript and as the run's last words. */
+  #keepPartial(text: string): void {
+    this.#messages.push({ role: 'assistant', content: [{ type: 'text', text }] });
+    this.#lastText = text.trim();
   }
 
   #count(entry: LedgerEntry): void {
@@ -227,6 +290,12 @@ export class WorkerRun {
       submitReply: verdict?.message,
       signal,
     });
+    // In the turn's order (the calls ran concurrently and may end in any order).
+    results.forEach((block, index) => {
+      const use = toolUses[index]!;
+      if (use.name !== SUBMIT_RESULT_TOOL && block.type === 'tool_result' && block.is_error)
+        this.#toolErrors.add(use.name, typeof block.content === 'string' ? block.content : '');
+    });
     this.#messages.push({ role: 'user', content: results });
     return undefined;
   }
@@ -280,6 +349,8 @@ export class WorkerRun {
       turns: this.#turns,
       calls: this.#calls,
       toolCalls: this.#toolCalls,
+      toolErrors: this.#toolErrors.count,
+      toolErrorMessages: this.#toolErrors.messages,
       model: model.id,
       transcriptId,
       ...(outcome.error !== undefined ? { error: outcome.error } : {}),
