@@ -152,6 +152,110 @@ describe('simulated planner, worker and synthesizer', () => {
     });
   });
 
+  it('speaks the orchestrator plan schema when output_config asks for it (simulation)', async () => {
+    const fake = createFakeAnthropic({ ...createDemoResponders() });
+    const schema = {
+      type: 'object',
+      properties: {
+        reasoning: { type: 'string' },
+        subtasks: {
+          type: 'array',
+          items: { type: 'object', properties: { brief: { type: 'object' } } },
+        },
+      },
+    };
+    const response = await call(fake, '/v1/messages', {
+      model: 'claude-opus-5-5',
+      max_tokens: 2000,
+      output_config: { format: { type: 'json_schema', schema } },
+      messages: [
+        {
+          role: 'user',
+          content: 'job: find TODO\nterms: TODO\nfiles:\n- a.ts\n- b.ts\n- c.ts\n\nmaxSubtasks: 2',
+        },
+      ],
+    });
+    const plan = JSON.parse((await content(response))[0].text);
+    expect(plan.subtasks).toHaveLength(2);
+    expect(plan.subtasks[0]).toMatchObject({
+      id: 'shard-1',
+      dependsOn: [],
+      complexity: 'simple',
+      brief: { objective: expect.stringContaining('files:\n- a.ts\n- b.ts') },
+    });
+    expect(Object.keys(plan.subtasks[0].brief)).toEqual([
+      'objective',
+      'outputFormat',
+      'guidance',
+      'boundaries',
+    ]);
+    expect(typeof plan.reasoning).toBe('string');
+
+    // A follow-up round (its schema has `done`) is answered "done".
+    const round = await call(fake, '/v1/messages', {
+      model: 'claude-opus-5-5',
+      max_tokens: 2000,
+      output_config: {
+        format: {
+          type: 'json_schema',
+          schema: { ...schema, properties: { ...schema.properties, done: { type: 'boolean' } } },
+        },
+      },
+      messages: [{ role: 'user', content: 'job: find TODO\nround: 2 of 3' }],
+    });
+    expect(JSON.parse((await content(round))[0].text)).toMatchObject({ done: true, subtasks: [] });
+  });
+
+  it('plans one subtask over the whole workspace when given no files and no root', async () => {
+    const fake = createFakeAnthropic({ ...createDemoResponders() });
+    const response = await call(fake, '/v1/messages', {
+      model: 'claude-opus-5-5',
+      max_tokens: 2000,
+      system: 'You are the planner.',
+      messages: [{ role: 'user', content: 'job: find "retryCall"' }],
+    });
+    const plan = JSON.parse((await content(response))[0].text);
+    expect(plan.subtasks.map((subtask: any) => [subtask.id, subtask.brief])).toEqual([
+      ['search-1', 'role: worker\njob: find "retryCall"\nterms: retryCall'],
+    ]);
+  });
+
+  it('counts only the assigned files among grep matches with assignedFilesOnly', async () => {
+    const fake = createFakeAnthropic({
+      ...createDemoResponders({ worker: { assignedFilesOnly: true } }),
+    });
+    const greps = await content(
+      await call(fake, '/v1/messages', {
+        model: 'claude-haiku-5-5',
+        max_tokens: 500,
+        tools: tools.filter((tool) => tool.name !== 'read_file'),
+        messages: [{ role: 'user', content: 'job: find TODO\nterms: TODO\nfiles:\n- a.ts' }],
+      }),
+    );
+    const [submit] = await content(
+      await call(fake, '/v1/messages', {
+        model: 'claude-haiku-5-5',
+        max_tokens: 500,
+        tools: tools.filter((tool) => tool.name !== 'read_file'),
+        messages: [
+          { role: 'user', content: 'job: find TODO\nterms: TODO\nfiles:\n- a.ts' },
+          { role: 'assistant', content: greps },
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: greps[0].id,
+                content: 'a.ts:1: TODO\nz.ts:2: TODO',
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(submit.input.data.matches).toEqual({ 'a.ts': 1 });
+  });
+
   it('synthesizes summaries', async () => {
     const fake = createFakeAnthropic({ latency: 0, ...createDemoResponders() });
     const response = await call(fake, '/v1/messages', {

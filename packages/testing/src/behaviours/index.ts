@@ -1,3 +1,4 @@
+export { armyRoundDone, requestedPlanShape, toArmyPlan } from './army-plan.js';
 export {
   createDemoResponders,
   type DemoRespondersOptions,

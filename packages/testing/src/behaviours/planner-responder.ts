@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { reply } from '../replies.js';
 import { lastUserText, systemText } from '../request-text.js';
 import type { Responder } from '../responder.js';
+import { armyRoundDone, requestedPlanShape, toArmyPlan } from './army-plan.js';
 import { parsePromptFields } from './prompt-conventions.js';
 
 /** One shard of a simulated plan. */
@@ -31,7 +32,10 @@ export interface PlannerResponderOptions {
   maxShards?: number;
   /** Files per shard; overrides the even split over `maxShards`. @default an even split */
   filesPerShard?: number;
-  /** Reshapes the draft into your plan schema. @default the draft as is */
+  /**
+   * Reshapes the draft into your plan schema.
+   * @default the orchestrator's `Plan` when the request's `output_config` schema asks for it (see `requestedPlanShape`), else the draft as is
+   */
   toPlan?: (draft: PlanDraft) => unknown;
   /**
    * When the request has a tool of this name, the plan is sent as that tool's
@@ -77,8 +81,7 @@ function briefFor(
     `job: ${goal}`,
     ...(root ? [`root: ${root}`] : []),
     `terms: ${terms.join(', ')}`,
-    'files:',
-    ...files.map((file) => `- ${file}`),
+    ...(files.length > 0 ? ['files:', ...files.map((file) => `- ${file}`)] : []),
   ].join('\n');
 }
 
@@ -88,13 +91,24 @@ function briefFor(
  * there is a `root:` but no `files:` list, it lists the files under root from
  * disk. It splits the files into shards and replies with a JSON plan (or a
  * `planTool` call): one subtask per shard whose brief follows the same
- * convention, so the simulated worker can run it.
+ * convention, so the simulated worker can run it. With no file list and no
+ * `root:`, the plan is one subtask over the whole workspace. A `maxSubtasks:`
+ * line caps the shards. When `output_config` asks for the orchestrator's
+ * plan schema it answers in that shape, and a follow-up round (`round: 2 of 3`)
+ * is answered "done".
  */
 export function createPlannerResponder(options: PlannerResponderOptions = {}): Responder {
   const maxShards = options.maxShards ?? 8;
   return (request) => {
     const fields = parsePromptFields(`${systemText(request)}\n${lastUserText(request)}`);
+    const shape = requestedPlanShape(request);
+    if (shape === 'army-round') return reply.json(armyRoundDone());
     const goal = fields.job ?? lastUserText(request).split('\n')[0] ?? '';
+    const cap = Number.parseInt(fields.extra.maxsubtasks ?? '', 10);
+    const shards = Math.max(
+      1,
+      Math.min(maxShards, Number.isInteger(cap) && cap > 0 ? cap : maxShards),
+    );
     const files =
       fields.files.length > 0 || !fields.root
         ? fields.files
@@ -102,7 +116,7 @@ export function createPlannerResponder(options: PlannerResponderOptions = {}): R
     const size = Math.max(
       1,
       options.filesPerShard ??
-        Math.ceil(files.length / Math.max(1, Math.min(maxShards, files.length))),
+        Math.ceil(files.length / Math.max(1, Math.min(shards, files.length))),
     );
     const subtasks: PlanDraftSubtask[] = [];
     for (let start = 0; start < files.length; start += size) {
@@ -117,6 +131,16 @@ export function createPlannerResponder(options: PlannerResponderOptions = {}): R
         dependsOn: [],
       });
     }
+    if (subtasks.length === 0) {
+      subtasks.push({
+        id: 'search-1',
+        title: 'Search the whole workspace',
+        brief: briefFor(goal, fields.root, fields.terms, []),
+        files: [],
+        terms: fields.terms,
+        dependsOn: [],
+      });
+    }
     const draft: PlanDraft = {
       goal,
       root: fields.root,
@@ -124,7 +148,11 @@ export function createPlannerResponder(options: PlannerResponderOptions = {}): R
       subtasks,
       synthesis: 'Merge the shard summaries into one answer that lists every match by file.',
     };
-    const plan = options.toPlan ? options.toPlan(draft) : draft;
+    const plan = options.toPlan
+      ? options.toPlan(draft)
+      : shape === 'army'
+        ? toArmyPlan(draft)
+        : draft;
     const tool =
       options.planTool && request.tools?.find((candidate) => candidate.name === options.planTool);
     return tool ? reply.toolUse(tool.name, plan) : reply.json(plan);

@@ -13,6 +13,12 @@ export interface WorkerResponderOptions {
   submitTool?: string;
   /** Most files read after searching. @default 3 */
   maxReads?: number;
+  /**
+   * Count only matches in the files the brief's `files:` list assigns (the
+   * search itself still covers the root, as a real worker's grep would).
+   * @default false (every match the grep results show)
+   */
+  assignedFilesOnly?: boolean;
   /** Builds the summary from what was found. @default a one-paragraph count of matches per file */
   summarize?: (findings: WorkerFindings) => string;
 }
@@ -31,16 +37,20 @@ export interface WorkerFindings {
 
 const GREP_LINE = /^([^\s:][^:]*):(\d+)[:-]/;
 
+/** Matching lines per path in grep results; with `assignedOnly` and a files list, only theirs count. */
 function parseMatches(
   exchanges: readonly ToolExchange[],
   files: readonly string[],
+  assignedOnly: boolean,
 ): Record<string, number> {
   const matches: Record<string, number> = {};
+  const assigned = new Set(assignedOnly ? files : []);
   for (const exchange of exchanges) {
     for (const line of (exchange.result ?? '').split(/\r?\n/)) {
       const match = GREP_LINE.exec(line.trim());
       const path = match?.[1] ?? (files.includes(line.trim()) ? line.trim() : undefined);
-      if (path) matches[path] = (matches[path] ?? 0) + 1;
+      if (path && (assigned.size === 0 || assigned.has(path)))
+        matches[path] = (matches[path] ?? 0) + 1;
     }
   }
   return matches;
@@ -65,6 +75,8 @@ function defaultSummary(findings: WorkerFindings): string {
  * Turn 3: a `submit_result` call with the summary (or the summary as text when
  * no submit tool is offered). After the submit tool's result: "Submitted."
  * Tool inputs are matched to each tool's `input_schema` by property name.
+ * With `assignedFilesOnly` and a `files:` list in the brief, only matches in
+ * those files count.
  */
 export function createWorkerResponder(options: WorkerResponderOptions = {}): Responder {
   const grepName = options.grepTool ?? 'grep';
@@ -88,7 +100,11 @@ export function createWorkerResponder(options: WorkerResponderOptions = {}): Res
         })),
       );
     }
-    const matches = parseMatches(byName(grepName), fields.files);
+    const matches = parseMatches(
+      byName(grepName),
+      fields.files,
+      options.assignedFilesOnly ?? false,
+    );
     const read = tools.get(readName);
     const toRead = Object.keys(matches).slice(0, maxReads);
     if (read && byName(readName).length === 0 && toRead.length > 0) {

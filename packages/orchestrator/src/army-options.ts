@@ -1,0 +1,104 @@
+import type {
+  ArmyEvents,
+  Budget,
+  BudgetLimits,
+  CostLedger,
+  GatewayOptions,
+  ModelCatalog,
+  ModelGateway,
+  RateLimiter,
+} from '@haiku-army/core';
+import type { Tool, TranscriptStore, WorkerLimits } from '@haiku-army/worker';
+import type { ReadyQueueFactory } from './ready-queue.js';
+import type { Router } from './router-types.js';
+import type { RunRecorder } from './run-recorder.js';
+
+/** What the run does when a subtask fails. */
+export type FailurePolicy = 'continue' | 'fail-fast';
+
+/** One file a write tool produced. */
+export interface Artifact {
+  /** The subtask that wrote it. */
+  taskId: string;
+  path: string;
+  bytes: number;
+}
+
+/** Where the run reads the files its workers wrote (e.g. `writeFiles({ outDir })` of @haiku-army/worker). */
+export interface ArtifactSource {
+  artifacts(): readonly Artifact[];
+}
+
+/** Options for {@link createArmy}. Money in nano-USD. */
+export interface ArmyOptions {
+  /** The planner's model (an Opus or a Sonnet). @default 'claude-opus-5-5' */
+  planner?: string;
+  /** The workers' model id, or a Router that picks the model of every attempt. @default 'claude-haiku-5-5' */
+  workers?: string | Router;
+  /** The synthesizer's model. @default the planner's model */
+  synthesizer?: string;
+  /** What the workers may use (e.g. `codebaseTools({ root })`); the planner is told their names. @default [] */
+  tools?: readonly Tool[];
+  /** Workers running at once. @default 16 */
+  concurrency?: number;
+  /** Hard caps (`{ run: usd(2), task: usd(0.1) }`) or a core Budget. Not with a `gateway` that has its own. @default none */
+  budget?: BudgetLimits | Budget;
+  /** Most subtasks in a run, every round counted. @default 50 */
+  maxSubtasks?: number;
+  /** Planning rounds: after each, the planner may add subtasks or declare the job answered. @default 1 */
+  rounds?: number;
+  /** `continue`: dependents of a failed subtask are skipped, the rest run. `fail-fast`: the first failure stops the run. @default 'continue' */
+  failurePolicy?: FailurePolicy;
+  /** Context every worker gets, cached once (warming is on when it reaches the worker model's minimum cacheable length). @default none */
+  sharedPrefix?: string;
+  /** What the planner is told about the workspace besides the job (e.g. `root: src`, a file list). @default none */
+  context?: string;
+  /** The gateway to use. @default one built from `client` / `apiKey` / `baseURL` */
+  gateway?: ModelGateway;
+  /** An Anthropic client for the built gateway. */
+  client?: GatewayOptions['client'];
+  /** API key for the built gateway. @default process.env.ANTHROPIC_API_KEY */
+  apiKey?: string;
+  /** Base URL for the built gateway (e.g. the fake API's `url`). */
+  baseURL?: string;
+  /** A `fetch` for the built gateway's client. */
+  fetch?: typeof fetch;
+  /** The ledger of the built gateway. @default a new CostLedger */
+  ledger?: CostLedger;
+  /** Per-model rate limits of the built gateway. */
+  rateLimiter?: RateLimiter;
+  /** The emitter of the built gateway. @default a new one (see `army.events`) */
+  events?: ArmyEvents;
+  /** Prices and model ids of the built gateway. @default core's default catalog */
+  catalog?: ModelCatalog;
+  /** Sibling models that take a model's queued subtasks while it stays rate-limited, e.g. `{ 'claude-haiku-5-5': 'claude-haiku-4-5' }`. @default {} */
+  rateLimitFallback?: Readonly<Record<string, string>>;
+  /** How long a model must stay rate-limited (429s without a success) before `rateLimitFallback` applies, ms. @default 10000 */
+  rateLimitFallbackAfterMs?: number;
+  /** Attempts per subtask, escalations included. @default 4 */
+  maxAttempts?: number;
+  /** Limits of every worker run. @default the worker package's */
+  limits?: WorkerLimits;
+  /** Cap of a worker's summary, tokens. @default 300 */
+  summaryTokenCap?: number;
+  /** Force cache warming on or off. @default on when `sharedPrefix` reaches the worker model's minimum cacheable length */
+  warmCache?: boolean;
+  /** `max_tokens` of planner calls. @default 8192 */
+  plannerMaxTokens?: number;
+  /** `max_tokens` of the synthesizer call. @default 4096 */
+  synthesizerMaxTokens?: number;
+  /** Where the files the workers write are listed from (e.g. the `writeFiles` writer). @default none */
+  artifacts?: ArtifactSource;
+  /** Receives the plan, every finished subtask and every ledger entry (the durable-runs journal). @default records nothing */
+  recorder?: RunRecorder;
+  /** Builds each run's ready queue. @default an in-process FIFO */
+  readyQueue?: ReadyQueueFactory;
+  /** Where worker transcripts are kept. @default a new MemoryTranscriptStore per army */
+  transcripts?: TranscriptStore;
+  /** Cancels every run of the army. */
+  signal?: AbortSignal;
+  /** @default crypto.randomUUID */
+  generateId?: () => string;
+  /** @default Date.now */
+  now?: () => number;
+}

@@ -1,0 +1,196 @@
+import {
+  type ArmyEvents,
+  type CostLedger,
+  invalidOption,
+  type ModelGateway,
+} from '@haiku-army/core';
+import { type Brief, normalizeBrief } from '@haiku-army/worker';
+import * as z from 'zod';
+import type { ArmyOptions } from './army-options.js';
+import { PlanInvalidError } from './errors.js';
+import { type ResolvedArmyOptions, resolveArmyOptions } from './internal/resolve-army-options.js';
+import { RunExecution } from './internal/run-execution.js';
+import type { RunSpec } from './internal/run-spec.js';
+import { type Plan, type PlanInput, type PlanSubtask, planSchema } from './plan.js';
+import { RunHandle } from './run-handle.js';
+import type { RunResult, SubtaskResult } from './run-result.js';
+import { validatePlan } from './validate-plan.js';
+
+/** Options of one run. */
+export interface RunOptions {
+  /** Cancels the run: queued subtasks are dropped, running calls aborted; what finished is returned with status `cancelled`. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Army.runPlan}. */
+export interface RunPlanOptions extends RunOptions {
+  /** The job the plan answers, for the synthesizer (and later rounds). @default the plan's reasoning, or its subtask titles */
+  job?: string;
+}
+
+/** Options of {@link Army.map}. */
+export interface MapOptions<TData, TAnswer> extends RunOptions {
+  /** Schema of every item's `data`: workers must submit matching data. */
+  output?: z.ZodType<TData>;
+  /** Builds the answer from the results, instead of a synthesizer call. */
+  reduce?: (results: SubtaskResult<TData>[]) => TAnswer | Promise<TAnswer>;
+  /** Without `reduce`, whether the synthesizer writes an answer from the summaries. @default false */
+  synthesize?: boolean;
+  /** The job, for the synthesizer. @default 'Map over N items' */
+  job?: string;
+  /** The subtask id of an item. @default `item-<n>` (1-based) */
+  id?: (item: unknown, index: number) => string;
+}
+
+function checkJob(job: unknown): string {
+  if (typeof job !== 'string' || job.trim().length === 0)
+    throw invalidOption('job', 'a non-empty string describing the work', job);
+  return job.trim();
+}
+
+/**
+ * The Haiku-army pattern end to end: a planner decomposes the job, a pool
+ * of cheap workers runs the subtasks (the router choosing each model), only
+ * summaries travel back up, a synthesizer writes the answer, and the result
+ * carries the whole cost tree. Create it with {@link createArmy}.
+ */
+export class Army {
+  readonly #options: ResolvedArmyOptions;
+
+  constructor(options: ArmyOptions = {}) {
+    this.#options = resolveArmyOptions(options);
+  }
+
+  /** The gateway every call goes through (given or built). */
+  get gateway(): ModelGateway {
+    return this.#options.gateway;
+  }
+
+  /** The ledger every call is recorded in. */
+  get ledger(): CostLedger {
+    return this.#options.gateway.ledger;
+  }
+
+  /** The typed emitter: `run:*`, `plan:ready`, `task:*`, `call:*`, `budget:*`. */
+  get events(): ArmyEvents {
+    return this.#options.gateway.events;
+  }
+
+  #start<TAnswer>(build: () => RunSpec<TAnswer>): RunHandle<TAnswer> {
+    const runId = this.#options.generateId();
+    return new RunHandle<TAnswer>(runId, this.events, async () => {
+      const spec = build();
+      return new RunExecution<TAnswer>(this.#options, spec, runId).run();
+    });
+  }
+
+  /**
+   * Plans the job, runs the subtasks and synthesizes the answer. Await the
+   * handle for the {@link RunResult}, or iterate it for the run's events.
+   * @example const result = await army.run('find every place that retries an API call');
+   */
+  run(job: string, options: RunOptions = {}): RunHandle {
+    return this.#start(() => ({
+      job: checkJob(job),
+      planRounds: true,
+      synthesize: true,
+      signal: options.signal,
+    }));
+  }
+
+  /** The same as {@link Army.run}, named for callers who iterate the events. */
+  stream(job: string, options: RunOptions = {}): RunHandle {
+    return this.run(job, options);
+  }
+
+  /** Calls the planner only and returns the validated plan. @throws PlanInvalidError */
+  async plan(job: string, options: RunOptions = {}): Promise<Plan> {
+    const checked = checkJob(job);
+    const spec: RunSpec<string> = {
+      job: checked,
+      planRounds: false,
+      synthesize: false,
+      signal: options.signal,
+    };
+    const execution = new RunExecution<string>(
+      { ...this.#options, rounds: 1 },
+      spec,
+      this.#options.generateId(),
+    );
+    return execution.planOnly();
+  }
+
+  /** Runs a plan (written by hand, or from {@link Army.plan}) without calling the planner for it. @throws PlanInvalidError */
+  runPlan(plan: PlanInput, options: RunPlanOptions = {}): RunHandle {
+    return this.#start(() => {
+      const { plan: valid, issues } = validatePlan(plan, {
+        maxSubtasks: this.#options.maxSubtasks,
+      });
+      if (!valid) throw new PlanInvalidError(issues, 'The given plan');
+      const job =
+        options.job !== undefined
+          ? checkJob(options.job)
+          : valid.reasoning.trim() || valid.subtasks.map((subtask) => subtask.title).join('; ');
+      return { job, plan: valid, planRounds: true, synthesize: true, signal: options.signal };
+    });
+  }
+
+  /**
+   * One subtask per item, no planner call: for fan-outs whose shape is known.
+   * The answer comes from `reduce(results)`, or the synthesizer with `synthesize: true`.
+   * @example await army.map(files, (file) => `List the exports of ${file}.`, { output: z.object({ exports: z.array(z.string()) }) });
+   */
+  map<TItem, TData = unknown, TAnswer = string>(
+    items: readonly TItem[],
+    brief: (item: TItem, index: number) => Brief | string,
+    options: MapOptions<TData, TAnswer> = {},
+  ): RunHandle<TAnswer> {
+    return this.#start<TAnswer>(() => {
+      if (!Array.isArray(items) || items.length === 0)
+        throw invalidOption('items', 'a non-empty array', items);
+      if (typeof brief !== 'function')
+        throw invalidOption('brief', 'a function (item, index) => Brief | string', brief);
+      if (options.output !== undefined && !(options.output instanceof z.ZodType))
+        throw invalidOption('output', 'a zod 4 schema', options.output);
+      const subtasks: PlanSubtask[] = items.map((item, index) => {
+        const written = normalizeBrief(brief(item, index), `brief(items[${index}])`);
+        const id = options.id ? options.id(item, index) : `item-${index + 1}`;
+        return planSchema.shape.subtasks.element.parse({
+          id,
+          title: written.objective.split('\n')[0]!.slice(0, 80),
+          brief: written,
+          dependsOn: [],
+          complexity: 'simple',
+        });
+      });
+      const { plan, issues } = validatePlan(
+        { reasoning: '', subtasks },
+        { maxSubtasks: Number.MAX_SAFE_INTEGER },
+      );
+      if (!plan) throw new PlanInvalidError(issues, 'The mapped plan');
+      return {
+        job: options.job ?? `Map over ${items.length} items`,
+        plan,
+        planRounds: false,
+        synthesize: options.synthesize ?? false,
+        signal: options.signal,
+        ...(options.output ? { output: options.output } : {}),
+        ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
+      };
+    });
+  }
+}
+
+/**
+ * Creates an army. Options are validated now: a bad value throws an
+ * `ArmyError` naming it (`INVALID_OPTIONS`, or `UNKNOWN_MODEL` for a model id).
+ *
+ * @example
+ * const army = createArmy({ baseURL: fake.url, tools: codebaseTools({ root: '.' }), budget: { run: usd(2) } });
+ * const result = await army.run('find every place that retries an API call');
+ */
+export function createArmy(options: ArmyOptions = {}): Army {
+  return new Army(options);
+}
+
+export type { RunResult };

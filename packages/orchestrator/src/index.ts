@@ -1,0 +1,56 @@
+export { Army, createArmy, type MapOptions, type RunOptions, type RunPlanOptions } from './army.js';
+export type {
+  ArmyOptions,
+  Artifact,
+  ArtifactSource,
+  FailurePolicy,
+} from './army-options.js';
+export * from './constants.js';
+export { ORCHESTRATOR_ERROR_CODES, PlanInvalidError, type PlanIssue } from './errors.js';
+export {
+  jsonSchemaOf,
+  type Plan,
+  type PlanInput,
+  type PlanSubtask,
+  planBriefSchema,
+  planSchema,
+  planSubtaskSchema,
+  type RoundPlan,
+  roundPlanSchema,
+} from './plan.js';
+export { InProcessReadyQueue, type ReadyQueue, type ReadyQueueFactory } from './ready-queue.js';
+export type {
+  Acceptance,
+  Complexity,
+  RoutePick,
+  Router,
+  RouterAttempt,
+  RouterContext,
+  RouterSubtask,
+} from './router-types.js';
+export { type ArmyStreamEvent, RunHandle } from './run-handle.js';
+export {
+  noopRecorder,
+  type PlanRecord,
+  type RunRecorder,
+  type RunStartRecord,
+} from './run-recorder.js';
+export type {
+  AttemptCost,
+  AttemptResult,
+  CostTree,
+  RunCost,
+  RunResult,
+  RunStatus,
+  SubtaskCost,
+  SubtaskResult,
+  SubtaskStatus,
+  TimelineEntry,
+} from './run-result.js';
+export {
+  checkSubtasks,
+  findCycle,
+  type PlanValidation,
+  type ValidatePlanOptions,
+  validatePlan,
+} from './validate-plan.js';

@@ -1,0 +1,78 @@
+import {
+  addCost,
+  addTokens,
+  type LedgerEntry,
+  type LedgerTotals,
+  zeroCost,
+  zeroTokens,
+} from '@haiku-army/core';
+import type { CostTree, RunCost, SubtaskCost } from '../run-result.js';
+
+/** Totals at zero. */
+export function emptyTotals(): LedgerTotals {
+  return { calls: 0, usage: zeroTokens(), cost: zeroCost(), estimated: 0 };
+}
+
+function add(totals: LedgerTotals, entry: LedgerEntry): void {
+  totals.calls += 1;
+  totals.usage = addTokens(totals.usage, entry.usage);
+  totals.cost = addCost(totals.cost, entry.cost);
+  // Aborted streams are priced from an estimate of the output sent (see core).
+  if (entry.estimated) totals.estimated += entry.cost.total;
+}
+
+const ROUTER_ROLES = new Set(['router', 'classifier']);
+
+/**
+ * The run's cost tree from its ledger entries: planner, router, each
+ * subtask (in `order`) with its attempts, synthesis, and anything else.
+ */
+export function buildRunCost(entries: readonly LedgerEntry[], order: readonly string[]): RunCost {
+  const tree: CostTree = {
+    total: emptyTotals(),
+    planner: emptyTotals(),
+    router: emptyTotals(),
+    subtasks: [],
+    synthesis: emptyTotals(),
+    other: emptyTotals(),
+  };
+  const subtasks = new Map<string, SubtaskCost>();
+  for (const id of order) {
+    const node = { id, totals: emptyTotals(), attempts: [] };
+    subtasks.set(id, node);
+    tree.subtasks.push(node);
+  }
+  for (const entry of entries) {
+    add(tree.total, entry);
+    if (entry.role === 'planner') add(tree.planner, entry);
+    else if (entry.role === 'synthesizer') add(tree.synthesis, entry);
+    else if (ROUTER_ROLES.has(entry.role)) add(tree.router, entry);
+    else if (entry.role === 'worker' && subtasks.has(entry.taskId)) {
+      const node = subtasks.get(entry.taskId)!;
+      add(node.totals, entry);
+      let attempt = node.attempts.find(
+        (candidate) => candidate.attempt === entry.attempt && candidate.model === entry.model,
+      );
+      if (!attempt) {
+        attempt = { attempt: entry.attempt, model: entry.model, totals: emptyTotals() };
+        node.attempts.push(attempt);
+        node.attempts.sort((a, b) => a.attempt - b.attempt);
+      }
+      add(attempt.totals, entry);
+    } else add(tree.other, entry);
+  }
+  return {
+    totals: tree.total.cost,
+    usage: tree.total.usage,
+    calls: tree.total.calls,
+    estimated: tree.total.estimated,
+    tree,
+  };
+}
+
+/** Cache-read input tokens over all input tokens (uncached + cache writes + cache reads); 0 with no input. */
+export function cacheHitRate(totals: LedgerTotals): number {
+  const { inputTokens, cacheReadTokens, cacheWrite5mTokens, cacheWrite1hTokens } = totals.usage;
+  const all = inputTokens + cacheReadTokens + cacheWrite5mTokens + cacheWrite1hTokens;
+  return all === 0 ? 0 : cacheReadTokens / all;
+}

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ArmyError,
+  Budget,
+  createGateway,
+  ERROR_CODES,
+  invalidOption,
+  type ModelGateway,
+} from '@haiku-army/core';
+import {
+  MemoryTranscriptStore,
+  type Tool,
+  type TranscriptStore,
+  type WorkerLimits,
+} from '@haiku-army/worker';
+import type { ArmyOptions, ArtifactSource, FailurePolicy } from '../army-options.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_SUBTASKS,
+  DEFAULT_PLANNER_MAX_TOKENS,
+  DEFAULT_PLANNER_MODEL,
+  DEFAULT_RATE_LIMIT_FALLBACK_AFTER_MS,
+  DEFAULT_ROUNDS,
+  DEFAULT_SYNTHESIZER_MAX_TOKENS,
+  DEFAULT_WORKER_MODEL,
+} from '../constants.js';
+import { InProcessReadyQueue, type ReadyQueueFactory } from '../ready-queue.js';
+import type { Router } from '../router-types.js';
+import { noopRecorder, type RunRecorder } from '../run-recorder.js';
+import { fixedModelRouter } from './fixed-model-router.js';
+
+/** Army options validated, with every default filled in. */
+export interface ResolvedArmyOptions {
+  gateway: ModelGateway;
+  planner: string;
+  synthesizer: string;
+  router: Router;
+  /** The worker model when `workers` is an id (for warming and the pool default). */
+  workerModel: string;
+  tools: readonly Tool[];
+  concurrency: number;
+  maxSubtasks: number;
+  rounds: number;
+  failurePolicy: FailurePolicy;
+  sharedPrefix: string | undefined;
+  context: string | undefined;
+  rateLimitFallback: Readonly<Record<string, string>>;
+  rateLimitFallbackAfterMs: number;
+  maxAttempts: number;
+  limits: WorkerLimits | undefined;
+  summaryTokenCap: number | undefined;
+  warmCache: boolean | undefined;
+  plannerMaxTokens: number;
+  synthesizerMaxTokens: number;
+  artifacts: ArtifactSource | undefined;
+  recorder: RunRecorder;
+  readyQueue: ReadyQueueFactory;
+  transcripts: TranscriptStore;
+  signal: AbortSignal | undefined;
+  generateId: () => string;
+  now: () => number;
+}
+
+function integerAtLeast(name: string, value: unknown, minimum: number): number {
+  if (!Number.isInteger(value) || (value as number) < minimum)
+    throw invalidOption(name, `an integer >= ${minimum}`, value);
+  return value as number;
+}
+
+function isRouter(value: unknown): value is Router {
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    typeof (value as Router).pick === 'function' &&
+    typeof (value as Router).name === 'string'
+  );
+}
+
+function buildGateway(options: ArmyOptions): ModelGateway {
+  const budget =
+    options.budget === undefined
+      ? undefined
+      : options.budget instanceof Budget
+        ? options.budget
+        : new Budget({
+            limits: options.budget,
+            ...(options.ledger ? { ledger: options.ledger } : {}),
+          });
+  if (options.gateway) {
+    if (!options.gateway || typeof options.gateway.call !== 'function' || !options.gateway.ledger)
+      throw invalidOption('gateway', 'a ModelGateway (e.g. createGateway())', options.gateway);
+    for (const key of [
+      'client',
+      'apiKey',
+      'baseURL',
+      'fetch',
+      'ledger',
+      'rateLimiter',
+      'events',
+      'catalog',
+    ] as const) {
+      if (options[key] !== undefined)
+        throw new ArmyError(
+          ERROR_CODES.INVALID_OPTIONS,
+          `\`${key}\` configures the gateway the army builds, but a \`gateway\` was given; set it on that gateway instead, or drop \`gateway\`.`,
+        );
+    }
+    if (budget && budget !== options.gateway.budget)
+      throw new ArmyError(
+        ERROR_CODES.INVALID_OPTIONS,
+        'A `budget` was given with a `gateway`: the gateway reserves against its own budget. Create the gateway with `budget`, or drop `gateway` and pass `client`/`baseURL`.',
+      );
+    return options.gateway;
+  }
+  return createGateway({
+    ...(options.client !== undefined ? { client: options.client } : {}),
+    ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    ...(options.baseURL !== undefined ? { baseURL: options.baseURL } : {}),
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    ...(options.ledger !== undefined ? { ledger: options.ledger } : {}),
+    ...(options.rateLimiter !== undefined ? { rateLimiter: options.rateLimiter } : {}),
+    ...(options.events !== undefined ? { events: options.events } : {}),
+    ...(options.catalog !== undefined ? { catalog: options.catalog } : {}),
+    ...(options.now !== undefined ? { now: options.now } : {}),
+    ...(budget ? { budget } : {}),
+  });
+}
+
+/** Validates the army's options (caller mistakes throw with the option named) and fills defaults. */
+export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptions {
+  if (!options || typeof options !== 'object')
+    throw invalidOption('options', 'an options object', options);
+  const concurrency = integerAtLeast('concurrency', options.concurrency ?? DEFAULT_CONCURRENCY, 1);
+  const maxSubtasks = integerAtLeast('maxSubtasks', options.maxSubtasks ?? DEFAULT_MAX_SUBTASKS, 1);
+  const rounds = integerAtLeast('rounds', options.rounds ?? DEFAULT_ROUNDS, 1);
+  const maxAttempts = integerAtLeast('maxAttempts', options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 1);
+  const plannerMaxTokens = integerAtLeast(
+    'plannerMaxTokens',
+    options.plannerMaxTokens ?? DEFAULT_PLANNER_MAX_TOKENS,
+    1,
+  );
+  const synthesizerMaxTokens = integerAtLeast(
+    'synthesizerMaxTokens',
+    options.synthesizerMaxTokens ?? DEFAULT_SYNTHESIZER_MAX_TOKENS,
+    1,
+  );
+  const rateLimitFallbackAfterMs = integerAtLeast(
+    'rateLimitFallbackAfterMs',
+    options.rateLimitFallbackAfterMs ?? DEFAULT_RATE_LIMIT_FALLBACK_AFTER_MS,
+    0,
+  );
+  const failurePolicy = options.failurePolicy ?? 'continue';
+  if (failurePolicy !== 'continue' && failurePolicy !== 'fail-fast')
+    throw invalidOption('failurePolicy', "'continue' or 'fail-fast'", failurePolicy);
+  if (options.sharedPrefix !== undefined && typeof options.sharedPrefix !== 'string')
+    throw invalidOption('sharedPrefix', 'a string', options.sharedPrefix);
+  if (options.context !== undefined && typeof options.context !== 'string')
+    throw invalidOption('context', 'a string', options.context);
+  if (options.tools !== undefined && !Array.isArray(options.tools))
+    throw invalidOption('tools', 'an array of tools from defineTool()', options.tools);
+  if (options.warmCache !== undefined && typeof options.warmCache !== 'boolean')
+    throw invalidOption('warmCache', 'a boolean', options.warmCache);
+  if (options.artifacts !== undefined && typeof options.artifacts?.artifacts !== 'function')
+    throw invalidOption('artifacts', 'an object with an artifacts() method', options.artifacts);
+  if (options.readyQueue !== undefined && typeof options.readyQueue !== 'function')
+    throw invalidOption('readyQueue', 'a function (runId) => ReadyQueue', options.readyQueue);
+
+  const gateway = buildGateway(options);
+  const catalog = gateway.catalog;
+  // Unknown models throw UNKNOWN_MODEL here, naming the known ones.
+  const planner = catalog.get(options.planner ?? DEFAULT_PLANNER_MODEL).id;
+  const synthesizer = catalog.get(options.synthesizer ?? planner).id;
+  let router: Router;
+  let workerModel: string;
+  const workers = options.workers ?? DEFAULT_WORKER_MODEL;
+  if (typeof workers === 'string') {
+    workerModel = catalog.get(workers).id;
+    router = fixedModelRouter(workerModel);
+  } else if (isRouter(workers)) {
+    router = workers;
+    workerModel = DEFAULT_WORKER_MODEL;
+  } else {
+    throw invalidOption('workers', 'a model id or a Router { name, pick, accept? }', workers);
+  }
+  const rateLimitFallback = options.rateLimitFallback ?? {};
+  if (!rateLimitFallback || typeof rateLimitFallback !== 'object')
+    throw invalidOption(
+      'rateLimitFallback',
+      'an object { model: siblingModel }',
+      rateLimitFallback,
+    );
+  const fallback: Record<string, string> = {};
+  for (const [from, to] of Object.entries(rateLimitFallback)) {
+    const source = catalog.get(from).id;
+    const target = catalog.get(to).id;
+    if (source === target)
+      throw invalidOption(`rateLimitFallback.${from}`, 'a different model than the key', to);
+    fallback[source] = target;
+  }
+  return {
+    gateway,
+    planner,
+    synthesizer,
+    router,
+    workerModel,
+    tools: options.tools ?? [],
+    concurrency,
+    maxSubtasks,
+    rounds,
+    failurePolicy,
+    sharedPrefix: options.sharedPrefix === '' ? undefined : options.sharedPrefix,
+    context: options.context,
+    rateLimitFallback: fallback,
+    rateLimitFallbackAfterMs,
+    maxAttempts,
+    limits: options.limits,
+    summaryTokenCap: options.summaryTokenCap,
+    warmCache: options.warmCache,
+    plannerMaxTokens,
+    synthesizerMaxTokens,
+    artifacts: options.artifacts,
+    recorder: options.recorder ?? noopRecorder,
+    readyQueue: options.readyQueue ?? (() => new InProcessReadyQueue()),
+    transcripts: options.transcripts ?? new MemoryTranscriptStore(),
+    signal: options.signal,
+    generateId: options.generateId ?? randomUUID,
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,209 @@
+import type {
+  ArmyEvents,
+  Attribution,
+  CallEndEvent,
+  CallOptions,
+  GatewayRequest,
+  GatewayResponse,
+  GatewayStream,
+  LedgerEntry,
+  ModelGateway,
+} from '@haiku-army/core';
+import type { RunRecorder } from '../run-recorder.js';
+import type { TimelineEntry } from '../run-result.js';
+
+/** Options of a {@link RunGateway}. */
+export interface RunGatewayOptions {
+  recorder: RunRecorder;
+  now: () => number;
+}
+
+function keyOf(attribution: Attribution): string {
+  return `${attribution.taskId}\n${attribution.role}\n${attribution.attempt ?? 1}`;
+}
+
+function entryOf(error: unknown): LedgerEntry | undefined {
+  const entry = (error as { entry?: LedgerEntry } | undefined)?.entry;
+  return entry && typeof entry === 'object' && typeof entry.id === 'string' ? entry : undefined;
+}
+
+/**
+ * The gateway one run's calls go through: it delegates to the army's
+ * gateway, puts every call on the run's timeline and hands every billed
+ * ledger entry to the run's recorder before the caller sees the response.
+ */
+export class RunGateway implements ModelGateway {
+  readonly #inner: ModelGateway;
+  readonly #recorder: RunRecorder;
+  readonly #now: () => number;
+  readonly #runId: string;
+  /** Calls in flight through this wrapper, by attribution key (count). */
+  readonly #inflight = new Map<string, number>();
+  /** Recorder writes of calls made around this wrapper (the router's own calls). */
+  readonly #pending = new Set<Promise<void>>();
+  /** Every call of the run, in the order they ended. */
+  readonly timeline: TimelineEntry[] = [];
+
+  constructor(inner: ModelGateway, runId: string, options: RunGatewayOptions) {
+    this.#inner = inner;
+    this.#runId = runId;
+    this.#recorder = options.recorder;
+    this.#now = options.now;
+    inner.events.on('call:end', this.#onForeignCall);
+  }
+
+  /**
+   * Calls of this run that did not come through this wrapper (a router's
+   * classifier holding the army's gateway) still reach the timeline and the
+   * recorder, from their `call:end`.
+   */
+  readonly #onForeignCall = (event: CallEndEvent): void => {
+    const { attribution } = event;
+    if (attribution.runId !== this.#runId || this.#inflight.has(keyOf(attribution))) return;
+    const end = this.#now();
+    const entry =
+      event.entryId === undefined
+        ? undefined
+        : this.#inner.ledger
+            .entries({ runId: this.#runId, taskId: attribution.taskId })
+            .find((candidate) => candidate.id === event.entryId);
+    this.#push(end - event.latencyMs, attribution, event.model, event.outcome, entry);
+    if (entry) {
+      const written = Promise.resolve(this.#recorder.ledgerEntry?.(entry)).finally(() =>
+        this.#pending.delete(written),
+      );
+      this.#pending.add(written);
+    }
+  };
+
+  /** Waits for the recorder's writes of calls made around this wrapper, and stops listening. */
+  async close(): Promise<void> {
+    this.#inner.events.off('call:end', this.#onForeignCall);
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** The army's emitter (the pool runs with `taskEvents: false`: the army emits `task:*` once per subtask). */
+  get events(): ArmyEvents {
+    return this.#inner.events;
+  }
+  get ledger() {
+    return this.#inner.ledger;
+  }
+  get catalog() {
+    return this.#inner.catalog;
+  }
+  get budget() {
+    return this.#inner.budget;
+  }
+
+  worstCase(request: GatewayRequest): number {
+    return this.#inner.worstCase(request);
+  }
+
+  countTokens(
+    request: Parameters<ModelGateway['countTokens']>[0],
+    options?: CallOptions,
+  ): Promise<number> {
+    return this.#inner.countTokens(request, options);
+  }
+
+  #enter(attribution: Attribution): () => void {
+    const key = keyOf(attribution);
+    this.#inflight.set(key, (this.#inflight.get(key) ?? 0) + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const count = (this.#inflight.get(key) ?? 1) - 1;
+      if (count === 0) this.#inflight.delete(key);
+      else this.#inflight.set(key, count);
+    };
+  }
+
+  async call(
+    request: GatewayRequest,
+    attribution: Attribution,
+    options?: CallOptions,
+  ): Promise<GatewayResponse> {
+    const start = this.#now();
+    const leave = this.#enter(attribution);
+    try {
+      const response = await this.#inner.call(request, attribution, options);
+      leave();
+      await this.#settled(start, attribution, request.model, 'success', response.entry);
+      return response;
+    } catch (error) {
+      leave();
+      const aborted = (error as { code?: string } | undefined)?.code === 'ABORTED';
+      await this.#settled(
+        start,
+        attribution,
+        request.model,
+        aborted ? 'aborted' : 'error',
+        entryOf(error),
+      );
+      throw error;
+    }
+  }
+
+  stream(request: GatewayRequest, attribution: Attribution, options?: CallOptions): GatewayStream {
+    const start = this.#now();
+    const leave = this.#enter(attribution);
+    const stream = this.#inner.stream(request, attribution, options);
+    const result = stream.result.then(
+      async (response) => {
+        leave();
+        await this.#settled(start, attribution, request.model, 'success', response.entry);
+        return response;
+      },
+      async (error: unknown) => {
+        leave();
+        const aborted = (error as { code?: string } | undefined)?.code === 'ABORTED';
+        await this.#settled(
+          start,
+          attribution,
+          request.model,
+          aborted ? 'aborted' : 'error',
+          entryOf(error),
+        );
+        throw error;
+      },
+    );
+    result.catch(() => {});
+    return {
+      result,
+      finalMessage: async () => (await result).message,
+      [Symbol.asyncIterator]: () => stream[Symbol.asyncIterator](),
+    };
+  }
+
+  async #settled(
+    start: number,
+    attribution: Attribution,
+    model: string,
+    outcome: TimelineEntry['outcome'],
+    entry: LedgerEntry | undefined,
+  ): Promise<void> {
+    this.#push(start, attribution, model, outcome, entry);
+    if (entry) await this.#recorder.ledgerEntry?.(entry);
+  }
+
+  #push(
+    start: number,
+    attribution: Attribution,
+    model: string,
+    outcome: TimelineEntry['outcome'],
+    entry: LedgerEntry | undefined,
+  ): void {
+    this.timeline.push({
+      start,
+      end: this.#now(),
+      taskId: attribution.taskId,
+      role: attribution.role,
+      model: entry?.model ?? this.#inner.catalog.get(model).id,
+      attempt: attribution.attempt ?? 1,
+      outcome,
+      ...(entry ? { entryId: entry.id, cost: entry.cost.total } : {}),
+    });
+  }
+}

@@ -1,0 +1,241 @@
+import {
+  type ArmyEvents,
+  addCost,
+  BudgetExceededError,
+  type CostBreakdown,
+  type ModelGateway,
+  zeroCost,
+} from '@haiku-army/core';
+import { type Brief, renderBrief, type WorkerPool, type WorkerResult } from '@haiku-army/worker';
+import type * as z from 'zod';
+import { ESCALATABLE_CODES } from '../constants.js';
+import type { PlanSubtask } from '../plan.js';
+import type { Router, RouterAttempt, RouterContext, RouterSubtask } from '../router-types.js';
+import type { AttemptResult, SubtaskResult } from '../run-result.js';
+import { dependencyGuidance } from './prompts.js';
+import type { RateLimitWatch } from './rate-limit-watch.js';
+
+/** What running one subtask needs from its run. */
+export interface SubtaskRunContext {
+  runId: string;
+  gateway: ModelGateway;
+  pool: WorkerPool;
+  router: Router;
+  events: ArmyEvents;
+  maxAttempts: number;
+  summaryTokenCap: number;
+  rateLimits: RateLimitWatch;
+  rateLimitFallback: Readonly<Record<string, string>>;
+  rateLimitFallbackAfterMs: number;
+  /** The schema of `data`, when the subtasks have one (`army.map(..., { output })`). */
+  output?: z.ZodType | undefined;
+  signal: AbortSignal;
+  /** Called when a run-scope budget cap refused a call. */
+  onRunBudgetExceeded(error: BudgetExceededError): void;
+}
+
+/** The brief a worker gets: the planner's, plus its dependencies' results and the router's note. */
+function briefFor(
+  subtask: PlanSubtask,
+  dependencies: readonly SubtaskResult[],
+  note?: string,
+): Brief {
+  const guidance = [subtask.brief.guidance.trim()];
+  if (dependencies.length > 0) guidance.push(dependencyGuidance(dependencies));
+  if (note) guidance.push(`A previous attempt at this subtask was rejected: ${note}`);
+  return {
+    objective: subtask.brief.objective,
+    outputFormat: subtask.brief.outputFormat,
+    guidance: guidance.filter((part) => part.length > 0).join('\n\n'),
+    boundaries: subtask.brief.boundaries,
+  };
+}
+
+function routerAttemptOf(result: WorkerResult, reason?: string): RouterAttempt {
+  return {
+    model: result.model,
+    status: result.status,
+    summary: result.summary,
+    cost: result.cost.total,
+    ...(result.code !== undefined ? { code: result.code } : {}),
+    ...(result.data !== undefined ? { data: result.data } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+  };
+}
+
+/**
+ * Runs one subtask to its final result: for every attempt the router picks
+ * the model (a rate-limited model's sibling may take it), the worker runs
+ * in the pool, and a rejected attempt (the router's `accept` says no, or the
+ * worker failed with an escalatable code) goes back to the router with the
+ * attempt history. Each escalation emits `task:escalate`.
+ */
+export async function runSubtask(
+  subtask: PlanSubtask,
+  round: number,
+  dependencies: readonly SubtaskResult[],
+  context: SubtaskRunContext,
+): Promise<SubtaskResult> {
+  const { runId, router, events } = context;
+  const routed: RouterSubtask = {
+    id: subtask.id,
+    brief: renderBrief(briefFor(subtask, dependencies), {
+      summaryTokenCap: context.summaryTokenCap,
+    }),
+    complexity: subtask.complexity,
+    ...(subtask.tags ? { tags: subtask.tags } : {}),
+    ...(context.output ? { output: context.output } : {}),
+  };
+  const history: RouterAttempt[] = [];
+  const attempts: AttemptResult[] = [];
+  const transcriptIds: string[] = [];
+  let cost: CostBreakdown = zeroCost();
+  let calls = 0;
+  let last: WorkerResult | undefined;
+  let rejection: string | undefined;
+  let note: string | undefined;
+  const routerContext = (): RouterContext => {
+    const remaining = context.gateway.budget?.status('run', runId)?.remaining;
+    return {
+      runId,
+      attempts: [...history],
+      signal: context.signal,
+      ...(remaining !== undefined ? { remainingBudget: remaining } : {}),
+    };
+  };
+  while (attempts.length < context.maxAttempts && !context.signal.aborted) {
+    const pick = await router.pick(routed, routerContext());
+    if (!pick) break;
+    let model = context.gateway.catalog.get(pick.model).id;
+    let fallbackFrom: string | undefined;
+    const sibling = context.rateLimitFallback[model];
+    if (
+      sibling &&
+      context.rateLimits.isLimited(model) &&
+      context.rateLimits.limitedFor(model) >= context.rateLimitFallbackAfterMs
+    ) {
+      fallbackFrom = model;
+      model = sibling;
+    }
+    const number = attempts.length + 1;
+    if (last) {
+      events.emit('task:escalate', {
+        runId,
+        taskId: subtask.id,
+        model,
+        from: last.model,
+        to: model,
+        reason: rejection ?? pick.reason,
+      });
+    }
+    note = pick.note ?? rejection;
+    const result = await context.pool.submit(
+      {
+        id: subtask.id,
+        brief: briefFor(subtask, dependencies, number > 1 ? note : undefined),
+        model,
+        attempt: number,
+        ...(subtask.tags ? { tags: subtask.tags } : {}),
+        ...(context.output ? { output: context.output } : {}),
+      },
+      { signal: context.signal },
+    );
+    last = result;
+    transcriptIds.push(result.transcriptId);
+    cost = addCost(cost, result.cost);
+    calls += result.calls;
+    if (result.error instanceof BudgetExceededError && result.error.scope !== 'task')
+      context.onRunBudgetExceeded(result.error);
+    rejection = undefined;
+    if (result.status === 'failed') {
+      if (result.code !== undefined && ESCALATABLE_CODES.has(result.code))
+        rejection = `${result.code}: ${result.reason ?? result.summary}`;
+    } else if (router.accept) {
+      const verdict = await router.accept(routed, routerAttemptOf(result), routerContext());
+      if (!verdict.ok) rejection = verdict.reason;
+    }
+    attempts.push({
+      attempt: number,
+      model: result.model,
+      status: result.status,
+      summary: result.summary,
+      routeReason: pick.reason,
+      accepted: rejection === undefined,
+      calls: result.calls,
+      cost: result.cost,
+      ...(result.code !== undefined ? { code: result.code } : {}),
+      ...(fallbackFrom !== undefined ? { fallbackFrom } : {}),
+      ...(rejection !== undefined ? { rejectedBecause: rejection } : {}),
+    });
+    history.push(routerAttemptOf(result, rejection));
+    if (rejection === undefined) break;
+  }
+  return finalResult(subtask, round, last, rejection, {
+    attempts,
+    transcriptIds,
+    cost,
+    calls,
+    cancelled: context.signal.aborted,
+  });
+}
+
+function finalResult(
+  subtask: PlanSubtask,
+  round: number,
+  last: WorkerResult | undefined,
+  rejection: string | undefined,
+  spent: {
+    attempts: AttemptResult[];
+    transcriptIds: string[];
+    cost: CostBreakdown;
+    calls: number;
+    cancelled: boolean;
+  },
+): SubtaskResult {
+  const base = {
+    id: subtask.id,
+    title: subtask.title,
+    round,
+    dependsOn: [...subtask.dependsOn],
+    attempts: spent.attempts,
+    transcriptIds: spent.transcriptIds,
+    cost: spent.cost,
+    calls: spent.calls,
+  };
+  if (!last) {
+    return spent.cancelled
+      ? {
+          ...base,
+          status: 'cancelled',
+          summary: 'Cancelled before it started.',
+          code: 'ABORTED',
+          reason: 'The run was cancelled.',
+        }
+      : {
+          ...base,
+          status: 'failed',
+          summary: 'The router picked no model.',
+          code: 'NO_ROUTE',
+          reason: 'The router returned no model for the first attempt.',
+        };
+  }
+  const cancelled = last.code === 'ABORTED';
+  const status = cancelled
+    ? 'cancelled'
+    : rejection !== undefined && last.status !== 'failed'
+      ? 'partial'
+      : last.status;
+  return {
+    ...base,
+    status,
+    summary: last.summary,
+    model: last.model,
+    ...(last.data !== undefined && rejection === undefined ? { data: last.data } : {}),
+    ...(rejection !== undefined && last.status !== 'failed'
+      ? { code: 'REJECTED', reason: rejection }
+      : {
+          ...(last.code !== undefined ? { code: last.code } : {}),
+          ...(last.reason !== undefined ? { reason: last.reason } : {}),
+        }),
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The router interface the orchestrator calls for every attempt of a
+ * subtask. It lives in `@haiku-army/router`; re-exported here so a caller of
+ * the orchestrator can type its own router without a second import.
+ */
+export type {
+  Acceptance,
+  Complexity,
+  RouterAttempt,
+  RouterContext,
+  RoutePick,
+  Router,
+  RouterSubtask,
+} from '@haiku-army/router';

@@ -1,0 +1,101 @@
+import type { ArmyEventMap, ArmyEventName, ArmyEvents } from '@haiku-army/core';
+import type { RunResult } from './run-result.js';
+
+/** One event of a run as a stream item: the payload plus its name in `type`. */
+export type ArmyStreamEvent = {
+  [K in ArmyEventName]: { type: K } & Parameters<ArmyEventMap[K]>[0];
+}[ArmyEventName];
+
+const EVENT_NAMES: readonly ArmyEventName[] = [
+  'run:start',
+  'plan:ready',
+  'task:queued',
+  'task:start',
+  'task:escalate',
+  'task:end',
+  'call:retry',
+  'call:end',
+  'budget:warning',
+  'budget:critical',
+  'budget:exceeded',
+  'run:end',
+];
+
+/** Whether an event belongs to the run (budget events: its run and task scopes, and day/month caps). */
+function belongsTo(runId: string, event: ArmyStreamEvent): boolean {
+  if ('attribution' in event) return event.attribution.runId === runId;
+  if ('runId' in event) return event.runId === runId;
+  if ('scope' in event) {
+    if (event.scope === 'run') return event.key === runId;
+    if (event.scope === 'task') return event.key.startsWith(`${runId}/`);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * A run in progress: await it for the {@link RunResult}, or iterate it for
+ * the run's events (`run:start` ... `run:end`), as they happen. Events are
+ * buffered from the start, so a late iterator still sees all of them.
+ *
+ * @example
+ * for await (const event of army.stream(job)) if (event.type === 'task:end') console.log(event.taskId);
+ */
+export class RunHandle<TAnswer = string>
+  implements PromiseLike<RunResult<TAnswer>>, AsyncIterable<ArmyStreamEvent>
+{
+  /** The run's id. */
+  readonly runId: string;
+  /** Resolves with the run's result. */
+  readonly result: Promise<RunResult<TAnswer>>;
+  readonly #events: ArmyStreamEvent[] = [];
+  readonly #waiters = new Set<() => void>();
+  #ended = false;
+
+  constructor(runId: string, events: ArmyEvents, start: () => Promise<RunResult<TAnswer>>) {
+    this.runId = runId;
+    const listeners = EVENT_NAMES.map((name) => {
+      const listener = (payload: object) => {
+        const event = { type: name, ...payload } as ArmyStreamEvent;
+        if (!belongsTo(runId, event)) return;
+        this.#events.push(event);
+        this.#wake();
+      };
+      events.on(name, listener as never);
+      return () => events.off(name, listener as never);
+    });
+    this.result = start().finally(() => {
+      for (const remove of listeners) remove();
+      this.#ended = true;
+      this.#wake();
+    });
+    this.result.catch(() => {});
+  }
+
+  #wake(): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a RunHandle is awaitable on purpose.
+  then<R1 = RunResult<TAnswer>, R2 = never>(
+    onFulfilled?: ((value: RunResult<TAnswer>) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.result.then(onFulfilled, onRejected);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ArmyStreamEvent> {
+    let index = 0;
+    for (;;) {
+      while (index < this.#events.length) yield this.#events[index++]!;
+      if (this.#ended) {
+        // A run that failed to start rejects the iteration too.
+        await this.result;
+        return;
+      }
+      await new Promise<void>((resolve) => this.#waiters.add(resolve));
+    }
+  }
+}

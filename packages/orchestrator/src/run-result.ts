@@ -1,0 +1,139 @@
+import type {
+  BaselineReport,
+  CallRole,
+  CostBreakdown,
+  LedgerTotals,
+  NanoUsd,
+  TokenCounts,
+} from '@haiku-army/core';
+import type { WorkerStatus } from '@haiku-army/worker';
+import type { Artifact } from './army-options.js';
+import type { Plan } from './plan.js';
+
+/** How a run ended. */
+export type RunStatus = 'done' | 'partial' | 'failed' | 'cancelled' | 'budget_exceeded';
+
+/** How a subtask ended. `skipped`: never started (a dependency failed, fail-fast, or the budget ran out). */
+export type SubtaskStatus = 'done' | 'partial' | 'failed' | 'skipped' | 'cancelled';
+
+/** One attempt of a subtask (a cascade has several). */
+export interface AttemptResult {
+  /** 1 = the first model tried. */
+  attempt: number;
+  model: string;
+  status: WorkerStatus;
+  code?: string;
+  summary: string;
+  /** Why the router picked this model. */
+  routeReason: string;
+  /** Set when the attempt ran on a `rateLimitFallback` sibling: the model it was handed from. */
+  fallbackFrom?: string;
+  /** Whether this attempt's result was kept (false: rejected, and the router was asked again). */
+  accepted: boolean;
+  /** Why it was rejected, when it was. */
+  rejectedBecause?: string;
+  calls: number;
+  cost: CostBreakdown;
+}
+
+/** What the run kept of one subtask: summary and data, never its transcript. */
+export interface SubtaskResult<TData = unknown> {
+  id: string;
+  title: string;
+  /** The planning round that added it (1 for the first plan). */
+  round: number;
+  status: SubtaskStatus;
+  summary: string;
+  data?: TData;
+  /** The model that finished it (the last attempt's). */
+  model?: string;
+  attempts: AttemptResult[];
+  /** Billed calls, every attempt. */
+  calls: number;
+  /** Every attempt's spend. */
+  cost: CostBreakdown;
+  /** Why it stopped early, as a stable code (`BUDGET_EXCEEDED`, `DEPENDENCY_FAILED`, `ABORTED`, ...). */
+  code?: string;
+  reason?: string;
+  dependsOn: string[];
+  /** Where each attempt's transcript is, in the army's transcript store. */
+  transcriptIds: string[];
+}
+
+/** One attempt's spend in the cost tree. */
+export interface AttemptCost {
+  attempt: number;
+  model: string;
+  totals: LedgerTotals;
+}
+
+/** One subtask's node of the cost tree. */
+export interface SubtaskCost {
+  id: string;
+  totals: LedgerTotals;
+  attempts: AttemptCost[];
+}
+
+/**
+ * Where the run's money went, nano-USD. `planner + router + every subtask +
+ * synthesis + other` equals `total` exactly (`other`: calls with another
+ * role, normally empty).
+ */
+export interface CostTree {
+  total: LedgerTotals;
+  planner: LedgerTotals;
+  router: LedgerTotals;
+  subtasks: SubtaskCost[];
+  synthesis: LedgerTotals;
+  other: LedgerTotals;
+}
+
+/** The run's spend. */
+export interface RunCost {
+  /** Every billed call of the run, by line item. */
+  totals: CostBreakdown;
+  usage: TokenCounts;
+  calls: number;
+  /** The part of `totals.total` priced from estimated usage (client-aborted streams), nano-USD. */
+  estimated: NanoUsd;
+  tree: CostTree;
+}
+
+/** One model call of the run, start to end. */
+export interface TimelineEntry {
+  /** ms since the epoch (the army's `now`). */
+  start: number;
+  end: number;
+  taskId: string;
+  role: CallRole;
+  model: string;
+  attempt: number;
+  outcome: 'success' | 'error' | 'aborted';
+  /** The ledger entry, when the call was billed. */
+  entryId?: string;
+  cost?: NanoUsd;
+}
+
+/** Everything a run produced. */
+export interface RunResult<TAnswer = string> {
+  runId: string;
+  status: RunStatus;
+  /** The synthesizer's answer (or `reduce`'s), when there is one. */
+  answer?: TAnswer;
+  /** Every subtask the run adopted, all rounds. */
+  plan: Plan;
+  /** How many planning rounds ran. */
+  rounds: number;
+  subtasks: SubtaskResult[];
+  artifacts: Artifact[];
+  cost: RunCost;
+  /** Cache-read input tokens over all input tokens (input + cache writes + cache reads). */
+  cacheHitRate: number;
+  /** The same token volumes priced at the planner's model with no cache or batch discount, and the saving. */
+  baseline: BaselineReport;
+  timeline: TimelineEntry[];
+  startedAt: number;
+  endedAt: number;
+  /** What ended the run early, when something did. */
+  error?: Error;
+}
