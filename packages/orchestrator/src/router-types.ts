@@ -6,9 +6,9 @@
 export type {
   Acceptance,
   Complexity,
-  RouterAttempt,
-  RouterContext,
   RoutePick,
   Router,
+  RouterAttempt,
+  RouterContext,
   RouterSubtask,
 } from '@haiku-army/router';
