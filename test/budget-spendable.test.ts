@@ -77,7 +77,7 @@ describe('a hard budget that can be spent close to its cap', () => {
         scope: 'run',
         breakdown: {
           inputBound: expect.stringMatching(/bytes|counted/),
-          outputLabel: 'max_tokens',
+          outputLabel: 'limits.maxOutputTokens',
         },
       });
       const refused = results.filter((result) => result.code === 'BUDGET_EXCEEDED');

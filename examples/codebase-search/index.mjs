@@ -80,6 +80,18 @@ const results = await pool.submitAll(
 );
 
 const billed = fake ? fake.billing.total() : undefined;
+// Offline, the fake's bill says which cached tokens were the shared prefix
+// (system breakpoint) and which a worker's own cached history (messages).
+const billByRequest = new Map((fake?.billing.entries ?? []).map((entry) => [entry.requestId, entry]));
+function sharedPrefixReads(taskId) {
+  if (!fake) return undefined;
+  let read = 0;
+  for (const entry of ledger.entries({ runId: 'codebase-search', taskId })) {
+    for (const item of billByRequest.get(entry.requestId)?.cacheBreakdown ?? [])
+      if (item.breakpoint !== 'messages') read += item.read;
+  }
+  return read;
+}
 const report = {
   mode: live ? 'live API' : 'offline (fake API, simulated models)',
   shards: results.map((result) => ({
@@ -88,6 +100,7 @@ const report = {
     calls: result.calls,
     costNanoUsd: result.cost.total,
     cacheReadTokens: result.usage.cacheReadTokens,
+    sharedPrefixReadTokens: sharedPrefixReads(result.taskId),
     summary: result.summary,
   })),
   totalNanoUsd: ledger.spent({ runId: 'codebase-search' }),

@@ -42,6 +42,10 @@ export const WORKER_STOP_CODES = {
    * response is lost, so the worker stops.
    */
   LEDGER_STORE_FAILED: ERROR_CODES.LEDGER_STORE_FAILED,
+  /** The gateway has no API key and no client: set one, or point it at the fake API. */
+  MISSING_API_KEY: ERROR_CODES.MISSING_API_KEY,
+  /** A budgeted request whose billed input cannot be bounded (server tools, MCP servers). */
+  UNBOUNDED_COST: ERROR_CODES.UNBOUNDED_COST,
   /** The model declined the task (`stop_reason: refusal`). */
   REFUSED: 'REFUSED',
   /** The model never called `submit_result` (a schema was required, or it gave no answer), even after one reminder. */

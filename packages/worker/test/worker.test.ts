@@ -399,7 +399,9 @@ describe('gateway seam', () => {
       'API_UNAVAILABLE',
       'BUDGET_EXCEEDED',
       'LEDGER_STORE_FAILED',
+      'MISSING_API_KEY',
       'RATE_LIMIT_UNSATISFIABLE',
+      'UNBOUNDED_COST',
     ]);
     for (const code of shared)
       expect(WORKER_STOP_CODES[code as keyof typeof WORKER_STOP_CODES]).toBe(

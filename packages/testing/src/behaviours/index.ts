@@ -1,4 +1,5 @@
 export { armyRoundDone, requestedPlanShape, toArmyPlan } from './army-plan.js';
+export { armyDefaultRole } from './army-default.js';
 export {
   createDemoResponders,
   type DemoRespondersOptions,

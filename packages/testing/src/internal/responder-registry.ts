@@ -1,4 +1,6 @@
 import { invalidOption, type ModelInfo } from '@haiku-army/core';
+import { armyDefaultRole } from '../behaviours/army-default.js';
+import { createDemoResponders } from '../behaviours/demo-responders.js';
 import type { Random } from '../random.js';
 import { type Reply, reply } from '../replies.js';
 import type { Responder, ResponderContext, ResponderRoute } from '../responder.js';
@@ -11,7 +13,10 @@ const fallbackResponder: Responder = (_request, context) =>
 /**
  * Picks the responder for a request: `route(request)` naming one of
  * `responders`, else the responder scripted for the model (id as sent, then
- * canonical id), else `defaultResponder`, else a one-sentence text reply.
+ * canonical id), else `defaultResponder`, else (when no route and no named
+ * responders were configured) the simulated demo behaviour for a haiku-army
+ * planner, synthesizer or briefed worker request (see `armyDefaultRole`),
+ * else a one-sentence text reply.
  */
 export class ResponderRegistry {
   readonly #models = new Map<string, Responder>();
@@ -20,6 +25,7 @@ export class ResponderRegistry {
   #random: Random;
   #route: ResponderRoute | undefined;
   #default: Responder | undefined;
+  #armyDefaults: Record<string, Responder> | undefined;
 
   constructor(options: {
     random: Random;
@@ -60,8 +66,18 @@ export class ResponderRegistry {
       this.#models.get(request.model) ??
       this.#models.get(model.id) ??
       this.#default ??
+      this.#armyDefault(request) ??
       fallbackResponder
     );
+  }
+
+  /** The simulated army behaviours, only when nothing else was configured. */
+  #armyDefault(request: MessageRequest): Responder | undefined {
+    if (this.#route || this.#named.size > 0) return undefined;
+    const role = armyDefaultRole(request);
+    if (!role) return undefined;
+    this.#armyDefaults ??= createDemoResponders().responders;
+    return this.#armyDefaults[role];
   }
 
   /** Runs the responder; a plain string becomes a text reply. */

@@ -47,7 +47,7 @@ import type { WorkerConfig } from './worker-config.js';
  * errors give the output allowance. Widened here so the worker compiles
  * against a core without it; a core that has it reads it.
  */
-type WorkerCallOptions = CallOptions & { signal: AbortSignal; maxTokensLabel?: string };
+type WorkerCallOptions = CallOptions & { signal: AbortSignal };
 
 /**
  * The ledger entry an error carries: a billed call whose ledger store
