@@ -1,4 +1,5 @@
 import { createArmy, type Router } from '@haiku-army/orchestrator';
+import { cascade, schemaValidator, statusValidator } from '@haiku-army/router';
 import { type FakeAnthropicServer, reply, startFakeAnthropic } from '@haiku-army/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -98,5 +99,33 @@ describe('routing and cascades', () => {
     // The rejected attempt's reason travels to the next attempt's brief.
     const opusRequest = fake.transcript.messages('claude-opus-5-5').at(-1)!;
     expect(JSON.stringify(opusRequest.messages[0])).toContain('data failed validation');
+  });
+
+  it('runs @haiku-army/router cascade() unchanged: Haiku -> Sonnet -> Opus on schema-invalid data', async () => {
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      workers: cascade(TIERS, {
+        validate: [statusValidator(), schemaValidator(z.object({ answer: z.number().positive() }))],
+      }),
+    });
+    const escalations: { from: string; to: string; reason: string }[] = [];
+    army.events.on('task:escalate', (event) => escalations.push(event));
+    const result = await army.map(['q'], () => 'What is the answer?', {
+      output: z.object({ answer: z.number() }),
+    });
+    expect(result.status).toBe('done');
+    const [subtask] = result.subtasks;
+    expect(subtask!.model).toBe('claude-opus-5-5');
+    expect(subtask!.attempts.map((attempt) => attempt.model)).toEqual(TIERS);
+    expect(escalations.map((event) => [event.from, event.to])).toEqual([
+      ['claude-haiku-5-5', 'claude-sonnet-5-5'],
+      ['claude-sonnet-5-5', 'claude-opus-5-5'],
+    ]);
+    expect(escalations[1]!.reason).toMatch(/output schema/);
+    const models = army.ledger
+      .entries({ runId: result.runId, taskId: subtask!.id })
+      .map((entry) => entry.model);
+    expect(new Set(models)).toEqual(new Set(TIERS));
   });
 });

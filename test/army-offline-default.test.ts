@@ -21,7 +21,8 @@ describe('createArmy against startFakeAnthropic() with no options', () => {
     const planted: string[] = [];
     for (let index = 1; index <= 8; index++) {
       const path = `src/module-${index}.ts`;
-      const body = index % 3 === 0 ? 'export const load = () => retryCall(fetchAll);\n' : '// nothing\n';
+      const body =
+        index % 3 === 0 ? 'export const load = () => retryCall(fetchAll);\n' : '// nothing\n';
       if (index % 3 === 0) planted.push(path);
       mkdirSync(dirname(join(root, path)), { recursive: true });
       writeFileSync(join(root, path), body);

@@ -82,7 +82,9 @@ const results = await pool.submitAll(
 const billed = fake ? fake.billing.total() : undefined;
 // Offline, the fake's bill says which cached tokens were the shared prefix
 // (system breakpoint) and which a worker's own cached history (messages).
-const billByRequest = new Map((fake?.billing.entries ?? []).map((entry) => [entry.requestId, entry]));
+const billByRequest = new Map(
+  (fake?.billing.entries ?? []).map((entry) => [entry.requestId, entry]),
+);
 function sharedPrefixReads(taskId) {
   if (!fake) return undefined;
   let read = 0;

@@ -1,5 +1,5 @@
-export { armyRoundDone, requestedPlanShape, toArmyPlan } from './army-plan.js';
 export { armyDefaultRole } from './army-default.js';
+export { armyRoundDone, requestedPlanShape, toArmyPlan } from './army-plan.js';
 export {
   createDemoResponders,
   type DemoRespondersOptions,
