@@ -90,6 +90,8 @@ export interface CostTree {
 
 /** The run's spend. */
 export interface RunCost {
+  /** What the whole run cost, nano-USD (the same as `totals.total`). */
+  total: NanoUsd;
   /** Every billed call of the run, by line item. */
   totals: CostBreakdown;
   usage: TokenCounts;

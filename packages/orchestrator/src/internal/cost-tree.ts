@@ -62,6 +62,7 @@ export function buildRunCost(entries: readonly LedgerEntry[], order: readonly st
     } else add(tree.other, entry);
   }
   return {
+    total: tree.total.cost.total,
     totals: tree.total.cost,
     usage: tree.total.usage,
     calls: tree.total.calls,
