@@ -29,6 +29,7 @@ export {
 export { createWorker, Worker, type WorkerOptions, type WorkerRunOptions } from './worker.js';
 export { WorkerPool } from './worker-pool.js';
 export type {
+  PoolCancelOptions,
   PoolQueueClass,
   PoolSubmitOptions,
   WorkerPoolOptions,

@@ -92,7 +92,7 @@ describe('cache warming', () => {
     const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
     const all = pool.submitAll(tasks);
     while (warming === undefined) await delay(1);
-    expect(pool.cancel(`t${warming}`, 'not needed')).toBe(true);
+    expect(pool.cancel(`t${warming}`, { reason: 'not needed' })).toBe(true);
     const results = await all;
     expect(results.filter((result) => result.code === 'ABORTED')).toEqual([
       expect.objectContaining({ taskId: `t${warming}`, calls: 0, turns: 1 }),

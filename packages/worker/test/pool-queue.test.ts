@@ -87,11 +87,13 @@ describe('WorkerPool queueClass', () => {
     await Promise.all(all);
     // The default PriorityQueue would start high, middle, low (see pool.test.ts).
     expect(starts).toEqual(['blocker', 'low', 'high', 'middle']);
+    // The queue id is the task's run and id: `${runId}\0${taskId}`.
+    const key = (id: string) => `${pool.runId}\0${id}`;
     expect(enqueued).toEqual([
-      { id: 'blocker', priority: 0 },
-      { id: 'low', priority: 0 },
-      { id: 'high', priority: 5 },
-      { id: 'middle', priority: 2 },
+      { id: key('blocker'), priority: 0 },
+      { id: key('low'), priority: 0 },
+      { id: key('high'), priority: 5 },
+      { id: key('middle'), priority: 2 },
     ]);
   });
 
@@ -116,7 +118,7 @@ describe('WorkerPool queueClass', () => {
     await kit.held;
     const queued = pool.submit({ id: 'queued', brief: 'x' });
     expect(live?.size).toBe(1);
-    pool.cancel('queued', 'not needed');
+    pool.cancel('queued', { reason: 'not needed' });
     expect(await queued).toMatchObject({ code: 'ABORTED', calls: 0 });
     expect(live?.size).toBe(0);
     kit.release();
@@ -138,7 +140,7 @@ describe('WorkerPool queueClass', () => {
       { id: 'b', brief: 'x' },
     ]);
     expect(results.map((result) => result.status)).toEqual(['done', 'done']);
-    expect(seen).toEqual(['a', 'b']);
+    expect(seen).toEqual([`${pool.runId}\0a`, `${pool.runId}\0b`]);
   });
 
   it('refuses a queueClass that cannot be a p-queue queue, with a coded error', async () => {
@@ -176,7 +178,7 @@ describe('WorkerPool queueClass', () => {
     const harness = await start({ models: { [HAIKU]: () => reply.text('ok') } });
     class Picky extends PriorityQueue {
       override enqueue(run: Run, options?: Partial<QueueAddOptions>): void {
-        if (options?.id === 'bad') throw new RangeError('no room for bad');
+        if (options?.id?.endsWith('\0bad')) throw new RangeError('no room for bad');
         super.enqueue(run, options);
       }
     }
