@@ -1,4 +1,5 @@
 import {
+  link,
   mkdir,
   mkdtemp,
   readdir,
@@ -98,6 +99,19 @@ describe('writeFiles', () => {
       false,
     );
     expect(await readFile(path.join(outDir, 'existing.txt'), 'utf8')).toBe('after\n');
+  });
+
+  it('overwrite: true refuses a hard link to a file outside outDir, leaving both untouched', async () => {
+    await link(path.join(outside, 'secret.txt'), path.join(outDir, 'hard.txt'));
+    const writer = writeFiles({ outDir, overwrite: true });
+    expect(await write(writer, { path: 'hard.txt', content: 'PWNED\n' })).toEqual({
+      isError: true,
+      content:
+        '"hard.txt" has 2 hard links, so writing it would also change a file elsewhere (maybe outside the output directory); write_file refuses it. Choose another path.',
+    });
+    expect(await readFile(path.join(outside, 'secret.txt'), 'utf8')).toBe('SECRET\n');
+    expect(await readFile(path.join(outDir, 'hard.txt'), 'utf8')).toBe('SECRET\n');
+    expect(writer.artifacts()).toEqual([]);
   });
 
   it('refuses a path another subtask wrote, naming it; a subtask may rewrite its own file', async () => {

@@ -94,7 +94,8 @@ async function prepareParents(root: string, relative: string): Promise<string> {
 /**
  * Opens `relative` below `root` for writing. `exclusive` refuses a file
  * that exists (whatever it is, links included); otherwise an existing file
- * is truncated, but never through a symbolic link.
+ * is truncated, but never through a symbolic link, and never when it is
+ * not a regular file or has other hard links (see {@link checkReplaceable}).
  */
 export async function openForWrite(
   root: string,
@@ -111,11 +112,15 @@ export async function openForWrite(
     if (stats?.isSymbolicLink())
       throw new ToolError(`${shown} is a symbolic link; write_file does not write through links.`);
   }
+  // Never O_TRUNC: an existing file is checked through the handle first
+  // and only then truncated, so a hard link to a file outside outDir is
+  // refused before a byte of it changes.
   const flags = exclusive
     ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
-    : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | noFollow;
+    : constants.O_WRONLY | constants.O_CREAT | noFollow;
+  let handle: FileHandle;
   try {
-    return { handle: await open(absolute, flags, 0o666), absolute };
+    handle = await open(absolute, flags, 0o666);
   } catch (error) {
     switch (errorCode(error)) {
       case 'EEXIST':
@@ -132,6 +137,32 @@ export async function openForWrite(
         throw error;
     }
   }
+  if (exclusive) return { handle, absolute };
+  try {
+    await checkReplaceable(handle, shown);
+    await handle.truncate(0);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+  return { handle, absolute };
+}
+
+/**
+ * Refuses to replace what is not a plain file of its own: a device, FIFO
+ * or socket, or a file with other hard links (they may be outside
+ * `outDir`, and writing would change them too).
+ */
+export async function checkReplaceable(handle: FileHandle, shown: string): Promise<void> {
+  const stats = await handle.stat();
+  if (!stats.isFile())
+    throw new ToolError(
+      `${shown} is not a regular file (a device, FIFO or socket); write_file only writes regular files. Choose another path.`,
+    );
+  if (stats.nlink > 1)
+    throw new ToolError(
+      `${shown} has ${stats.nlink} hard links, so writing it would also change a file elsewhere (maybe outside the output directory); write_file refuses it. Choose another path.`,
+    );
 }
 
 /** A file-system error while writing, in words the model can act on. */
