@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, realpath } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdir, open, realpath, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { isInside } from '../sandbox.js';
 import { ToolError } from '../tool.js';
@@ -91,70 +92,109 @@ async function prepareParents(root: string, relative: string): Promise<string> {
   return real;
 }
 
+function openFailure(error: unknown, shown: string): unknown {
+  switch (errorCode(error)) {
+    case 'EEXIST':
+      return new ToolError(
+        `${shown} already exists and was not written in this run; write_file does not overwrite files it did not write. Choose another path.`,
+      );
+    case 'ELOOP':
+      return new ToolError(`${shown} is a symbolic link; write_file does not write through links.`);
+    case 'EISDIR':
+      return new ToolError(`${shown} is a directory; pass a file path.`);
+    default:
+      return error;
+  }
+}
+
 /**
- * Opens `relative` below `root` for writing. `exclusive` refuses a file
- * that exists (whatever it is, links included); otherwise an existing file
- * is truncated, but never through a symbolic link, and never when it is
- * not a regular file or has other hard links (see {@link checkReplaceable}).
+ * Creates `relative` below `root` and writes `content` to it, refusing a
+ * file that exists (whatever it is, links included). A file this call
+ * created but could not fill is removed again.
  */
-export async function openForWrite(
-  root: string,
-  relative: string,
-  exclusive: boolean,
-): Promise<{ handle: FileHandle; absolute: string }> {
+export async function createFile(root: string, relative: string, content: string): Promise<void> {
   const parent = await prepareParents(root, relative);
   const absolute = path.join(parent, path.basename(relative));
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+  let handle: FileHandle;
+  try {
+    handle = await open(absolute, flags, 0o666);
+  } catch (error) {
+    throw openFailure(error, JSON.stringify(relative));
+  }
+  try {
+    await handle.writeFile(content, 'utf8');
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(absolute).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+}
+
+/**
+ * Writes `content` to `relative` below `root`, replacing the file there if
+ * any, atomically: the content goes to a temporary file in the same
+ * directory, which is then renamed over the old one, so a write that fails
+ * leaves the old file whole. An existing file is checked first through a
+ * handle opened without following links: a symbolic link, a non-regular
+ * file or a file with other hard links is refused (see
+ * {@link checkReplaceable}). The old file's permission bits are kept.
+ */
+export async function replaceFile(root: string, relative: string, content: string): Promise<void> {
+  const parent = await prepareParents(root, relative);
+  const name = path.basename(relative);
+  const absolute = path.join(parent, name);
   const shown = JSON.stringify(relative);
   const noFollow = constants.O_NOFOLLOW ?? 0;
-  if (!exclusive && noFollow === 0) {
+  if (noFollow === 0) {
     // No O_NOFOLLOW (Windows): look before opening.
     const stats = await lstat(absolute).catch(() => undefined);
     if (stats?.isSymbolicLink())
       throw new ToolError(`${shown} is a symbolic link; write_file does not write through links.`);
   }
-  // Never O_TRUNC: an existing file is checked through the handle first
-  // and only then truncated, so a hard link to a file outside outDir is
-  // refused before a byte of it changes.
-  const flags = exclusive
-    ? constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
-    : constants.O_WRONLY | constants.O_CREAT | noFollow;
-  let handle: FileHandle;
+  let mode = 0o666;
+  let existing: FileHandle | undefined;
   try {
-    handle = await open(absolute, flags, 0o666);
+    // O_NONBLOCK: opening a FIFO to look at it must not wait for a writer.
+    existing = await open(absolute, constants.O_RDONLY | noFollow | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    switch (errorCode(error)) {
-      case 'EEXIST':
-        throw new ToolError(
-          `${shown} already exists and was not written in this run; write_file does not overwrite files it did not write. Choose another path.`,
-        );
-      case 'ELOOP':
-        throw new ToolError(
-          `${shown} is a symbolic link; write_file does not write through links.`,
-        );
-      case 'EISDIR':
-        throw new ToolError(`${shown} is a directory; pass a file path.`);
-      default:
-        throw error;
+    if (errorCode(error) !== 'ENOENT') throw openFailure(error, shown);
+  }
+  if (existing) {
+    try {
+      mode = (await checkReplaceable(existing, shown)) & 0o7777;
+    } finally {
+      await existing.close().catch(() => undefined);
     }
   }
-  if (exclusive) return { handle, absolute };
+  const temporary = path.join(parent, `.${name}.${randomUUID().slice(0, 8)}.tmp`);
   try {
-    await checkReplaceable(handle, shown);
-    await handle.truncate(0);
+    const handle = await open(
+      temporary,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | noFollow,
+      mode,
+    );
+    try {
+      await handle.writeFile(content, 'utf8');
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, absolute);
   } catch (error) {
-    await handle.close().catch(() => undefined);
-    throw error;
+    await unlink(temporary).catch(() => undefined);
+    throw openFailure(error, shown);
   }
-  return { handle, absolute };
 }
 
 /**
- * Refuses to replace what is not a plain file of its own: a device, FIFO
- * or socket, or a file with other hard links (they may be outside
- * `outDir`, and writing would change them too).
+ * Refuses to replace what is not a plain file of its own: a directory,
+ * device, FIFO or socket, or a file with other hard links (they may be
+ * outside `outDir`, and writing would change them too). Returns its mode.
  */
-export async function checkReplaceable(handle: FileHandle, shown: string): Promise<void> {
+export async function checkReplaceable(handle: FileHandle, shown: string): Promise<number> {
   const stats = await handle.stat();
+  if (stats.isDirectory()) throw new ToolError(`${shown} is a directory; pass a file path.`);
   if (!stats.isFile())
     throw new ToolError(
       `${shown} is not a regular file (a device, FIFO or socket); write_file only writes regular files. Choose another path.`,
@@ -163,6 +203,7 @@ export async function checkReplaceable(handle: FileHandle, shown: string): Promi
     throw new ToolError(
       `${shown} has ${stats.nlink} hard links, so writing it would also change a file elsewhere (maybe outside the output directory); write_file refuses it. Choose another path.`,
     );
+  return stats.mode;
 }
 
 /** A file-system error while writing, in words the model can act on. */

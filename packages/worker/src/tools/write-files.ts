@@ -1,11 +1,15 @@
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ArmyError, ERROR_CODES, invalidOption } from '@haiku-army/core';
 import * as z from 'zod';
 import { DEFAULT_MAX_PATH_LENGTH } from '../constants.js';
 import { positiveInteger } from '../internal/codebase-options.js';
-import { normalizeWritePath, openForWrite, writeFailure } from '../internal/write-path.js';
+import {
+  createFile,
+  normalizeWritePath,
+  replaceFile,
+  writeFailure,
+} from '../internal/write-path.js';
 import { defineTool, type Tool, type ToolContext, ToolError } from '../tool.js';
 import {
   DEFAULT_WRITE_MAX_FILE_BYTES,
@@ -109,22 +113,15 @@ export function writeFiles(options: WriteFilesOptions): FileWriter {
     // Only a file this writer made may be replaced, unless overwrite is on.
     const exclusive = !previous && !overwrite;
     if (!previous) newInFlight += 1;
-    let created = false;
     try {
-      const { handle } = await openForWrite(root, relative, exclusive);
-      created = exclusive;
-      try {
-        await handle.writeFile(content, 'utf8');
-      } finally {
-        await handle.close();
-      }
-      created = false;
+      // A replacement is atomic (temporary file + rename): a failed rewrite
+      // leaves the old file and its recorded size as they were.
+      if (exclusive) await createFile(root, relative, content);
+      else await replaceFile(root, relative, content);
       if (previous) previous.bytes = bytes;
       else written.set(relative, { taskId: context.taskId, path: relative, bytes });
       return previous ? `Rewrote ${shown} (${bytes} bytes).` : `Wrote ${shown} (${bytes} bytes).`;
     } catch (error) {
-      // A file this call created but could not fill is removed, so it is not mistaken for one that was there.
-      if (created) await unlink(path.join(root, relative)).catch(() => undefined);
       throw writeFailure(error, relative);
     } finally {
       if (!previous) newInFlight -= 1;
