@@ -50,6 +50,19 @@ export function normalizeWritePath(input: unknown, maxPathLength: number): strin
   return segments.join('/');
 }
 
+/**
+ * The key `write_file` tracks a path by (its owner, its write queue): the
+ * path NFC-normalised and case-folded. On a case-insensitive or
+ * normalisation-insensitive file system (macOS, Windows) `Foo.ts`, `foo.ts`
+ * and a decomposed `é` name one file, so two subtasks must not both own
+ * it; the same rule holds on every platform, so a run behaves the same
+ * wherever it runs. Folding errs wide (`ß` meets `ss`): a refused path only
+ * costs the model another name.
+ */
+export function writePathKey(relative: string): string {
+  return relative.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
+}
+
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
