@@ -7,7 +7,12 @@ import {
   type TaskEvent,
 } from '@haiku-army/core';
 import PQueue, { type Queue, type QueueAddOptions } from 'p-queue';
-import { CacheWarmer, cacheWarmerKey } from './cache-warmer.js';
+import {
+  CacheWarmer,
+  cacheWarmerKey,
+  DEFAULT_CACHE_WARMER_TTL_MS,
+  ONE_HOUR_CACHE_TTL_MS,
+} from './cache-warmer.js';
 import { type PoolConfig, resolvePoolConfig } from './internal/pool-config.js';
 import { type PreparedTask, prepareTask } from './internal/prepare-task.js';
 import { checkRunId, resolveRunId } from './internal/run-id.js';
@@ -320,7 +325,10 @@ export class WorkerPool {
     });
     let warmer = warmers.get(key);
     if (!warmer) {
-      warmer = new CacheWarmer();
+      warmer = new CacheWarmer({
+        ttlMs: this.#config.cacheTtl === '1h' ? ONE_HOUR_CACHE_TTL_MS : DEFAULT_CACHE_WARMER_TTL_MS,
+        now: this.#config.now,
+      });
       warmers.set(key, warmer);
     }
     return warmer;
