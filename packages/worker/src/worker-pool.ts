@@ -6,14 +6,15 @@ import {
   type TaskEndEvent,
   type TaskEvent,
 } from '@haiku-army/core';
-import PQueue, { type Queue, type QueueAddOptions } from 'p-queue';
+import type PQueue from 'p-queue';
+import type { Queue, QueueAddOptions } from 'p-queue';
 import {
   CacheWarmer,
   cacheWarmerKey,
   DEFAULT_CACHE_WARMER_TTL_MS,
   ONE_HOUR_CACHE_TTL_MS,
 } from './cache-warmer.js';
-import { type PoolConfig, resolvePoolConfig } from './internal/pool-config.js';
+import { createPoolQueue, type PoolConfig, resolvePoolConfig } from './internal/pool-config.js';
 import { type PreparedTask, prepareTask } from './internal/prepare-task.js';
 import { checkRunId, resolveRunId } from './internal/run-id.js';
 import { resolveWorkerConfig, type WorkerConfig } from './internal/worker-config.js';
@@ -85,8 +86,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions) {
     this.#config = resolveWorkerConfig(options);
     this.#pool = resolvePoolConfig(options, this.#config.sharedPrefix);
-    const { concurrency, queueClass } = this.#pool;
-    this.#queue = new PQueue({ concurrency, ...(queueClass ? { queueClass } : {}) }) as PoolQueue;
+    this.#queue = createPoolQueue(this.#pool);
     // Tasks pending when it fires are cancelled here; later ones as they are queued.
     this.#signal = options.signal;
     this.#signal?.addEventListener('abort', this.#onPoolAbort, { once: true });

@@ -155,14 +155,24 @@ describe('WorkerPool queueClass', () => {
         return 0;
       }
     }
-    class Throws {
+    class NoSize {
+      enqueue() {}
+      dequeue() {}
+      filter() {
+        return [];
+      }
+      setPriority() {}
+    }
+    class Throws extends PriorityQueue {
       constructor() {
+        super();
         throw new Error('nope');
       }
     }
     const cases: [unknown, string][] = [
       [42, 'Expected `queueClass` to be a class whose instances have'],
-      [NoDequeue, 'its instances lack dequeue.'],
+      [NoDequeue, 'its prototype lacks dequeue.'],
+      [NoSize, 'its instances lack size.'],
       [Throws, 'but `new queueClass()` threw: nope'],
     ];
     for (const [queueClass, message] of cases)
@@ -172,6 +182,28 @@ describe('WorkerPool queueClass', () => {
           message: expect.stringContaining(message),
         }),
       );
+  });
+
+  it('checks queueClass without constructing an extra instance: p-queue makes the only one', async () => {
+    const { gateway } = await start({});
+    let constructed = 0;
+    class Counted extends PriorityQueue {
+      constructor() {
+        super();
+        constructed += 1;
+      }
+    }
+    new WorkerPool({ gateway, queueClass: Counted });
+    expect(constructed).toBe(1);
+    class Lacking {
+      constructor() {
+        constructed += 1;
+      }
+    }
+    expect(() => new WorkerPool({ gateway, queueClass: Lacking as never })).toThrow(
+      'its prototype lacks enqueue, dequeue, filter, setPriority.',
+    );
+    expect(constructed).toBe(1);
   });
 
   it('a queue class whose enqueue throws rejects that submission with a coded error; the pool carries on', async () => {
