@@ -95,7 +95,14 @@ describe('worker README', () => {
     expect(Object.keys(root!).sort()).toEqual(['children', 'own', 'taskId', 'total']);
     expect(Object.keys(root!.children[0]!).sort()).toEqual(documented);
     expect(Object.keys(ledger.byTask()).sort()).toEqual(['child', 'root']);
-    expect(Object.keys(ledger.byTask().root!).sort()).toEqual(['calls', 'cost', 'usage']);
+    expect(Object.keys(ledger.byTask().root!).sort()).toEqual([
+      'calls',
+      'cost',
+      'estimated',
+      'usage',
+    ]);
+    const totals = /`LedgerTotals`, `\{ (.*?) \}`/.exec(README)![1]!.split(', ').sort();
+    expect(totals).toEqual(['calls', 'cost', 'estimated', 'usage']);
     const entryFields = /\*\*`LedgerEntry`:\*\* `\{ (.*?) \}`/.exec(README)![1]!.split(', ');
     const entry = ledger.entries()[0]!;
     for (const key of Object.keys(entry))
