@@ -1,11 +1,32 @@
 import { createHash } from 'node:crypto';
-import { AbortError } from '@haiku-army/core';
+import { AbortError, invalidOption } from '@haiku-army/core';
+
+/** How long a cache entry lives after its last use: the API's default TTL (5 minutes). */
+export const DEFAULT_CACHE_WARMER_TTL_MS = 300_000;
+
+/** The TTL of a prefix cached with `ttl: '1h'`. */
+export const ONE_HOUR_CACHE_TTL_MS = 3_600_000;
+
+/** Options for {@link CacheWarmer}. */
+export interface CacheWarmerOptions {
+  /**
+   * How long the cache entry lives after the last response that used it
+   * (each read refreshes it). Once that much time has passed since the
+   * last reported response, the warmer is cold again and the next caller
+   * warms the prefix. Use {@link ONE_HOUR_CACHE_TTL_MS} for a prefix
+   * cached with `ttl: '1h'`.
+   * @default 300000 (5 minutes)
+   */
+  ttlMs?: number;
+  /** The clock, in milliseconds. @default Date.now */
+  now?: () => number;
+}
 
 /**
  * Reports how the first call let through by {@link CacheWarmer.acquire}
  * ended: `true` once it has a response (the cache entry is written and
- * readable), `false` when it failed or was cancelled before one. Only the
- * first report counts.
+ * readable, or was read and so refreshed), `false` when it failed or was
+ * cancelled before one. Only the first report counts.
  */
 export type CacheWarmerRelease = (responded: boolean) => void;
 
@@ -16,6 +37,10 @@ export type CacheWarmerRelease = (responded: boolean) => void;
  * same prefix. A warmer lets the first caller through and holds every other
  * caller until that call has its response; if it fails (no response), the
  * next waiter becomes the warmer.
+ *
+ * The cache entry expires once its TTL has passed since it was last used,
+ * so a warmer goes cold again `ttlMs` after the last response reported
+ * through a release (the warming call's, or any later caller's).
  *
  * Use one warmer per cached prefix (model, tools and system: see
  * {@link cacheWarmerKey}). A {@link WorkerPool} creates its own per prefix,
@@ -35,10 +60,35 @@ export type CacheWarmerRelease = (responded: boolean) => void;
  */
 export class CacheWarmer {
   #state: 'cold' | 'warming' | 'warm' = 'cold';
+  /** When the last response using the prefix was reported (for the TTL). */
+  #lastResponse = 0;
   readonly #waiters = new Set<() => void>();
+  readonly #ttlMs: number;
+  readonly #now: () => number;
 
-  /** Whether a first call has had its response (later callers pass at once). */
+  constructor(options: CacheWarmerOptions = {}) {
+    if (!options || typeof options !== 'object')
+      throw invalidOption('options', 'an object { ttlMs?, now? }', options);
+    const ttlMs = options.ttlMs ?? DEFAULT_CACHE_WARMER_TTL_MS;
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+      throw invalidOption('ttlMs', 'a positive number of milliseconds', ttlMs);
+    if (options.now !== undefined && typeof options.now !== 'function')
+      throw invalidOption('now', 'a function returning milliseconds', options.now);
+    this.#ttlMs = ttlMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The cache TTL this warmer assumes, milliseconds. */
+  get ttlMs(): number {
+    return this.#ttlMs;
+  }
+
+  /**
+   * Whether a call has had its response within the TTL (later callers pass
+   * at once). Past the TTL the warmer is cold again.
+   */
   get warm(): boolean {
+    this.#expire();
     return this.#state === 'warm';
   }
 
@@ -59,7 +109,16 @@ export class CacheWarmer {
   async acquire(signal?: AbortSignal): Promise<CacheWarmerRelease> {
     for (;;) {
       if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
-      if (this.#state === 'warm') return () => {};
+      this.#expire();
+      if (this.#state === 'warm') {
+        // A read refreshes the entry: its response restarts the TTL.
+        let reported = false;
+        return (responded) => {
+          if (reported) return;
+          reported = true;
+          if (responded && this.#state === 'warm') this.#lastResponse = this.#now();
+        };
+      }
       if (this.#state === 'cold') {
         this.#state = 'warming';
         let reported = false;
@@ -67,6 +126,7 @@ export class CacheWarmer {
           if (reported) return;
           reported = true;
           this.#state = responded ? 'warm' : 'cold';
+          if (responded) this.#lastResponse = this.#now();
           this.#wakeAll();
         };
       }
@@ -80,6 +140,12 @@ export class CacheWarmer {
    */
   reset(): void {
     if (this.#state === 'warm') this.#state = 'cold';
+  }
+
+  /** A warm prefix whose TTL has passed since its last response is cold. */
+  #expire(): void {
+    if (this.#state === 'warm' && this.#now() - this.#lastResponse >= this.#ttlMs)
+      this.#state = 'cold';
   }
 
   #wait(signal: AbortSignal | undefined): Promise<void> {

@@ -3,8 +3,11 @@ export { buildWorkerRequest, type WorkerRequestState } from './build-worker-requ
 export {
   type CachePrefix,
   CacheWarmer,
+  type CacheWarmerOptions,
   type CacheWarmerRelease,
   cacheWarmerKey,
+  DEFAULT_CACHE_WARMER_TTL_MS,
+  ONE_HOUR_CACHE_TTL_MS,
 } from './cache-warmer.js';
 export * from './constants.js';
 export { DEFAULT_WORKER_PREAMBLE } from './preamble.js';
@@ -29,6 +32,7 @@ export {
 export { createWorker, Worker, type WorkerOptions, type WorkerRunOptions } from './worker.js';
 export { WorkerPool } from './worker-pool.js';
 export type {
+  PoolCancelOptions,
   PoolQueueClass,
   PoolSubmitOptions,
   WorkerPoolOptions,

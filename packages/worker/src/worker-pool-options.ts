@@ -8,7 +8,8 @@ import type { WorkerOptions } from './worker.js';
  * with `enqueue(run, options)`, `dequeue()`, `filter(options)`, `setPriority`
  * and a `size` getter, and ideally `remove(id)` so a task cancelled while
  * queued leaves the queue at once. The pool enqueues each task with
- * `{ id: task.id, priority, signal }`. Subclass p-queue's `PriorityQueue` to
+ * `{ id: runId + "\0" + task.id, priority, signal }` (a task is known by
+ * its run and id together). Subclass p-queue's `PriorityQueue` to
  * keep its ordering and add to it.
  */
 export type PoolQueueClass = new () => Queue<() => Promise<unknown>, QueueAddOptions>;
@@ -84,4 +85,16 @@ export interface WorkerPoolStats {
   cancelled: number;
   /** Spent by this pool's tasks so far, including running ones. */
   cost: NanoUsd;
+}
+
+/** Options of {@link WorkerPool.cancel}. */
+export interface PoolCancelOptions {
+  /**
+   * The run whose task to cancel. Without it, every pending task with the
+   * given id is cancelled, whatever its run.
+   * @default every run
+   */
+  runId?: string;
+  /** The abort reason the cancelled task's signal carries. @default an AbortError */
+  reason?: unknown;
 }

@@ -6,15 +6,22 @@ import {
   type TaskEndEvent,
   type TaskEvent,
 } from '@haiku-army/core';
-import PQueue, { type Queue, type QueueAddOptions } from 'p-queue';
-import { CacheWarmer, cacheWarmerKey } from './cache-warmer.js';
-import { type PoolConfig, resolvePoolConfig } from './internal/pool-config.js';
+import type PQueue from 'p-queue';
+import type { Queue, QueueAddOptions } from 'p-queue';
+import {
+  CacheWarmer,
+  cacheWarmerKey,
+  DEFAULT_CACHE_WARMER_TTL_MS,
+  ONE_HOUR_CACHE_TTL_MS,
+} from './cache-warmer.js';
+import { createPoolQueue, type PoolConfig, resolvePoolConfig } from './internal/pool-config.js';
 import { type PreparedTask, prepareTask } from './internal/prepare-task.js';
 import { checkRunId, resolveRunId } from './internal/run-id.js';
 import { resolveWorkerConfig, type WorkerConfig } from './internal/worker-config.js';
 import { type WorkerHooks, WorkerRun } from './internal/worker-run.js';
 import type { TranscriptStore } from './transcript-store.js';
 import type {
+  PoolCancelOptions,
   PoolSubmitOptions,
   WorkerPoolOptions,
   WorkerPoolStats,
@@ -23,6 +30,8 @@ import type { WorkerResult } from './worker-result.js';
 import type { WorkerTask } from './worker-task.js';
 
 interface Entry {
+  /** `runId + "\0" + taskId`: the entry's key and its p-queue id. */
+  key: string;
   prepared: PreparedTask;
   /** The worker config of this task: the pool's, with the task's run id. */
   config: WorkerConfig;
@@ -35,6 +44,14 @@ interface Entry {
   settled: Promise<WorkerResult>;
 }
 
+/**
+ * A pending task's key: its run and its id (a NUL cannot occur in either
+ * half's meaning, so two runs' `t1`s never collide).
+ */
+export function poolTaskKey(runId: string, taskId: string): string {
+  return `${runId}\0${taskId}`;
+}
+
 type PoolQueue = PQueue<Queue<() => Promise<unknown>, QueueAddOptions>, QueueAddOptions>;
 
 /**
@@ -44,7 +61,8 @@ type PoolQueue = PQueue<Queue<() => Promise<unknown>, QueueAddOptions>, QueueAdd
  * false) and cache warming ({@link CacheWarmer}). Per-model rate limits are
  * the gateway's RateLimiter's job: every call goes through it. Each task
  * is attributed to its own run (`submit(task, { runId })`, `task.runId`,
- * or the pool's `runId`). The pool keeps nothing of a task once it has
+ * or the pool's `runId`), and known by its run and id together: two runs
+ * may each have a pending `t1`. The pool keeps nothing of a task once it has
  * settled: results go to whoever awaited them.
  *
  * `submit` always resolves with a WorkerResult (cancelled tasks end
@@ -68,8 +86,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions) {
     this.#config = resolveWorkerConfig(options);
     this.#pool = resolvePoolConfig(options, this.#config.sharedPrefix);
-    const { concurrency, queueClass } = this.#pool;
-    this.#queue = new PQueue({ concurrency, ...(queueClass ? { queueClass } : {}) }) as PoolQueue;
+    this.#queue = createPoolQueue(this.#pool);
     // Tasks pending when it fires are cancelled here; later ones as they are queued.
     this.#signal = options.signal;
     this.#signal?.addEventListener('abort', this.#onPoolAbort, { once: true });
@@ -125,15 +142,15 @@ export class WorkerPool {
     tasks: readonly WorkerTask<TData>[],
     options: PoolSubmitOptions = {},
   ): Promise<WorkerResult<TData>[]> {
-    let checked: { prepared: PreparedTask; config: WorkerConfig }[];
+    let checked: { key: string; prepared: PreparedTask; config: WorkerConfig }[];
     try {
       checked = this.#check(tasks as readonly WorkerTask<unknown>[], options);
     } catch (error) {
       return Promise.reject(error);
     }
     const signal = options.signal;
-    const entries = checked.map(({ prepared, config }) =>
-      this.#enqueue(prepared, config, options.priority, signal),
+    const entries = checked.map(({ key, prepared, config }) =>
+      this.#enqueue(key, prepared, config, options.priority, signal),
     );
     const settled = Promise.all(entries.map((entry) => entry.settled));
     if (signal && !signal.aborted) {
@@ -148,12 +165,25 @@ export class WorkerPool {
     return settled as Promise<WorkerResult<TData>[]>;
   }
 
-  /** Cancels a queued or running task. Returns false when no such task is pending. */
-  cancel(taskId: string, reason?: unknown): boolean {
-    const entry = this.#entries.get(taskId);
-    if (!entry) return false;
-    this.#cancelEntry(entry, reason);
-    return true;
+  /**
+   * Cancels a queued or running task. A task is known by its run and its
+   * id: with `options.runId`, only that run's task of that id is
+   * cancelled; without it, every pending task of that id, whatever its run.
+   * Returns false when no such task is pending.
+   */
+  cancel(taskId: string, options: PoolCancelOptions = {}): boolean {
+    if (typeof taskId !== 'string') throw invalidOption('taskId', 'a task id string', taskId);
+    if (!options || typeof options !== 'object')
+      throw invalidOption('options', 'an object { runId?, reason? }', options);
+    if (options.runId !== undefined) checkRunId('options.runId', options.runId);
+    const entries =
+      options.runId !== undefined
+        ? [this.#entries.get(poolTaskKey(options.runId, taskId))].filter(
+            (entry): entry is Entry => entry !== undefined,
+          )
+        : [...this.#entries.values()].filter((entry) => entry.prepared.task.id === taskId);
+    for (const entry of entries) this.#cancelEntry(entry, options.reason);
+    return entries.length > 0;
   }
 
   /** Cancels every queued and running task. Returns how many were pending. */
@@ -176,35 +206,39 @@ export class WorkerPool {
     if (options.priority !== undefined && !Number.isFinite(options.priority))
       throw invalidOption('options.priority', 'a finite number', options.priority);
     if (options.runId !== undefined) checkRunId('options.runId', options.runId);
-    const ids = new Set<string>();
+    const keys = new Set<string>();
     return tasks.map((task) => {
       const prepared = prepareTask(this.#config, task);
       const runId = resolveRunId(this.#config.runId, task.runId, options.runId);
-      if (this.#entries.has(task.id))
+      const key = poolTaskKey(runId, task.id);
+      if (this.#entries.has(key))
         throw new ArmyError(
           ERROR_CODES.INVALID_OPTIONS,
-          `Task id "${task.id}" is already queued or running in this pool. Give each pending ` +
-            'task its own id, or wait for (or cancel) the first one.',
+          `Task id "${task.id}" of run "${runId}" is already queued or running in this pool. ` +
+            'Give each pending task of a run its own id, or wait for (or cancel) the first one.',
         );
-      if (ids.has(task.id))
+      if (keys.has(key))
         throw new ArmyError(
           ERROR_CODES.INVALID_OPTIONS,
-          `Task id "${task.id}" appears more than once in this submission. Give each task its own id.`,
+          `Task id "${task.id}" of run "${runId}" appears more than once in this submission. ` +
+            'Give each task of a run its own id.',
         );
-      ids.add(task.id);
+      keys.add(key);
       const config = runId === this.#config.runId ? this.#config : { ...this.#config, runId };
-      return { prepared, config };
+      return { key, prepared, config };
     });
   }
 
   /** Puts a checked task in the queue and emits `task:queued`. */
   #enqueue(
+    key: string,
     prepared: PreparedTask,
     config: WorkerConfig,
     priority: number | undefined,
     external: AbortSignal | undefined,
   ): Entry {
     const entry = {
+      key,
       prepared,
       config,
       state: 'queued',
@@ -212,7 +246,7 @@ export class WorkerPool {
       cancel: new AbortController(),
     } as Entry;
     const { task } = prepared;
-    this.#entries.set(task.id, entry);
+    this.#entries.set(key, entry);
     this.#counts.queued += 1;
     this.#emit('task:queued', this.#event(entry));
     // Cancelled before it is added, it leaves the queue at once and never starts.
@@ -222,7 +256,7 @@ export class WorkerPool {
     // given to the next task once this one's stats are updated.
     entry.settled = this.#queue
       .add(async () => this.#settle(entry, await this.#execute(entry)), {
-        id: task.id,
+        id: key,
         priority: priority ?? task.priority ?? 0,
         signal: entry.dequeue.signal,
       })
@@ -291,7 +325,10 @@ export class WorkerPool {
     });
     let warmer = warmers.get(key);
     if (!warmer) {
-      warmer = new CacheWarmer();
+      warmer = new CacheWarmer({
+        ttlMs: this.#config.cacheTtl === '1h' ? ONE_HOUR_CACHE_TTL_MS : DEFAULT_CACHE_WARMER_TTL_MS,
+        now: this.#config.now,
+      });
       warmers.set(key, warmer);
     }
     return warmer;
@@ -299,7 +336,7 @@ export class WorkerPool {
 
   /** Forgets a pending task: it is no longer queued or running. */
   #forget(entry: Entry): void {
-    this.#entries.delete(entry.prepared.task.id);
+    this.#entries.delete(entry.key);
     this.#counts[entry.state] -= 1;
   }
 
@@ -321,7 +358,7 @@ export class WorkerPool {
   /** A task the queue could not run (a failing `queueClass`): forgotten, with a coded error. */
   #failed(entry: Entry, error: unknown): unknown {
     const queued = entry.state === 'queued';
-    if (this.#entries.get(entry.prepared.task.id) === entry) this.#forget(entry);
+    if (this.#entries.get(entry.key) === entry) this.#forget(entry);
     // A run never rejects (it ends in a result); failing once started is a bug, passed on as is.
     if (!queued || ArmyError.is(error)) return error;
     const reason = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,12 @@
 import { reply } from '@haiku-army/testing';
 import { describe, expect, it } from 'vitest';
-import { CacheWarmer, cacheWarmerKey, WorkerPool } from '../src/index.js';
+import {
+  CacheWarmer,
+  cacheWarmerKey,
+  DEFAULT_CACHE_WARMER_TTL_MS,
+  ONE_HOUR_CACHE_TTL_MS,
+  WorkerPool,
+} from '../src/index.js';
 import { briefOf, delay, HAIKU, type Harness, useHarness } from './support/harness.js';
 
 const { start } = useHarness();
@@ -92,7 +98,7 @@ describe('cache warming', () => {
     const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 20, sharedPrefix });
     const all = pool.submitAll(tasks);
     while (warming === undefined) await delay(1);
-    expect(pool.cancel(`t${warming}`, 'not needed')).toBe(true);
+    expect(pool.cancel(`t${warming}`, { reason: 'not needed' })).toBe(true);
     const results = await all;
     expect(results.filter((result) => result.code === 'ABORTED')).toEqual([
       expect.objectContaining({ taskId: `t${warming}`, calls: 0, turns: 1 }),
@@ -236,6 +242,68 @@ describe('CacheWarmer', () => {
     expect(passed).toBe(false);
     again(true);
     await held;
+  });
+
+  it('goes cold once the TTL has passed since the last response; a read restarts the TTL', async () => {
+    let now = 1_000;
+    const warmer = new CacheWarmer({ now: () => now });
+    expect(warmer.ttlMs).toBe(DEFAULT_CACHE_WARMER_TTL_MS);
+    (await warmer.acquire())(true);
+    now += DEFAULT_CACHE_WARMER_TTL_MS - 1;
+    expect(warmer.warm).toBe(true);
+    // A caller let through while warm reads the entry: its response refreshes it.
+    const read = await warmer.acquire();
+    expect(warmer.warm).toBe(true);
+    now += 100;
+    read(true);
+    now += DEFAULT_CACHE_WARMER_TTL_MS - 1;
+    expect(warmer.warm).toBe(true);
+    now += 1;
+    expect(warmer.warm).toBe(false);
+    // Cold again: the next caller warms it and holds the rest.
+    const rewarm = await warmer.acquire();
+    let passed = false;
+    const held = warmer.acquire().then(() => {
+      passed = true;
+    });
+    await delay(1);
+    expect(passed).toBe(false);
+    rewarm(true);
+    await held;
+    expect(warmer.warm).toBe(true);
+    // A read that got no response does not refresh it.
+    const failedRead = await warmer.acquire();
+    now += DEFAULT_CACHE_WARMER_TTL_MS;
+    failedRead(false);
+    expect(warmer.warm).toBe(false);
+    for (const [options, message] of [
+      [{ ttlMs: 0 }, 'Expected `ttlMs` to be a positive number of milliseconds, got 0.'],
+      [{ now: 5 }, 'Expected `now` to be a function returning milliseconds, got 5.'],
+    ] as const)
+      expect(() => new CacheWarmer(options as never)).toThrow(message);
+  });
+
+  it('a pool gives each warmer the TTL of its cacheTtl and its clock', async () => {
+    let now = 0;
+    const harness = await start({ models: { [HAIKU]: () => reply.text('summary') } });
+    for (const [cacheTtl, ttl] of [
+      ['5m', DEFAULT_CACHE_WARMER_TTL_MS],
+      ['1h', ONE_HOUR_CACHE_TTL_MS],
+    ] as const) {
+      const cacheWarmers = new Map<string, CacheWarmer>();
+      const pool = new WorkerPool({
+        gateway: harness.gateway,
+        cacheWarmers,
+        cacheTtl,
+        now: () => now,
+      });
+      await pool.submit({ id: `t-${cacheTtl}`, brief: 'x' });
+      const [warmer] = [...cacheWarmers.values()];
+      expect(warmer!.ttlMs).toBe(ttl);
+      expect(warmer!.warm).toBe(true);
+      now += ttl;
+      expect(warmer!.warm).toBe(false);
+    }
   });
 
   it('cacheWarmerKey: same model, tools and system give one key; any difference another', () => {

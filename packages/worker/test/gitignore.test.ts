@@ -102,6 +102,27 @@ describe('ignore files above the root', () => {
     expect((await callTool(fromCoverage!, {})).content).toBe('index.html\n(files 1-1 of 1)');
   });
 
+  it('an ignored root or path is exempt itself, but the rule that ignores it still applies below it', async () => {
+    const built = await createRepository({
+      '.git/HEAD': 'ref: refs/heads/main\n',
+      '.gitignore': 'build\n*.log\n',
+      'build/app/src/index.ts': 'x\n',
+      'build/app/src/build/out.js': 'x\n',
+      'build/app/src/debug.log': 'x\n',
+      'build/app/build/cache.txt': 'x\n',
+    });
+    const [fromRoot] = codebaseTools({ root: path.join(built, 'build', 'app') }) as Tool[];
+    expect((await callTool(fromRoot!, {})).content).toBe('src/index.ts\n(files 1-1 of 1)');
+    const [fromTop] = codebaseTools({ root: built }) as Tool[];
+    expect((await callTool(fromTop!, {})).content).toBe('.gitignore\n(files 1-1 of 1)');
+    expect((await callTool(fromTop!, { path: 'build/app' })).content).toBe(
+      'build/app/src/index.ts\n(files 1-1 of 1)',
+    );
+    expect((await callTool(fromTop!, { path: 'build/app/src/build' })).content).toBe(
+      'build/app/src/build/out.js\n(files 1-1 of 1)',
+    );
+  });
+
   it('with gitignore: false lists everything but .git and node_modules', async () => {
     const [listFiles] = codebaseTools({
       root: path.join(repo, 'packages'),

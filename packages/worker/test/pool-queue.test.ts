@@ -87,11 +87,13 @@ describe('WorkerPool queueClass', () => {
     await Promise.all(all);
     // The default PriorityQueue would start high, middle, low (see pool.test.ts).
     expect(starts).toEqual(['blocker', 'low', 'high', 'middle']);
+    // The queue id is the task's run and id: `${runId}\0${taskId}`.
+    const key = (id: string) => `${pool.runId}\0${id}`;
     expect(enqueued).toEqual([
-      { id: 'blocker', priority: 0 },
-      { id: 'low', priority: 0 },
-      { id: 'high', priority: 5 },
-      { id: 'middle', priority: 2 },
+      { id: key('blocker'), priority: 0 },
+      { id: key('low'), priority: 0 },
+      { id: key('high'), priority: 5 },
+      { id: key('middle'), priority: 2 },
     ]);
   });
 
@@ -116,7 +118,7 @@ describe('WorkerPool queueClass', () => {
     await kit.held;
     const queued = pool.submit({ id: 'queued', brief: 'x' });
     expect(live?.size).toBe(1);
-    pool.cancel('queued', 'not needed');
+    pool.cancel('queued', { reason: 'not needed' });
     expect(await queued).toMatchObject({ code: 'ABORTED', calls: 0 });
     expect(live?.size).toBe(0);
     kit.release();
@@ -138,7 +140,7 @@ describe('WorkerPool queueClass', () => {
       { id: 'b', brief: 'x' },
     ]);
     expect(results.map((result) => result.status)).toEqual(['done', 'done']);
-    expect(seen).toEqual(['a', 'b']);
+    expect(seen).toEqual([`${pool.runId}\0a`, `${pool.runId}\0b`]);
   });
 
   it('refuses a queueClass that cannot be a p-queue queue, with a coded error', async () => {
@@ -153,14 +155,24 @@ describe('WorkerPool queueClass', () => {
         return 0;
       }
     }
-    class Throws {
+    class NoSize {
+      enqueue() {}
+      dequeue() {}
+      filter() {
+        return [];
+      }
+      setPriority() {}
+    }
+    class Throws extends PriorityQueue {
       constructor() {
+        super();
         throw new Error('nope');
       }
     }
     const cases: [unknown, string][] = [
       [42, 'Expected `queueClass` to be a class whose instances have'],
-      [NoDequeue, 'its instances lack dequeue.'],
+      [NoDequeue, 'its prototype lacks dequeue.'],
+      [NoSize, 'its instances lack size.'],
       [Throws, 'but `new queueClass()` threw: nope'],
     ];
     for (const [queueClass, message] of cases)
@@ -172,11 +184,33 @@ describe('WorkerPool queueClass', () => {
       );
   });
 
+  it('checks queueClass without constructing an extra instance: p-queue makes the only one', async () => {
+    const { gateway } = await start({});
+    let constructed = 0;
+    class Counted extends PriorityQueue {
+      constructor() {
+        super();
+        constructed += 1;
+      }
+    }
+    new WorkerPool({ gateway, queueClass: Counted });
+    expect(constructed).toBe(1);
+    class Lacking {
+      constructor() {
+        constructed += 1;
+      }
+    }
+    expect(() => new WorkerPool({ gateway, queueClass: Lacking as never })).toThrow(
+      'its prototype lacks enqueue, dequeue, filter, setPriority.',
+    );
+    expect(constructed).toBe(1);
+  });
+
   it('a queue class whose enqueue throws rejects that submission with a coded error; the pool carries on', async () => {
     const harness = await start({ models: { [HAIKU]: () => reply.text('ok') } });
     class Picky extends PriorityQueue {
       override enqueue(run: Run, options?: Partial<QueueAddOptions>): void {
-        if (options?.id === 'bad') throw new RangeError('no room for bad');
+        if (options?.id?.endsWith('\0bad')) throw new RangeError('no room for bad');
         super.enqueue(run, options);
       }
     }

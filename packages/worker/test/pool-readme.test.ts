@@ -101,6 +101,8 @@ describe('worker README', () => {
       'estimated',
       'usage',
     ]);
+    const totals = /`LedgerTotals`, `\{ (.*?) \}`/.exec(README)![1]!.split(', ').sort();
+    expect(totals).toEqual(['calls', 'cost', 'estimated', 'usage']);
     const entryFields = /\*\*`LedgerEntry`:\*\* `\{ (.*?) \}`/.exec(README)![1]!.split(', ');
     const entry = ledger.entries()[0]!;
     for (const key of Object.keys(entry))

@@ -83,14 +83,57 @@ describe('WorkerPool run ids', () => {
     expect(pool.runId).toBe('default');
   });
 
-  it('the same task id may be pending in the pool only once, whatever its run', async () => {
+  it('two runs sharing a pool may each have a pending task of the same id', async () => {
     const harness = await start({ models: { [HAIKU]: () => reply.text('ok') } });
-    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1 });
-    const first = pool.submit({ id: 'shared', brief: 'x' }, { runId: 'run-a' });
-    await expect(pool.submit({ id: 'shared', brief: 'x' }, { runId: 'run-b' })).rejects.toThrow(
-      'Task id "shared" is already queued or running in this pool.',
-    );
-    await first;
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1, runId: 'default' });
+    const ends: TaskEndEvent[] = [];
+    harness.events.on('task:end', (event) => ends.push(event));
+    const first = pool.submit({ id: 't1', brief: 'x' }, { runId: 'run-a' });
+    const second = pool.submit({ id: 't1', brief: 'x' }, { runId: 'run-b' });
+    const results = await Promise.all([first, second]);
+    expect(results.map((result) => result.status)).toEqual(['done', 'done']);
+    expect(harness.ledger.entries().map((entry) => [entry.runId, entry.taskId])).toEqual([
+      ['run-a', 't1'],
+      ['run-b', 't1'],
+    ]);
+    expect(ends.map((event) => [event.runId, event.taskId])).toEqual([
+      ['run-a', 't1'],
+      ['run-b', 't1'],
+    ]);
+    // Within one run an id is still pending only once.
+    const again = pool.submit({ id: 't1', brief: 'x' }, { runId: 'run-a' });
+    await expect(pool.submit({ id: 't1', brief: 'x' }, { runId: 'run-a' })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringContaining('Task id "t1" of run "run-a" is already queued or running'),
+    });
+    await expect(
+      pool.submitAll([
+        { id: 'd', brief: 'x', runId: 'r' },
+        { id: 'd', brief: 'x', runId: 'r' },
+      ]),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await again;
+  });
+
+  it('cancel(taskId, { runId }) cancels only that run’s task; without runId, every run’s', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('ok') } });
+    const pool = new WorkerPool({ gateway: harness.gateway, concurrency: 1, runId: 'default' });
+    const blocker = pool.submit({ id: 'blocker', brief: 'x' });
+    const a = pool.submit({ id: 't1', brief: 'x' }, { runId: 'run-a' });
+    const b = pool.submit({ id: 't1', brief: 'x' }, { runId: 'run-b' });
+    const c = pool.submit({ id: 't2', brief: 'x' }, { runId: 'run-a' });
+    const d = pool.submit({ id: 't2', brief: 'x' }, { runId: 'run-b' });
+    expect(pool.cancel('t1', { runId: 'run-c' })).toBe(false);
+    expect(pool.cancel('t1', { runId: 'run-b', reason: 'not needed' })).toBe(true);
+    expect(pool.cancel('t2')).toBe(true);
+    const [, ra, rb, rc, rd] = await Promise.all([blocker, a, b, c, d]);
+    expect(ra!.status).toBe('done');
+    expect([rb!.code, rc!.code, rd!.code]).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
+    expect(harness.ledger.entries().map((entry) => [entry.runId, entry.taskId])).toEqual([
+      ['default', 'blocker'],
+      ['run-a', 't1'],
+    ]);
+    expect(() => pool.cancel('t1', { runId: '' })).toThrow(/options\.runId/);
   });
 
   it('refuses a bad run id, naming where it came from, and queues nothing', async () => {

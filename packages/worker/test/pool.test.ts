@@ -155,7 +155,7 @@ describe('WorkerPool scheduling', () => {
     const queuedB = pool.submit({ id: 'b', brief: 'x' });
     const queuedC = pool.submit({ id: 'c', brief: 'x' });
     await kit.holdingCount(1);
-    expect(pool.cancel('b', 'not needed')).toBe(true);
+    expect(pool.cancel('b', { reason: 'not needed' })).toBe(true);
     const b = await queuedB;
     expect(b).toMatchObject({
       taskId: 'b',
@@ -232,7 +232,9 @@ describe('WorkerPool scheduling', () => {
       ]),
     ).rejects.toMatchObject({
       code: 'INVALID_OPTIONS',
-      message: 'Task id "a" appears more than once in this submission. Give each task its own id.',
+      message: expect.stringMatching(
+        /^Task id "a" of run "[^"]+" appears more than once in this submission\. Give each task of a run its own id\.$/,
+      ),
     });
     await pool.onIdle();
     expect(pool.stats).toMatchObject({ queued: 0, running: 0, done: 0 });
@@ -277,8 +279,8 @@ describe('WorkerPool scheduling', () => {
       name: 'ArmyError',
       code: 'INVALID_OPTIONS',
       message:
-        'Task id "same" is already queued or running in this pool. Give each pending task its ' +
-        'own id, or wait for (or cancel) the first one.',
+        `Task id "same" of run "${pool.runId}" is already queued or running in this pool. Give ` +
+        'each pending task of a run its own id, or wait for (or cancel) the first one.',
     });
     await expect(
       pool.submit({ id: 'other', brief: 'x' }, { priority: Number.NaN }),

@@ -1,4 +1,5 @@
 import {
+  link,
   mkdir,
   mkdtemp,
   readdir,
@@ -15,6 +16,7 @@ import { reply } from '@haiku-army/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWorker, type FileWriter, type Tool, writeFiles } from '../src/index.js';
 import { executeTool, type ToolOutcome } from '../src/internal/execute-tool.js';
+import { writePathKey } from '../src/internal/write-path.js';
 import { useHarness } from './support/harness.js';
 
 let base: string;
@@ -100,6 +102,19 @@ describe('writeFiles', () => {
     expect(await readFile(path.join(outDir, 'existing.txt'), 'utf8')).toBe('after\n');
   });
 
+  it('overwrite: true refuses a hard link to a file outside outDir, leaving both untouched', async () => {
+    await link(path.join(outside, 'secret.txt'), path.join(outDir, 'hard.txt'));
+    const writer = writeFiles({ outDir, overwrite: true });
+    expect(await write(writer, { path: 'hard.txt', content: 'PWNED\n' })).toEqual({
+      isError: true,
+      content:
+        '"hard.txt" has 2 hard links, so writing it would also change a file elsewhere (maybe outside the output directory); write_file refuses it. Choose another path.',
+    });
+    expect(await readFile(path.join(outside, 'secret.txt'), 'utf8')).toBe('SECRET\n');
+    expect(await readFile(path.join(outDir, 'hard.txt'), 'utf8')).toBe('SECRET\n');
+    expect(writer.artifacts()).toEqual([]);
+  });
+
   it('refuses a path another subtask wrote, naming it; a subtask may rewrite its own file', async () => {
     for (const overwrite of [false, true]) {
       const writer = writeFiles({ outDir: path.join(outDir, `shared-${overwrite}`), overwrite });
@@ -115,6 +130,43 @@ describe('writeFiles', () => {
       });
       expect(writer.artifacts()).toEqual([{ taskId: 'task-a', path: 'a.md', bytes: 5 }]);
     }
+  });
+
+  it('treats case and Unicode-form variants of a path as one file, on every platform', async () => {
+    expect(writePathKey('src/Foo.ts')).toBe(writePathKey('src/foo.ts'));
+    expect(writePathKey('SRC/FOO.TS')).toBe('src/foo.ts');
+    expect(writePathKey('caf\u0065\u0301.md')).toBe(writePathKey('caf\u00e9.md'));
+    expect(writePathKey('a/b.ts')).not.toBe(writePathKey('a/c.ts'));
+    const writer = writeFiles({ outDir: path.join(outDir, 'cases') });
+    expect((await write(writer, { path: 'src/foo.ts', content: 'a' }, 'task-a')).isError).toBe(
+      false,
+    );
+    expect(await write(writer, { path: 'src/Foo.ts', content: 'b' }, 'task-b')).toEqual({
+      isError: true,
+      content:
+        '"src/Foo.ts" differs only in letter case or Unicode form from "src/foo.ts", already written by subtask "task-a"; on many file systems they are one file, and each file belongs to one subtask. Choose another path.',
+    });
+    expect(await write(writer, { path: 'SRC/FOO.TS', content: 'c' }, 'task-a')).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('Rewrite it as "src/foo.ts"'),
+    });
+    await write(writer, { path: 'caf\u00e9.md', content: 'x' }, 'task-a');
+    expect(await write(writer, { path: 'cafe\u0301.md', content: 'y' }, 'task-b')).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('already written by subtask "task-a"'),
+    });
+    // Two subtasks racing for case variants: one wins, the other is refused naming it.
+    const raced = await Promise.all([
+      write(writer, { path: 'Race.md', content: '1' }, 'task-a'),
+      write(writer, { path: 'race.md', content: '2' }, 'task-b'),
+    ]);
+    expect(raced.map((outcome) => outcome.isError)).toEqual([false, true]);
+    expect(await readdir(path.join(outDir, 'cases', 'src'))).toEqual(['foo.ts']);
+    expect(writer.artifacts().map((artifact) => [artifact.taskId, artifact.path])).toEqual([
+      ['task-a', 'src/foo.ts'],
+      ['task-a', 'caf\u00e9.md'],
+      ['task-a', 'Race.md'],
+    ]);
   });
 
   it('caps file size in UTF-8 bytes and the number of files', async () => {

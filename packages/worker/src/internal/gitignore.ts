@@ -93,12 +93,20 @@ export function isIgnored(
   return false;
 }
 
+/** A name as a gitignore pattern that matches only itself (wildcards, `!`, `#` and spaces escaped). */
+function literalPattern(name: string): string {
+  return name.replace(/[\\*?[\]!#]/g, (character) => `\\${character}`).replace(/ /g, '\\ ');
+}
+
 /**
- * The matcher without the patterns that ignore `directory` itself (a path
- * relative to the root, `''` for the root), so that a directory named
- * explicitly (the root, or a `path` the model gives) is searched even when
- * it is ignored, while the matcher's other patterns (`*.log`) still apply
- * inside it, as ripgrep does with an explicit path.
+ * The matcher with `directory` (a path relative to the root, `''` for the
+ * root) and its ancestors exempt, so that a directory named explicitly
+ * (the root, or a `path` the model gives) is searched even when it is
+ * ignored, as ripgrep does with an explicit path. Every rule is kept: only
+ * those directories themselves are re-included (anchored negations added
+ * last), so inside them the rules still apply as usual: `*.log`, and
+ * `build` to a `src/build/` below an explicit `build/app`. A rule that
+ * names the files themselves (`dist/**`) still ignores them.
  */
 export function unblock(matcher: GitignoreMatcher, directory: string): GitignoreMatcher {
   let below: string;
@@ -106,21 +114,18 @@ export function unblock(matcher: GitignoreMatcher, directory: string): Gitignore
   else if (directory.startsWith(`${matcher.base}/`))
     below = directory.slice(matcher.base.length + 1);
   else return matcher;
-  const target = `${matcher.prefix}${below === '' ? '' : `${below}/`}`;
+  const target = `${matcher.prefix}${below}`.replace(/\/+$/, '');
   if (target === '') return matcher;
-  let current = matcher;
-  for (let round = 0; round < matcher.patterns.length; round++) {
-    let rule: { mark?: string | undefined } | undefined;
-    try {
-      rule = current.rules.checkIgnore(target).rule;
-    } catch {
-      return current;
-    }
-    if (rule?.mark === undefined) return current;
-    const patterns = current.patterns.filter((pattern) => pattern.mark !== rule.mark);
-    current = { ...current, patterns, rules: ignore().add(patterns) };
-  }
-  return current;
+  const segments = target.split('/');
+  const exempt = segments.map((_, index) => ({
+    pattern: `!/${segments
+      .slice(0, index + 1)
+      .map(literalPattern)
+      .join('/')}/`,
+    mark: `exempt:${index}`,
+  }));
+  const patterns = [...matcher.patterns, ...exempt];
+  return { ...matcher, patterns, rules: ignore().add(patterns) };
 }
 
 /** The repository's top: the nearest directory at or above `start` holding `.git` (a directory, or a file in worktrees and submodules). */
@@ -158,8 +163,8 @@ async function excludeFile(dotGit: string, isFile: boolean): Promise<string | un
  * `info/exclude` and every `.gitignore` from the repository's top (the
  * nearest ancestor with a `.git`) down to the root's parent, with patterns
  * relative to each file's own directory. Empty when the root is in no
- * repository. Patterns that would ignore the root itself are dropped: a
- * root named explicitly is searched.
+ * repository. The root and its ancestors are exempt (see {@link unblock}):
+ * a root named explicitly is searched, with every rule still applied inside it.
  */
 export async function repositoryMatchers(realRoot: string): Promise<GitignoreMatcher[]> {
   const found = await findRepositoryTop(realRoot);

@@ -1,11 +1,16 @@
 import { mkdirSync, realpathSync, statSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ArmyError, ERROR_CODES, invalidOption } from '@haiku-army/core';
 import * as z from 'zod';
 import { DEFAULT_MAX_PATH_LENGTH } from '../constants.js';
 import { positiveInteger } from '../internal/codebase-options.js';
-import { normalizeWritePath, openForWrite, writeFailure } from '../internal/write-path.js';
+import {
+  createFile,
+  normalizeWritePath,
+  replaceFile,
+  writeFailure,
+  writePathKey,
+} from '../internal/write-path.js';
 import { defineTool, type Tool, type ToolContext, ToolError } from '../tool.js';
 import {
   DEFAULT_WRITE_MAX_FILE_BYTES,
@@ -56,7 +61,9 @@ function cannotUse(shown: string, error: unknown): ArmyError {
  * created one at a time and no symbolic link is followed (inside or out).
  * A file the writer did not write itself is never replaced unless
  * `overwrite: true`; a path another subtask already wrote is refused,
- * naming that subtask (the same subtask may rewrite its own file). Content
+ * naming that subtask (the same subtask may rewrite its own file), and so
+ * is a path differing from it only in letter case or Unicode normalisation,
+ * on every platform (see {@link writePathKey}). Content
  * is capped at `maxFileBytes`, and the writer at `maxFiles` distinct files.
  *
  * @example
@@ -88,19 +95,25 @@ export function writeFiles(options: WriteFilesOptions): FileWriter {
   );
   const root = prepareOutDir(path.resolve(outDir));
 
-  /** Files written, by path, in the order first written. */
+  /** Files written, by {@link writePathKey} of their path, in the order first written. */
   const written = new Map<string, FileArtifact>();
-  /** The last write of each path still in flight: writes of one path run one after another. */
+  /** The last write of each path key still in flight: writes of one path run one after another. */
   const queues = new Map<string, Promise<unknown>>();
   let newInFlight = 0;
 
   async function write(relative: string, content: string, context: ToolContext): Promise<string> {
     const bytes = Buffer.byteLength(content, 'utf8');
     const shown = JSON.stringify(relative);
-    const previous = written.get(relative);
+    const previous = written.get(writePathKey(relative));
     if (previous && previous.taskId !== context.taskId)
       throw new ToolError(
-        `${shown} was already written by subtask ${JSON.stringify(previous.taskId)}; each file belongs to one subtask. Choose another path.`,
+        previous.path === relative
+          ? `${shown} was already written by subtask ${JSON.stringify(previous.taskId)}; each file belongs to one subtask. Choose another path.`
+          : `${shown} differs only in letter case or Unicode form from ${JSON.stringify(previous.path)}, already written by subtask ${JSON.stringify(previous.taskId)}; on many file systems they are one file, and each file belongs to one subtask. Choose another path.`,
+      );
+    if (previous && previous.path !== relative)
+      throw new ToolError(
+        `${shown} differs only in letter case or Unicode form from ${JSON.stringify(previous.path)}, which you wrote; on many file systems they are one file. Rewrite it as ${JSON.stringify(previous.path)}, or choose another path.`,
       );
     if (!previous && written.size + newInFlight >= maxFiles)
       throw new ToolError(
@@ -109,22 +122,15 @@ export function writeFiles(options: WriteFilesOptions): FileWriter {
     // Only a file this writer made may be replaced, unless overwrite is on.
     const exclusive = !previous && !overwrite;
     if (!previous) newInFlight += 1;
-    let created = false;
     try {
-      const { handle } = await openForWrite(root, relative, exclusive);
-      created = exclusive;
-      try {
-        await handle.writeFile(content, 'utf8');
-      } finally {
-        await handle.close();
-      }
-      created = false;
+      // A replacement is atomic (temporary file + rename): a failed rewrite
+      // leaves the old file and its recorded size as they were.
+      if (exclusive) await createFile(root, relative, content);
+      else await replaceFile(root, relative, content);
       if (previous) previous.bytes = bytes;
-      else written.set(relative, { taskId: context.taskId, path: relative, bytes });
+      else written.set(writePathKey(relative), { taskId: context.taskId, path: relative, bytes });
       return previous ? `Rewrote ${shown} (${bytes} bytes).` : `Wrote ${shown} (${bytes} bytes).`;
     } catch (error) {
-      // A file this call created but could not fill is removed, so it is not mistaken for one that was there.
-      if (created) await unlink(path.join(root, relative)).catch(() => undefined);
       throw writeFailure(error, relative);
     } finally {
       if (!previous) newInFlight -= 1;
@@ -149,12 +155,14 @@ export function writeFiles(options: WriteFilesOptions): FileWriter {
         throw new ToolError(
           `Content for ${JSON.stringify(relative)} is ${bytes} bytes; write_file writes files up to ${maxFileBytes} bytes. Split it into several files.`,
         );
-      const before = queues.get(relative) ?? Promise.resolve();
+      // Case and Unicode variants of a path share one queue (see writePathKey).
+      const key = writePathKey(relative);
+      const before = queues.get(key) ?? Promise.resolve();
       const result = before.then(() => write(relative, input.content, context));
       const settled = result.catch(() => undefined);
-      queues.set(relative, settled);
+      queues.set(key, settled);
       void settled.then(() => {
-        if (queues.get(relative) === settled) queues.delete(relative);
+        if (queues.get(key) === settled) queues.delete(key);
       });
       return result;
     },
