@@ -5,7 +5,21 @@ export type {
   ArtifactSource,
   FailurePolicy,
 } from './army-options.js';
-export * from './constants.js';
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_SUBTASKS,
+  DEFAULT_PLANNER_MAX_TOKENS,
+  DEFAULT_PLANNER_MODEL,
+  DEFAULT_RATE_LIMIT_FALLBACK_AFTER_MS,
+  DEFAULT_ROUNDS,
+  DEFAULT_SYNTHESIZER_MAX_TOKENS,
+  DEFAULT_WORKER_MODEL,
+  ESCALATABLE_CODES,
+  MAX_QUOTED_DATA_CHARS,
+  PLANNER_TASK_ID,
+  SYNTHESIS_TASK_ID,
+} from './constants.js';
 export { ORCHESTRATOR_ERROR_CODES, PlanInvalidError, type PlanIssue } from './errors.js';
 export {
   jsonSchemaOf,

@@ -1,4 +1,13 @@
-export * from './constants.js';
+export {
+  CROSS_VALIDATION_FOLDS,
+  DEFAULT_COMPLEXITY_MODELS,
+  DEFAULT_EVAL_OUTPUT_TOKENS,
+  DEFAULT_LADDER,
+  DEFAULT_NOTE_MAX_CHARS,
+  DEFAULT_ROUTER_CALL_MAX_TOKENS,
+  DEFAULT_STRONG_MODEL,
+  DEFAULT_WEAK_MODEL,
+} from './constants.js';
 export {
   averagePerformanceGapRecovered,
   type CurveInput,

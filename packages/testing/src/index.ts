@@ -1,6 +1,48 @@
-export * from './behaviours/index.js';
+export {
+  armyDefaultRole,
+  armyRoundDone,
+  createDemoResponders,
+  createPlannerResponder,
+  createSynthesizerResponder,
+  createWorkerResponder,
+  type DemoRespondersOptions,
+  type DemoRole,
+  detectRole,
+  extractSummaries,
+  inputFor,
+  type PlanDraft,
+  type PlanDraftSubtask,
+  type PlannerResponderOptions,
+  type PromptFields,
+  parsePromptFields,
+  requestedPlanShape,
+  type SynthesizerResponderOptions,
+  termsFromJob,
+  toArmyPlan,
+  type WorkerFindings,
+  type WorkerResponderOptions,
+} from './behaviours/index.js';
 export { type BillingEntry, BillingLog, type BillingTotals } from './billing-log.js';
-export * from './constants.js';
+export {
+  API_VERSION,
+  BATCH_EXPIRY_MS,
+  CACHE_TTL_MS,
+  DEFAULT_BASE_URL,
+  DEFAULT_BATCH_PROCESSING_MS,
+  DEFAULT_FAULT_RETRY_AFTER_MS,
+  DEFAULT_FIRST_BYTE_HOLD_MAX_MS,
+  DEFAULT_FIRST_BYTE_MS,
+  DEFAULT_MODEL_LIMITS,
+  IMAGE_MAX_EDGE_PX,
+  IMAGE_MAX_TOKENS,
+  IMAGE_PIXELS_PER_TOKEN,
+  MAX_CACHE_BREAKPOINTS,
+  MESSAGE_OVERHEAD_TOKENS,
+  PDF_PAGE_TOKENS,
+  PDF_UNREADABLE_PAGES,
+  STREAM_JSON_CHUNK_CHARS,
+  STREAM_TEXT_CHUNK_TOKENS,
+} from './constants.js';
 export { createFakeAnthropic, type FakeAnthropic } from './fake-anthropic.js';
 export {
   type BillableUsage,
@@ -95,4 +137,17 @@ export {
   truncateToTokens,
 } from './token-counter.js';
 export { Transcript, type TranscriptEntry } from './transcript.js';
-export type * from './wire-types.js';
+export type {
+  CacheControl,
+  ErrorBody,
+  Message,
+  MessageRequest,
+  RequestContentBlock,
+  RequestMessage,
+  RequestTool,
+  ResponseContentBlock,
+  StopReason,
+  TextBlock,
+  ToolUseBlock,
+  Usage,
+} from './wire-types.js';
