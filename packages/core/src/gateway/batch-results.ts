@@ -111,8 +111,11 @@ function handleLine(
   line: MessageBatchIndividualResponse,
   requests: Map<string, TrackedRequest>,
   sink: ResultSink,
+  strict: boolean,
 ): number {
   let tracked = requests.get(line.custom_id);
+  // A batch adopted by reconciliation may be someone else's: only its lines we sent count.
+  if (!tracked && strict) return 0;
   if (!tracked) {
     tracked = sink.unknown(line.custom_id);
     requests.set(line.custom_id, tracked);
@@ -151,16 +154,20 @@ export async function collectResults(
   requests: Map<string, TrackedRequest>,
   sink: ResultSink,
   signal: AbortSignal | undefined,
+  /** The batch was adopted by reconciliation: ignore foreign lines, leave missing ones pending. */
+  strict = false,
 ): Promise<number> {
   let cost = 0;
   await withRetries(
     context,
     async (requestOptions) => {
       const decoder = await context.client.messages.batches.results(batchId, {}, requestOptions);
-      for await (const line of decoder) cost += handleLine(context, batchId, line, requests, sink);
+      for await (const line of decoder)
+        cost += handleLine(context, batchId, line, requests, sink, strict);
     },
     { signal },
   );
+  if (strict) return cost;
   for (const tracked of requests.values()) {
     if (!tracked.done) {
       sink.outcome(

@@ -83,7 +83,14 @@ export interface BatchSucceeded {
  * could not create its batch. Retry it interactively (`gateway.call`).
  */
 export interface BatchFailed {
-  status: 'errored' | 'expired' | 'canceled' | 'not_submitted';
+  /**
+   * `maybe_submitted`: the create request was lost on the wire (or aborted)
+   * and the gateway could not list the API's batches to find out whether it
+   * was created. Its reservation stays held; do NOT retry it interactively
+   * unless you have checked (`client.messages.batches.list()`) that no batch
+   * holds it, or you may pay twice.
+   */
+  status: 'errored' | 'expired' | 'canceled' | 'not_submitted' | 'maybe_submitted';
   customId: string;
   attribution: Attribution;
   /** Undefined for `not_submitted`. */
@@ -103,7 +110,7 @@ export interface BatchResult {
   batchIds: string[];
   /** Every request's outcome, in the order results arrived. */
   outcomes: BatchOutcome[];
-  counts: BatchRequestCounts & { not_submitted: number };
+  counts: BatchRequestCounts & { not_submitted: number; maybe_submitted: number };
   /** Cost of the succeeded requests, nano-USD. */
   cost: NanoUsd;
   /** True when the deadline passed and unfinished batches were cancelled. */

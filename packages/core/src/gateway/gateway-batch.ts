@@ -27,6 +27,11 @@ import {
 } from './batch-types.js';
 import { EventBuffer } from './gateway-stream.js';
 
+/** How far before a lost create's attempt reconciliation looks (clock skew with the API), ms. */
+export const RECONCILE_SKEW_MS = 5 * 60_000;
+/** Most batches reconciliation scans in the API's list (newest first). */
+export const RECONCILE_MAX_SCAN = 1_000;
+
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) throw invalidOption(name, 'an integer >= 1', value);
@@ -34,7 +39,15 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 function zeroCounts(): BatchResult['counts'] {
-  return { processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0, not_submitted: 0 };
+  return {
+    processing: 0,
+    succeeded: 0,
+    errored: 0,
+    canceled: 0,
+    expired: 0,
+    not_submitted: 0,
+    maybe_submitted: 0,
+  };
 }
 
 function pollSettings(options: ResumeBatchOptions) {
@@ -69,6 +82,8 @@ class BatchCall {
   readonly #counts = zeroCounts();
   readonly #storeErrors: LedgerStoreError[] = [];
   readonly #pending = new Map<string, Map<string, TrackedRequest>>();
+  /** Batches adopted by reconciliation, by id: the group of candidates sharing one chunk. */
+  readonly #adopted = new Map<string, { remaining: number }>();
   readonly #started: number;
   #cost = 0;
   #deadlineReached = false;
@@ -119,9 +134,37 @@ class BatchCall {
   }
 
   /** Registers a batch to wait for. */
-  track(batchId: string, requests: Map<string, TrackedRequest>): void {
+  track(
+    batchId: string,
+    requests: Map<string, TrackedRequest>,
+    group?: { remaining: number },
+  ): void {
     this.batchIds.push(batchId);
     this.#pending.set(batchId, requests);
+    if (group) this.#adopted.set(batchId, group);
+  }
+
+  /** After the last candidate of a reconciled chunk ended: what none of them held was never sent. */
+  #settleAdopted(batchId: string, requests: Map<string, TrackedRequest>): void {
+    const group = this.#adopted.get(batchId);
+    if (!group) return;
+    group.remaining -= 1;
+    if (group.remaining > 0) return;
+    for (const tracked of requests.values()) {
+      if (tracked.done) continue;
+      tracked.done = true;
+      tracked.reservation?.release();
+      this.outcome({
+        status: 'not_submitted',
+        customId: tracked.customId,
+        attribution: tracked.attribution,
+        ...(tracked.request !== undefined ? { request: tracked.request } : {}),
+        error: new ArmyError(
+          ERROR_CODES.API_UNAVAILABLE,
+          `The batch create for "${tracked.customId}" was lost on the wire; no batch created since then returned a result for it, so it was never submitted. Retry it.`,
+        ),
+      });
+    }
   }
 
   #sink(): ResultSink {
@@ -173,9 +216,17 @@ class BatchCall {
             requestCounts,
           });
           if (batch.processing_status !== 'ended') continue;
-          const cost = await collectResults(context, batchId, requests, this.#sink(), signal);
+          const cost = await collectResults(
+            context,
+            batchId,
+            requests,
+            this.#sink(),
+            signal,
+            this.#adopted.has(batchId),
+          );
           this.#cost += cost;
           this.#pending.delete(batchId);
+          this.#settleAdopted(batchId, requests);
           context.events.emit('batch:ended', {
             batchId,
             requestCounts,
@@ -230,6 +281,8 @@ export class BatchRunner {
   readonly #context: BatchContext;
   /** Reservations of requests whose batch was left on abort, by `batchId/customId`. */
   readonly #held = new Map<string, Reservation>();
+  /** Every batch id this gateway created or adopted (reconciliation skips them). */
+  readonly #known = new Set<string>();
 
   constructor(context: BatchContext) {
     this.#context = context;
@@ -322,6 +375,7 @@ export class BatchRunner {
     options: BatchOptions,
   ): Promise<void> {
     const context = this.#context;
+    const attemptStart = context.now();
     let batchId: string;
     try {
       const batch = await withRetries(
@@ -335,24 +389,139 @@ export class BatchRunner {
       );
       batchId = batch.id;
     } catch (error) {
+      const aborted = error instanceof AbortError;
+      // An HTTP status means the API answered: no batch. A lost connection or
+      // an abort mid-request may have created one, which the API bills.
+      const uncertain = aborted || (error instanceof ApiCallError && error.status === undefined);
+      if (uncertain) {
+        await this.#reconcile(
+          call,
+          chunk,
+          reservations,
+          attemptStart,
+          error,
+          index,
+          chunks,
+          options,
+        );
+        return;
+      }
       for (const item of chunk) {
         reservations.get(item)?.release();
-        if (!(error instanceof AbortError)) {
+        call.outcome({
+          status: 'not_submitted',
+          customId: item.customId,
+          attribution: item.attribution,
+          request: item.request,
+          error:
+            error instanceof ArmyError
+              ? error
+              : new ArmyError(ERROR_CODES.API_UNAVAILABLE, String(error)),
+        });
+      }
+      return;
+    }
+    this.#known.add(batchId);
+    await this.#adopt(call, [batchId], chunk, reservations, index, chunks, options, false);
+  }
+
+  /**
+   * A create whose fate is unknown: lists the API's batches created since the
+   * attempt (less {@link RECONCILE_SKEW_MS}) with exactly this chunk's request
+   * count that this gateway does not already know, and adopts them (their
+   * results are matched by custom id; foreign lines are ignored). None found:
+   * the items were never submitted and are released. The list fails: the
+   * items come back `maybe_submitted` and their reservations stay held. On
+   * abort, adopted batches are cancelled (one attempt) and kept for
+   * `resumeBatch`, then the AbortError is rethrown.
+   */
+  async #reconcile(
+    call: BatchCall,
+    chunk: readonly PlannedItem[],
+    reservations: Map<PlannedItem, Reservation>,
+    attemptStart: number,
+    cause: unknown,
+    index: number,
+    chunks: number,
+    options: BatchOptions,
+  ): Promise<void> {
+    const context = this.#context;
+    const aborted = cause instanceof AbortError;
+    const cutoff = attemptStart - RECONCILE_SKEW_MS;
+    let found: string[] | undefined;
+    try {
+      found = [];
+      const page = await withRetries(
+        context,
+        (requestOptions) => context.client.messages.batches.list({ limit: 100 }, requestOptions),
+        aborted ? { maxAttempts: 1 } : { signal: options.signal },
+      );
+      let scanned = 0;
+      for await (const batch of page) {
+        if (++scanned > RECONCILE_MAX_SCAN) break;
+        const created = Date.parse(batch.created_at);
+        if (created < cutoff) continue;
+        const counts = batch.request_counts;
+        const total =
+          counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired;
+        if (total === chunk.length && !this.#known.has(batch.id)) found.push(batch.id);
+      }
+    } catch {
+      found = undefined;
+    }
+    if (found === undefined) {
+      // Cannot tell: keep every reservation held (the API may bill these).
+      for (const item of chunk) {
+        call.outcome({
+          status: 'maybe_submitted',
+          customId: item.customId,
+          attribution: item.attribution,
+          request: item.request,
+          error: new ArmyError(
+            ERROR_CODES.API_UNAVAILABLE,
+            `The batch create for "${item.customId}" was lost on the wire and the API's batches could not be listed to check; it may have been submitted and billed. Its reservation stays held; check client.messages.batches.list() before retrying it.`,
+            { cause },
+          ),
+        });
+      }
+      if (aborted) throw cause;
+      return;
+    }
+    if (found.length === 0) {
+      for (const item of chunk) {
+        reservations.get(item)?.release();
+        if (!aborted)
           call.outcome({
             status: 'not_submitted',
             customId: item.customId,
             attribution: item.attribution,
             request: item.request,
             error:
-              error instanceof ArmyError
-                ? error
-                : new ArmyError(ERROR_CODES.API_UNAVAILABLE, String(error)),
+              cause instanceof ArmyError
+                ? cause
+                : new ArmyError(ERROR_CODES.API_UNAVAILABLE, String(cause)),
           });
-        }
       }
-      if (error instanceof AbortError) throw error;
+      if (aborted) throw cause;
       return;
     }
+    for (const id of found) this.#known.add(id);
+    await this.#adopt(call, found, chunk, reservations, index, chunks, options, true);
+    if (aborted) throw cause; // #abandon holds and cancels what was adopted
+  }
+
+  /** Tracks created (or reconciled) batches for one chunk and reports them. */
+  async #adopt(
+    call: BatchCall,
+    batchIds: readonly string[],
+    chunk: readonly PlannedItem[],
+    reservations: Map<PlannedItem, Reservation>,
+    index: number,
+    chunks: number,
+    options: BatchOptions,
+    reconciled: boolean,
+  ): Promise<void> {
+    const context = this.#context;
     const requests = new Map<string, TrackedRequest>();
     const attributions: Record<string, Attribution> = {};
     for (const item of chunk) {
@@ -367,17 +536,24 @@ export class BatchRunner {
       });
       attributions[item.customId] = item.attribution;
     }
-    call.track(batchId, requests);
-    context.events.emit('batch:submitted', {
-      batchId,
-      requests: chunk.length,
-      chunk: index,
-      chunks,
-    });
-    try {
-      await options.onSubmitted?.({ batchId, customIds: Object.keys(attributions), attributions });
-    } catch {
-      // The batch is submitted and paid for either way; persisting is the caller's job.
+    const group = reconciled ? { remaining: batchIds.length } : undefined;
+    for (const batchId of batchIds) {
+      call.track(batchId, requests, group);
+      context.events.emit('batch:submitted', {
+        batchId,
+        requests: chunk.length,
+        chunk: index,
+        chunks,
+      });
+      try {
+        await options.onSubmitted?.({
+          batchId,
+          customIds: Object.keys(attributions),
+          attributions,
+        });
+      } catch {
+        // The batch is submitted and paid for either way; persisting is the caller's job.
+      }
     }
   }
 }
