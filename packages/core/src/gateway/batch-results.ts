@@ -59,6 +59,7 @@ function recordSucceeded(
       latencyMs: context.now() - sink.started,
       outcome: outcomeOf(message),
       batchId,
+      customId: tracked.customId,
     });
   } catch (error) {
     if (!(error instanceof LedgerStoreError)) throw error;
@@ -122,6 +123,24 @@ function handleLine(
   }
   if (tracked.done) return 0; // seen on an earlier, interrupted read of the results
   const result = line.result;
+  const recorded = context.ledger.batchEntry(batchId, line.custom_id);
+  if (recorded) {
+    // Collected before (this process, or an earlier one whose ledger was loaded): never twice.
+    tracked.done = true;
+    tracked.reservation?.release();
+    if (result.type === 'succeeded')
+      sink.outcome({
+        status: 'succeeded',
+        customId: tracked.customId,
+        attribution: tracked.attribution,
+        batchId,
+        message: result.message,
+        entry: recorded,
+        cost: recorded.cost,
+        alreadyRecorded: true,
+      });
+    return 0;
+  }
   if (result.type === 'succeeded') {
     const outcome = recordSucceeded(context, batchId, tracked, result.message, sink);
     sink.outcome(outcome);

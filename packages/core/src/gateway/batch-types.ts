@@ -75,6 +75,13 @@ export interface BatchSucceeded {
   message: Message;
   entry: LedgerEntry;
   cost: CostBreakdown;
+  /**
+   * True when the ledger already held this result (collected by an earlier
+   * `batch()`/`resumeBatch()`, or loaded from a durable store): `entry` is
+   * that earlier entry, nothing was recorded or charged again, and its cost
+   * is not in this run's `cost`.
+   */
+  alreadyRecorded?: true;
 }
 
 /**

@@ -43,6 +43,8 @@ export interface LedgerEntry {
   requestId?: string;
   /** The message batch id when the call ran in a batch. */
   batchId?: string;
+  /** The request's `custom_id` in its batch; with `batchId`, says a result was already recorded. */
+  customId?: string;
   /**
    * True when the usage is an estimate, not the API's report: a stream the
    * caller aborted after it began (input from `message_start`, output counted

@@ -1,0 +1,80 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { describe, expect, it } from 'vitest';
+import {
+  type BatchItem,
+  Budget,
+  CostLedger,
+  createGateway,
+  MemoryLedgerStore,
+  usd,
+} from '../src/index.js';
+import { BATCH_BASE_URL, type MiniBatches, miniBatches } from './support/mini-batches.js';
+
+function item(taskId: string): BatchItem {
+  return {
+    request: {
+      model: 'claude-haiku-5-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: `Task ${taskId}` }],
+    },
+    attribution: { runId: 'run-1', taskId, role: 'worker' },
+  };
+}
+
+const fast = { pollIntervalMs: 1, maxPollIntervalMs: 1 };
+
+function gatewayFor(api: MiniBatches, budget?: Budget, ledger?: CostLedger) {
+  return createGateway({
+    client: new Anthropic({ apiKey: 'k', baseURL: BATCH_BASE_URL, fetch: api.fetch }),
+    ...(budget ? { budget } : {}),
+    ...(ledger ? { ledger } : {}),
+    maxAttempts: 2,
+    baseDelayMs: 1,
+  });
+}
+
+describe('resumeBatch never records a result twice', () => {
+  it('skips results this gateway already collected', async () => {
+    const api = miniBatches();
+    const budget = new Budget({ limits: { run: usd(10) } });
+    const gateway = gatewayFor(api, budget);
+    let submission: { batchId: string; attributions: Record<string, never> } | undefined;
+    const run = gateway.batch([item('a'), item('b')], {
+      ...fast,
+      onSubmitted: (s) => {
+        submission = s as never;
+        api.end();
+      },
+    });
+    const first = await run.result;
+    const spent = budget.status('run', 'run-1')!.spent;
+    const again = await gateway.resumeBatch(submission!.batchId, submission!.attributions, fast)
+      .result;
+    expect(gateway.ledger.entries()).toHaveLength(2);
+    expect(again.cost).toBe(0);
+    expect(again.outcomes.every((o) => o.status === 'succeeded' && o.alreadyRecorded)).toBe(true);
+    expect(budget.status('run', 'run-1')).toMatchObject({ spent, reserved: 0 });
+    expect(first.cost).toBe(spent);
+  });
+
+  it('skips results a loaded durable ledger already has (a new process)', async () => {
+    const api = miniBatches();
+    const store = new MemoryLedgerStore();
+    const first = gatewayFor(api, undefined, new CostLedger({ store }));
+    let submission: { batchId: string; attributions: Record<string, never> } | undefined;
+    await first.batch([item('a'), item('b')], {
+      ...fast,
+      onSubmitted: (s) => {
+        submission = s as never;
+        api.end();
+      },
+    }).result;
+    const ledger = await new CostLedger({ store }).load();
+    expect(ledger.entries()[0]).toMatchObject({ batchId: submission!.batchId });
+    const second = gatewayFor(api, undefined, ledger);
+    const result = await second.resumeBatch(submission!.batchId, submission!.attributions, fast)
+      .result;
+    expect(result.cost).toBe(0);
+    expect(ledger.entries()).toHaveLength(2);
+  });
+});
