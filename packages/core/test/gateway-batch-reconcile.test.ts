@@ -21,7 +21,7 @@ function setup() {
     client: new Anthropic({ apiKey: 'k', baseURL: BATCH_BASE_URL, fetch: api.fetch }),
     budget,
     maxAttempts: 2,
-    baseDelayMs: 1,
+    retryBaseDelayMs: 1,
   });
   return { api, budget, gateway };
 }

@@ -29,7 +29,7 @@ function gatewayFor(api: MiniBatches, budget?: Budget, ledger?: CostLedger) {
     ...(budget ? { budget } : {}),
     ...(ledger ? { ledger } : {}),
     maxAttempts: 2,
-    baseDelayMs: 1,
+    retryBaseDelayMs: 1,
   });
 }
 
@@ -76,5 +76,63 @@ describe('resumeBatch never records a result twice', () => {
       .result;
     expect(result.cost).toBe(0);
     expect(ledger.entries()).toHaveLength(2);
+  });
+});
+
+describe('resumeBatch in a new process with a budget', () => {
+  async function submitted(api: MiniBatches) {
+    const first = gatewayFor(api);
+    let submission: { batchId: string; attributions: Record<string, never> } | undefined;
+    const items = [item('a'), item('b'), item('c')];
+    const run = first.batch(items, {
+      ...fast,
+      onSubmitted: (s) => {
+        submission = s as never;
+      },
+    });
+    while (!submission) await new Promise((resolve) => setTimeout(resolve, 1));
+    return { submission, run, items, first };
+  }
+
+  it('reserves the worst case of the listed requests before waiting, then settles', async () => {
+    const api = miniBatches();
+    const { submission, items, first } = await submitted(api);
+    const perItem = Math.ceil((first.worstCase(items[0]!.request) + 5) / 2);
+    const budget = new Budget({ limits: { run: usd(10) } });
+    const second = gatewayFor(api, budget);
+    const requestsByCustomId = Object.fromEntries(
+      Object.keys(submission.attributions).map((id, index) => [id, items[index]!.request]),
+    );
+    const run = second.resumeBatch(submission.batchId, submission.attributions, {
+      ...fast,
+      requestsByCustomId,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: perItem * 3, spent: 0 });
+    api.end();
+    const result = await run.result;
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: result.cost });
+  });
+
+  it('refuses with a coded error naming how many fit when the worst case does not fit', async () => {
+    const api = miniBatches();
+    const { submission, items, first, run } = await submitted(api);
+    const perItem = Math.ceil((first.worstCase(items[0]!.request) + 5) / 2);
+    const budget = new Budget({ limits: { run: perItem * 2 + 1 } });
+    const second = gatewayFor(api, budget);
+    const requestsByCustomId = new Map(
+      Object.keys(submission.attributions).map((id, index) => [id, items[index]!.request]),
+    );
+    let error: unknown;
+    try {
+      second.resumeBatch(submission.batchId, submission.attributions, { requestsByCustomId });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: 'BUDGET_EXCEEDED', itemsThatFit: 2, items: 3 });
+    expect((error as Error).message).toMatch(/resuming a batch/);
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: 0 });
+    api.end();
+    await run.result;
   });
 });

@@ -50,10 +50,21 @@ export interface ResumeBatchOptions {
    * `canceled`). @default no deadline
    */
   deadlineMs?: number;
+  /**
+   * `resumeBatch` only: the request sent under each custom id. With a budget,
+   * a new process reserves each listed request's worst case at batch prices
+   * before polling (all or nothing: a `BatchBudgetExceededError` says how many
+   * fit) and settles each on arrival. A result whose request is not listed
+   * cannot be bounded, so it is charged on arrival (a cap can then be passed,
+   * and `budget:exceeded` says so). @default none
+   */
+  requestsByCustomId?:
+    | Readonly<Record<string, GatewayRequest>>
+    | ReadonlyMap<string, GatewayRequest>;
 }
 
 /** Options for `gateway.batch()`. */
-export interface BatchOptions extends ResumeBatchOptions {
+export interface BatchOptions extends Omit<ResumeBatchOptions, 'requestsByCustomId'> {
   /** Requests per Message Batch (the API allows 100,000). @default 100000 */
   maxRequestsPerBatch?: number;
   /** Bytes of request body per Message Batch (the API allows 256 MB). @default 268435456 */

@@ -11,7 +11,13 @@ import {
 import type { BatchRequestCounts } from '../events.js';
 import { type BatchContext, sleep, withRetries } from './batch-api.js';
 import { reserveBatch } from './batch-budget.js';
-import { chunkItems, type PlannedItem, planItems } from './batch-plan.js';
+import {
+  chunkItems,
+  type PlannedItem,
+  planItems,
+  validateAttribution,
+  validateCustomId,
+} from './batch-plan.js';
 import { collectResults, type ResultSink, type TrackedRequest } from './batch-results.js';
 import {
   BATCH_MAX_BYTES,
@@ -25,6 +31,7 @@ import {
   DEFAULT_BATCH_POLL_INTERVAL_MS,
   type ResumeBatchOptions,
 } from './batch-types.js';
+import type { GatewayRequest } from './gateway.js';
 import { EventBuffer } from './gateway-stream.js';
 
 /** How far before a lost create's attempt reconciliation looks (clock skew with the API), ms. */
@@ -328,20 +335,43 @@ export class BatchRunner {
   ): BatchRun {
     if (typeof batchId !== 'string' || batchId.length === 0)
       throw invalidOption('batchId', 'a Message Batch id such as "msgbatch_..."', batchId);
+    pollSettings(options);
     const entries =
       attributionsByCustomId instanceof Map
         ? [...attributionsByCustomId.entries()]
         : Object.entries(attributionsByCustomId ?? {});
+    const given = options.requestsByCustomId;
+    const requestOf = (customId: string): GatewayRequest | undefined =>
+      given instanceof Map
+        ? given.get(customId)
+        : given && Object.hasOwn(given, customId)
+          ? (given as Record<string, GatewayRequest>)[customId]
+          : undefined;
     const requests = new Map<string, TrackedRequest>();
+    const toReserve: { request: GatewayRequest; attribution: Attribution; customId: string }[] = [];
     for (const [customId, attribution] of entries) {
-      const reservation = this.#held.get(`${batchId}/${customId}`);
-      this.#held.delete(`${batchId}/${customId}`);
+      validateCustomId(`attributionsByCustomId["${customId}"]`, customId);
+      validateAttribution(`attributionsByCustomId["${customId}"].attribution`, attribution);
+      const key = `${batchId}/${customId}`;
+      const reservation = this.#held.get(key);
+      this.#held.delete(key);
+      const request = requestOf(customId);
+      const model = request ? this.#context.catalog.get(request.model) : undefined;
       requests.set(customId, {
         customId,
         attribution,
         done: false,
+        ...(request ? { request } : {}),
+        ...(model ? { model } : {}),
         ...(reservation ? { reservation } : {}),
       });
+      if (!reservation && request) toReserve.push({ request, attribution, customId });
+    }
+    // A new process holds nothing: reserve what can be bounded before waiting.
+    const reserved = reserveBatch(this.#context.budget, toReserve, this.#context.worstCase, true);
+    for (const [wanted, reservation] of reserved) {
+      const tracked = requests.get(wanted.customId);
+      if (tracked) tracked.reservation = reservation;
     }
     const call = new BatchCall(this.#context, this.#held);
     return call.start(async () => {
@@ -523,7 +553,7 @@ export class BatchRunner {
   ): Promise<void> {
     const context = this.#context;
     const requests = new Map<string, TrackedRequest>();
-    const attributions: Record<string, Attribution> = {};
+    const attributions: Record<string, Attribution> = Object.create(null);
     for (const item of chunk) {
       const reservation = reservations.get(item);
       requests.set(item.customId, {
