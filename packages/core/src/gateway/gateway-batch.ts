@@ -39,9 +39,21 @@ export const RECONCILE_SKEW_MS = 5 * 60_000;
 /** Most batches reconciliation scans in the API's list (newest first). */
 export const RECONCILE_MAX_SCAN = 1_000;
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+function positiveInteger(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw invalidOption(name, 'an integer >= 1', value);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw invalidOption(
+      name,
+      max === Number.MAX_SAFE_INTEGER
+        ? 'an integer >= 1'
+        : `an integer from 1 to ${max} (the API's limit)`,
+      value,
+    );
   return value;
 }
 
@@ -91,6 +103,8 @@ class BatchCall {
   readonly #pending = new Map<string, Map<string, TrackedRequest>>();
   /** Batches adopted by reconciliation, by id: the group of candidates sharing one chunk. */
   readonly #adopted = new Map<string, { remaining: number }>();
+  /** Batches whose cancel this call sent and the API accepted (cancel_initiated_at set). */
+  readonly #canceled = new Set<string>();
   readonly #started: number;
   #cost = 0;
   #deadlineReached = false;
@@ -188,16 +202,26 @@ class BatchCall {
     };
   }
 
+  /** Cancels the pending batches not cancelled yet; a failed cancel is retried on the next poll. */
   async #cancelPending(signal: AbortSignal | undefined, maxAttempts?: number): Promise<void> {
     await Promise.all(
-      [...this.#pending.keys()].map((batchId) =>
-        withRetries(
-          this.#context,
-          (requestOptions) =>
-            this.#context.client.messages.batches.cancel(batchId, {}, requestOptions),
-          { signal, ...(maxAttempts !== undefined ? { maxAttempts } : {}) },
-        ).catch(() => {}),
-      ),
+      [...this.#pending.keys()]
+        .filter((batchId) => !this.#canceled.has(batchId))
+        .map((batchId) =>
+          withRetries(
+            this.#context,
+            (requestOptions) =>
+              this.#context.client.messages.batches.cancel(batchId, {}, requestOptions),
+            { signal, ...(maxAttempts !== undefined ? { maxAttempts } : {}) },
+          ).then(
+            (batch) => {
+              if (batch.cancel_initiated_at !== null) this.#canceled.add(batchId);
+            },
+            (error: unknown) => {
+              if (error instanceof AbortError) throw error;
+            },
+          ),
+        ),
     );
   }
 
@@ -238,12 +262,16 @@ class BatchCall {
             batchId,
             requestCounts,
             cost,
-            canceled: this.#deadlineReached || batch.cancel_initiated_at !== null,
+            canceled: this.#canceled.has(batchId),
           });
         }
         if (this.#pending.size === 0) break;
         let wait = interval;
-        if (settings.deadlineMs !== undefined && !this.#deadlineReached) {
+        if (this.#deadlineReached) {
+          // A cancel that failed at the deadline is tried again each poll.
+          if ([...this.#pending.keys()].some((batchId) => !this.#canceled.has(batchId)))
+            await this.#cancelPending(signal);
+        } else if (settings.deadlineMs !== undefined) {
           const left = this.#started + settings.deadlineMs - context.now();
           if (left <= 0) {
             this.#deadlineReached = true;
@@ -304,8 +332,14 @@ export class BatchRunner {
         'maxRequestsPerBatch',
         options.maxRequestsPerBatch,
         BATCH_MAX_REQUESTS,
+        BATCH_MAX_REQUESTS,
       ),
-      maxBytes: positiveInteger('maxBatchBytes', options.maxBatchBytes, BATCH_MAX_BYTES),
+      maxBytes: positiveInteger(
+        'maxBatchBytes',
+        options.maxBatchBytes,
+        BATCH_MAX_BYTES,
+        BATCH_MAX_BYTES,
+      ),
     });
     pollSettings(options);
     if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });

@@ -113,7 +113,10 @@ export function miniBatches(): MiniBatches {
           api.failCancels -= 1;
           return json({ type: 'error', error: { type: 'api_error', message: 'boom' } }, 500);
         }
-        if (!batch.ended) batch.cancelInitiated = true;
+        if (!batch.ended) {
+          batch.cancelInitiated = true;
+          batch.ended = true; // cancels at once: every request comes back canceled
+        }
         return json(view(batch));
       }
       // results
