@@ -60,6 +60,8 @@ export interface RecordInput {
   customId?: string;
   /** The usage is an estimate (a stream aborted after it began). @default false */
   estimated?: boolean;
+  /** With `estimated`: what the budget settled the call at, nano-USD (see LedgerEntry.reservedBound). */
+  reservedBound?: number;
 }
 
 /** Token and money totals over a set of entries. */
@@ -223,6 +225,8 @@ export class CostLedger {
     if (input.batchId !== undefined) entry.batchId = input.batchId;
     if (input.customId !== undefined) entry.customId = input.customId;
     if (input.estimated) entry.estimated = true;
+    if (input.estimated && input.reservedBound !== undefined)
+      entry.reservedBound = input.reservedBound;
     this.#entries.push(entry);
     this.#index(entry);
     let written: void | Promise<void>;
@@ -302,10 +306,20 @@ export class CostLedger {
     return totals;
   }
 
-  /** Total cost in nano-USD of the entries matching the filter. */
+  /**
+   * What the budget counts for the entries matching the filter, nano-USD:
+   * their cost, except that an estimated entry (an aborted stream) counts
+   * max(cost, reservedBound), the amount its budget was settled at, because
+   * the API's bill for it may exceed the estimate. Day and month caps rebuilt
+   * from the ledger use this, so they stay hard across restarts. For the
+   * estimate itself use `totals().cost.total`.
+   */
   spent(filter: LedgerFilter = {}): NanoUsd {
     let total = 0;
-    for (const entry of this.entries(filter)) total += entry.cost.total;
+    for (const entry of this.entries(filter)) {
+      const bound = entry.estimated ? (entry.reservedBound ?? 0) : 0;
+      total += Math.max(entry.cost.total, bound);
+    }
     return total;
   }
 

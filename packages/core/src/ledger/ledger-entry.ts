@@ -51,4 +51,10 @@ export interface LedgerEntry {
    * from the deltas received). Ledger totals report such spend as `estimated`.
    */
   estimated?: boolean;
+  /**
+   * For an estimated entry: the amount the budget settled it at (nano-USD),
+   * a bound the API's bill cannot exceed. `CostLedger.spent` counts
+   * max(cost, bound), so a cap rebuilt from the ledger stays hard.
+   */
+  reservedBound?: number;
 }
