@@ -136,3 +136,18 @@ describe('resumeBatch in a new process with a budget', () => {
     await run.result;
   });
 });
+
+describe('resumeBatch of an unknown id', () => {
+  it('fails with BATCH_NOT_FOUND and gives back what it reserved', async () => {
+    const api = miniBatches();
+    const budget = new Budget({ limits: { run: usd(10) } });
+    const gateway = gatewayFor(api, budget);
+    const run = gateway.resumeBatch(
+      'msgbatch_404',
+      { 'run-1_a_1': { runId: 'run-1', taskId: 'a', role: 'worker' } },
+      { requestsByCustomId: { 'run-1_a_1': item('a').request } },
+    );
+    await expect(run.result).rejects.toMatchObject({ code: 'BATCH_NOT_FOUND' });
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: 0 });
+  });
+});

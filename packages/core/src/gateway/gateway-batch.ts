@@ -124,6 +124,7 @@ export class BatchRunner {
     }
     // A new process holds nothing: reserve what can be bounded before waiting.
     const reserved = reserveBatch(this.#context.budget, toReserve, this.#context.worstCase, true);
+    const reservedIds = new Set([...reserved.keys()].map((wanted) => wanted.customId));
     for (const [wanted, reservation] of reserved) {
       const tracked = requests.get(wanted.customId);
       if (tracked) tracked.reservation = reservation;
@@ -138,6 +139,12 @@ export class BatchRunner {
           { signal: options.signal },
         );
       } catch (error) {
+        // Nothing to wait for: give back what this call reserved, keep what was held before.
+        for (const reservation of reserved.values()) reservation.release();
+        for (const tracked of requests.values()) {
+          if (tracked.reservation && !reservedIds.has(tracked.customId))
+            this.#held.set(`${batchId}/${tracked.customId}`, tracked.reservation);
+        }
         if (error instanceof ApiCallError && error.status === 404) {
           throw new ArmyError(
             ERROR_CODES.BATCH_NOT_FOUND,
