@@ -71,4 +71,43 @@ describe('a batch create lost on the wire', () => {
     expect(result.counts).toMatchObject({ maybe_submitted: 2, not_submitted: 0 });
     expect(budget.status('run', 'run-1')!.reserved).toBeGreaterThan(0);
   });
+
+  it('aborted mid-create: cancels the batch the API made and keeps it for resumeBatch', async () => {
+    const { api, budget, gateway } = setup();
+    const controller = new AbortController();
+    const original = api.fetch;
+    api.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await original(input, init);
+      if ((init?.method ?? 'GET') === 'POST' && String(input).endsWith('/batches')) {
+        controller.abort(); // the batch exists, but the caller gave up before the answer
+        throw new DOMException('This operation was aborted', 'AbortError');
+      }
+      return response;
+    }) as typeof fetch;
+    const aborting = createGateway({
+      client: new Anthropic({ apiKey: 'k', baseURL: BATCH_BASE_URL, fetch: api.fetch }),
+      budget,
+    });
+    void gateway;
+    const submitted: string[] = [];
+    const run = aborting.batch([item('a'), item('b')], {
+      ...fast,
+      signal: controller.signal,
+      onSubmitted: ({ batchId }) => {
+        submitted.push(batchId);
+      },
+    });
+    await expect(run.result).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(submitted).toEqual(['msgbatch_1']);
+    expect(api.log).toContain('POST /v1/messages/batches/msgbatch_1/cancel');
+    const held = budget.status('run', 'run-1')!.reserved;
+    expect(held).toBeGreaterThan(0);
+    const resumed = await aborting.resumeBatch(
+      'msgbatch_1',
+      { 'run-1_a_1': item('a').attribution, 'run-1_b_1': item('b').attribution },
+      fast,
+    ).result;
+    expect(resumed.counts.canceled).toBe(2);
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: 0 });
+  });
 });
