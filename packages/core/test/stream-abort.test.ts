@@ -13,6 +13,9 @@ import {
   ERROR_CODES,
   estimateTextTokens,
   getModel,
+  type LedgerEntry,
+  LedgerStoreError,
+  MemoryLedgerStore,
   usd,
 } from '../src/index.js';
 
@@ -247,5 +250,62 @@ describe('a stream the caller aborts', () => {
     expect(ledger.entries()).toHaveLength(0);
     expect(budget.status('run', 'run-s')).toMatchObject({ spent: 0, reserved: 0 });
     expect(sent).toBe(0);
+  });
+});
+
+describe('an aborted stream across failures and restarts', () => {
+  it('surfaces a failed ledger write as LedgerStoreError, still settling the bound', async () => {
+    queue.push({ kind: 'partial', texts: ['Some ', 'text'] });
+    const ledger = new CostLedger({
+      store: {
+        append: () => {
+          throw new Error('disk full');
+        },
+        load: () => [],
+      },
+    });
+    const budget = new Budget({ limits: { run: usd(1) } });
+    const gateway = createGateway({
+      client: new Anthropic({ apiKey: 'test-key', baseURL }),
+      ledger,
+      budget,
+    });
+    const controller = new AbortController();
+    const stream = gateway.stream(request, attribution, { signal: controller.signal });
+    await abortAfterDeltas(stream, controller, 2);
+    const error = await stream.result.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LedgerStoreError);
+    const entry = (error as LedgerStoreError).entry;
+    expect(entry).toMatchObject({ estimated: true, outcome: 'aborted' });
+    const model = getModel('claude-haiku-5-5');
+    const bound = costOf(model, { ...entry.usage, outputTokens: request.max_tokens }).total;
+    expect(budget.status('run', 'run-s')).toMatchObject({ spent: bound, reserved: 0 });
+  });
+
+  it('keeps the settled bound on the entry, so a day cap rebuilt from the ledger counts it', async () => {
+    queue.push({ kind: 'partial', texts: ['Some ', 'text'] });
+    const store = new MemoryLedgerStore();
+    const ledger = new CostLedger({ store });
+    const gateway = createGateway({
+      client: new Anthropic({ apiKey: 'test-key', baseURL }),
+      ledger,
+      budget: new Budget({ limits: { run: usd(1) } }),
+    });
+    const controller = new AbortController();
+    const stream = gateway.stream(request, attribution, { signal: controller.signal });
+    await abortAfterDeltas(stream, controller, 2);
+    const entry = ((await stream.result.catch((caught: unknown) => caught)) as AbortError)
+      .entry as LedgerEntry;
+    const model = getModel('claude-haiku-5-5');
+    const bound = costOf(model, { ...entry.usage, outputTokens: request.max_tokens }).total;
+    expect(entry.reservedBound).toBe(bound);
+    expect(bound).toBeGreaterThan(entry.cost.total);
+    // A new process: the day cap's spend comes from the loaded ledger.
+    const reloaded = await new CostLedger({ store }).load();
+    expect(reloaded.spent()).toBe(bound);
+    expect(reloaded.totals().cost.total).toBe(entry.cost.total);
+    const budget = new Budget({ limits: { day: usd(1) }, ledger: reloaded });
+    const today = new Date(entry.timestamp).toISOString().slice(0, 10);
+    expect(budget.status('day', today)?.spent).toBe(bound);
   });
 });

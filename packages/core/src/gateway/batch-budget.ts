@@ -10,7 +10,13 @@ export class BatchBudgetExceededError extends BudgetExceededError {
   /** Items in the batch. */
   readonly items: number;
 
-  constructor(cause: BudgetExceededError, items: number, itemsThatFit: number, total: number) {
+  constructor(
+    cause: BudgetExceededError,
+    items: number,
+    itemsThatFit: number,
+    total: number,
+    resuming = false,
+  ) {
     super(
       {
         scope: cause.scope,
@@ -23,10 +29,13 @@ export class BatchBudgetExceededError extends BudgetExceededError {
     );
     this.items = items;
     this.itemsThatFit = itemsThatFit;
-    this.message =
-      `Budget exceeded for a batch of ${items} items: their worst case is ${total} nano-USD at batch prices, ` +
-      `and only the first ${itemsThatFit} would fit (${cause.message}) ` +
-      `Nothing was submitted. Submit at most ${itemsThatFit} items, raise the ${cause.scope} limit, or lower max_tokens.`;
+    this.message = resuming
+      ? `Budget exceeded resuming a batch: the worst case of its ${items} outstanding requests is ${total} nano-USD at batch prices, ` +
+        `and only ${itemsThatFit} would fit (${cause.message}) ` +
+        `Nothing was collected. Raise the ${cause.scope} limit, or resume without requestsByCustomId to charge results as they arrive.`
+      : `Budget exceeded for a batch of ${items} items: their worst case is ${total} nano-USD at batch prices, ` +
+        `and only the first ${itemsThatFit} would fit (${cause.message}) ` +
+        `Nothing was submitted. Submit at most ${itemsThatFit} items, raise the ${cause.scope} limit, or lower max_tokens.`;
   }
 }
 
@@ -35,12 +44,13 @@ export class BatchBudgetExceededError extends BudgetExceededError {
  * task, or none of them: on the first refusal every reservation made so far
  * is released and a {@link BatchBudgetExceededError} says how many fit.
  */
-export function reserveBatch(
+export function reserveBatch<T extends Pick<PlannedItem, 'request' | 'attribution'>>(
   budget: Budget | undefined,
-  planned: readonly PlannedItem[],
+  planned: readonly T[],
   worstCase: (request: GatewayRequest) => number,
-): Map<PlannedItem, Reservation> {
-  const reservations = new Map<PlannedItem, Reservation>();
+  resuming = false,
+): Map<T, Reservation> {
+  const reservations = new Map<T, Reservation>();
   if (!budget) return reservations;
   const amounts = planned.map((item) => batchWorstCase(worstCase(item.request)));
   for (const [index, item] of planned.entries()) {
@@ -57,7 +67,7 @@ export function reserveBatch(
       for (const reservation of reservations.values()) reservation.release();
       if (!(error instanceof BudgetExceededError)) throw error;
       const total = amounts.reduce((sum, amount) => sum + amount, 0);
-      throw new BatchBudgetExceededError(error, planned.length, index, total);
+      throw new BatchBudgetExceededError(error, planned.length, index, total, resuming);
     }
   }
   return reservations;

@@ -46,21 +46,23 @@ export interface PlannedItem {
   bytes: number;
 }
 
-function validateAttribution(index: number, attribution: Attribution): void {
+/** Checks an attribution; `name` is how the error names it (`items[3].attribution`). */
+export function validateAttribution(name: string, attribution: Attribution): void {
   if (!attribution || typeof attribution !== 'object')
-    throw invalidOption(
-      `items[${index}].attribution`,
-      'an object { runId, taskId, role }',
-      attribution,
-    );
+    throw invalidOption(name, 'an object { runId, taskId, role }', attribution);
   for (const key of ['runId', 'taskId', 'role'] as const) {
     if (typeof attribution[key] !== 'string' || attribution[key].length === 0)
-      throw invalidOption(
-        `items[${index}].attribution.${key}`,
-        'a non-empty string',
-        attribution[key],
-      );
+      throw invalidOption(`${name}.${key}`, 'a non-empty string', attribution[key]);
   }
+  const attempt = attribution.attempt;
+  if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1))
+    throw invalidOption(`${name}.attempt`, 'an integer >= 1', attempt);
+}
+
+/** Checks a `custom_id` against the API's rules. */
+export function validateCustomId(name: string, customId: unknown): void {
+  if (typeof customId !== 'string' || !CUSTOM_ID_PATTERN.test(customId))
+    throw invalidOption(name, '1-64 characters of a-z, A-Z, 0-9, _ or -', customId);
 }
 
 function resolveModel(catalog: ModelCatalog, index: number, request: GatewayRequest): ModelInfo {
@@ -91,7 +93,7 @@ export function planItems(items: readonly BatchItem[], catalog: ModelCatalog): P
   return items.map((item, index) => {
     if (!item || typeof item !== 'object')
       throw invalidOption(`items[${index}]`, 'an object { request, attribution }', item);
-    validateAttribution(index, item.attribution);
+    validateAttribution(`items[${index}].attribution`, item.attribution);
     const request = item.request;
     if (!request || typeof request !== 'object')
       throw invalidOption(`items[${index}].request`, 'a Messages request object', request);
@@ -110,12 +112,7 @@ export function planItems(items: readonly BatchItem[], catalog: ModelCatalog): P
       );
     }
     const customId = item.customId ?? batchCustomId(item.attribution);
-    if (typeof customId !== 'string' || !CUSTOM_ID_PATTERN.test(customId))
-      throw invalidOption(
-        `items[${index}].customId`,
-        '1-64 characters of a-z, A-Z, 0-9, _ or -',
-        customId,
-      );
+    validateCustomId(`items[${index}].customId`, customId);
     const earlier = seen.get(customId);
     if (earlier !== undefined) {
       throw new ArmyError(

@@ -59,6 +59,7 @@ function recordSucceeded(
       latencyMs: context.now() - sink.started,
       outcome: outcomeOf(message),
       batchId,
+      customId: tracked.customId,
     });
   } catch (error) {
     if (!(error instanceof LedgerStoreError)) throw error;
@@ -111,14 +112,35 @@ function handleLine(
   line: MessageBatchIndividualResponse,
   requests: Map<string, TrackedRequest>,
   sink: ResultSink,
+  strict: boolean,
 ): number {
   let tracked = requests.get(line.custom_id);
+  // A batch adopted by reconciliation may be someone else's: only its lines we sent count.
+  if (!tracked && strict) return 0;
   if (!tracked) {
     tracked = sink.unknown(line.custom_id);
     requests.set(line.custom_id, tracked);
   }
   if (tracked.done) return 0; // seen on an earlier, interrupted read of the results
   const result = line.result;
+  const recorded = context.ledger.batchEntry(batchId, line.custom_id);
+  if (recorded) {
+    // Collected before (this process, or an earlier one whose ledger was loaded): never twice.
+    tracked.done = true;
+    tracked.reservation?.release();
+    if (result.type === 'succeeded')
+      sink.outcome({
+        status: 'succeeded',
+        customId: tracked.customId,
+        attribution: tracked.attribution,
+        batchId,
+        message: result.message,
+        entry: recorded,
+        cost: recorded.cost,
+        alreadyRecorded: true,
+      });
+    return 0;
+  }
   if (result.type === 'succeeded') {
     const outcome = recordSucceeded(context, batchId, tracked, result.message, sink);
     sink.outcome(outcome);
@@ -151,16 +173,20 @@ export async function collectResults(
   requests: Map<string, TrackedRequest>,
   sink: ResultSink,
   signal: AbortSignal | undefined,
+  /** The batch was adopted by reconciliation: ignore foreign lines, leave missing ones pending. */
+  strict = false,
 ): Promise<number> {
   let cost = 0;
   await withRetries(
     context,
     async (requestOptions) => {
       const decoder = await context.client.messages.batches.results(batchId, {}, requestOptions);
-      for await (const line of decoder) cost += handleLine(context, batchId, line, requests, sink);
+      for await (const line of decoder)
+        cost += handleLine(context, batchId, line, requests, sink, strict);
     },
     { signal },
   );
+  if (strict) return cost;
   for (const tracked of requests.values()) {
     if (!tracked.done) {
       sink.outcome(

@@ -50,10 +50,21 @@ export interface ResumeBatchOptions {
    * `canceled`). @default no deadline
    */
   deadlineMs?: number;
+  /**
+   * `resumeBatch` only: the request sent under each custom id. With a budget,
+   * a new process reserves each listed request's worst case at batch prices
+   * before polling (all or nothing: a `BatchBudgetExceededError` says how many
+   * fit) and settles each on arrival. A result whose request is not listed
+   * cannot be bounded, so it is charged on arrival (a cap can then be passed,
+   * and `budget:exceeded` says so). @default none
+   */
+  requestsByCustomId?:
+    | Readonly<Record<string, GatewayRequest>>
+    | ReadonlyMap<string, GatewayRequest>;
 }
 
 /** Options for `gateway.batch()`. */
-export interface BatchOptions extends ResumeBatchOptions {
+export interface BatchOptions extends Omit<ResumeBatchOptions, 'requestsByCustomId'> {
   /** Requests per Message Batch (the API allows 100,000). @default 100000 */
   maxRequestsPerBatch?: number;
   /** Bytes of request body per Message Batch (the API allows 256 MB). @default 268435456 */
@@ -75,6 +86,13 @@ export interface BatchSucceeded {
   message: Message;
   entry: LedgerEntry;
   cost: CostBreakdown;
+  /**
+   * True when the ledger already held this result (collected by an earlier
+   * `batch()`/`resumeBatch()`, or loaded from a durable store): `entry` is
+   * that earlier entry, nothing was recorded or charged again, and its cost
+   * is not in this run's `cost`.
+   */
+  alreadyRecorded?: true;
 }
 
 /**
@@ -83,7 +101,14 @@ export interface BatchSucceeded {
  * could not create its batch. Retry it interactively (`gateway.call`).
  */
 export interface BatchFailed {
-  status: 'errored' | 'expired' | 'canceled' | 'not_submitted';
+  /**
+   * `maybe_submitted`: the create request was lost on the wire (or aborted)
+   * and the gateway could not list the API's batches to find out whether it
+   * was created. Its reservation stays held; do NOT retry it interactively
+   * unless you have checked (`client.messages.batches.list()`) that no batch
+   * holds it, or you may pay twice.
+   */
+  status: 'errored' | 'expired' | 'canceled' | 'not_submitted' | 'maybe_submitted';
   customId: string;
   attribution: Attribution;
   /** Undefined for `not_submitted`. */
@@ -103,7 +128,7 @@ export interface BatchResult {
   batchIds: string[];
   /** Every request's outcome, in the order results arrived. */
   outcomes: BatchOutcome[];
-  counts: BatchRequestCounts & { not_submitted: number };
+  counts: BatchRequestCounts & { not_submitted: number; maybe_submitted: number };
   /** Cost of the succeeded requests, nano-USD. */
   cost: NanoUsd;
   /** True when the deadline passed and unfinished batches were cancelled. */

@@ -82,16 +82,21 @@ export interface AbortedStreamInput {
  * `estimated`, the budget settled at the input it reported plus `max_tokens`
  * of output (the API never bills more output than `max_tokens`, so the
  * settlement cannot be below the bill), `call:end` with outcome `aborted`.
- * Returns the AbortError to throw, carrying the entry.
+ * Returns the AbortError to throw, carrying the entry, or the
+ * LedgerStoreError when the store failed to write it (the entry is in
+ * memory and on the error, as on the normal path).
  */
-export function recordAbortedStream(input: AbortedStreamInput): AbortError {
+export function recordAbortedStream(input: AbortedStreamInput): AbortError | LedgerStoreError {
   const { model, attribution } = input;
   // The API never bills more output than max_tokens.
   const usage = {
     ...input.usage,
     outputTokens: Math.min(input.usage.outputTokens, input.maxTokens),
   };
+  // What the budget settles at; kept on the entry so caps rebuilt from the ledger count it too.
+  const bound = costOf(model, { ...usage, outputTokens: input.maxTokens }).total;
   let entry: LedgerEntry;
+  let storeError: LedgerStoreError | undefined;
   try {
     entry = input.ledger.record({
       attribution,
@@ -101,17 +106,22 @@ export function recordAbortedStream(input: AbortedStreamInput): AbortError {
       retries: input.attempts - 1,
       outcome: 'aborted',
       estimated: true,
+      reservedBound: bound,
     });
   } catch (error) {
     if (!(error instanceof LedgerStoreError)) throw error;
+    // Surfaced as on the normal path: the entry travels with the error.
+    storeError = error;
     entry = error.entry;
   } finally {
-    input.reservation?.settle(costOf(model, { ...usage, outputTokens: input.maxTokens }).total);
+    input.reservation?.settle(bound);
   }
-  const error = new AbortError(
-    'The stream was aborted after its response began; the API bills it, so it is in the ledger with an estimated usage (error.entry).',
-    { cause: input.cause, entry },
-  );
+  const error =
+    storeError ??
+    new AbortError(
+      'The stream was aborted after its response began; the API bills it, so it is in the ledger with an estimated usage (error.entry).',
+      { cause: input.cause, entry },
+    );
   input.events.emit('call:end', {
     attribution,
     model: model.id,

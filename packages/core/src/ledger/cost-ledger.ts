@@ -56,8 +56,12 @@ export interface RecordInput {
   outcome?: LedgerOutcome;
   requestId?: string;
   batchId?: string;
+  /** The batch request's `custom_id` (with `batchId`). */
+  customId?: string;
   /** The usage is an estimate (a stream aborted after it began). @default false */
   estimated?: boolean;
+  /** With `estimated`: what the budget settled the call at, nano-USD (see LedgerEntry.reservedBound). */
+  reservedBound?: number;
 }
 
 /** Token and money totals over a set of entries. */
@@ -137,6 +141,8 @@ export class CostLedger {
   readonly #now: () => number;
   readonly #generateId: () => string;
   readonly #entries: LedgerEntry[] = [];
+  /** Batch entries by `batchId` and `customId`. */
+  readonly #batchIndex = new Map<string, LedgerEntry>();
   readonly #pending = new Set<Promise<void>>();
   readonly #failures: LedgerStoreError[] = [];
   readonly #durable: boolean;
@@ -157,10 +163,24 @@ export class CostLedger {
   async load(): Promise<this> {
     const loaded = await this.#store.load();
     const known = new Set(this.#entries.map((entry) => entry.id));
-    for (const entry of loaded) if (!known.has(entry.id)) this.#entries.push(entry);
+    for (const entry of loaded) {
+      if (known.has(entry.id)) continue;
+      this.#entries.push(entry);
+      this.#index(entry);
+    }
     this.#entries.sort((a, b) => a.timestamp - b.timestamp);
     this.#loaded = true;
     return this;
+  }
+
+  #index(entry: LedgerEntry): void {
+    if (entry.batchId !== undefined && entry.customId !== undefined)
+      this.#batchIndex.set(JSON.stringify([entry.batchId, entry.customId]), entry);
+  }
+
+  /** The entry recorded for a batch request (its batch id and `custom_id`), if any. */
+  batchEntry(batchId: string, customId: string): LedgerEntry | undefined {
+    return this.#batchIndex.get(JSON.stringify([batchId, customId]));
   }
 
   /** True once `load()` ran, or when the ledger's store is its own fresh in-memory one. */
@@ -203,8 +223,12 @@ export class CostLedger {
     if (attribution.parentTaskId !== undefined) entry.parentTaskId = attribution.parentTaskId;
     if (input.requestId !== undefined) entry.requestId = input.requestId;
     if (input.batchId !== undefined) entry.batchId = input.batchId;
+    if (input.customId !== undefined) entry.customId = input.customId;
     if (input.estimated) entry.estimated = true;
+    if (input.estimated && input.reservedBound !== undefined)
+      entry.reservedBound = input.reservedBound;
     this.#entries.push(entry);
+    this.#index(entry);
     let written: void | Promise<void>;
     try {
       written = this.#store.append(entry);
@@ -282,10 +306,20 @@ export class CostLedger {
     return totals;
   }
 
-  /** Total cost in nano-USD of the entries matching the filter. */
+  /**
+   * What the budget counts for the entries matching the filter, nano-USD:
+   * their cost, except that an estimated entry (an aborted stream) counts
+   * max(cost, reservedBound), the amount its budget was settled at, because
+   * the API's bill for it may exceed the estimate. Day and month caps rebuilt
+   * from the ledger use this, so they stay hard across restarts. For the
+   * estimate itself use `totals().cost.total`.
+   */
   spent(filter: LedgerFilter = {}): NanoUsd {
     let total = 0;
-    for (const entry of this.entries(filter)) total += entry.cost.total;
+    for (const entry of this.entries(filter)) {
+      const bound = entry.estimated ? (entry.reservedBound ?? 0) : 0;
+      total += Math.max(entry.cost.total, bound);
+    }
     return total;
   }
 

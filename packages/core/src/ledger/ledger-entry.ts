@@ -43,10 +43,18 @@ export interface LedgerEntry {
   requestId?: string;
   /** The message batch id when the call ran in a batch. */
   batchId?: string;
+  /** The request's `custom_id` in its batch; with `batchId`, says a result was already recorded. */
+  customId?: string;
   /**
    * True when the usage is an estimate, not the API's report: a stream the
    * caller aborted after it began (input from `message_start`, output counted
    * from the deltas received). Ledger totals report such spend as `estimated`.
    */
   estimated?: boolean;
+  /**
+   * For an estimated entry: the amount the budget settled it at (nano-USD),
+   * a bound the API's bill cannot exceed. `CostLedger.spent` counts
+   * max(cost, bound), so a cap rebuilt from the ledger stays hard.
+   */
+  reservedBound?: number;
 }
