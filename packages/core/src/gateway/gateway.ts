@@ -47,6 +47,12 @@ import {
 import { recordAbortedStream, StreamUsageTracker } from './stream-abort.js';
 import { worstCaseCost } from './worst-case.js';
 
+/**
+ * The largest max_tokens the SDK sends without streaming: it refuses a
+ * request whose expected time (an hour per 128K output tokens) is over 10 minutes.
+ */
+const NONSTREAMING_MAX_TOKENS = Math.floor((10 * 128_000) / 60);
+
 /** Options for {@link createGateway}. */
 export interface GatewayOptions {
   /** An Anthropic client. Its own retries are bypassed (`maxRetries: 0` per request). */
@@ -313,6 +319,10 @@ export class Gateway implements BatchGateway {
     attribution: Attribution,
     options: CallOptions = {},
   ): Promise<GatewayResponse> {
+    // The SDK refuses a non-streaming request that may run over 10 minutes
+    // (max_tokens above ~21K): send those as a stream, billed the same way.
+    if (Number.isInteger(request?.max_tokens) && request.max_tokens > NONSTREAMING_MAX_TOKENS)
+      return this.stream(request, attribution, options).result;
     return this.#run(request, attribution, options, async (sent, signal) => {
       // The SDK has checked the status by the time it hands over the
       // response; reading the body ourselves tells a body lost after a 2xx

@@ -1,4 +1,4 @@
-import { APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { AnthropicError, APIConnectionError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { RETRYABLE_STATUSES } from '../constants.js';
 
 /**
@@ -121,6 +121,17 @@ export function classifyFailure(
       shouldRetry === 'true' ||
       (shouldRetry !== 'false' && (RETRYABLE_STATUSES.has(error.status) || error.status >= 500));
     return info;
+  }
+  // The SDK refuses some requests itself, before sending anything (a
+  // non-streaming request whose max_tokens may take over 10 minutes): a
+  // caller's mistake that no retry fixes.
+  if (error instanceof AnthropicError && /^Streaming is required/.test(error.message)) {
+    return {
+      retryable: false,
+      aborted: false,
+      type: 'invalid_request_error',
+      message: `${error.message} (use gateway.stream(), or lower max_tokens)`,
+    };
   }
   // A body cut mid-way surfaces as a TypeError ("terminated") or a stream that
   // ended early; both are transport failures worth another attempt.
