@@ -30,6 +30,7 @@ import { CostLedger } from '../ledger/cost-ledger.js';
 import type { LedgerEntry, LedgerOutcome } from '../ledger/ledger-entry.js';
 import type { RateLimiter, RateLimitTicket } from '../rate-limiter.js';
 import { estimateRequestTokens } from '../token-estimate.js';
+import { sleep } from './batch-api.js';
 import type { BatchItem, BatchOptions, BatchRun, ResumeBatchOptions } from './batch-types.js';
 import { reserveCall, unboundedCost } from './call-reservation.js';
 import { CountCache, countParamsOf } from './count-cache.js';
@@ -155,24 +156,6 @@ type Sender = (
 function hasCredentials(options: GatewayOptions): boolean {
   const env = typeof process === 'undefined' ? {} : process.env;
   return Boolean(options.apiKey || env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new AbortError(undefined, { cause: signal.reason }));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(undefined, { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function validateAttribution(attribution: Attribution): void {
