@@ -158,6 +158,34 @@ describe('DAG scheduler', () => {
     expect(log).toEqual(['push a', 'push b']);
   });
 
+  it('an asynchronous ReadyQueue loses no dependent pushed while a shift is pending', async () => {
+    fake = await startScripted({ worker: workerByBrief({ Do: 'Done.' }) });
+    const queue = (): ReadyQueue => {
+      const items: string[] = [];
+      return {
+        push: (id) => {
+          items.push(id);
+        },
+        // Answers from what was waiting when asked, ~100 ms later (a remote queue).
+        shift: async () => {
+          const item = items.shift();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return item;
+        },
+        drain: () => items.splice(0),
+      };
+    };
+    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', readyQueue: queue });
+    const result = await army.runPlan({
+      subtasks: [subtask('a', 'Do A.'), subtask('b', 'Do B.', ['a'])],
+    });
+    expect(result.subtasks.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'done'],
+      ['b', 'done'],
+    ]);
+    expect(result.status).toBe('done');
+  });
+
   it('a router that picks an unknown model fails that subtask with the code, not the run', async () => {
     fake = await startScripted({ worker: workerByBrief({ Do: 'Done.' }) });
     const router: Router = {

@@ -62,7 +62,17 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
   /** A failure of the scheduler's own callbacks (a recorder that cannot write): it ends the round. */
   let fatal: { error: unknown } | undefined;
   let inflight = 0;
+  /** Ids pushed and not yet shifted: an asynchronous queue may answer a shift before a push lands. */
+  let pending = 0;
+  /** Pushes not yet settled. */
+  let pushing = 0;
+  /** Something changed (a subtask ended, an id was pushed) since the loop last looked. */
+  let signalled = false;
   let wake: (() => void) | undefined;
+  const notify = (): void => {
+    signalled = true;
+    wake?.();
+  };
 
   const notRun = (
     subtask: PlanSubtask,
@@ -86,7 +96,14 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
 
   const ready = async (subtask: PlanSubtask): Promise<void> => {
     options.onReady(subtask);
-    await queue.push(subtask.id);
+    pending += 1;
+    pushing += 1;
+    try {
+      await queue.push(subtask.id);
+    } finally {
+      pushing -= 1;
+      notify();
+    }
   };
 
   const settle = async (result: SubtaskResult): Promise<void> => {
@@ -152,7 +169,7 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
         controller.abort(error);
       } finally {
         inflight -= 1;
-        wake?.();
+        notify();
       }
     })();
   };
@@ -186,13 +203,22 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
   for (const subtask of initiallyReady)
     if (!results.has(subtask.id) && !halted()) await ready(subtask);
 
+  // Leave only when nothing runs and nothing is waiting (or the run halted).
   for (;;) {
-    while (inflight < options.concurrency && !halted()) {
+    signalled = false;
+    let empty = false;
+    while (inflight < options.concurrency && pending > 0 && !halted()) {
       const id = await queue.shift();
-      if (id === undefined) break;
+      if (id === undefined) {
+        empty = true;
+        break;
+      }
+      pending = Math.max(0, pending - 1);
       if (!results.has(id) && byId.has(id)) start(id);
     }
-    if (inflight === 0) break;
+    if (inflight === 0 && pushing === 0 && (halted() || pending === 0 || (empty && !signalled)))
+      break;
+    if (signalled) continue;
     await new Promise<void>((resolve) => {
       wake = resolve;
     });

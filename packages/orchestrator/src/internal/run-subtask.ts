@@ -1,4 +1,5 @@
 import {
+  AbortError,
   type ArmyEvents,
   addCost,
   BudgetExceededError,
@@ -51,6 +52,39 @@ function briefFor(
   };
 }
 
+/** Why the router itself ended a subtask (its `pick` or `accept` threw). */
+interface RouterFailure {
+  cancelled: boolean;
+  code: string;
+  reason: string;
+}
+
+/**
+ * Turns an error thrown by the router into the subtask's ending: a run
+ * budget refusal halts the run, an abort cancels, anything else fails the
+ * subtask with the router's error named; the work paid so far is kept.
+ */
+function routerFailure(
+  step: 'pick' | 'accept',
+  error: unknown,
+  context: SubtaskRunContext,
+): RouterFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = `The router's ${step} threw: ${message}`;
+  if (error instanceof BudgetExceededError) {
+    if (error.scope !== 'task') context.onRunBudgetExceeded(error);
+    return { cancelled: false, code: error.code, reason };
+  }
+  if (
+    context.signal.aborted ||
+    error instanceof AbortError ||
+    (error instanceof Error && error.name === 'AbortError')
+  )
+    return { cancelled: true, code: 'ABORTED', reason };
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return { cancelled: false, code: typeof code === 'string' ? code : 'ROUTER_ERROR', reason };
+}
+
 function routerAttemptOf(result: WorkerResult, reason?: string): RouterAttempt {
   return {
     model: result.model,
@@ -94,6 +128,7 @@ export async function runSubtask(
   let last: WorkerResult | undefined;
   let rejection: string | undefined;
   let note: string | undefined;
+  let failure: RouterFailure | undefined;
   const routerContext = (): RouterContext => {
     const remaining = context.gateway.budget?.status('run', runId)?.remaining;
     return {
@@ -104,7 +139,13 @@ export async function runSubtask(
     };
   };
   while (attempts.length < context.maxAttempts && !context.signal.aborted) {
-    const pick = await router.pick(routed, routerContext());
+    let pick: Awaited<ReturnType<Router['pick']>>;
+    try {
+      pick = await router.pick(routed, routerContext());
+    } catch (error) {
+      failure = routerFailure('pick', error, context);
+      break;
+    }
     if (!pick) break;
     let model = context.gateway.catalog.get(pick.model).id;
     let fallbackFrom: string | undefined;
@@ -151,8 +192,13 @@ export async function runSubtask(
       if (result.code !== undefined && ESCALATABLE_CODES.has(result.code))
         rejection = `${result.code}: ${result.reason ?? result.summary}`;
     } else if (router.accept) {
-      const verdict = await router.accept(routed, routerAttemptOf(result), routerContext());
-      if (!verdict.ok) rejection = verdict.reason;
+      try {
+        const verdict = await router.accept(routed, routerAttemptOf(result), routerContext());
+        if (!verdict.ok) rejection = verdict.reason;
+      } catch (error) {
+        failure = routerFailure('accept', error, context);
+        rejection = failure.reason;
+      }
     }
     attempts.push({
       attempt: number,
@@ -168,9 +214,9 @@ export async function runSubtask(
       ...(rejection !== undefined ? { rejectedBecause: rejection } : {}),
     });
     history.push(routerAttemptOf(result, rejection));
-    if (rejection === undefined) break;
+    if (rejection === undefined || failure) break;
   }
-  return finalResult(subtask, round, last, rejection, {
+  return finalResult(subtask, round, last, rejection, failure, {
     attempts,
     transcriptIds,
     cost,
@@ -184,6 +230,7 @@ function finalResult(
   round: number,
   last: WorkerResult | undefined,
   rejection: string | undefined,
+  failure: RouterFailure | undefined,
   spent: {
     attempts: AttemptResult[];
     transcriptIds: string[];
@@ -202,6 +249,17 @@ function finalResult(
     cost: spent.cost,
     calls: spent.calls,
   };
+  if (failure) {
+    const kept = last && last.status !== 'failed';
+    return {
+      ...base,
+      status: failure.cancelled || spent.cancelled ? 'cancelled' : kept ? 'partial' : 'failed',
+      summary: last?.summary ?? `Failed: ${failure.reason}`,
+      ...(last ? { model: last.model } : {}),
+      code: failure.code,
+      reason: failure.reason,
+    };
+  }
   if (!last) {
     return spent.cancelled
       ? {
