@@ -127,34 +127,28 @@ export class RunGateway implements ModelGateway {
   ): Promise<GatewayResponse> {
     const start = this.#now();
     const leave = this.#enter(attribution);
+    let response: Promise<GatewayResponse>;
     try {
-      const response = await this.#inner.call(request, attribution, options);
-      leave();
-      await this.#settled(start, attribution, request.model, 'success', response.entry);
-      return response;
+      response = this.#inner.call(request, attribution, options);
     } catch (error) {
-      leave();
-      const aborted = (error as { code?: string } | undefined)?.code === 'ABORTED';
-      await this.#settled(
-        start,
-        attribution,
-        request.model,
-        aborted ? 'aborted' : 'error',
-        entryOf(error),
-      );
-      throw error;
+      response = Promise.reject(error);
     }
+    return this.#track(start, attribution, request.model, leave, response);
   }
 
-  stream(request: GatewayRequest, attribution: Attribution, options?: CallOptions): GatewayStream {
-    const start = this.#now();
-    const leave = this.#enter(attribution);
-    const stream = this.#inner.stream(request, attribution, options);
-    const result = stream.result.then(
-      async (response) => {
+  /** Records the end of a call (success, error or abort) on the run's timeline, then passes its outcome on. */
+  #track(
+    start: number,
+    attribution: Attribution,
+    model: string,
+    leave: () => void,
+    response: Promise<GatewayResponse>,
+  ): Promise<GatewayResponse> {
+    return response.then(
+      async (ok) => {
         leave();
-        await this.#settled(start, attribution, request.model, 'success', response.entry);
-        return response;
+        await this.#settled(start, attribution, model, 'success', ok.entry);
+        return ok;
       },
       async (error: unknown) => {
         leave();
@@ -162,13 +156,20 @@ export class RunGateway implements ModelGateway {
         await this.#settled(
           start,
           attribution,
-          request.model,
+          model,
           aborted ? 'aborted' : 'error',
           entryOf(error),
         );
         throw error;
       },
     );
+  }
+
+  stream(request: GatewayRequest, attribution: Attribution, options?: CallOptions): GatewayStream {
+    const start = this.#now();
+    const leave = this.#enter(attribution);
+    const stream = this.#inner.stream(request, attribution, options);
+    const result = this.#track(start, attribution, request.model, leave, stream.result);
     result.catch(() => {});
     return {
       result,
