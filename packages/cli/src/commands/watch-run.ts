@@ -1,0 +1,118 @@
+import { ArmyError, type BudgetExceededError } from '@haiku-army/core';
+import type { RunHandle, RunResult } from '@haiku-army/orchestrator';
+import { type ArmySetup, journalDir } from '../army-setup.js';
+import type { ResolvedIo } from '../cli-io.js';
+import type { Connection } from '../connection.js';
+import { EXIT } from '../constants.js';
+import { toJson } from '../errors.js';
+import { renderBill } from '../view/bill.js';
+import { money, plural, seconds } from '../view/format.js';
+import { RunView } from '../view/run-view.js';
+
+/** How `army run` and `army resume` show a run. */
+export interface WatchOptions {
+  io: ResolvedIo;
+  setup: ArmySetup;
+  connection: Connection;
+  /** Print the RunResult as one JSON object instead of the bill. */
+  json: boolean;
+  job: string;
+  budget?: number;
+  batch?: boolean;
+  /** Aborts the run (wired to Ctrl-C). */
+  controller: AbortController;
+}
+
+/** The planner's call was refused by the budget before anything ran. */
+function plannerRefusal(result: RunResult): BudgetExceededError | undefined {
+  if (result.status !== 'budget_exceeded' || result.cost.tree.planner.calls > 0) return undefined;
+  return ArmyError.is(result.error, 'BUDGET_EXCEEDED')
+    ? (result.error as BudgetExceededError)
+    : undefined;
+}
+
+function exitCodeFor(result: RunResult, interrupted: boolean): number {
+  switch (result.status) {
+    case 'done':
+      return EXIT.OK;
+    case 'partial':
+      return EXIT.PARTIAL;
+    case 'cancelled':
+      return interrupted ? EXIT.INTERRUPTED : EXIT.FAILED;
+    default:
+      return EXIT.FAILED;
+  }
+}
+
+/**
+ * Shows a run while it goes (live view or event lines on stderr), then its
+ * bill (or `--json`'s one object) on stdout. Ctrl-C aborts it: what finished
+ * is printed with what it cost, and the journal is left for `army resume`.
+ * Resolves with the exit code.
+ */
+export async function watchRun(handle: RunHandle, options: WatchOptions): Promise<number> {
+  const { io, setup, connection, controller } = options;
+  const mode = `${connection.offline ? 'offline (fake API)' : 'live API'}${options.batch ? ', batch' : ''}`;
+  const view = new RunView({
+    io,
+    runId: handle.runId,
+    job: options.job,
+    mode,
+    inFlight: () => setup.gateway.inFlight,
+    events: setup.gateway.events,
+    // A terminal without a size (rows 0) cannot redraw in place: event lines then.
+    live: io.stderr.isTTY === true && io.stderr.rows !== 0,
+    ...(options.budget !== undefined ? { budget: options.budget } : {}),
+  });
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    view.cancelling();
+    controller.abort();
+  };
+  if (io.interrupt.aborted) onInterrupt();
+  else io.interrupt.addEventListener('abort', onInterrupt, { once: true });
+  const consuming = (async () => {
+    for await (const event of handle) view.onEvent(event);
+  })().catch(() => {});
+  let result: RunResult;
+  try {
+    result = await handle;
+  } finally {
+    await consuming;
+    view.stop();
+    io.interrupt.removeEventListener('abort', onInterrupt);
+  }
+  if (options.json) io.out(toJson(result));
+  else io.out(renderBill(result));
+
+  const refused = plannerRefusal(result);
+  if (refused) {
+    io.err(
+      `army: --budget ${money(refused.limit)} is below the first call's reservation: the planner call needs at least ${money(refused.minimum)} (its worst case is ${money(refused.requested)}); raise --budget to at least ${money(refused.minimum)}, or pick a cheaper --planner.`,
+    );
+    return EXIT.USAGE;
+  }
+  const finished = result.subtasks.filter((subtask) =>
+    ['done', 'partial', 'failed'].includes(subtask.status),
+  ).length;
+  const took = seconds(result.endedAt - result.startedAt);
+  if (result.status === 'cancelled') {
+    io.err(
+      `Cancelled run ${result.runId} after ${took}: ${finished} of ${plural(result.plan.subtasks.length, 'subtask')} finished, ${money(result.cost.total)} spent. Continue it with: army resume ${result.runId}${journalFlag(setup, io)}`,
+    );
+  } else {
+    const why = result.error ? `: ${result.error.message}` : '';
+    io.err(
+      `Run ${result.runId} ${result.status} in ${took}, ${money(result.cost.total)}${result.status === 'done' ? '' : why}. Report: army report ${result.runId}${journalFlag(setup, io)}`,
+    );
+  }
+  return exitCodeFor(result, interrupted);
+}
+
+/** ` --journal DIR` when the journal is not where `army` looks by default. */
+function journalFlag(setup: ArmySetup, io: ResolvedIo): string {
+  return setup.journal === journalDir(undefined, io)
+    ? ''
+    : ` --journal ${JSON.stringify(setup.journal)}`;
+}

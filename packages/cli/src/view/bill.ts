@@ -1,0 +1,90 @@
+import type { LedgerTotals } from '@haiku-army/core';
+import type { RunResult } from '@haiku-army/orchestrator';
+import { columns, money, percent, plural, table } from './format.js';
+
+/** What a bill says besides the result. */
+export interface BillOptions {
+  /** Print the answer first. @default true */
+  answer?: boolean;
+}
+
+function modelsOf(result: RunResult, role: string): string {
+  const models = new Set(
+    result.timeline.filter((entry) => entry.role === role && entry.cost !== undefined).map((entry) => entry.model),
+  );
+  return [...models].join(', ');
+}
+
+function totalsRow(label: string, detail: string, totals: LedgerTotals): string[] {
+  return [label, detail, plural(totals.calls, 'call'), money(totals.cost.total)];
+}
+
+/**
+ * The itemised bill of a run: the answer, a per-subtask cost table, the
+ * totals (planner + router + subtasks + synthesis = Total, exactly), the
+ * cache hit rate and the saving against the planner-alone baseline.
+ */
+export function renderBill(result: RunResult, options: BillOptions = {}): string {
+  const lines: string[] = [];
+  if ((options.answer ?? true) && result.answer !== undefined) {
+    lines.push('Answer:', String(result.answer).trimEnd(), '');
+  }
+  const costs = new Map(result.cost.tree.subtasks.map((node) => [node.id, node]));
+  const rows = result.subtasks.map((subtask) => {
+    const node = costs.get(subtask.id);
+    return [
+      subtask.id,
+      subtask.status,
+      subtask.model ?? '-',
+      String(subtask.attempts.length),
+      String(node?.totals.calls ?? subtask.calls),
+      money(node?.totals.cost.total ?? subtask.cost.total),
+    ];
+  });
+  if (rows.length > 0) {
+    lines.push(
+      table(['subtask', 'status', 'model', 'attempts', 'calls', 'cost'], rows, [
+        'left',
+        'left',
+        'left',
+        'right',
+        'right',
+        'right',
+      ]),
+    );
+  } else lines.push('No subtask ran.');
+  lines.push('');
+  const tree = result.cost.tree;
+  const subtaskTotals = tree.subtasks.reduce(
+    (sum, node) => ({ calls: sum.calls + node.totals.calls, total: sum.total + node.totals.cost.total }),
+    { calls: 0, total: 0 },
+  );
+  const totals = [
+    totalsRow('Planner', modelsOf(result, 'planner'), tree.planner),
+    ...(tree.router.calls > 0 ? [totalsRow('Router', modelsOf(result, 'router'), tree.router)] : []),
+    [
+      'Subtasks',
+      plural(tree.subtasks.length, 'subtask'),
+      plural(subtaskTotals.calls, 'call'),
+      money(subtaskTotals.total),
+    ],
+    totalsRow('Synthesis', modelsOf(result, 'synthesizer'), tree.synthesis),
+    ...(tree.other.calls > 0 ? [totalsRow('Other', '', tree.other)] : []),
+    ['Total', '', plural(result.cost.calls, 'call'), money(result.cost.total)],
+  ];
+  lines.push(...columns(totals, ['left', 'left', 'right', 'right']));
+  lines.push('');
+  lines.push(`Cache hit rate: ${percent(result.cacheHitRate)} of input tokens were read from the cache.`);
+  const { baseline } = result;
+  lines.push(
+    `Saving vs the planner alone: ${money(baseline.savings)} (${percent(baseline.savingsRatio)}); the same tokens on ${baseline.model} without caching would cost ${money(baseline.baseline)}.`,
+  );
+  const batchSaving = (result.cost as { batchSaving?: number }).batchSaving;
+  if (batchSaving !== undefined && batchSaving > 0)
+    lines.push(`Batch saving: ${money(batchSaving)} against the standard price of the batched calls.`);
+  if (result.cost.estimated > 0)
+    lines.push(`Of the total, ${money(result.cost.estimated)} is priced from estimated usage (aborted streams).`);
+  if (result.artifacts.length > 0)
+    lines.push(`Files written: ${result.artifacts.map((artifact) => artifact.path).join(', ')}`);
+  return lines.join('\n');
+}
