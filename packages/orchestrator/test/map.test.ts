@@ -50,7 +50,7 @@ describe('army.map', () => {
     for (const call of result.timeline) expect(call.end).toBeGreaterThanOrEqual(call.start);
   });
 
-  it('puts the billed call\'s transport retries on its timeline entry', async () => {
+  it('puts the billed call’s transport retries on its timeline entry', async () => {
     fake = await countWorker();
     fake.faults.enqueue({ kind: 'server_error', status: 500 });
     const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', concurrency: 1 });
