@@ -107,7 +107,7 @@ describe.skipIf(!haveChromium && !inCi)('the HTML report in headless Chromium', 
     // Every chart holds data and has painted pixels.
     const charts = await page.evaluate(() => {
       const Chart = (window as unknown as { Chart: ChartGlobal }).Chart;
-      return [...document.querySelectorAll('canvas')].map((canvas) => {
+      return Array.from(document.querySelectorAll('canvas')).map((canvas) => {
         const chart = Chart.getChart(canvas);
         const context2d = canvas.getContext('2d')!;
         const pixels = context2d.getImageData(0, 0, canvas.width, canvas.height).data;
