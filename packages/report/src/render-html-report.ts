@@ -126,6 +126,7 @@ ${callsSection(data)}
 <div><h3>By role</h3><div class="chart-box small"><canvas id="cost-by-role-chart" role="img" aria-label="Cost by role"></canvas></div>${sliceTable('cost-by-role', data.costByRole, 'role')}</div>
 </div>
 <h3>By subtask</h3>
+${data.subtaskCosts.of > data.subtaskCosts.labels.length ? `<p class="muted" id="subtask-chart-note">The ${data.subtaskCosts.labels.length} most expensive of ${data.subtaskCosts.of} subtasks; the cost tree and the table below list them all.</p>` : ''}
 <div class="chart-box" id="cost-by-subtask-box"><canvas id="cost-by-subtask-chart" role="img" aria-label="Cost by subtask"></canvas></div>
 </section>
 ${costTreeSection(result)}

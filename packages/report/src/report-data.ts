@@ -39,10 +39,18 @@ export interface ReportData {
   costByModel: Slice[];
   costByRole: Slice[];
   /** Each subtask's spend split by model (its attempts'), for a stacked bar chart. */
-  subtaskCosts: { labels: string[]; byModel: { model: string; nano: NanoUsd[] }[] };
+  subtaskCosts: {
+    labels: string[];
+    byModel: { model: string; nano: NanoUsd[] }[];
+    /** How many subtasks the run has (more than `labels` when the chart shows only the costliest). */
+    of: number;
+  };
   cache: CacheSaving & { hitRate: number };
   batchSaving?: NanoUsd;
 }
+
+/** The most subtasks the cost-by-subtask chart draws (the costliest, past it). */
+export const SUBTASK_CHART_LIMIT = 60;
 
 /** Colours for models, in first-call order (distinct, readable on white). */
 const PALETTE = [
@@ -118,20 +126,30 @@ export function reportData(result: RunResult<unknown>, catalog: ModelCatalog): R
     { label: 'synthesis', nano: tree.synthesis.cost.total },
     { label: 'other', nano: tree.other.cost.total },
   ];
+  // A chart of thousands of bars is unreadable (and taller than a canvas may
+  // be): past SUBTASK_CHART_LIMIT it shows the most expensive ones; the cost
+  // tree and the subtask table still list every subtask.
+  const charted =
+    tree.subtasks.length <= SUBTASK_CHART_LIMIT
+      ? tree.subtasks
+      : [...tree.subtasks]
+          .sort((a, b) => b.totals.cost.total - a.totals.cost.total)
+          .slice(0, SUBTASK_CHART_LIMIT);
   const subtaskModels = new Map<string, NanoUsd[]>();
-  tree.subtasks.forEach((node, index) => {
+  charted.forEach((node, index) => {
     for (const attempt of node.attempts) {
       let row = subtaskModels.get(attempt.model);
       if (!row) {
-        row = tree.subtasks.map(() => 0);
+        row = charted.map(() => 0);
         subtaskModels.set(attempt.model, row);
       }
       row[index] = (row[index] ?? 0) + attempt.totals.cost.total;
     }
   });
   const subtaskCosts = {
-    labels: tree.subtasks.map((node) => node.id),
+    labels: charted.map((node) => node.id),
     byModel: [...subtaskModels].map(([model, nano]) => ({ model, nano })),
+    of: tree.subtasks.length,
   };
 
   const cache = cacheSaving(spendByModel(result, calls), catalog);

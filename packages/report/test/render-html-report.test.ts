@@ -1,8 +1,8 @@
 import { ArmyError, costOf, defaultCatalog } from '@haiku-army/core';
 import { describe, expect, it } from 'vitest';
 import { formatNanoUsd, renderHtmlReport } from '../src/index.js';
-import type { ReportData } from '../src/report-data.js';
-import { sampleRun } from './support/fixture.js';
+import { type ReportData, SUBTASK_CHART_LIMIT } from '../src/report-data.js';
+import { fixtureRun, sampleRun } from './support/fixture.js';
 
 /** The JSON the page's script reads. */
 function embeddedData(html: string): ReportData {
@@ -162,6 +162,31 @@ describe('renderHtmlReport', () => {
     const again = renderHtmlReport(run);
     expect(again.match(/<\/script>/gi)).toHaveLength(3);
     expect(embeddedData(again).calls[1]!.taskId).toBe(timelineTask);
+  });
+
+  it('charts the costliest subtasks of a large run and lists them all in the tree and table', () => {
+    const ids = Array.from({ length: 100 }, (_, index) => `s${index}`);
+    const run = fixtureRun(
+      ids.map((id, index) => ({
+        taskId: id,
+        role: 'worker',
+        model: 'claude-haiku-5-5',
+        start: index,
+        end: index + 1,
+        usage: { input_tokens: 10, output_tokens: index + 1 },
+      })),
+      ids.map((id) => ({ id, title: id, summary: 'ok' })),
+    );
+    const page = renderHtmlReport(run);
+    const { subtaskCosts, calls } = embeddedData(page);
+    expect(calls).toHaveLength(100);
+    expect(subtaskCosts.of).toBe(100);
+    expect(subtaskCosts.labels).toHaveLength(SUBTASK_CHART_LIMIT);
+    expect(subtaskCosts.labels[0]).toBe('s99');
+    expect(subtaskCosts.labels).not.toContain('s0');
+    expect(page).toContain('id="subtask-chart-note"');
+    expect(page.match(/<li data-node="subtask"/g)).toHaveLength(100);
+    expect(page.match(/<tr data-subtask=/g)).toHaveLength(100);
   });
 
   it('lists calls billed outside the timeline, so the slices still add up', () => {
