@@ -114,6 +114,8 @@ export interface TimelineEntry {
   /** The ledger entry, when the call was billed. */
   entryId?: string;
   cost?: NanoUsd;
+  /** The billed call's transport retries before the billed attempt (from its ledger entry), when it was billed. */
+  retries?: number;
 }
 
 /** Everything a run produced. */

@@ -204,7 +204,7 @@ export class RunGateway implements ModelGateway {
       model: entry?.model ?? this.#inner.catalog.get(model).id,
       attempt: attribution.attempt ?? 1,
       outcome,
-      ...(entry ? { entryId: entry.id, cost: entry.cost.total } : {}),
+      ...(entry ? { entryId: entry.id, cost: entry.cost.total, retries: entry.retries } : {}),
     });
   }
 }
