@@ -100,7 +100,9 @@ export function setUpArmy(
   const inner = createGateway({
     apiKey: connection.apiKey,
     ...(connection.baseURL !== undefined ? { baseURL: connection.baseURL } : {}),
-    ...(flags.budget !== undefined ? { budget: new Budget({ limits: { run: flags.budget } }) } : {}),
+    ...(flags.budget !== undefined
+      ? { budget: new Budget({ limits: { run: flags.budget } }) }
+      : {}),
   });
   const gateway = new CountingGateway(inner);
   const catalog = inner.catalog;

@@ -38,7 +38,9 @@ export function offlineResponders() {
  * works the same). Without one: starts the embedded fake API with its
  * simulated planner and workers; every call is priced as the real API bills it.
  */
-export async function connect(env: Readonly<Record<string, string | undefined>>): Promise<Connection> {
+export async function connect(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Connection> {
   const key = env.ANTHROPIC_API_KEY?.trim();
   if (key) {
     const baseURL = env.ANTHROPIC_BASE_URL?.trim() || undefined;

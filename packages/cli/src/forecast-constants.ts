@@ -12,7 +12,7 @@ export const EXPECTED_TURNS: Readonly<Record<Complexity, number>> = {
 };
 
 /** Tokens a typical tool result adds to a worker's history. */
-export const EXPECTED_TOOL_RESULT_TOKENS = 1_500;
+export const EXPECTED_TOOL_RESULT_TOKENS = 3_000;
 
 /** Output tokens of a typical worker turn. */
 export const EXPECTED_OUTPUT_TOKENS = 300;
@@ -23,8 +23,9 @@ export const LOW_OUTPUT_TOKENS = 100;
 /** Input tokens the synthesizer's instructions take, before the summaries. */
 export const SYNTHESIS_PROMPT_TOKENS = 600;
 
-/** Output tokens of a typical synthesized answer. */
-export const EXPECTED_SYNTHESIS_OUTPUT_TOKENS = 600;
+/** Output tokens of a typical synthesized answer: a base, plus a share of each subtask's summary. */
+export const EXPECTED_SYNTHESIS_OUTPUT_TOKENS = 300;
+export const EXPECTED_SYNTHESIS_TOKENS_PER_SUBTASK = 150;
 
 /**
  * Allowances of the high end for what the estimate cannot see byte for

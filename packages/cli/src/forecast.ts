@@ -1,4 +1,9 @@
-import { type GatewayRequest, type ModelCatalog, type NanoUsd, estimateRequestTokens } from '@haiku-army/core';
+import {
+  estimateRequestTokens,
+  type GatewayRequest,
+  type ModelCatalog,
+  type NanoUsd,
+} from '@haiku-army/core';
 import { inputBound, worstCaseCost } from '@haiku-army/core/internal';
 import {
   type Complexity,
@@ -6,10 +11,17 @@ import {
   type Plan,
   type PlanSubtask,
 } from '@haiku-army/orchestrator';
-import { buildWorkerRequest, DEFAULT_WORKER_PREAMBLE, renderBrief, type Tool } from '@haiku-army/worker';
+import {
+  buildWorkerRequest,
+  DEFAULT_WORKER_PREAMBLE,
+  renderBrief,
+  type Tool,
+} from '@haiku-army/worker';
+import type { CostHistory } from './cost-history.js';
 import {
   EXPECTED_OUTPUT_TOKENS,
   EXPECTED_SYNTHESIS_OUTPUT_TOKENS,
+  EXPECTED_SYNTHESIS_TOKENS_PER_SUBTASK,
   EXPECTED_TOOL_RESULT_TOKENS,
   EXPECTED_TURNS,
   LOW_OUTPUT_TOKENS,
@@ -18,7 +30,6 @@ import {
   SYNTHESIS_PROMPT_TOKENS,
   TURN_OVERHEAD_TOKENS,
 } from './forecast-constants.js';
-import type { CostHistory } from './cost-history.js';
 
 /** A cost range, nano-USD. */
 export interface CostRange {
@@ -149,13 +160,19 @@ function heuristic(subtask: PlanSubtask, model: string, input: ForecastInput) {
 function synthesisForecast(input: ForecastInput, subtasks: number): Forecast['synthesis'] {
   const { catalog, synthesizer, limits } = input;
   const info = catalog.get(synthesizer);
-  const job = estimateRequestTokens({ messages: [{ role: 'user', content: input.job }] }, info.tier);
+  const job = estimateRequestTokens(
+    { messages: [{ role: 'user', content: input.job }] },
+    info.tier,
+  );
   const perSummary = limits.summaryTokenCap;
   const prices = info.prices;
-  const typicalInput = SYNTHESIS_PROMPT_TOKENS + job + subtasks * Math.ceil(perSummary / 2);
+  const typicalInput = SYNTHESIS_PROMPT_TOKENS + job + subtasks * perSummary;
   const heuristicRange = {
     low: (SYNTHESIS_PROMPT_TOKENS + job) * prices.input + LOW_OUTPUT_TOKENS * prices.output,
-    expected: typicalInput * prices.input + EXPECTED_SYNTHESIS_OUTPUT_TOKENS * prices.output,
+    expected:
+      typicalInput * prices.input +
+      (EXPECTED_SYNTHESIS_OUTPUT_TOKENS + subtasks * EXPECTED_SYNTHESIS_TOKENS_PER_SUBTASK) *
+        prices.output,
   };
   // Every summary at its cap and every result's data quoted in full, as UTF-8 bytes.
   const worstInput =
@@ -218,7 +235,11 @@ export async function forecastPlan(input: ForecastInput): Promise<Forecast> {
     });
   }
   const synthesis = synthesisForecast(input, subtasks.length);
-  const total: CostRange = { low: synthesis.low, expected: synthesis.expected, high: synthesis.high };
+  const total: CostRange = {
+    low: synthesis.low,
+    expected: synthesis.expected,
+    high: synthesis.high,
+  };
   for (const subtask of subtasks) {
     total.low += subtask.low;
     total.expected += subtask.expected;

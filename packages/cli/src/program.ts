@@ -1,11 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type CliIo, type ResolvedIo, resolveIo } from './cli-io.js';
-import { EXIT } from './constants.js';
-import { errorLine, exitCodeOf, oneLine, toJson } from './errors.js';
 import { estimateCommand } from './commands/estimate.js';
 import { mockCommand } from './commands/mock.js';
 import { modelsCommand } from './commands/models.js';
 import { runCommand } from './commands/run.js';
+import { EXIT } from './constants.js';
+import { errorLine, exitCodeOf, oneLine, toJson } from './errors.js';
 import { integerAtLeast, numberBetween, parseBudget } from './parse-options.js';
 import { VERSION } from './version.js';
 
@@ -26,7 +26,10 @@ function armyOptions(command: Command, { budget = true } = {}): Command {
       .option('--out <dir>', 'let workers write files under this folder (write_file tool)');
   }
   return command
-    .option('--journal <dir>', 'where runs are journaled (default $HAIKU_ARMY_JOURNAL or .army/runs)')
+    .option(
+      '--journal <dir>',
+      'where runs are journaled (default $HAIKU_ARMY_JOURNAL or .army/runs)',
+    )
     .option('--json', 'print one JSON object on stdout, status lines on stderr');
 }
 
@@ -69,7 +72,9 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
   armyOptions(
     program
       .command('run')
-      .description('plan a job, run it on the workers with a live view, print the answer and the bill')
+      .description(
+        'plan a job, run it on the workers with a live view, print the answer and the bill',
+      )
       .argument('<job>', 'what to do, e.g. "find every place that retries an API call"'),
   ).action(wrap((job: string, flags) => runCommand(job, flags, io)));
 
@@ -84,12 +89,20 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
   program
     .command('mock')
     .description('serve the fake Anthropic API (simulated planner and workers) until Ctrl-C')
-    .addOption(new Option('--port <n>', 'port (0 = any free port)').default(8787).argParser(integerAtLeast(0, 65_535)))
+    .addOption(
+      new Option('--port <n>', 'port (0 = any free port)')
+        .default(8787)
+        .argParser(integerAtLeast(0, 65_535)),
+    )
     .option('--host <address>', 'interface to bind', '127.0.0.1')
     .option('--latency <ms>', 'time to first byte of every response, ms', integerAtLeast(0))
     .option('--per-token-ms <ms>', 'extra time per output token, ms', integerAtLeast(0))
     .option('--seed <n>', 'seed of faults and latency', integerAtLeast(0))
-    .option('--fault-rate <p>', 'random faults (429, 529, 500, dropped connections), 0 to 1', numberBetween(0, 1))
+    .option(
+      '--fault-rate <p>',
+      'random faults (429, 529, 500, dropped connections), 0 to 1',
+      numberBetween(0, 1),
+    )
     .option('--rpm <n>', 'requests per minute, every model', integerAtLeast(1))
     .option('--itpm <n>', 'input tokens per minute, every model', integerAtLeast(1))
     .option('--otpm <n>', 'output tokens per minute, every model', integerAtLeast(1))

@@ -104,7 +104,13 @@ function renderEstimate(report: EstimateReport, root: string): string {
     ...columns(
       [
         ['', '', 'low', 'expected', 'high'],
-        ['Synthesis', synthesis.model, money(synthesis.low), money(synthesis.expected), money(synthesis.high)],
+        [
+          'Synthesis',
+          synthesis.model,
+          money(synthesis.low),
+          money(synthesis.expected),
+          money(synthesis.high),
+        ],
         ['Total', 'to run the plan', money(total.low), money(total.expected), money(total.high)],
       ],
       ['left', 'left', 'right', 'right', 'right'],
@@ -137,8 +143,8 @@ export async function estimateCommand(
   checkArmyFlags(flags, io);
   const connection = await connect(io.env);
   try {
-    io.err(connection.banner);
     const setup = setUpArmy({ ...flags, budget: undefined }, connection, io, { journal: false });
+    io.err(connection.banner);
     io.err(`Planning with ${setup.planner} (one call; no worker runs)…`);
     const plan = await setup.army.plan(job, { signal: io.interrupt });
     const plannerCost = setup.gateway.ledger.totals({ role: 'planner' }).cost.total;

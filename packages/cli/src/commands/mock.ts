@@ -35,7 +35,9 @@ export async function mockCommand(flags: MockFlags, io: ResolvedIo): Promise<num
     port: flags.port,
     host: flags.host,
     ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-    ...(flags.batchProcessingMs !== undefined ? { batchProcessingMs: flags.batchProcessingMs } : {}),
+    ...(flags.batchProcessingMs !== undefined
+      ? { batchProcessingMs: flags.batchProcessingMs }
+      : {}),
     latency: {
       ...(flags.latency !== undefined ? { firstByte: flags.latency } : {}),
       perOutputTokenMs: flags.perTokenMs ?? 0,
@@ -64,6 +66,8 @@ export async function mockCommand(flags: MockFlags, io: ResolvedIo): Promise<num
   });
   const billed = server.billing.entries.length;
   await server.close();
-  io.err(`Stopped: billed ${billed} responses, ${formatUsd(server.billing.total(), { digits: 6 })}.`);
+  io.err(
+    `Stopped: billed ${billed} responses, ${formatUsd(server.billing.total(), { digits: 6 })}.`,
+  );
   return 0;
 }

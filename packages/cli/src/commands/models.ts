@@ -18,7 +18,17 @@ export function modelsCommand(flags: { json?: boolean }, io: ResolvedIo): number
   }
   io.out(
     table(
-      ['model', 'tier', 'input', 'output', 'cache write 5m', 'cache write 1h', 'cache read', 'context', 'max output'],
+      [
+        'model',
+        'tier',
+        'input',
+        'output',
+        'cache write 5m',
+        'cache write 1h',
+        'cache read',
+        'context',
+        'max output',
+      ],
       models.map((model) => [
         model.id,
         model.tier,
@@ -38,6 +48,8 @@ export function modelsCommand(flags: { json?: boolean }, io: ResolvedIo): number
     io.out(
       `${model.id}: a prompt over ${model.longContext!.thresholdTokens.toLocaleString('en-US')} tokens is billed at ${perMillion(model.longContext!.prices.input)} input / ${perMillion(model.longContext!.prices.output)} output.`,
     );
-  io.out(`Prices in US dollars per million tokens, as of ${CATALOG_AS_OF}. Batch requests cost half.`);
+  io.out(
+    `Prices in US dollars per million tokens, as of ${CATALOG_AS_OF}. Batch requests cost half.`,
+  );
   return 0;
 }

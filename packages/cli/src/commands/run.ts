@@ -24,8 +24,9 @@ export async function runCommand(job: string, flags: RunFlags, io: ResolvedIo): 
   checkArmyFlags(flags, io);
   const connection = await connect(io.env);
   try {
-    io.err(connection.banner);
+    // Built before the banner: a bad flag is the only line printed.
     const setup = setUpArmy(flags, connection, io);
+    io.err(connection.banner);
     const controller = new AbortController();
     const handle = setup.army.run(job, { signal: controller.signal });
     return await watchRun(handle, {

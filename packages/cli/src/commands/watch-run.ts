@@ -83,10 +83,10 @@ export async function watchRun(handle: RunHandle, options: WatchOptions): Promis
     view.stop();
     io.interrupt.removeEventListener('abort', onInterrupt);
   }
-  if (options.json) io.out(toJson(result));
-  else io.out(renderBill(result));
-
   const refused = plannerRefusal(result);
+  if (options.json) io.out(toJson(result));
+  // Nothing ran: no bill, only the line that says what to raise the budget to.
+  else if (!refused) io.out(renderBill(result));
   if (refused) {
     io.err(
       `army: --budget ${money(refused.limit)} is below the first call's reservation: the planner call needs at least ${money(refused.minimum)} (its worst case is ${money(refused.requested)}); raise --budget to at least ${money(refused.minimum)}, or pick a cheaper --planner.`,

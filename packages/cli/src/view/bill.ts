@@ -10,7 +10,9 @@ export interface BillOptions {
 
 function modelsOf(result: RunResult, role: string): string {
   const models = new Set(
-    result.timeline.filter((entry) => entry.role === role && entry.cost !== undefined).map((entry) => entry.model),
+    result.timeline
+      .filter((entry) => entry.role === role && entry.cost !== undefined)
+      .map((entry) => entry.model),
   );
   return [...models].join(', ');
 }
@@ -56,12 +58,17 @@ export function renderBill(result: RunResult, options: BillOptions = {}): string
   lines.push('');
   const tree = result.cost.tree;
   const subtaskTotals = tree.subtasks.reduce(
-    (sum, node) => ({ calls: sum.calls + node.totals.calls, total: sum.total + node.totals.cost.total }),
+    (sum, node) => ({
+      calls: sum.calls + node.totals.calls,
+      total: sum.total + node.totals.cost.total,
+    }),
     { calls: 0, total: 0 },
   );
   const totals = [
     totalsRow('Planner', modelsOf(result, 'planner'), tree.planner),
-    ...(tree.router.calls > 0 ? [totalsRow('Router', modelsOf(result, 'router'), tree.router)] : []),
+    ...(tree.router.calls > 0
+      ? [totalsRow('Router', modelsOf(result, 'router'), tree.router)]
+      : []),
     [
       'Subtasks',
       plural(tree.subtasks.length, 'subtask'),
@@ -74,16 +81,22 @@ export function renderBill(result: RunResult, options: BillOptions = {}): string
   ];
   lines.push(...columns(totals, ['left', 'left', 'right', 'right']));
   lines.push('');
-  lines.push(`Cache hit rate: ${percent(result.cacheHitRate)} of input tokens were read from the cache.`);
+  lines.push(
+    `Cache hit rate: ${percent(result.cacheHitRate)} of input tokens were read from the cache.`,
+  );
   const { baseline } = result;
   lines.push(
     `Saving vs the planner alone: ${money(baseline.savings)} (${percent(baseline.savingsRatio)}); the same tokens on ${baseline.model} without caching would cost ${money(baseline.baseline)}.`,
   );
   const batchSaving = (result.cost as { batchSaving?: number }).batchSaving;
   if (batchSaving !== undefined && batchSaving > 0)
-    lines.push(`Batch saving: ${money(batchSaving)} against the standard price of the batched calls.`);
+    lines.push(
+      `Batch saving: ${money(batchSaving)} against the standard price of the batched calls.`,
+    );
   if (result.cost.estimated > 0)
-    lines.push(`Of the total, ${money(result.cost.estimated)} is priced from estimated usage (aborted streams).`);
+    lines.push(
+      `Of the total, ${money(result.cost.estimated)} is priced from estimated usage (aborted streams).`,
+    );
   if (result.artifacts.length > 0)
     lines.push(`Files written: ${result.artifacts.map((artifact) => artifact.path).join(', ')}`);
   return lines.join('\n');

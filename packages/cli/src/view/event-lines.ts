@@ -29,7 +29,10 @@ function describe(event: ArmyStreamEvent): string | undefined {
     case 'task:escalate':
       return `escalate ${event.taskId}: ${event.from} -> ${event.to} (${clip(event.reason, REASON_CHARS)})`;
     case 'task:end': {
-      const why = event.code || event.reason ? ` ${clip([event.code, event.reason].filter(Boolean).join(': '), REASON_CHARS)}` : '';
+      const why =
+        event.code || event.reason
+          ? ` ${clip([event.code, event.reason].filter(Boolean).join(': '), REASON_CHARS)}`
+          : '';
       return `${event.status.padEnd(7)} ${event.taskId}${event.model ? ` on ${event.model}` : ''} ${money(event.cost)}${event.status === 'done' ? '' : why}`;
     }
     case 'call:retry':

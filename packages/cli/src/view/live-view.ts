@@ -33,7 +33,10 @@ export function renderLiveView(progress: RunProgress, state: LiveViewState): str
   const width = Math.max(40, state.width ?? 80);
   const lines: string[] = [];
   lines.push(
-    clip(`haiku-army  run ${state.runId.slice(0, 8)}  ${state.mode}  ${seconds(state.elapsedMs)}`, width),
+    clip(
+      `haiku-army  run ${state.runId.slice(0, 8)}  ${state.mode}  ${seconds(state.elapsedMs)}`,
+      width,
+    ),
   );
   lines.push(clip(`job        ${state.job}`, width));
   const total = Math.max(progress.planned, progress.subtasks.size);
@@ -54,10 +57,16 @@ export function renderLiveView(progress: RunProgress, state: LiveViewState): str
   const top = progress.top(LIVE_VIEW_TOP_SUBTASKS);
   if (top.length > 0)
     lines.push(
-      clip(`top cost   ${top.map((subtask) => `${subtask.id} ${money(subtask.cost)}`).join(' · ')}`, width),
+      clip(
+        `top cost   ${top.map((subtask) => `${subtask.id} ${money(subtask.cost)}`).join(' · ')}`,
+        width,
+      ),
     );
   if (progress.budget && progress.budget.level !== 'warning')
-    lines.push(`budget     ${progress.budget.level}: ${money(progress.budget.spent)} spent of ${money(progress.budget.limit)}`);
-  if (state.cancelling) lines.push('Ctrl-C: cancelling, keeping what finished (Ctrl-C again to quit at once)…');
+    lines.push(
+      `budget     ${progress.budget.level}: ${money(progress.budget.spent)} spent of ${money(progress.budget.limit)}`,
+    );
+  if (state.cancelling)
+    lines.push('Ctrl-C: cancelling, keeping what finished (Ctrl-C again to quit at once)…');
   return lines.join('\n');
 }

@@ -76,7 +76,10 @@ export class RunView {
   cancelling(): void {
     this.#cancelling = true;
     if (this.#draw) this.#render();
-    else this.#line('Ctrl-C: cancelling the run, keeping what finished (Ctrl-C again to quit at once)');
+    else
+      this.#line(
+        'Ctrl-C: cancelling the run, keeping what finished (Ctrl-C again to quit at once)',
+      );
   }
 
   /** Draws the last frame and stops redrawing. */
