@@ -1,10 +1,17 @@
 import type { Options } from 'tsup';
 
+/**
+ * Whether to emit type declarations. `HAIKU_ARMY_SKIP_DTS=1` skips them (the
+ * README demo's quick build, which only runs the code; turbo keys its cache
+ * on the variable, so a full build never reuses such a dist).
+ */
+export const emitTypes = process.env.HAIKU_ARMY_SKIP_DTS !== '1';
+
 /** The build every package shares: ESM for Node 20, with types and source maps. */
 export const packageBuild = {
   entry: ['src/index.ts'],
   format: ['esm'],
-  dts: true,
+  dts: emitTypes,
   sourcemap: true,
   clean: true,
   target: 'node20',
