@@ -28,7 +28,10 @@ async function runBatch(
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as { custom_id: string; result: { type: string } });
-  return { id: created.id, types: new Map(lines.map((line) => [line.custom_id, line.result.type])) };
+  return {
+    id: created.id,
+    types: new Map(lines.map((line) => [line.custom_id, line.result.type])),
+  };
 }
 
 function fake(seed: number, batchFaults: { errored?: number; expired?: number }) {
