@@ -45,8 +45,10 @@ export interface BatchWavesOptions {
 /** One batch being waited on: a wave this run sent, or a resumed run's batch. */
 interface Flight {
   controller: AbortController;
-  /** Whether a caller still waits on it. */
+  /** Whether a caller still waits on it, or its results are being collected. */
   wanted(): boolean;
+  /** An outcome arrived: the batch ended and its results are being read (never stop that). */
+  collecting: boolean;
   ended: boolean;
 }
 
@@ -76,6 +78,8 @@ export class BatchWaves {
   readonly #flights = new Set<Flight>();
   readonly #reattached = new Map<string, Reattached>();
   readonly #work = new Set<Promise<unknown>>();
+  /** The batch runs being iterated (a subset of the work). */
+  readonly #consumers = new Set<Promise<unknown>>();
 
   constructor(options: BatchWavesOptions) {
     this.#options = options;
@@ -87,18 +91,28 @@ export class BatchWaves {
     return deadlineAt !== undefined && now() >= deadlineAt;
   }
 
-  #track(work: Promise<unknown>): void {
+  /** Keeps `work` until it settles, for {@link close}; `consumer`: it iterates a batch run. */
+  #track(work: Promise<unknown>, consumer = false): void {
     const tracked = work.then(
       () => {},
       () => {},
     );
     this.#work.add(tracked);
-    void tracked.finally(() => this.#work.delete(tracked));
+    if (consumer) this.#consumers.add(tracked);
+    void tracked.finally(() => {
+      this.#work.delete(tracked);
+      this.#consumers.delete(tracked);
+    });
   }
 
   #flight(wanted: () => boolean): Flight {
     const controller = new AbortController();
-    const flight: Flight = { controller, wanted, ended: false };
+    const flight: Flight = {
+      controller,
+      wanted: () => flight.collecting || wanted(),
+      collecting: false,
+      ended: false,
+    };
     this.#flights.add(flight);
     return flight;
   }
@@ -174,6 +188,7 @@ export class BatchWaves {
                 ),
             );
       }),
+      true,
     );
   }
 
@@ -204,7 +219,10 @@ export class BatchWaves {
   ): Promise<unknown> {
     let failure: unknown;
     try {
-      for await (const outcome of run) onOutcome(outcome);
+      for await (const outcome of run) {
+        flight.collecting = true;
+        onOutcome(outcome);
+      }
       await run.result;
     } catch (error) {
       failure = error;
@@ -300,7 +318,7 @@ export class BatchWaves {
       };
       state = created;
       this.#reattached.set(record.batchId, state);
-      this.#track(this.#resume(record, state));
+      this.#track(this.#resume(record, state), true);
     }
     const recorded = state.outcomes.get(waiter.customId);
     if (recorded) {
@@ -364,11 +382,25 @@ export class BatchWaves {
 
   /**
    * Waits until every outcome is recorded. A batch no caller waits for any
-   * more (its callers were cancelled) is stopped, which cancels it at the API.
+   * more (its callers were cancelled) is stopped, which cancels it at the
+   * API. Once the run is cancelled, batch runs are not waited for: the SDK
+   * may never settle a results download aborted half-way (core's BatchRun
+   * then never ends), and their callers have been told already.
    */
   async close(): Promise<void> {
     for (const flight of this.#flights)
       if (!flight.ended && !flight.wanted()) flight.controller.abort();
-    while (this.#work.size > 0) await Promise.all([...this.#work]);
+    const { signal } = this.#options;
+    const cancelled = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    for (;;) {
+      const work = [...this.#work].filter((promise) => !this.#consumers.has(promise));
+      const consumers = [...this.#consumers];
+      if (work.length === 0 && (consumers.length === 0 || signal.aborted)) return;
+      await Promise.race([Promise.all([...work, ...consumers]), cancelled]);
+      if (signal.aborted) await Promise.all(work);
+    }
   }
 }
