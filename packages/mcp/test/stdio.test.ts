@@ -3,7 +3,7 @@ import { type FakeAnthropicServer, startFakeAnthropic } from '@haiku-army/testin
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CALL_OPTIONS, CLI, childEnv, exerciseServer, fixtureRepo } from './harness.js';
 
 // The fake runs in this process, so its billing log is an independent
@@ -42,7 +42,9 @@ describe('army-mcp over stdio', () => {
     );
     try {
       await exerciseServer(client, repo, () => fake.billing.total());
-      expect(stderr()).toContain(`using the Anthropic API at ${fake.url}`);
+      await vi.waitFor(() => expect(stderr()).toContain(`using the Anthropic API at ${fake.url}`), {
+        timeout: 10_000,
+      });
       expect(stderr()).not.toContain(key);
     } finally {
       await client.close();
@@ -56,7 +58,9 @@ describe('army-mcp over stdio', () => {
       childEnv(),
     );
     try {
-      expect(stderr()).toContain('no ANTHROPIC_API_KEY');
+      await vi.waitFor(() => expect(stderr()).toContain('no ANTHROPIC_API_KEY'), {
+        timeout: 10_000,
+      });
       const mapped = (await client.callTool(
         {
           name: 'map',
