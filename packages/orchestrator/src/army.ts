@@ -15,6 +15,7 @@ import type { RunSpec } from './internal/run-spec.js';
 import { type Plan, type PlanInput, type PlanSubtask, planSubtaskSchema } from './plan.js';
 import { RunHandle } from './run-handle.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
+import { instrumentArmyEvents } from './tracing/instrument.js';
 import { validatePlan } from './validate-plan.js';
 
 /** Options of one run. */
@@ -68,6 +69,7 @@ export class Army {
 
   constructor(options: ArmyOptions = {}) {
     this.#options = resolveArmyOptions(options);
+    instrumentArmyEvents(this.#options.gateway.events);
   }
 
   /** The gateway every call goes through (given or built). */
