@@ -52,6 +52,8 @@ export {
   type PriceSource,
 } from './fake-bill.js';
 export {
+  type BatchFaultKind,
+  type BatchFaultRates,
   type Fault,
   FaultController,
   type FaultKind,
@@ -124,6 +126,7 @@ export {
 export { type InProcessFakeAnthropic, setupFakeAnthropic } from './setup-fake-anthropic.js';
 export {
   type FakeAnthropicServer,
+  type FakeServerStats,
   type StartFakeAnthropicOptions,
   startFakeAnthropic,
 } from './start-fake-anthropic.js';
