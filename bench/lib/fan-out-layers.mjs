@@ -115,17 +115,15 @@ export function buildLayer(layer, { url, n, c, requests, journal }) {
       return async () => {
         const queue = new PQueue({ concurrency: c });
         const responses = await Promise.all(
-          requests
-            .slice(0, n)
-            .map((request, index) =>
-              queue.add(() =>
-                gateway.call(request, {
-                  runId: 'bench',
-                  taskId: `item-${index + 1}`,
-                  role: 'worker',
-                }),
-              ),
+          requests.slice(0, n).map((request, index) =>
+            queue.add(() =>
+              gateway.call(request, {
+                runId: 'bench',
+                taskId: `item-${index + 1}`,
+                role: 'worker',
+              }),
             ),
+          ),
         );
         return { ok: responses.length, ledger: gateway.ledger, finished };
       };

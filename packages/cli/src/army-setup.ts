@@ -13,7 +13,7 @@ import { complexityMap } from '@haiku-army/router';
 import { codebaseTools, type FileWriter, type Tool, writeFiles } from '@haiku-army/worker';
 import type { ResolvedIo } from './cli-io.js';
 import type { Connection } from './connection.js';
-import { DEFAULT_JOURNAL_DIR } from './constants.js';
+import { DEFAULT_JOURNAL_DIR, OFFLINE_BATCH_POLL_MS } from './constants.js';
 import { CountingGateway } from './counting-gateway.js';
 import { usageError } from './errors.js';
 
@@ -34,7 +34,6 @@ export interface ArmyFlags {
 /** The orchestrator's options the CLI sets that land on main with the journal and batch mode. */
 export type CliArmyOptions = ArmyOptions & {
   journal?: string | false;
-  mode?: 'interactive' | 'batch';
 };
 
 /** An army built from the flags, and what the views need to know about it. */
@@ -122,7 +121,13 @@ export function setUpArmy(
     journal,
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
-    ...(flags.batch ? { mode: 'batch' as const } : {}),
+    ...(flags.batch
+      ? {
+          mode: 'batch' as const,
+          // The fake ends a batch within ms; the API's default first poll waits seconds.
+          ...(connection.offline ? { batchPollIntervalMs: OFFLINE_BATCH_POLL_MS } : {}),
+        }
+      : {}),
     ...(writer ? { artifacts: writer } : {}),
     ...extra,
   };

@@ -20,6 +20,9 @@ export const DEFAULT_JOURNAL_DIR = '.army/runs';
 /** The API key handed to the embedded fake API (it accepts any). */
 export const OFFLINE_API_KEY = 'army-offline';
 
+/** First batch poll wait offline, ms (the embedded fake ends a batch in about 50 ms). */
+export const OFFLINE_BATCH_POLL_MS = 100;
+
 /** How often the live view redraws, ms. */
 export const LIVE_VIEW_INTERVAL_MS = 100;
 

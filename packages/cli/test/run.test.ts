@@ -126,3 +126,40 @@ describe('army run, offline', () => {
     }
   });
 });
+
+describe('army run --batch, offline', () => {
+  it('sends the worker calls as Message Batches at half price, and the bill shows the saving', async () => {
+    const { code, stdout, stderrLines } = await army([
+      'run',
+      JOB,
+      '--root',
+      PACKAGES_DIR,
+      '--batch',
+    ]);
+    expect(code).toBe(0);
+    expect(stderrLines.some((line) => /^batch {3}\S+ submitted: \d+ requests$/.test(line))).toBe(
+      true,
+    );
+    expect(
+      stderrLines.some((line) => /^batch {3}\S+ ended: \d+ succeeded, 0 errored/.test(line)),
+    ).toBe(true);
+    expect(stdout).toMatch(
+      /^Batch saving: \$0\.\d{6} against the standard price of the batched calls\.$/m,
+    );
+    expect(stdout).toMatch(/^Total /m);
+  });
+
+  it('--json: every worker call was batch-priced, so the saving equals what the workers paid', async () => {
+    const { code, stdout } = await army(['run', JOB, '--root', PACKAGES_DIR, '--batch', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.status).toBe('done');
+    const subtasks = result.cost.tree.subtasks as { totals: Totals }[];
+    const paid = subtasks.reduce((sum, node) => sum + node.totals.cost.total, 0);
+    const calls = subtasks.reduce((sum, node) => sum + node.totals.calls, 0);
+    // Half price per line item, rounded up: the saving is each item's other half, rounded down.
+    expect(result.cost.batchSaving).toBeGreaterThan(0);
+    expect(paid - result.cost.batchSaving).toBeGreaterThanOrEqual(0);
+    expect(paid - result.cost.batchSaving).toBeLessThanOrEqual(5 * calls);
+  });
+});

@@ -122,8 +122,7 @@ describe("mode: 'batch'", () => {
     expect(waves(fake)).toEqual([subtasks, subtasks, subtasks]);
     expect(interactiveWorkerCalls(fake)).toHaveLength(0);
     const entries = army.ledger.entries({ runId: result.runId });
-    for (const entry of entries)
-      expect(entry.batchId !== undefined).toBe(entry.role === 'worker');
+    for (const entry of entries) expect(entry.batchId !== undefined).toBe(entry.role === 'worker');
     expect(entries.filter((entry) => entry.role === 'worker')).toHaveLength(3 * subtasks);
   });
 

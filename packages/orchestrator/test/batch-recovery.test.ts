@@ -82,7 +82,9 @@ describe('batch mode when batch requests fail', () => {
     expect(result.status).toBe('done');
     expect(batchCreates(fake)).toHaveLength(1);
     expect(
-      fake.transcript.entries.some((entry) => entry.method === 'POST' && /cancel$/.test(entry.path)),
+      fake.transcript.entries.some(
+        (entry) => entry.method === 'POST' && /cancel$/.test(entry.path),
+      ),
     ).toBe(true);
     expect(interactiveWorkerCalls(fake)).toHaveLength(5);
     expect(army.ledger.entries({ runId: result.runId }).every((entry) => !entry.batchId)).toBe(

@@ -88,8 +88,8 @@ export function renderBill(result: RunResult, options: BillOptions = {}): string
   lines.push(
     `Saving vs the planner alone: ${money(baseline.savings)} (${percent(baseline.savingsRatio)}); the same tokens on ${baseline.model} without caching would cost ${money(baseline.baseline)}.`,
   );
-  const batchSaving = (result.cost as { batchSaving?: number }).batchSaving;
-  if (batchSaving !== undefined && batchSaving > 0)
+  const { batchSaving } = result.cost;
+  if (batchSaving > 0)
     lines.push(
       `Batch saving: ${money(batchSaving)} against the standard price of the batched calls.`,
     );
