@@ -58,7 +58,8 @@ interface ScopeState {
 
 function unsettledIn(calls: readonly UnsettledCall[], since: number, until: number): NanoUsd {
   let total = 0;
-  for (const call of calls) if (call.timestamp >= since && call.timestamp < until) total += call.amount;
+  for (const call of calls)
+    if (call.timestamp >= since && call.timestamp < until) total += call.amount;
   return total;
 }
 
@@ -402,7 +403,8 @@ export class Budget {
     const { runId, entries } = input;
     if (typeof runId !== 'string' || runId.length === 0)
       throw invalidOption('runId', 'a run id', runId);
-    if (!Array.isArray(entries)) throw invalidOption('entries', 'an array of ledger entries', entries);
+    if (!Array.isArray(entries))
+      throw invalidOption('entries', 'an array of ledger entries', entries);
     const unsettled = input.unsettled ?? [];
     const byTask = new Map<string, NanoUsd>();
     let total = 0;

@@ -279,7 +279,8 @@ export class CostLedger {
    * @example const added = ledger.restore(journaledEntries);
    */
   restore(entries: readonly LedgerEntry[]): LedgerEntry[] {
-    if (!Array.isArray(entries)) throw invalidOption('entries', 'an array of ledger entries', entries);
+    if (!Array.isArray(entries))
+      throw invalidOption('entries', 'an array of ledger entries', entries);
     const known = new Set(this.#entries.map((entry) => entry.id));
     const added: LedgerEntry[] = [];
     for (const [index, entry] of entries.entries()) {
@@ -298,7 +299,10 @@ export class CostLedger {
         );
       if (known.has(entry.id)) continue;
       known.add(entry.id);
-      const copy: LedgerEntry = { ...entry, tags: Array.isArray(entry.tags) ? [...entry.tags] : [] };
+      const copy: LedgerEntry = {
+        ...entry,
+        tags: Array.isArray(entry.tags) ? [...entry.tags] : [],
+      };
       this.#entries.push(copy);
       this.#index(copy);
       added.push(copy);

@@ -1,8 +1,33 @@
+import type { LedgerEntry } from '@haiku-army/core';
 import type * as z from 'zod';
+import type { Artifact } from '../army-options.js';
 import type { Plan } from '../plan.js';
-import type { SubtaskResult } from '../run-result.js';
+import type { BatchSubmittedRecord, PlanRecord } from '../run-recorder.js';
+import type { SubtaskResult, TimelineEntry } from '../run-result.js';
 
-/** What one run is asked to do (from `run`, `runPlan` or `map`). */
+/** What a resumed run carries over from its journal (set on resume). */
+export interface ResumeState {
+  /** Finished subtasks, kept as is. */
+  results: SubtaskResult[];
+  /** Submitted batches: reattach with `gateway.resumeBatch`, never resubmit. */
+  batches: BatchSubmittedRecord[];
+  /** The interrupted runs' ledger entries (already restored into the ledger). */
+  entries: LedgerEntry[];
+}
+
+/** The rest of a journaled run that a resume rebuilds its result from. */
+export interface JournaledRun {
+  /** Every plan the run adopted, by round. */
+  plans: PlanRecord[];
+  /** When the run first started. */
+  startedAt: number;
+  /** The calls of the earlier executions. */
+  timeline: TimelineEntry[];
+  /** Files the kept subtasks wrote. */
+  artifacts: Artifact[];
+}
+
+/** What one run is asked to do (from `run`, `runPlan`, `map` or `resume`). */
 export interface RunSpec<TAnswer> {
   job: string;
   /** A plan to run as is (no planner call for round 1). */
@@ -16,4 +41,8 @@ export interface RunSpec<TAnswer> {
   /** Whether the synthesizer writes an answer (when there is no `reduce`). */
   synthesize: boolean;
   signal?: AbortSignal | undefined;
+  /** Set on resume: what the journal kept. */
+  resume?: ResumeState;
+  /** Set on resume: the journaled plans, timeline and artifacts. */
+  journaled?: JournaledRun;
 }
