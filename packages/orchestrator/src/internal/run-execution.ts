@@ -57,14 +57,15 @@ export class RunExecution<TAnswer> {
     const options = this.#options;
     const runId = this.#runId;
     const journaled = this.#spec.journaled;
-    const startedAt = journaled?.startedAt ?? options.now();
+    const now = options.now();
+    const startedAt = journaled?.startedAt ?? now;
     const events = this.#army.events;
     this.#artifactsBefore = options.artifacts?.artifacts().length ?? 0;
     try {
       await options.recorder.runStarted?.({
         runId,
         job: this.#spec.job,
-        startedAt: options.now(),
+        startedAt: now,
         options: describeOptions(options),
         spec: describeSpec(this.#spec),
         ...(this.#spec.resume ? { resumed: true as const } : {}),
