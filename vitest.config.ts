@@ -52,6 +52,8 @@ export default defineConfig({
           ]
         : []),
     ],
+    // Runs journal into a temporary HAIKU_ARMY_JOURNAL, never into the repository.
+    globalSetup: [fileURLToPath(new URL('./vitest.global-setup.ts', import.meta.url))],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -1,6 +1,7 @@
 import type { ReservationBreakdown } from './errors.js';
 import type { ArmyEvents } from './events.js';
 import type { CostLedger } from './ledger/cost-ledger.js';
+import type { LedgerEntry } from './ledger/ledger-entry.js';
 import type { NanoUsd } from './money.js';
 
 /** Hard caps in nano-USD. Omit a cap to leave that scope unlimited. */
@@ -77,4 +78,29 @@ export interface Reservation {
   /** Gives the reservation back: nothing was billed. */
   release(): void;
   readonly settled: boolean;
+}
+
+/** A call that was in flight when its run stopped (a crash): the API may have billed it. */
+export interface UnsettledCall {
+  taskId: string;
+  /** The most it could cost (its reservation), nano-USD. */
+  amount: NanoUsd;
+  /** When it started, ms since the epoch (its day and month). */
+  timestamp: number;
+}
+
+/** What {@link Budget.restoreRun} counts: an interrupted run's spend, read back from its journal. */
+export interface RestoreRunInput {
+  runId: string;
+  /** Every billed call of the run so far (its journaled ledger entries). */
+  entries: readonly LedgerEntry[];
+  /** Calls in flight when the run stopped, counted at what they could cost. @default [] */
+  unsettled?: readonly UnsettledCall[];
+  /**
+   * Of `entries`, those the budget's ledger did not hold before (what
+   * `ledger.restore()` returned): day and month scopes already in use count
+   * them; scopes opened later read the ledger.
+   * @default entries
+   */
+  newToLedger?: readonly LedgerEntry[];
 }

@@ -6,6 +6,8 @@ import type {
   BudgetOptions,
   Reservation,
   ReserveRequest,
+  RestoreRunInput,
+  UnsettledCall,
 } from './budget-options.js';
 import { DEFAULT_CRITICAL_THRESHOLD, DEFAULT_WARNING_THRESHOLD } from './constants.js';
 import {
@@ -19,6 +21,7 @@ import {
 import type { ArmyEvents, BudgetEvent } from './events.js';
 import { dayKey, monthKey, periodBounds, taskKey } from './internal/budget-periods.js';
 import type { CostLedger } from './ledger/cost-ledger.js';
+import { budgetedCost } from './ledger/ledger-entry.js';
 import type { NanoUsd } from './money.js';
 
 export type {
@@ -29,6 +32,8 @@ export type {
   BudgetOptions,
   Reservation,
   ReserveRequest,
+  RestoreRunInput,
+  UnsettledCall,
 } from './budget-options.js';
 
 interface Waiter {
@@ -51,6 +56,13 @@ interface ScopeState {
   exceeded: boolean;
 }
 
+function unsettledIn(calls: readonly UnsettledCall[], since: number, until: number): NanoUsd {
+  let total = 0;
+  for (const call of calls)
+    if (call.timestamp >= since && call.timestamp < until) total += call.amount;
+  return total;
+}
+
 /**
  * Hard spending caps that hold under any concurrency: a call reserves its
  * worst case before it is sent and settles to the real cost after, and a
@@ -68,6 +80,8 @@ export class Budget {
   readonly #scopes = new Map<string, ScopeState>();
   /** Reservations waiting for calls in flight to settle, oldest first. */
   #waiters: Waiter[] = [];
+  /** Restored runs' calls in flight at their crash, by run id: spend no ledger holds, counted in day and month scopes. */
+  readonly #unsettled = new Map<string, readonly UnsettledCall[]>();
   #nextId = 1;
 
   constructor(options: BudgetOptions) {
@@ -157,9 +171,10 @@ export class Budget {
     let state = this.#scopes.get(id);
     if (!state) {
       let spent = 0;
-      if ((scope === 'day' || scope === 'month') && this.#ledger) {
+      if (scope === 'day' || scope === 'month') {
         const [since, until] = periodBounds(scope, key);
-        spent = this.#ledger.spent({ since, until });
+        if (this.#ledger) spent = this.#ledger.spent({ since, until });
+        for (const calls of this.#unsettled.values()) spent += unsettledIn(calls, since, until);
       }
       state = {
         id,
@@ -374,6 +389,65 @@ export class Budget {
       },
       release: () => finish(undefined),
     };
+  }
+
+  /**
+   * Counts an interrupted run's spend, read back from its journal, so its
+   * caps hold across the crash: the run's scope and its tasks' scopes are
+   * set to what `entries` and `unsettled` add up to (so restoring twice
+   * counts once); day and month scopes already in use add `newToLedger` and
+   * `unsettled`. Call it before the resumed run makes a call.
+   * @throws ArmyError `INVALID_STATE` when calls of the run hold reservations.
+   */
+  restoreRun(input: RestoreRunInput): void {
+    const { runId, entries } = input;
+    if (typeof runId !== 'string' || runId.length === 0)
+      throw invalidOption('runId', 'a run id', runId);
+    if (!Array.isArray(entries))
+      throw invalidOption('entries', 'an array of ledger entries', entries);
+    const unsettled = input.unsettled ?? [];
+    const byTask = new Map<string, NanoUsd>();
+    let total = 0;
+    const count = (taskId: string, amount: NanoUsd, what: string) => {
+      if (!Number.isInteger(amount) || amount < 0)
+        throw invalidOption(what, 'an integer number of nano-USD >= 0', amount);
+      total += amount;
+      byTask.set(taskId, (byTask.get(taskId) ?? 0) + amount);
+    };
+    for (const [index, entry] of entries.entries()) {
+      if (entry?.runId !== runId)
+        throw invalidOption(`entries[${index}].runId`, `"${runId}"`, entry?.runId);
+      count(entry.taskId, budgetedCost(entry), `entries[${index}].cost.total`);
+    }
+    for (const [index, call] of unsettled.entries())
+      count(call.taskId, call.amount, `unsettled[${index}].amount`);
+    const { run, task } = this.limits;
+    const scopes: [ScopeState, NanoUsd][] = [];
+    if (run !== undefined) scopes.push([this.#state('run', runId, run), total]);
+    if (task !== undefined)
+      for (const [taskId, amount] of byTask)
+        scopes.push([this.#state('task', taskKey(runId, taskId), task), amount]);
+    if (scopes.some(([state]) => state.reserved > 0))
+      throw new ArmyError(
+        ERROR_CODES.INVALID_STATE,
+        `Run "${runId}" has calls in flight: restore its spend before the resumed run makes calls.`,
+      );
+    for (const [state, amount] of scopes) {
+      state.spent = amount;
+      this.#checkThresholds(state, amount);
+    }
+    const before = this.#unsettled.get(runId) ?? [];
+    this.#unsettled.set(runId, [...unsettled]);
+    for (const state of this.#scopes.values()) {
+      if (state.scope !== 'day' && state.scope !== 'month') continue;
+      const [since, until] = periodBounds(state.scope, state.key);
+      let added = unsettledIn(unsettled, since, until) - unsettledIn(before, since, until);
+      for (const entry of input.newToLedger ?? entries)
+        if (entry.timestamp >= since && entry.timestamp < until) added += budgetedCost(entry);
+      state.spent += added;
+      if (added > 0) this.#checkThresholds(state, added);
+    }
+    this.#drain();
   }
 
   /** Records spend that was not reserved (e.g. a batch result collected later). */

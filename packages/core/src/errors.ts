@@ -39,6 +39,20 @@ export const ERROR_CODES = {
   UNBOUNDED_COST: 'UNBOUNDED_COST',
   /** An object was used in a way its state does not allow (e.g. a stream iterated twice). Caller mistake. */
   INVALID_STATE: 'INVALID_STATE',
+  /** A plan failed validation (schema, ids, dependencies, cycle, size), after repair. Caller or planner mistake. */
+  PLAN_INVALID: 'PLAN_INVALID',
+  /** No run with that id in the journal directory (`resume`, `loadRun`). Caller mistake. */
+  RUN_NOT_FOUND: 'RUN_NOT_FOUND',
+  /** The run journal's directory cannot be created or written. Caller mistake (the `journal` option or the disk's permissions). */
+  JOURNAL_NOT_WRITABLE: 'JOURNAL_NOT_WRITABLE',
+  /** A run journal was written in another format version, or is not a journal. Caller mistake. */
+  JOURNAL_INCOMPATIBLE: 'JOURNAL_INCOMPATIBLE',
+  /**
+   * Batch mode: a batch create was lost on the wire and the API's batches
+   * could not be listed, so it may have been submitted and billed; not
+   * retried blind (that could pay twice). System failure.
+   */
+  BATCH_MAYBE_SUBMITTED: 'BATCH_MAYBE_SUBMITTED',
 } as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -68,6 +82,11 @@ export const ERROR_KINDS: Readonly<Record<ArmyErrorCode, ArmyErrorKind>> = Objec
   BATCH_DUPLICATE_ID: 'user',
   BATCH_NOT_FOUND: 'user',
   BATCH_ITEM_TOO_LARGE: 'user',
+  PLAN_INVALID: 'user',
+  RUN_NOT_FOUND: 'user',
+  JOURNAL_NOT_WRITABLE: 'user',
+  JOURNAL_INCOMPATIBLE: 'user',
+  BATCH_MAYBE_SUBMITTED: 'system',
 });
 
 /**

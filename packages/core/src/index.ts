@@ -11,6 +11,8 @@ export {
   type BudgetOptions,
   type Reservation,
   type ReserveRequest,
+  type RestoreRunInput,
+  type UnsettledCall,
 } from './budget.js';
 export {
   defaultCatalog,

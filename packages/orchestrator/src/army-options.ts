@@ -4,6 +4,7 @@ import type {
   BudgetLimits,
   CostLedger,
   GatewayOptions,
+  Logger,
   ModelCatalog,
   ModelGateway,
   RateLimiter,
@@ -89,8 +90,18 @@ export interface ArmyOptions {
   synthesizerMaxTokens?: number;
   /** Where the files the workers write are listed from (e.g. the `writeFiles` writer). @default none */
   artifacts?: ArtifactSource;
-  /** Receives the plan, every finished subtask and every ledger entry (the durable-runs journal). @default records nothing */
+  /**
+   * Journal root: each run appends its records to `<journal>/<runId>/journal.jsonl`
+   * (JSON Lines: options, plans, ledger entries, finished subtasks, artifacts,
+   * batches, the end), so `army.resume(runId)` can finish it after a crash.
+   * `false`: no journal (and no resume). Checked when a run starts (`JOURNAL_NOT_WRITABLE`).
+   * @default process.env.HAIKU_ARMY_JOURNAL ?? '.army/runs' (relative to process.cwd())
+   */
+  journal?: string | false;
+  /** Receives the plan, every finished subtask and every ledger entry, as the journal does (both get every record). @default records nothing */
   recorder?: RunRecorder;
+  /** Where warnings go (a torn journal line skipped on resume). @default console */
+  logger?: Logger;
   /** Builds each run's ready queue. @default an in-process FIFO */
   readyQueue?: ReadyQueueFactory;
   /** Where worker transcripts are kept. @default a new MemoryTranscriptStore per army */

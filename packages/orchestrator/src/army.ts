@@ -1,6 +1,8 @@
 import {
+  ArmyError,
   type ArmyEvents,
   type CostLedger,
+  ERROR_CODES,
   invalidOption,
   type ModelGateway,
 } from '@haiku-army/core';
@@ -12,7 +14,15 @@ import { checkMode, requireBatchGateway } from './internal/batch-settings.js';
 import { type ResolvedArmyOptions, resolveArmyOptions } from './internal/resolve-army-options.js';
 import { RunExecution } from './internal/run-execution.js';
 import type { RunSpec } from './internal/run-spec.js';
-import { type Plan, type PlanInput, type PlanSubtask, planSubtaskSchema } from './plan.js';
+import { restoreResult } from './journal/journal-format.js';
+import { FINISHED_RUN_STATUSES, prepareResume, type ResumeOptions } from './journal/resume-run.js';
+import { openJournal } from './journal/run-journal.js';
+import {
+  type Plan,
+  type PlanInput,
+  type PlanSubtask,
+  planSubtaskSchema,
+} from './plan.js';
 import { RunHandle } from './run-handle.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
 import { instrumentArmyEvents } from './tracing/instrument.js';
@@ -36,7 +46,7 @@ export interface RunPlanOptions extends RunOptions {
 }
 
 /** Options of {@link Army.map}. */
-export interface MapOptions<TData, TAnswer> extends RunOptions {
+export interface MapOptions<TData, TAnswer, TItem = unknown> extends RunOptions {
   /** Schema of every item's `data`: workers must submit matching data. */
   output?: z.ZodType<TData>;
   /** Builds the answer from the results, instead of a synthesizer call. */
@@ -46,7 +56,7 @@ export interface MapOptions<TData, TAnswer> extends RunOptions {
   /** The job, for the synthesizer. @default 'Map over N items' */
   job?: string;
   /** The subtask id of an item. @default `item-<n>` (1-based) */
-  id?: (item: unknown, index: number) => string;
+  id?: (item: TItem, index: number) => string;
 }
 
 /** Most invalid map items named in one error. */
@@ -122,6 +132,38 @@ export class Army {
     return this.run(job, options);
   }
 
+  /**
+   * Finishes a run from its journal (after a crash, a kill, a cancel or a
+   * budget stop), under the same run id: the journaled ledger entries go
+   * back into the ledger and the budget (so the cost tree and the caps
+   * include the earlier spend), every finished subtask keeps its result,
+   * only the unfinished ones run again (an interrupted one from attempt 1),
+   * and the run ends with synthesis as it would have. A run that had ended
+   * on its own (`done`, `partial`, `failed`) runs nothing: its journaled
+   * result is returned as it is.
+   *
+   * @throws ArmyError `RUN_NOT_FOUND` (listing the known ids), `JOURNAL_INCOMPATIBLE`, or `INVALID_OPTIONS` with `journal: false`
+   * @example const result = await army.resume(runId);
+   */
+  resume<TAnswer = string>(
+    runId: string,
+    options: ResumeOptions<TAnswer> = {},
+  ): RunHandle<TAnswer> {
+    return new RunHandle<TAnswer>(runId, this.events, async () => {
+      const root = this.#options.journal;
+      if (root === undefined)
+        throw new ArmyError(
+          ERROR_CODES.INVALID_OPTIONS,
+          "army.resume reads the run's journal, but this army has `journal: false`; create it with the `journal` directory the run wrote to.",
+        );
+      const state = await openJournal(root, runId, this.#options.logger);
+      if (state.end && FINISHED_RUN_STATUSES.has(state.end.status))
+        return restoreResult(state.end) as RunResult<TAnswer>;
+      const spec = prepareResume(state, this.#options, options);
+      return new RunExecution<TAnswer>(this.#options, spec, runId).run();
+    });
+  }
+
   /** Calls the planner only and returns the validated plan. @throws PlanInvalidError */
   async plan(job: string, options: RunOptions = {}): Promise<Plan> {
     const checked = checkJob(job);
@@ -169,7 +211,7 @@ export class Army {
   map<TItem, TData = unknown, TAnswer = string>(
     items: readonly TItem[],
     brief: (item: TItem, index: number) => Brief | string,
-    options: MapOptions<TData, TAnswer> = {},
+    options: MapOptions<TData, TAnswer, TItem> = {},
   ): RunHandle<TAnswer> {
     return this.#start<TAnswer>(() => {
       if (!Array.isArray(items) || items.length === 0)
@@ -242,6 +284,35 @@ export class Army {
  */
 export function createArmy(options: ArmyOptions = {}): Army {
   return new Army(options);
+}
+
+/** Options of {@link resumeRun}: the army's options, the run to finish, and its cancellation. */
+export type ResumeRunOptions<TAnswer = string> = ArmyOptions &
+  Omit<ResumeOptions<TAnswer>, 'signal'> & {
+    /** The run to finish. */
+    runId: string;
+    /** Cancels the resumed run. */
+    signal?: AbortSignal;
+  };
+
+/**
+ * Finishes an interrupted run in a fresh process: an army with `options`
+ * (the same ones the run had, with its `journal`) resumes `runId`. See
+ * {@link Army.resume}.
+ *
+ * @example const result = await resumeRun({ runId, journal: '.army/runs', baseURL, budget: { run: usd(2) } });
+ */
+export function resumeRun<TAnswer = string>(
+  options: ResumeRunOptions<TAnswer>,
+): RunHandle<TAnswer> {
+  if (!options || typeof options !== 'object')
+    throw invalidOption('options', 'an options object with `runId`', options);
+  const { runId, signal, output, reduce, ...armyOptions } = options;
+  return new Army(armyOptions).resume<TAnswer>(runId, {
+    ...(signal ? { signal } : {}),
+    ...(output ? { output } : {}),
+    ...(reduce ? { reduce } : {}),
+  });
 }
 
 export type { RunResult };

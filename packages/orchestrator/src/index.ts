@@ -1,4 +1,12 @@
-export { Army, createArmy, type MapOptions, type RunOptions, type RunPlanOptions } from './army.js';
+export {
+  Army,
+  createArmy,
+  type MapOptions,
+  type ResumeRunOptions,
+  type RunOptions,
+  type RunPlanOptions,
+  resumeRun,
+} from './army.js';
 export type {
   ArmyOptions,
   Artifact,
@@ -25,6 +33,16 @@ export {
 } from './constants.js';
 export { ORCHESTRATOR_ERROR_CODES, PlanInvalidError, type PlanIssue } from './errors.js';
 export type { RunMode } from './internal/batch-settings.js';
+export { JOURNAL_FILE, JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION } from './journal/journal-format.js';
+export { JournalRecorder, type JournalRecorderOptions } from './journal/journal-recorder.js';
+export { DEFAULT_JOURNAL_ROOT } from './journal/journal-root.js';
+export type { ResumeOptions } from './journal/resume-run.js';
+export {
+  type JournalReadOptions,
+  listRuns,
+  loadRun,
+  type RunSummary,
+} from './journal/run-journal.js';
 export {
   jsonSchemaOf,
   MAX_SUBTASK_ID_LENGTH,
@@ -49,7 +67,11 @@ export type {
 } from './router-types.js';
 export { type ArmyStreamEvent, RunHandle } from './run-handle.js';
 export {
+  type ArtifactsRecord,
   type BatchSubmittedRecord,
+  type CallEndRecord,
+  type CallStartRecord,
+  composeRecorders,
   noopRecorder,
   type PlanRecord,
   type ResumeState,

@@ -1,4 +1,5 @@
-import type { Attribution, GatewayRequest, LedgerEntry } from '@haiku-army/core';
+import type { Attribution, CallRole, GatewayRequest, LedgerEntry } from '@haiku-army/core';
+import type { Artifact } from './army-options.js';
 import type { Plan } from './plan.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
 
@@ -9,6 +10,19 @@ export interface RunStartRecord {
   /** A JSON-safe summary of the army's options (models, limits, policy). */
   options: Record<string, unknown>;
   startedAt: number;
+  /** What the run was asked to do, so a resume can go on the same way. */
+  spec: {
+    /** Where round 1's plan came from: the planner (`run`) or the caller (`runPlan`, `map`). */
+    plan: 'planner' | 'given';
+    /** Whether later rounds may ask the planner for more subtasks (false for `map`). */
+    planRounds: boolean;
+    /** Whether the synthesizer writes the answer (when there is no `reduce`). */
+    synthesize: boolean;
+    /** The JSON Schema of every subtask's `data` (`map`'s `output`), when it has one. */
+    outputSchema?: Record<string, unknown>;
+  };
+  /** Set when this start resumes an interrupted run (same `runId`). */
+  resumed?: true;
 }
 
 /** A plan the run adopted (round 1, or a later round's additions). */
@@ -16,6 +30,48 @@ export interface PlanRecord {
   runId: string;
   round: number;
   plan: Plan;
+}
+
+/** A model call about to be sent (its reservation is what it may cost). */
+export interface CallStartRecord {
+  runId: string;
+  /** Unique within the run's execution; `callEnded` names it. */
+  callId: string;
+  taskId: string;
+  role: CallRole;
+  model: string;
+  attempt: number;
+  /** The call's worst-case cost, nano-USD: what the API may bill if the process dies before it ends. */
+  worstCase: number;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/** A model call that ended, billed or not. */
+export interface CallEndRecord {
+  runId: string;
+  callId: string;
+  outcome: 'success' | 'error' | 'aborted';
+  /** Its billed ledger entry (the one `ledgerEntry` then receives), when it was billed. */
+  entry?: LedgerEntry;
+}
+
+/** Files a finished subtask wrote. */
+export interface ArtifactsRecord {
+  runId: string;
+  taskId: string;
+  artifacts: Artifact[];
+}
+
+/** A Message Batch the run submitted: enough to reattach to it (`gateway.resumeBatch`) instead of resubmitting. */
+export interface BatchSubmittedRecord {
+  runId: string;
+  batchId: string;
+  customIds: string[];
+  /** As core's `BatchSubmission`. */
+  attributions: Record<string, Attribution>;
+  /** Custom id -> request (for `resumeBatch`'s reservations). */
+  requests: Record<string, GatewayRequest>;
 }
 
 /**
@@ -28,24 +84,22 @@ export interface PlanRecord {
 export interface RunRecorder {
   runStarted?(record: RunStartRecord): void | Promise<void>;
   planAdopted?(record: PlanRecord): void | Promise<void>;
+  /**
+   * A call of the run is about to be sent. Synchronous on purpose (its
+   * return is not awaited): the request goes out right after it.
+   */
+  callStarted?(record: CallStartRecord): void;
+  /** A call started with `callStarted` ended. Called before `ledgerEntry` of its entry. */
+  callEnded?(record: CallEndRecord): void | Promise<void>;
   /** Every billed call of the run (planner, workers, router, synthesizer). */
   ledgerEntry?(entry: LedgerEntry): void | Promise<void>;
-  /** A Message Batch was created (batch mode), before it is polled: enough to reattach after a crash. */
-  batchSubmitted?(record: BatchSubmittedRecord): void | Promise<void>;
+  /** Files a subtask wrote, when it finished (before `subtaskFinished`). */
+  artifactsWritten?(record: ArtifactsRecord): void | Promise<void>;
   /** A subtask reached its final result (after every attempt). */
   subtaskFinished?(record: { runId: string; result: SubtaskResult }): void | Promise<void>;
+  /** A Message Batch was submitted (batch mode); awaited before the run waits for its results. */
+  batchSubmitted?(record: BatchSubmittedRecord): void | Promise<void>;
   runEnded?(result: RunResult): void | Promise<void>;
-}
-
-/** A Message Batch the run submitted (batch mode). */
-export interface BatchSubmittedRecord {
-  runId: string;
-  batchId: string;
-  customIds: string[];
-  /** The attribution of each custom id, as core's `BatchSubmission` has it. */
-  attributions: Record<string, Attribution>;
-  /** The request sent under each custom id (for `resumeBatch`'s reservations). */
-  requests: Record<string, GatewayRequest>;
 }
 
 /** What a resumed run starts from (set on `RunSpec.resume`). */
@@ -60,3 +114,37 @@ export interface ResumeState {
 
 /** A recorder that records nothing. */
 export const noopRecorder: RunRecorder = Object.freeze({});
+
+/**
+ * One recorder that hands every record to each of `recorders`, in order,
+ * and waits for all of them (the journal and a recorder of the caller's).
+ */
+export function composeRecorders(...recorders: readonly RunRecorder[]): RunRecorder {
+  const present = recorders.filter((recorder) => recorder !== noopRecorder);
+  if (present.length === 0) return noopRecorder;
+  if (present.length === 1) return present[0]!;
+  const each =
+    <K extends keyof RunRecorder>(name: K) =>
+    async (record: Parameters<NonNullable<RunRecorder[K]>>[0]): Promise<void> => {
+      const pending: Promise<void>[] = [];
+      for (const recorder of present) {
+        const method = recorder[name] as ((record: unknown) => void | Promise<void>) | undefined;
+        const written = method?.call(recorder, record);
+        if (written instanceof Promise) pending.push(written);
+      }
+      await Promise.all(pending);
+    };
+  return {
+    runStarted: each('runStarted'),
+    planAdopted: each('planAdopted'),
+    callStarted: (record) => {
+      for (const recorder of present) recorder.callStarted?.(record);
+    },
+    callEnded: each('callEnded'),
+    ledgerEntry: each('ledgerEntry'),
+    artifactsWritten: each('artifactsWritten'),
+    subtaskFinished: each('subtaskFinished'),
+    batchSubmitted: each('batchSubmitted'),
+    runEnded: each('runEnded'),
+  };
+}

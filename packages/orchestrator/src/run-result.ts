@@ -142,4 +142,9 @@ export interface RunResult<TAnswer = string> {
   endedAt: number;
   /** What ended the run early, when something did. */
   error?: Error;
+  /**
+   * Set by `loadRun` for a run that started and never ended (its process was
+   * killed): the result holds what finished, with status `cancelled`.
+   */
+  interrupted?: true;
 }

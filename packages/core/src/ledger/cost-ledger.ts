@@ -19,7 +19,7 @@ import {
 import { invalidOption, LedgerStoreError } from '../errors.js';
 import type { NanoUsd } from '../money.js';
 import { entriesToCsv } from './ledger-csv.js';
-import type { LedgerEntry, LedgerOutcome } from './ledger-entry.js';
+import { budgetedCost, type LedgerEntry, type LedgerOutcome } from './ledger-entry.js';
 import { type LedgerStore, MemoryLedgerStore } from './ledger-store.js';
 
 /** Options for {@link CostLedger}. */
@@ -229,39 +229,91 @@ export class CostLedger {
       entry.reservedBound = input.reservedBound;
     this.#entries.push(entry);
     this.#index(entry);
+    this.#append(entry);
+    return entry;
+  }
+
+  /**
+   * Appends one entry to the store. A synchronous store failure throws a
+   * LedgerStoreError carrying the entry; an asynchronous one surfaces from
+   * `flush()`, never as an unhandled rejection.
+   */
+  #append(entry: LedgerEntry): void {
     let written: void | Promise<void>;
     try {
       written = this.#store.append(entry);
     } catch (error) {
       // The entry stays in memory and travels with the error: the call was billed.
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new LedgerStoreError(
-        `The ledger store failed to append entry ${entry.id}: ${reason}`,
-        entry,
-        { cause: error },
-      );
+      throw this.#storeError(entry, error);
     }
     if (written instanceof Promise) {
-      // Failures of an asynchronous store surface from flush(), never as an
-      // unhandled rejection.
       const tracked: Promise<void> = written
         .then(
           () => {},
           (error: unknown) => {
-            const reason = error instanceof Error ? error.message : String(error);
-            this.#failures.push(
-              new LedgerStoreError(
-                `The ledger store failed to append entry ${entry.id}: ${reason}`,
-                entry,
-                { cause: error },
-              ),
-            );
+            this.#failures.push(this.#storeError(entry, error));
           },
         )
         .finally(() => this.#pending.delete(tracked));
       this.#pending.add(tracked);
     }
-    return entry;
+  }
+
+  #storeError(entry: LedgerEntry, error: unknown): LedgerStoreError {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new LedgerStoreError(
+      `The ledger store failed to append entry ${entry.id}: ${reason}`,
+      entry,
+      { cause: error },
+    );
+  }
+
+  /**
+   * Adds entries recorded elsewhere, as they are (already priced, ids kept):
+   * the billed calls of an interrupted run, read back from its journal, so
+   * totals, the cost tree and period caps include them. Entries whose id the
+   * ledger already holds are skipped; the others are appended to the store
+   * too (a failed write surfaces from `flush()`; the entries stay in memory).
+   * Returns the entries it added.
+   *
+   * @example const added = ledger.restore(journaledEntries);
+   */
+  restore(entries: readonly LedgerEntry[]): LedgerEntry[] {
+    if (!Array.isArray(entries))
+      throw invalidOption('entries', 'an array of ledger entries', entries);
+    const known = new Set(this.#entries.map((entry) => entry.id));
+    const added: LedgerEntry[] = [];
+    for (const [index, entry] of entries.entries()) {
+      if (
+        !entry ||
+        typeof entry.id !== 'string' ||
+        typeof entry.runId !== 'string' ||
+        typeof entry.taskId !== 'string' ||
+        !Number.isFinite(entry.timestamp) ||
+        !Number.isInteger(entry.cost?.total)
+      )
+        throw invalidOption(
+          `entries[${index}]`,
+          'a ledger entry (id, timestamp, runId, taskId, usage, cost)',
+          entry,
+        );
+      if (known.has(entry.id)) continue;
+      known.add(entry.id);
+      const copy: LedgerEntry = {
+        ...entry,
+        tags: Array.isArray(entry.tags) ? [...entry.tags] : [],
+      };
+      this.#entries.push(copy);
+      this.#index(copy);
+      added.push(copy);
+      try {
+        this.#append(copy);
+      } catch (error) {
+        this.#failures.push(error as LedgerStoreError);
+      }
+    }
+    if (added.length > 0) this.#entries.sort((a, b) => a.timestamp - b.timestamp);
+    return added;
   }
 
   /**
@@ -316,10 +368,7 @@ export class CostLedger {
    */
   spent(filter: LedgerFilter = {}): NanoUsd {
     let total = 0;
-    for (const entry of this.entries(filter)) {
-      const bound = entry.estimated ? (entry.reservedBound ?? 0) : 0;
-      total += Math.max(entry.cost.total, bound);
-    }
+    for (const entry of this.entries(filter)) total += budgetedCost(entry);
     return total;
   }
 

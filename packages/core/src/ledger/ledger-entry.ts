@@ -58,3 +58,13 @@ export interface LedgerEntry {
    */
   reservedBound?: number;
 }
+
+/**
+ * What a budget counts for one entry, nano-USD: its cost, or for an
+ * estimated entry max(cost, reservedBound), the amount its budget was
+ * settled at (the API's bill for an aborted stream may exceed the estimate).
+ */
+export function budgetedCost(entry: LedgerEntry): number {
+  const bound = entry.estimated ? (entry.reservedBound ?? 0) : 0;
+  return Math.max(entry.cost.total, bound);
+}

@@ -275,7 +275,7 @@ export class BatchWaves {
       const why = outcome.error?.message ?? 'its batch create was lost on the wire';
       waiter.reject(
         new ArmyError(
-          ORCHESTRATOR_ERROR_CODES.BATCH_MAYBE_SUBMITTED as unknown as ArmyErrorCode,
+          ORCHESTRATOR_ERROR_CODES.BATCH_MAYBE_SUBMITTED,
           `The batch request "${waiter.customId}" may have been submitted and billed (${why}); it is not retried, so it is never paid twice. Check client.messages.batches.list().`,
           outcome.error instanceof Error ? { cause: outcome.error } : {},
         ),

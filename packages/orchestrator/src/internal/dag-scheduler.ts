@@ -39,6 +39,30 @@ export interface DagOutcome {
 
 const SUCCEEDED = new Set(['done', 'partial']);
 
+/** The result of a subtask that never ran, saying why. */
+export function notRunResult(
+  subtask: PlanSubtask,
+  round: number,
+  status: 'skipped' | 'cancelled',
+  code: string,
+  reason: string,
+): SubtaskResult {
+  return {
+    id: subtask.id,
+    title: subtask.title,
+    round,
+    status,
+    summary: `Not run: ${reason}`,
+    code,
+    reason,
+    dependsOn: [...subtask.dependsOn],
+    attempts: [],
+    calls: 0,
+    cost: zeroCost(),
+    transcriptIds: [],
+  };
+}
+
 /**
  * Runs a DAG of subtasks: a subtask enters the ready queue the moment its
  * dependencies have finished, and is started as soon as a slot is free
@@ -79,20 +103,7 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
     status: 'skipped' | 'cancelled',
     code: string,
     reason: string,
-  ): SubtaskResult => ({
-    id: subtask.id,
-    title: subtask.title,
-    round,
-    status,
-    summary: `Not run: ${reason}`,
-    code,
-    reason,
-    dependsOn: [...subtask.dependsOn],
-    attempts: [],
-    calls: 0,
-    cost: zeroCost(),
-    transcriptIds: [],
-  });
+  ): SubtaskResult => notRunResult(subtask, round, status, code, reason);
 
   const ready = async (subtask: PlanSubtask): Promise<void> => {
     options.onReady(subtask);

@@ -91,9 +91,19 @@ If these results answer the job, reply with done: true and no subtasks. Otherwis
 /** The synthesizer's system prompt. */
 export const SYNTHESIZER_SYSTEM = `You are the synthesizer of a haiku-army run. Worker agents each did one subtask of a job; you receive the job and their summaries and structured data, never their transcripts. Write the final answer to the job from them: complete, specific (keep every path, line and figure they report), and honest about gaps (subtasks that failed or were partial).`;
 
-/** The synthesizer's user message. */
-export function synthesizerUser(job: string, results: readonly SubtaskResult[]): string {
-  return `job: ${job}\n\nSubtask results (summaries and data only):\n${formatResults(results)}`;
+/** The synthesizer's user message: the usable results, then a line per subtask that produced none. */
+export function synthesizerUser(
+  job: string,
+  results: readonly SubtaskResult[],
+  missing: readonly SubtaskResult[] = [],
+): string {
+  const text = `job: ${job}\n\nSubtask results (summaries and data only):\n${formatResults(results)}`;
+  if (missing.length === 0) return text;
+  const lines = missing.map((result) => {
+    const why = (result.reason ?? result.summary).replace(/\s*\n\s*/g, ' ').trim();
+    return `- [${result.id}] ${result.title} (${result.status}${result.code ? `, ${result.code}` : ''}): ${why}`;
+  });
+  return `${text}\n\nSubtasks with no result (say that the answer does not cover them):\n${lines.join('\n')}`;
 }
 
 /** What a dependent subtask's brief gets from its dependencies. */

@@ -5,6 +5,7 @@ import {
   createGateway,
   ERROR_CODES,
   invalidOption,
+  type Logger,
   type ModelGateway,
 } from '@haiku-army/core';
 import {
@@ -25,9 +26,11 @@ import {
   DEFAULT_SYNTHESIZER_MAX_TOKENS,
   DEFAULT_WORKER_MODEL,
 } from '../constants.js';
+import { JournalRecorder } from '../journal/journal-recorder.js';
+import { resolveJournalRoot } from '../journal/journal-root.js';
 import { InProcessReadyQueue, type ReadyQueueFactory } from '../ready-queue.js';
 import type { Router } from '../router-types.js';
-import { noopRecorder, type RunRecorder } from '../run-recorder.js';
+import { composeRecorders, noopRecorder, type RunRecorder } from '../run-recorder.js';
 import { type BatchSettings, resolveBatchSettings } from './batch-settings.js';
 import { fixedModelRouter } from './fixed-model-router.js';
 
@@ -55,9 +58,13 @@ export interface ResolvedArmyOptions {
   plannerMaxTokens: number;
   synthesizerMaxTokens: number;
   artifacts: ArtifactSource | undefined;
+  /** The journal root (absolute), or undefined with `journal: false`. */
+  journal: string | undefined;
+  /** The journal's recorder composed with the caller's. */
   recorder: RunRecorder;
   /** `mode` and the `batch*` options. */
   batch: BatchSettings;
+  logger: Logger;
   readyQueue: ReadyQueueFactory;
   transcripts: TranscriptStore;
   signal: AbortSignal | undefined;
@@ -166,6 +173,12 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
     throw invalidOption('warmCache', 'a boolean', options.warmCache);
   if (options.artifacts !== undefined && typeof options.artifacts?.artifacts !== 'function')
     throw invalidOption('artifacts', 'an object with an artifacts() method', options.artifacts);
+  if (options.recorder !== undefined && (typeof options.recorder !== 'object' || !options.recorder))
+    throw invalidOption('recorder', 'a RunRecorder object', options.recorder);
+  if (options.logger !== undefined && typeof options.logger?.warn !== 'function')
+    throw invalidOption('logger', 'an object with a warn(message) method', options.logger);
+  const journal = resolveJournalRoot(options.journal);
+  const logger = options.logger ?? console;
   if (options.readyQueue !== undefined && typeof options.readyQueue !== 'function')
     throw invalidOption('readyQueue', 'a function (runId) => ReadyQueue', options.readyQueue);
 
@@ -223,8 +236,21 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
     plannerMaxTokens,
     synthesizerMaxTokens,
     artifacts: options.artifacts,
-    recorder: options.recorder ?? noopRecorder,
     batch: resolveBatchSettings(options, gateway),
+    journal,
+    recorder: composeRecorders(
+      ...(journal
+        ? [
+            new JournalRecorder({
+              root: journal,
+              logger,
+              ...(options.now !== undefined ? { now: options.now } : {}),
+            }),
+          ]
+        : []),
+      options.recorder ?? noopRecorder,
+    ),
+    logger,
     readyQueue: options.readyQueue ?? (() => new InProcessReadyQueue()),
     transcripts: options.transcripts ?? new MemoryTranscriptStore(),
     signal: options.signal,

@@ -1,11 +1,5 @@
-import {
-  AbortError,
-  ArmyError,
-  BudgetExceededError,
-  estimateTextTokens,
-  type ModelGateway,
-} from '@haiku-army/core';
-import { DEFAULT_SUMMARY_TOKEN_CAP, DEFAULT_WORKER_PREAMBLE, WorkerPool } from '@haiku-army/worker';
+import { AbortError, ArmyError, BudgetExceededError, type ModelGateway } from '@haiku-army/core';
+import { DEFAULT_SUMMARY_TOKEN_CAP, type WorkerPool } from '@haiku-army/worker';
 import type { Artifact } from '../army-options.js';
 import { PlanInvalidError } from '../errors.js';
 import {
@@ -16,39 +10,19 @@ import {
   roundPlanSchema,
 } from '../plan.js';
 import type { RunResult, RunStatus, SubtaskResult } from '../run-result.js';
-import { setUpRunMode } from './batch-mode.js';
+import { type RunModeSetup, setUpRunMode } from './batch-mode.js';
 import { buildRunCost, cacheHitRate } from './cost-tree.js';
-import { runDag } from './dag-scheduler.js';
+import { notRunResult, runDag } from './dag-scheduler.js';
+import { describeOptions, describeSpec } from './describe-run.js';
 import { callPlanner } from './planner.js';
 import { plannerSystem, plannerUser, repairMessage, roundMessage } from './prompts.js';
 import { RateLimitWatch } from './rate-limit-watch.js';
 import type { ResolvedArmyOptions } from './resolve-army-options.js';
 import { RunGateway } from './run-gateway.js';
-import type { RunSpec } from './run-spec.js';
+import { createRunPool, linkSignals } from './run-pool.js';
+import type { JournaledRun, RunSpec } from './run-spec.js';
 import { runSubtask } from './run-subtask.js';
 import { synthesize } from './synthesize.js';
-
-function linkSignals(signals: (AbortSignal | undefined)[]): AbortSignal {
-  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  if (present.length === 0) return new AbortController().signal;
-  return present.length === 1 ? present[0]! : AbortSignal.any(present);
-}
-
-/**
- * Whether the workers' shared prefix (tools, preamble and `sharedPrefix`, up
- * to the worker's `cache_control` breakpoint) is long enough to be cached,
- * so warming pays.
- */
-function prefixIsCacheable(options: ResolvedArmyOptions): boolean {
-  if (options.sharedPrefix === undefined) return false;
-  const model = options.gateway.catalog.get(options.workerModel);
-  const tools = JSON.stringify(options.tools.map((tool) => tool.toApiTool()));
-  const tokens = estimateTextTokens(
-    `${DEFAULT_WORKER_PREAMBLE}\n${options.sharedPrefix}\n${tools}`,
-    model.tier,
-  );
-  return tokens >= model.minCacheableTokens;
-}
 
 /** One run of the army, from its plan to its result. */
 export class RunExecution<TAnswer> {
@@ -61,6 +35,8 @@ export class RunExecution<TAnswer> {
   readonly #subtasks: PlanSubtask[] = [];
   #budgetError: BudgetExceededError | undefined;
   #reasoning = '';
+  /** Artifacts listed before the run started (the source may be shared with earlier runs). */
+  #artifactsBefore = 0;
 
   constructor(options: ResolvedArmyOptions, spec: RunSpec<TAnswer>, runId: string) {
     this.#options = options;
@@ -69,6 +45,7 @@ export class RunExecution<TAnswer> {
     this.#gateway = new RunGateway(options.gateway, runId, {
       recorder: options.recorder,
       now: options.now,
+      ...(spec.resume ? { recorded: spec.resume.entries.map((entry) => entry.id) } : {}),
     });
     this.#signal = linkSignals([spec.signal, options.signal]);
   }
@@ -80,134 +57,88 @@ export class RunExecution<TAnswer> {
   async run(): Promise<RunResult<TAnswer>> {
     const options = this.#options;
     const runId = this.#runId;
-    const startedAt = options.now();
+    const journaled = this.#spec.journaled;
+    const now = options.now();
+    const startedAt = journaled?.startedAt ?? now;
     const events = this.#army.events;
-    const artifactsBefore = options.artifacts?.artifacts().length ?? 0;
+    this.#artifactsBefore = options.artifacts?.artifacts().length ?? 0;
     const setup = setUpRunMode(options, this.#spec, {
       runId,
       gateway: this.#gateway,
       signal: this.#signal,
       startedAt,
     });
-    await options.recorder.runStarted?.({
-      runId,
-      job: this.#spec.job,
-      startedAt,
-      options: {
-        planner: options.planner,
-        synthesizer: options.synthesizer,
-        router: options.router.name,
-        concurrency: setup.concurrency,
-        mode: setup.mode,
-        maxSubtasks: options.maxSubtasks,
-        rounds: options.rounds,
-        failurePolicy: options.failurePolicy,
-        tools: options.tools.map((tool) => tool.name),
-      },
-    });
+    try {
+      await options.recorder.runStarted?.({
+        runId,
+        job: this.#spec.job,
+        startedAt: now,
+        options: {
+          ...describeOptions(options),
+          concurrency: setup.concurrency,
+          mode: setup.mode,
+        },
+        spec: describeSpec(this.#spec),
+        ...(this.#spec.resume ? { resumed: true as const } : {}),
+      });
+    } catch (error) {
+      // A journal that cannot be written stops the run before it spends anything.
+      await setup.collector?.close();
+      await this.#gateway.close();
+      throw error;
+    }
     events.emit('run:start', { runId, job: this.#spec.job });
     const watch = new RateLimitWatch(this.#army.events, options.now);
-    const pool = new WorkerPool({
-      gateway: setup.collector ?? this.#gateway,
-      runId,
-      model: options.workerModel,
-      concurrency: setup.concurrency,
-      taskEvents: false,
-      tools: options.tools,
-      warmCache: setup.warmCache ?? options.warmCache ?? prefixIsCacheable(options),
-      transcripts: options.transcripts,
-      generateId: options.generateId,
-      now: options.now,
-      signal: this.#signal,
-      ...(options.sharedPrefix !== undefined ? { sharedPrefix: options.sharedPrefix } : {}),
-      ...(setup.limits !== undefined ? { limits: setup.limits } : {}),
-      ...(options.summaryTokenCap !== undefined
-        ? { summaryTokenCap: options.summaryTokenCap }
-        : {}),
-    });
+    const pool = createRunPool(options, setup, this.#gateway, runId, this.#signal);
     let status: RunStatus | undefined;
     let error: Error | undefined;
+    let rejection: Error | undefined;
     let answer: TAnswer | undefined;
     let rounds = 0;
     let answering = false;
     try {
-      let failedFast = false;
-      const first = this.#spec.plan ?? (await this.#plan());
-      this.#reasoning = first.reasoning;
-      let next: PlanSubtask[] = first.subtasks;
-      for (let round = 1; next.length > 0; round++) {
+      let failedFast = this.#restore(journaled);
+      for (let round = 1; ; round++) {
+        const adopted = journaled?.plans.find((record) => record.round === round);
+        let next: PlanSubtask[];
+        if (adopted)
+          next = adopted.plan.subtasks.filter((subtask) => !this.#results.has(subtask.id));
+        else {
+          const full = this.#results.size >= options.maxSubtasks;
+          if (
+            round > 1 &&
+            (failedFast ||
+              this.#halted() ||
+              round > options.rounds ||
+              !this.#spec.planRounds ||
+              full)
+          )
+            break;
+          const planned =
+            round === 1 ? (this.#spec.plan ?? (await this.#plan())) : await this.#nextRound(round);
+          if (round === 1) this.#reasoning = planned.reasoning;
+          if (planned.subtasks.length === 0) break;
+          await this.#adopt(round, planned.subtasks);
+          next = planned.subtasks;
+        }
         rounds = round;
-        await this.#adopt(round, next);
-        const outcome = await runDag({
-          subtasks: next,
-          earlier: this.#results,
-          round,
-          concurrency: setup.concurrency,
-          queue: options.readyQueue(runId),
-          failurePolicy: options.failurePolicy,
-          signal: this.#signal,
-          stopReason: () =>
-            this.#budgetError
-              ? {
-                  code: 'BUDGET_EXCEEDED',
-                  reason: `the run's budget is spent (${this.#budgetError.message})`,
-                }
-              : undefined,
-          onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
-          execute: async (subtask, dependencies, signal) => {
-            events.emit('task:start', { runId, taskId: subtask.id });
-            // A batch wave is complete once every running subtask waits on the collector.
-            const leave = setup.collector?.enter();
-            try {
-              return await runSubtask(subtask, round, dependencies, {
-                runId,
-                gateway: this.#gateway,
-                pool,
-                router: options.router,
-                events,
-                maxAttempts: options.maxAttempts,
-                summaryTokenCap: options.summaryTokenCap ?? DEFAULT_SUMMARY_TOKEN_CAP,
-                rateLimits: watch,
-                rateLimitFallback: options.rateLimitFallback,
-                rateLimitFallbackAfterMs: options.rateLimitFallbackAfterMs,
-                output: this.#spec.output,
-                signal,
-                onRunBudgetExceeded: (budgetError) => {
-                  this.#budgetError ??= budgetError;
-                },
-              });
-            } finally {
-              leave?.();
-            }
-          },
-          onFinished: (result) => this.#finished(result),
-        });
-        if (outcome.failedFast) failedFast = true;
-        const full = this.#results.size >= options.maxSubtasks;
-        if (
-          failedFast ||
-          this.#halted() ||
-          round >= options.rounds ||
-          !this.#spec.planRounds ||
-          full
-        )
-          break;
-        next = (await this.#nextRound(round + 1)).subtasks;
+        if (failedFast) await this.#skipFailFast(round, next);
+        else if (next.length > 0 && (await this.#runRound(round, next, pool, watch, setup)))
+          failedFast = true;
       }
       status = this.#status(failedFast);
       answering = true;
       if (status === 'done' || status === 'partial') answer = await this.#answer();
     } catch (caught) {
+      error = caught as Error;
       if (
         caught instanceof PlanInvalidError ||
         (caught instanceof ArmyError && caught.code === 'INVALID_OPTIONS')
       ) {
-        const cost = this.#army.ledger.spent({ runId });
-        events.emit('run:end', { runId, status: 'failed', cost, error: caught });
-        throw caught;
-      }
-      error = caught as Error;
-      if (caught instanceof BudgetExceededError) status = 'budget_exceeded';
+        // A caller's (or the planner's) mistake rejects the run, once it has ended properly.
+        rejection = error;
+        status = 'failed';
+      } else if (caught instanceof BudgetExceededError) status = 'budget_exceeded';
       else if (caught instanceof AbortError || this.#signal.aborted) status = 'cancelled';
       // A synthesis that failed leaves the subtasks' results standing; any other failure fails the run.
       else status = answering && this.#anySucceeded() ? 'partial' : 'failed';
@@ -218,7 +149,7 @@ export class RunExecution<TAnswer> {
       await this.#gateway.close();
     }
     if (!error && this.#budgetError) error = this.#budgetError;
-    const result = this.#result(status!, answer, error, rounds, startedAt, artifactsBefore);
+    const result = this.#result(status!, answer, error, rounds, startedAt);
     await options.recorder.runEnded?.(result as RunResult<unknown> as RunResult);
     this.#army.budget?.endRun(runId);
     events.emit('run:end', {
@@ -228,7 +159,103 @@ export class RunExecution<TAnswer> {
       cost: result.cost.totals.total,
       ...(error ? { error } : {}),
     });
+    if (rejection) throw rejection;
     return result;
+  }
+
+  /**
+   * A resumed run starts from its journal: the kept results and every
+   * adopted subtask. Returns whether a kept failure already stopped it under
+   * fail-fast.
+   */
+  #restore(journaled: JournaledRun | undefined): boolean {
+    if (!journaled) return false;
+    for (const result of this.#spec.resume?.results ?? []) this.#results.set(result.id, result);
+    for (const record of journaled.plans) {
+      this.#subtasks.push(...record.plan.subtasks);
+      if (record.round === 1) this.#reasoning = record.plan.reasoning;
+      this.#army.events.emit('plan:ready', {
+        runId: this.#runId,
+        plan: { round: record.round, subtasks: record.plan.subtasks },
+      });
+    }
+    return (
+      this.#options.failurePolicy === 'fail-fast' &&
+      [...this.#results.values()].some((result) => result.status === 'failed')
+    );
+  }
+
+  /** Runs one round's subtasks; returns whether one failed under fail-fast. */
+  async #runRound(
+    round: number,
+    subtasks: PlanSubtask[],
+    pool: WorkerPool,
+    watch: RateLimitWatch,
+    setup: RunModeSetup,
+  ): Promise<boolean> {
+    const options = this.#options;
+    const runId = this.#runId;
+    const events = this.#army.events;
+    const outcome = await runDag({
+      subtasks,
+      earlier: this.#results,
+      round,
+      concurrency: setup.concurrency,
+      queue: options.readyQueue(runId),
+      failurePolicy: options.failurePolicy,
+      signal: this.#signal,
+      stopReason: () =>
+        this.#budgetError
+          ? {
+              code: 'BUDGET_EXCEEDED',
+              reason: `the run's budget is spent (${this.#budgetError.message})`,
+            }
+          : undefined,
+      onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
+      execute: async (subtask, dependencies, signal) => {
+        events.emit('task:start', { runId, taskId: subtask.id });
+        // A batch wave is complete once every running subtask waits on the collector.
+        const leave = setup.collector?.enter();
+        try {
+          return await runSubtask(subtask, round, dependencies, {
+            runId,
+            gateway: this.#gateway,
+            pool,
+            router: options.router,
+            events,
+            maxAttempts: options.maxAttempts,
+            summaryTokenCap: options.summaryTokenCap ?? DEFAULT_SUMMARY_TOKEN_CAP,
+            rateLimits: watch,
+            rateLimitFallback: options.rateLimitFallback,
+            rateLimitFallbackAfterMs: options.rateLimitFallbackAfterMs,
+            output: this.#spec.output,
+            signal,
+            onRunBudgetExceeded: (budgetError) => {
+              this.#budgetError ??= budgetError;
+            },
+          });
+        } finally {
+          leave?.();
+        }
+      },
+      onFinished: (result) => this.#finished(result),
+    });
+    return outcome.failedFast !== undefined;
+  }
+
+  /** A resumed fail-fast run whose kept results hold a failure runs nothing more. */
+  async #skipFailFast(round: number, subtasks: PlanSubtask[]): Promise<void> {
+    const failed = [...this.#results.values()].find((result) => result.status === 'failed')!;
+    for (const subtask of subtasks)
+      await this.#finished(
+        notRunResult(
+          subtask,
+          round,
+          'skipped',
+          'FAIL_FAST',
+          `subtask "${failed.id}" failed and failurePolicy is fail-fast.`,
+        ),
+      );
   }
 
   /** The planner call alone (`army.plan`). */
@@ -310,7 +337,17 @@ export class RunExecution<TAnswer> {
 
   async #finished(result: SubtaskResult): Promise<void> {
     this.#results.set(result.id, result);
-    await this.#options.recorder.subtaskFinished?.({ runId: this.#runId, result });
+    const recorder = this.#options.recorder;
+    const source = this.#options.artifacts;
+    if (source && recorder.artifactsWritten) {
+      const artifacts = this.#artifactsOf(source.artifacts().slice(this.#artifactsBefore), [
+        result.id,
+      ]);
+      if (artifacts.length > 0)
+        await recorder.artifactsWritten({ runId: this.#runId, taskId: result.id, artifacts });
+    }
+    // Journaled (and flushed) before the result is final: dependents start after this.
+    await recorder.subtaskFinished?.({ runId: this.#runId, result });
     this.#army.events.emit('task:end', {
       runId: this.#runId,
       taskId: result.id,
@@ -329,6 +366,7 @@ export class RunExecution<TAnswer> {
     const usable = results.filter(
       (result) => result.status === 'done' || result.status === 'partial',
     );
+    const missing = results.filter((result) => !usable.includes(result));
     return (await synthesize({
       gateway: this.#gateway,
       runId: this.#runId,
@@ -336,8 +374,17 @@ export class RunExecution<TAnswer> {
       maxTokens: this.#options.synthesizerMaxTokens,
       job: this.#spec.job,
       results: usable,
+      missing,
       signal: this.#signal,
     })) as TAnswer;
+  }
+
+  /** Artifacts of the given tasks, copied. */
+  #artifactsOf(listed: readonly Artifact[], taskIds: Iterable<string>): Artifact[] {
+    const known = new Set(taskIds);
+    return listed
+      .filter((artifact) => known.has(artifact.taskId))
+      .map((artifact) => ({ taskId: artifact.taskId, path: artifact.path, bytes: artifact.bytes }));
   }
 
   #result(
@@ -346,16 +393,19 @@ export class RunExecution<TAnswer> {
     error: Error | undefined,
     rounds: number,
     startedAt: number,
-    artifactsBefore: number,
   ): RunResult<TAnswer> {
     const ids = this.#subtasks.map((subtask) => subtask.id);
+    // A resumed run's ledger holds the interrupted executions' entries too.
     const entries = this.#army.ledger.entries({ runId: this.#runId });
     const cost = buildRunCost(entries, ids, this.#army.catalog);
-    const known = new Set(ids);
-    const artifacts: Artifact[] = (this.#options.artifacts?.artifacts() ?? [])
-      .slice(artifactsBefore)
-      .filter((artifact) => known.has(artifact.taskId))
-      .map((artifact) => ({ taskId: artifact.taskId, path: artifact.path, bytes: artifact.bytes }));
+    const journaled = this.#spec.journaled;
+    const artifacts = [
+      ...(journaled?.artifacts ?? []),
+      ...this.#artifactsOf(
+        (this.#options.artifacts?.artifacts() ?? []).slice(this.#artifactsBefore),
+        ids,
+      ),
+    ];
     return {
       runId: this.#runId,
       status,
@@ -367,7 +417,9 @@ export class RunExecution<TAnswer> {
       cost,
       cacheHitRate: cacheHitRate(cost.tree.total),
       baseline: this.#army.ledger.baseline({ runId: this.#runId }, this.#options.planner),
-      timeline: [...this.#gateway.timeline].sort((a, b) => a.start - b.start),
+      timeline: [...(journaled?.timeline ?? []), ...this.#gateway.timeline].sort(
+        (a, b) => a.start - b.start,
+      ),
       startedAt,
       endedAt: this.#options.now(),
       ...(error ? { error } : {}),

@@ -3,6 +3,7 @@ import type {
   Attribution,
   CallEndEvent,
   CallOptions,
+  CallRetryEvent,
   GatewayRequest,
   GatewayResponse,
   GatewayStream,
@@ -16,6 +17,8 @@ import type { TimelineEntry } from '../run-result.js';
 export interface RunGatewayOptions {
   recorder: RunRecorder;
   now: () => number;
+  /** Ledger entries of the run the recorder already has (a resumed run's journaled ones). */
+  recorded?: Iterable<string>;
 }
 
 function keyOf(attribution: Attribution): string {
@@ -41,6 +44,9 @@ export class RunGateway implements ModelGateway {
   readonly #inflight = new Map<string, number>();
   /** Recorder writes of calls made around this wrapper (the router's own calls). */
   readonly #pending = new Set<Promise<void>>();
+  /** Ids of the run's ledger entries handed to the recorder. */
+  readonly #recorded: Set<string>;
+  #nextCall = 1;
   /** Every call of the run, in the order they ended. */
   readonly timeline: TimelineEntry[] = [];
 
@@ -49,8 +55,29 @@ export class RunGateway implements ModelGateway {
     this.#runId = runId;
     this.#recorder = options.recorder;
     this.#now = options.now;
+    this.#recorded = new Set(options.recorded ?? []);
     inner.events.on('call:end', this.#onForeignCall);
+    inner.events.on('call:retry', this.#onMaybeBilled);
   }
+
+  /** Hands an entry to the recorder once, tracked so `close()` waits for it. */
+  #record(entry: LedgerEntry): void {
+    if (this.#recorded.has(entry.id)) return;
+    this.#recorded.add(entry.id);
+    const written = Promise.resolve(this.#recorder.ledgerEntry?.(entry)).finally(() =>
+      this.#pending.delete(written),
+    );
+    this.#pending.add(written);
+  }
+
+  /** A retried attempt the API may have billed is a ledger entry of its own: it reaches the recorder too. */
+  readonly #onMaybeBilled = (event: CallRetryEvent): void => {
+    if (event.attribution.runId !== this.#runId || !event.maybeBilled || !event.entryId) return;
+    const entry = this.#inner.ledger
+      .entries({ runId: this.#runId, taskId: event.attribution.taskId })
+      .find((candidate) => candidate.id === event.entryId);
+    if (entry) this.#record(entry);
+  };
 
   /**
    * Calls of this run that did not come through this wrapper (a router's
@@ -68,18 +95,43 @@ export class RunGateway implements ModelGateway {
             .entries({ runId: this.#runId, taskId: attribution.taskId })
             .find((candidate) => candidate.id === event.entryId);
     this.#push(end - event.latencyMs, attribution, event.model, event.outcome, entry);
-    if (entry) {
-      const written = Promise.resolve(this.#recorder.ledgerEntry?.(entry)).finally(() =>
-        this.#pending.delete(written),
-      );
-      this.#pending.add(written);
-    }
+    if (entry) this.#record(entry);
   };
 
-  /** Waits for the recorder's writes of calls made around this wrapper, and stops listening. */
+  /**
+   * Stops listening, hands the recorder any of the run's ledger entries it
+   * has not had (so the journal holds every billed call), and waits for its
+   * writes.
+   */
   async close(): Promise<void> {
     this.#inner.events.off('call:end', this.#onForeignCall);
+    this.#inner.events.off('call:retry', this.#onMaybeBilled);
+    if (this.#recorder.ledgerEntry)
+      for (const entry of this.#inner.ledger.entries({ runId: this.#runId })) this.#record(entry);
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** Tells the recorder a call is about to be sent, with what it may cost; returns its call id. */
+  #started(request: GatewayRequest, attribution: Attribution): string | undefined {
+    if (!this.#recorder.callStarted) return undefined;
+    const callId = String(this.#nextCall++);
+    let worstCase = 0;
+    try {
+      worstCase = this.#inner.worstCase(request);
+    } catch {
+      // An unknown model: the call itself fails before it is sent.
+    }
+    this.#recorder.callStarted({
+      runId: this.#runId,
+      callId,
+      taskId: attribution.taskId,
+      role: attribution.role,
+      model: request.model,
+      attempt: attribution.attempt ?? 1,
+      worstCase,
+      at: this.#now(),
+    });
+    return callId;
   }
 
   /** The army's emitter (the pool runs with `taskEvents: false`: the army emits `task:*` once per subtask). */
@@ -128,12 +180,14 @@ export class RunGateway implements ModelGateway {
     const start = this.#now();
     const leave = this.#enter(attribution);
     let response: Promise<GatewayResponse>;
+    let callId: string | undefined;
     try {
+      callId = this.#started(request, attribution);
       response = this.#inner.call(request, attribution, options);
     } catch (error) {
       response = Promise.reject(error);
     }
-    return this.#track(start, attribution, request.model, leave, response);
+    return this.#track(start, attribution, request.model, leave, response, callId);
   }
 
   /** Records the end of a call (success, error or abort) on the run's timeline, then passes its outcome on. */
@@ -143,11 +197,12 @@ export class RunGateway implements ModelGateway {
     model: string,
     leave: () => void,
     response: Promise<GatewayResponse>,
+    callId: string | undefined,
   ): Promise<GatewayResponse> {
     return response.then(
       async (ok) => {
         leave();
-        await this.#settled(start, attribution, model, 'success', ok.entry);
+        await this.#settled(start, attribution, model, 'success', ok.entry, callId);
         return ok;
       },
       async (error: unknown) => {
@@ -159,6 +214,7 @@ export class RunGateway implements ModelGateway {
           model,
           aborted ? 'aborted' : 'error',
           entryOf(error),
+          callId,
         );
         throw error;
       },
@@ -168,8 +224,9 @@ export class RunGateway implements ModelGateway {
   stream(request: GatewayRequest, attribution: Attribution, options?: CallOptions): GatewayStream {
     const start = this.#now();
     const leave = this.#enter(attribution);
+    const callId = this.#started(request, attribution);
     const stream = this.#inner.stream(request, attribution, options);
-    const result = this.#track(start, attribution, request.model, leave, stream.result);
+    const result = this.#track(start, attribution, request.model, leave, stream.result, callId);
     result.catch(() => {});
     return {
       result,
@@ -201,9 +258,20 @@ export class RunGateway implements ModelGateway {
     model: string,
     outcome: TimelineEntry['outcome'],
     entry: LedgerEntry | undefined,
+    callId: string | undefined,
   ): Promise<void> {
     this.#push(start, attribution, model, outcome, entry);
-    if (entry) await this.#recorder.ledgerEntry?.(entry);
+    if (callId !== undefined)
+      await this.#recorder.callEnded?.({
+        runId: this.#runId,
+        callId,
+        outcome,
+        ...(entry ? { entry } : {}),
+      });
+    if (entry && !this.#recorded.has(entry.id)) {
+      this.#recorded.add(entry.id);
+      await this.#recorder.ledgerEntry?.(entry);
+    }
   }
 
   #push(

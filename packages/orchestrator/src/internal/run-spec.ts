@@ -1,9 +1,24 @@
 import type * as z from 'zod';
+import type { Artifact } from '../army-options.js';
 import type { Plan } from '../plan.js';
-import type { ResumeState } from '../run-recorder.js';
-import type { SubtaskResult } from '../run-result.js';
+import type { PlanRecord, ResumeState } from '../run-recorder.js';
+import type { SubtaskResult, TimelineEntry } from '../run-result.js';
 
-/** What one run is asked to do (from `run`, `runPlan` or `map`). */
+export type { ResumeState };
+
+/** The rest of a journaled run that a resume rebuilds its result from. */
+export interface JournaledRun {
+  /** Every plan the run adopted, by round. */
+  plans: PlanRecord[];
+  /** When the run first started. */
+  startedAt: number;
+  /** The calls of the earlier executions. */
+  timeline: TimelineEntry[];
+  /** Files the kept subtasks wrote. */
+  artifacts: Artifact[];
+}
+
+/** What one run is asked to do (from `run`, `runPlan`, `map` or `resume`). */
 export interface RunSpec<TAnswer> {
   job: string;
   /** A plan to run as is (no planner call for round 1). */
@@ -19,6 +34,8 @@ export interface RunSpec<TAnswer> {
   signal?: AbortSignal | undefined;
   /** `interactive` or `batch` for this run (overrides the army's `mode`). */
   mode?: 'interactive' | 'batch' | undefined;
-  /** Set on resume: what the interrupted run finished and submitted. */
+  /** Set on resume: what the journal kept. */
   resume?: ResumeState;
+  /** Set on resume: the journaled plans, timeline and artifacts. */
+  journaled?: JournaledRun;
 }

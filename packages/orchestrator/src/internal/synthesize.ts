@@ -11,6 +11,8 @@ export async function synthesize(options: {
   maxTokens: number;
   job: string;
   results: readonly SubtaskResult[];
+  /** Subtasks that failed or were skipped: named so the answer can say what it does not cover. */
+  missing?: readonly SubtaskResult[];
   signal?: AbortSignal | undefined;
 }): Promise<string> {
   const response = await options.gateway.call(
@@ -18,7 +20,9 @@ export async function synthesize(options: {
       model: options.model,
       max_tokens: options.maxTokens,
       system: SYNTHESIZER_SYSTEM,
-      messages: [{ role: 'user', content: synthesizerUser(options.job, options.results) }],
+      messages: [
+        { role: 'user', content: synthesizerUser(options.job, options.results, options.missing) },
+      ],
     },
     { runId: options.runId, taskId: SYNTHESIS_TASK_ID, role: 'synthesizer' },
     options.signal ? { signal: options.signal } : {},

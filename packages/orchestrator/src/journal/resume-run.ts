@@ -1,0 +1,129 @@
+import { ArmyError, ERROR_CODES, type Logger } from '@haiku-army/core';
+import * as z from 'zod';
+import type { ResolvedArmyOptions } from '../internal/resolve-army-options.js';
+import type { RunSpec } from '../internal/run-spec.js';
+import type { RunStatus, SubtaskResult } from '../run-result.js';
+import { type JournalState, journaledTimeline } from './read-journal.js';
+import { adoptedSubtasks } from './run-journal.js';
+
+/** Options of `army.resume`. */
+export interface ResumeOptions<TAnswer = string> {
+  /** Cancels the resumed run, as `run`'s signal does. */
+  signal?: AbortSignal;
+  /**
+   * The schema of every subtask's `data`, for a resumed `map` with `output`.
+   * @default rebuilt from the journaled JSON Schema (with zod's `fromJSONSchema`, when the installed zod has it)
+   */
+  output?: z.ZodType;
+  /** A resumed `map`'s `reduce` (code is not journaled). @default none: the answer is the synthesizer's, or none */
+  reduce?: (results: SubtaskResult[]) => TAnswer | Promise<TAnswer>;
+}
+
+/** Statuses of a run that ended on its own: resuming it runs nothing and returns its journaled result. */
+export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['done', 'partial', 'failed']);
+
+/** Codes of results that the run's stop imposed (not the subtask's own outcome): a resume runs those again. */
+const INTERRUPTED_CODES = new Set(['ABORTED', 'BUDGET_EXCEEDED', 'FAIL_FAST', 'NOT_READY']);
+
+const SUCCEEDED = new Set(['done', 'partial']);
+
+/**
+ * The finished subtasks a resume keeps: done and partial ones, and those
+ * that failed or were skipped on their own account. Cancelled ones, those
+ * stopped by the budget or fail-fast, and dependents skipped only because a
+ * dependency that runs again did not finish, run again.
+ */
+export function keptResults(state: JournalState): SubtaskResult[] {
+  const kept = new Map<string, SubtaskResult>();
+  const waiting: SubtaskResult[] = [];
+  for (const result of state.results.values()) {
+    if (result.status === 'cancelled' || INTERRUPTED_CODES.has(result.code ?? '')) continue;
+    if (result.code === 'DEPENDENCY_FAILED') waiting.push(result);
+    else kept.set(result.id, result);
+  }
+  // A skipped dependent stays skipped when a dependency it names is kept and did not succeed.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const result of waiting) {
+      if (kept.has(result.id)) continue;
+      const failed = result.dependsOn.some((id) => {
+        const dependency = kept.get(id);
+        return dependency !== undefined && !SUCCEEDED.has(dependency.status);
+      });
+      if (failed) {
+        kept.set(result.id, result);
+        changed = true;
+      }
+    }
+  }
+  return adoptedSubtasks(state).flatMap((subtask) => kept.get(subtask.id) ?? []);
+}
+
+/** The journaled JSON Schema of `data` as a zod schema, when this zod can rebuild one. */
+function outputFrom(schema: Record<string, unknown> | undefined, logger: Logger, runId: string) {
+  if (schema === undefined) return undefined;
+  const rebuild = (z as unknown as { fromJSONSchema?: (schema: unknown) => z.ZodType })
+    .fromJSONSchema;
+  if (typeof rebuild === 'function') {
+    try {
+      return rebuild(schema);
+    } catch {
+      // Fall through to the warning.
+    }
+  }
+  logger.warn(
+    `Run ${runId} checked every subtask's data against a schema that cannot be rebuilt from its journal; pass \`output\` to army.resume to check it again.`,
+  );
+  return undefined;
+}
+
+/**
+ * Prepares the resume of an interrupted run: restores its journaled ledger
+ * entries into the army's ledger and its spend (with the calls in flight at
+ * the crash, at their worst case) into the budget, so the cost tree and the
+ * caps include it, and builds the spec that re-runs only what did not finish.
+ */
+export function prepareResume<TAnswer>(
+  state: JournalState,
+  options: ResolvedArmyOptions,
+  resume: ResumeOptions<TAnswer>,
+): RunSpec<TAnswer> {
+  const { start } = state;
+  if (state.plans.length === 0 && start.spec.plan === 'given')
+    throw new ArmyError(
+      ERROR_CODES.INVALID_STATE,
+      `Run ${state.runId} stopped before its plan reached the journal (nothing was spent on it); run the plan again.`,
+    );
+  const gateway = options.gateway;
+  const added = gateway.ledger.restore(state.entries);
+  gateway.budget?.restoreRun({
+    runId: state.runId,
+    entries: state.entries,
+    unsettled: state.unsettled,
+    newToLedger: added,
+  });
+  const results = keptResults(state);
+  const keptIds = new Set(results.map((result) => result.id));
+  const output = resume.output ?? outputFrom(start.spec.outputSchema, options.logger, state.runId);
+  return {
+    job: start.job,
+    planRounds: start.spec.planRounds,
+    synthesize: start.spec.synthesize,
+    signal: resume.signal,
+    // A batch-mode run goes on in batch mode (its submitted batches are reattached either way).
+    ...(start.options.mode === 'batch' || start.options.mode === 'interactive'
+      ? { mode: start.options.mode }
+      : {}),
+    ...(output ? { output } : {}),
+    ...(resume.reduce ? { reduce: resume.reduce } : {}),
+    resume: { results, batches: state.batches, entries: state.entries },
+    journaled: {
+      plans: state.plans,
+      startedAt: start.startedAt,
+      timeline: journaledTimeline(state),
+      artifacts: [...state.artifacts]
+        .filter(([taskId]) => keptIds.has(taskId))
+        .flatMap(([, artifacts]) => artifacts),
+    },
+  };
+}
