@@ -1,6 +1,7 @@
 import { reply } from '../replies.js';
 import { lastUserText, systemText, type ToolExchange, toolExchanges } from '../request-text.js';
 import type { Responder } from '../responder.js';
+import { type FileWriterOptions, fileWriterTurn } from './file-writer.js';
 import { inputFor, parsePromptFields } from './prompt-conventions.js';
 
 /** Options for {@link createWorkerResponder}. */
@@ -21,6 +22,11 @@ export interface WorkerResponderOptions {
   assignedFilesOnly?: boolean;
   /** Builds the summary from what was found. @default a one-paragraph count of matches per file */
   summarize?: (findings: WorkerFindings) => string;
+  /**
+   * The simulated file writer, for a brief with a `write:` line when the
+   * request offers the write tool (see the Demo behaviours in the README). @default {}
+   */
+  writer?: FileWriterOptions;
 }
 
 /** What the simulated worker found, from its tool results. */
@@ -76,20 +82,27 @@ function defaultSummary(findings: WorkerFindings): string {
  * no submit tool is offered). After the submit tool's result: "Submitted."
  * Tool inputs are matched to each tool's `input_schema` by property name.
  * With `assignedFilesOnly` and a `files:` list in the brief, only matches in
- * those files count.
+ * those files count. A brief with a `write:` line, when the request offers
+ * the write tool, is a file-writing task instead (simulated: read, write, submit).
  */
 export function createWorkerResponder(options: WorkerResponderOptions = {}): Responder {
   const grepName = options.grepTool ?? 'grep';
   const readName = options.readTool ?? 'read_file';
   const submitName = options.submitTool ?? 'submit_result';
   const maxReads = options.maxReads ?? 3;
-  return (request) => {
+  return (request, context) => {
     const fields = parsePromptFields(`${systemText(request)}\n${lastUserText(request)}`);
     const tools = new Map((request.tools ?? []).map((tool) => [tool.name, tool]));
     const exchanges = toolExchanges(request);
     const byName = (name: string) => exchanges.filter((exchange) => exchange.name === name);
 
     if (byName(submitName).length > 0) return reply.text('Submitted.');
+    const written = fileWriterTurn(fields, tools, exchanges, context, {
+      ...options.writer,
+      readTool: readName,
+      submitTool: submitName,
+    });
+    if (written) return written;
 
     const grep = tools.get(grepName);
     if (grep && byName(grepName).length === 0 && fields.terms.length > 0) {
