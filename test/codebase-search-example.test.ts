@@ -65,7 +65,7 @@ describe('examples/codebase-search (createArmy)', () => {
     expect(report.cacheHitRate).toBeGreaterThan(0);
     expect(report.baseline.actual).toBe(report.totalNanoUsd);
     expect(report.baseline.baseline).toBeGreaterThan(report.totalNanoUsd);
-  });
+  }, 120_000);
 
   it('names a bad option', () => {
     expect(() =>
