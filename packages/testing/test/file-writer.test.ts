@@ -156,11 +156,20 @@ describe('the simulated worker writes files (the default army behaviour)', () =>
       '### `slugify` (function)\n\n```ts\nfunction slugify(text: string): string\n```',
     );
     expect(page).toContain("`slugify('Hello World')` returns `'hello-world'`.");
+    expect(page).toContain(
+      '### `Options` (type)\n\n```ts\ninterface Options { strict: boolean }\n```',
+    );
+    expect(submit![0].input.summary).toBe(
+      'Wrote docs/strings.md documenting 5 exports: slugify, clamp, SEPARATOR, Options, Counter.',
+    );
     expect(submit![0].input.data).toEqual({
       path: 'docs/strings.md',
-      exports: ['slugify', 'clamp', 'SEPARATOR', 'Counter'],
+      exports: ['slugify', 'clamp', 'SEPARATOR', 'Options', 'Counter'],
       description: 'String helpers.',
     });
+    const headless = SOURCE.replace('/**\n * String helpers.\n */\n', '');
+    const [, , described] = await converse('claude-haiku-5-5', docBrief, headless);
+    expect(described![0].input.data.description).toBe('Lower-cases and dashes a title.');
     const refused = await converse('claude-haiku-5-5', docBrief, SOURCE, 'already written by x');
     expect(refused[2]![0].input).toMatchObject({
       status: 'failed',

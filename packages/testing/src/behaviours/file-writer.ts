@@ -14,7 +14,7 @@ export interface FlawInput {
   model: ModelInfo;
   /** The path the worker writes (the brief's `write:`). */
   path: string;
-  /** The run-time exports of the files it read. */
+  /** The run-time exports of the files it read (a test file imports only these). */
   exports: readonly SourceExport[];
 }
 
@@ -120,7 +120,7 @@ function submit(tool: RequestTool | undefined, status: string, summary: string, 
  * 2. the write tool with a file made from their exports (see `outlineSource`):
  *    a `.test.*` / `.spec.*` path gets `node:test` tests (one per export,
  *    its `@example ... // => value` lines as assertions), any other path a
- *    Markdown page of the exports and their doc comments;
+ *    Markdown page of the exports (types included) and their doc comments;
  * 3. `submit_result` with `{ path, exports, tests?, description? }` (status
  *    `failed` when the write was refused).
  * {@link FileWriterOptions.flawed} makes step 2 write a code file that stops
@@ -158,10 +158,11 @@ export function fileWriterTurn(
       { path, exports: [] },
     );
   const outline = outlineSource(reads.map(readText).join('\n'));
-  const exports = outline.exports.filter((item) => item.kind !== 'type');
+  const isTest = TEST_FILE.test(path);
+  // Tests import run-time values only; a reference page covers the types too.
+  const exports = isTest ? outline.exports.filter((item) => item.kind !== 'type') : outline.exports;
   const writes = byName(writeName);
   if (writes.length === 0) {
-    const isTest = TEST_FILE.test(path);
     const cut =
       isTest && (options.flawed ?? defaultFlawed)({ model: context.model, path, exports });
     const content = isTest ? testFile(fields, exports, cut) : docFile(fields, outline, exports);
@@ -175,18 +176,22 @@ export function fileWriterTurn(
       exports: names,
     });
   const list = names.length > 0 ? `: ${names.join(', ')}` : '';
-  if (TEST_FILE.test(path)) {
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  if (isTest) {
     const assertions = exports.reduce((sum, item) => sum + item.examples.length, 0);
     return submit(
       submitTool,
       'done',
-      `Wrote ${path}: ${names.length} tests with ${assertions} example assertions${list}.`,
+      `Wrote ${path}: ${count(names.length, 'test')} with ${count(assertions, 'example assertion')}${list}.`,
       { path, exports: names, tests: names.length },
     );
   }
-  return submit(submitTool, 'done', `Wrote ${path} documenting ${names.length} exports${list}.`, {
-    path,
-    exports: names,
-    ...(outline.description ? { description: outline.description } : {}),
-  });
+  // The module in one line: its own doc comment, else its first export's.
+  const description = outline.description ?? exports.find((item) => item.doc)?.doc;
+  return submit(
+    submitTool,
+    'done',
+    `Wrote ${path} documenting ${count(names.length, 'export')}${list}.`,
+    { path, exports: names, ...(description ? { description } : {}) },
+  );
 }
