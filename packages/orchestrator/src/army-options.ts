@@ -39,7 +39,7 @@ export interface ArmyOptions {
   synthesizer?: string;
   /** What the workers may use (e.g. `codebaseTools({ root })`); the planner is told their names. @default [] */
   tools?: readonly Tool[];
-  /** Workers running at once. @default 16 */
+  /** Workers running at once. @default 16; in batch mode 100,000 (every ready subtask in one batch wave) */
   concurrency?: number;
   /** Hard caps (`{ run: usd(2), task: usd(0.1) }`) or a core Budget. Not with a `gateway` that has its own. @default none */
   budget?: BudgetLimits | Budget;
@@ -95,6 +95,21 @@ export interface ArmyOptions {
   readyQueue?: ReadyQueueFactory;
   /** Where worker transcripts are kept. @default a new MemoryTranscriptStore per army */
   transcripts?: TranscriptStore;
+  /**
+   * `batch`: the workers' calls go as Message Batches at half price (each
+   * wave of ready subtasks is one batch; tool turns are further waves);
+   * planner and synthesizer calls stay interactive. Needs a gateway with
+   * `batch` (core's `Gateway` has it). @default 'interactive'
+   */
+  mode?: 'interactive' | 'batch';
+  /** Ms from the run's start after which unfinished batches are cancelled and the rest go interactive. @default none */
+  batchDeadlineMs?: number;
+  /** `batch`: each tool turn is another batch wave; `interactive`: only a worker's first turn goes by batch. @default 'batch' */
+  batchToolTurns?: 'batch' | 'interactive';
+  /** How long the collector gathers worker calls into one batch (it sends sooner once every running subtask waits on it), ms. @default 250 */
+  batchWindowMs?: number;
+  /** First wait between polls of a batch, ms; grows with backoff. @default core's 5000 */
+  batchPollIntervalMs?: number;
   /** Cancels every run of the army. */
   signal?: AbortSignal;
   /** @default crypto.randomUUID */

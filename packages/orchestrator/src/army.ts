@@ -7,19 +7,26 @@ import {
 import { type Brief, normalizeBrief } from '@haiku-army/worker';
 import * as z from 'zod';
 import type { ArmyOptions } from './army-options.js';
-import { PlanInvalidError } from './errors.js';
+import { PlanInvalidError, type PlanIssue } from './errors.js';
+import { checkMode, requireBatchGateway } from './internal/batch-settings.js';
 import { type ResolvedArmyOptions, resolveArmyOptions } from './internal/resolve-army-options.js';
 import { RunExecution } from './internal/run-execution.js';
 import type { RunSpec } from './internal/run-spec.js';
-import { type Plan, type PlanInput, type PlanSubtask, planSchema } from './plan.js';
+import { type Plan, type PlanInput, type PlanSubtask, planSubtaskSchema } from './plan.js';
 import { RunHandle } from './run-handle.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
+import { instrumentArmyEvents } from './tracing/instrument.js';
 import { validatePlan } from './validate-plan.js';
 
 /** Options of one run. */
 export interface RunOptions {
   /** Cancels the run: queued subtasks are dropped, running calls aborted; what finished is returned with status `cancelled`. */
   signal?: AbortSignal;
+  /**
+   * `batch`: this run's worker calls go as Message Batches at half price;
+   * `interactive`: as single calls. @default the army's `mode`
+   */
+  mode?: 'interactive' | 'batch';
 }
 
 /** Options of {@link Army.runPlan}. */
@@ -42,6 +49,9 @@ export interface MapOptions<TData, TAnswer> extends RunOptions {
   id?: (item: unknown, index: number) => string;
 }
 
+/** Most invalid map items named in one error. */
+const MAX_NAMED_ITEMS = 10;
+
 function checkJob(job: unknown): string {
   if (typeof job !== 'string' || job.trim().length === 0)
     throw invalidOption('job', 'a non-empty string describing the work', job);
@@ -59,6 +69,7 @@ export class Army {
 
   constructor(options: ArmyOptions = {}) {
     this.#options = resolveArmyOptions(options);
+    instrumentArmyEvents(this.#options.gateway.events);
   }
 
   /** The gateway every call goes through (given or built). */
@@ -74,6 +85,13 @@ export class Army {
   /** The typed emitter: `run:*`, `plan:ready`, `task:*`, `call:*`, `budget:*`. */
   get events(): ArmyEvents {
     return this.#options.gateway.events;
+  }
+
+  /** A run's `mode` option, checked (a batch run needs a gateway that batches). */
+  #mode(options: RunOptions): Pick<RunSpec<unknown>, 'mode'> {
+    const mode = checkMode(options.mode);
+    if (mode === 'batch') requireBatchGateway(this.#options.gateway);
+    return mode === undefined ? {} : { mode };
   }
 
   #start<TAnswer>(build: () => RunSpec<TAnswer>): RunHandle<TAnswer> {
@@ -95,6 +113,7 @@ export class Army {
       planRounds: true,
       synthesize: true,
       signal: options.signal,
+      ...this.#mode(options),
     }));
   }
 
@@ -131,7 +150,14 @@ export class Army {
         options.job !== undefined
           ? checkJob(options.job)
           : valid.reasoning.trim() || valid.subtasks.map((subtask) => subtask.title).join('; ');
-      return { job, plan: valid, planRounds: true, synthesize: true, signal: options.signal };
+      return {
+        job,
+        plan: valid,
+        planRounds: true,
+        synthesize: true,
+        signal: options.signal,
+        ...this.#mode(options),
+      };
     });
   }
 
@@ -152,17 +178,41 @@ export class Army {
         throw invalidOption('brief', 'a function (item, index) => Brief | string', brief);
       if (options.output !== undefined && !(options.output instanceof z.ZodType))
         throw invalidOption('output', 'a zod 4 schema', options.output);
-      const subtasks: PlanSubtask[] = items.map((item, index) => {
+      if (options.id !== undefined && typeof options.id !== 'function')
+        throw invalidOption('id', 'a function (item, index) => string', options.id);
+      const mode = this.#mode(options);
+      const subtasks: PlanSubtask[] = [];
+      const invalid: PlanIssue[] = [];
+      let invalidItems = 0;
+      items.forEach((item, index) => {
         const written = normalizeBrief(brief(item, index), `brief(items[${index}])`);
-        const id = options.id ? options.id(item, index) : `item-${index + 1}`;
-        return planSchema.shape.subtasks.element.parse({
+        const id: unknown = options.id ? options.id(item, index) : `item-${index + 1}`;
+        const parsed = planSubtaskSchema.safeParse({
           id,
           title: written.objective.split('\n')[0]!.slice(0, 80),
           brief: written,
           dependsOn: [],
           complexity: 'simple',
         });
+        if (parsed.success) {
+          subtasks.push(parsed.data);
+          return;
+        }
+        invalidItems += 1;
+        if (invalidItems > MAX_NAMED_ITEMS) return;
+        for (const issue of parsed.error.issues)
+          invalid.push({
+            code: 'schema',
+            ...(typeof id === 'string' ? { subtaskId: id } : {}),
+            message: `items[${index}] (id ${JSON.stringify(id) ?? String(id)}): ${issue.path.join('.') || 'subtask'}: ${issue.message}`,
+          });
       });
+      if (invalidItems > MAX_NAMED_ITEMS)
+        invalid.push({
+          code: 'schema',
+          message: `and ${invalidItems - MAX_NAMED_ITEMS} more items with an invalid subtask`,
+        });
+      if (invalid.length > 0) throw new PlanInvalidError(invalid, 'The mapped plan');
       const { plan, issues } = validatePlan(
         { reasoning: '', subtasks },
         { maxSubtasks: Number.MAX_SAFE_INTEGER },
@@ -174,6 +224,7 @@ export class Army {
         planRounds: false,
         synthesize: options.synthesize ?? false,
         signal: options.signal,
+        ...mode,
         ...(options.output ? { output: options.output } : {}),
         ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
       };

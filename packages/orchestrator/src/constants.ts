@@ -9,6 +9,12 @@ export const DEFAULT_WORKER_MODEL = 'claude-haiku-5-5';
 /** Workers running at once. */
 export const DEFAULT_CONCURRENCY = 16;
 
+/** Workers running at once in batch mode: every ready subtask joins the wave (the API's limit per batch). */
+export const DEFAULT_BATCH_CONCURRENCY = 100_000;
+
+/** How long the batch collector gathers worker calls into one batch, ms. */
+export const DEFAULT_BATCH_WINDOW_MS = 250;
+
 /** Most subtasks in one run (every round counted). */
 export const DEFAULT_MAX_SUBTASKS = 50;
 

@@ -7,6 +7,13 @@ import { ArmyError, type ArmyErrorCode } from '@haiku-army/core';
 export const ORCHESTRATOR_ERROR_CODES = {
   /** A plan failed validation (schema, ids, dependencies, cycle, size), after repair. Caller or planner mistake. */
   PLAN_INVALID: 'PLAN_INVALID',
+  /**
+   * Batch mode: a worker call's batch create was lost on the wire and the
+   * API's batches could not be listed, so it may have been submitted and
+   * billed. It is not retried blind (that could pay twice); check
+   * `client.messages.batches.list()`.
+   */
+  BATCH_MAYBE_SUBMITTED: 'BATCH_MAYBE_SUBMITTED',
 } as const;
 
 /** One thing wrong with a plan. */
@@ -15,6 +22,7 @@ export interface PlanIssue {
     | 'schema'
     | 'empty'
     | 'duplicate_id'
+    | 'reserved_id'
     | 'unknown_dependency'
     | 'self_dependency'
     | 'cycle'

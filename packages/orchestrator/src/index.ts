@@ -5,7 +5,10 @@ export type {
   ArtifactSource,
   FailurePolicy,
 } from './army-options.js';
+export { subtaskCustomId } from './batch-custom-id.js';
 export {
+  DEFAULT_BATCH_CONCURRENCY,
+  DEFAULT_BATCH_WINDOW_MS,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_SUBTASKS,
@@ -21,8 +24,10 @@ export {
   SYNTHESIS_TASK_ID,
 } from './constants.js';
 export { ORCHESTRATOR_ERROR_CODES, PlanInvalidError, type PlanIssue } from './errors.js';
+export type { RunMode } from './internal/batch-settings.js';
 export {
   jsonSchemaOf,
+  MAX_SUBTASK_ID_LENGTH,
   type Plan,
   type PlanInput,
   type PlanSubtask,
@@ -44,8 +49,10 @@ export type {
 } from './router-types.js';
 export { type ArmyStreamEvent, RunHandle } from './run-handle.js';
 export {
+  type BatchSubmittedRecord,
   noopRecorder,
   type PlanRecord,
+  type ResumeState,
   type RunRecorder,
   type RunStartRecord,
 } from './run-recorder.js';

@@ -1,7 +1,14 @@
 import * as z from 'zod';
 
-/** A subtask id: short, stable, safe in ledgers, paths and custom ids. */
-const SUBTASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+/** Longest subtask id, characters (a repository-relative path fits). */
+export const MAX_SUBTASK_ID_LENGTH = 200;
+
+/**
+ * A subtask id: stable and safe in ledgers, JSON and logs; path-like ids
+ * (`src/a.ts`, `pkg:lib/x.ts`) are accepted so `army.map(files, brief, { id: (f) => f })`
+ * works. Batch custom ids are derived from it (hashed when needed).
+ */
+const SUBTASK_ID = new RegExp(`^[A-Za-z0-9._][A-Za-z0-9._/:-]{0,${MAX_SUBTASK_ID_LENGTH - 1}}$`);
 
 /** A worker brief in four parts, as the planner writes it. */
 export const planBriefSchema = z.object({
@@ -18,7 +25,10 @@ export const planBriefSchema = z.object({
 export const planSubtaskSchema = z.object({
   id: z
     .string()
-    .regex(SUBTASK_ID, 'ids are 1-64 letters, digits, `_`, `.`, `:` or `-`, starting alphanumeric'),
+    .regex(
+      SUBTASK_ID,
+      `ids are 1-${MAX_SUBTASK_ID_LENGTH} letters, digits, \`_\`, \`.\`, \`/\`, \`:\` or \`-\`, not starting with \`/\`, \`:\` or \`-\``,
+    ),
   title: z.string().min(1),
   brief: planBriefSchema,
   dependsOn: z

@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '@haiku-army/core';
+import type { Attribution, GatewayRequest, LedgerEntry } from '@haiku-army/core';
 import type { Plan } from './plan.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
 
@@ -30,9 +30,32 @@ export interface RunRecorder {
   planAdopted?(record: PlanRecord): void | Promise<void>;
   /** Every billed call of the run (planner, workers, router, synthesizer). */
   ledgerEntry?(entry: LedgerEntry): void | Promise<void>;
+  /** A Message Batch was created (batch mode), before it is polled: enough to reattach after a crash. */
+  batchSubmitted?(record: BatchSubmittedRecord): void | Promise<void>;
   /** A subtask reached its final result (after every attempt). */
   subtaskFinished?(record: { runId: string; result: SubtaskResult }): void | Promise<void>;
   runEnded?(result: RunResult): void | Promise<void>;
+}
+
+/** A Message Batch the run submitted (batch mode). */
+export interface BatchSubmittedRecord {
+  runId: string;
+  batchId: string;
+  customIds: string[];
+  /** The attribution of each custom id, as core's `BatchSubmission` has it. */
+  attributions: Record<string, Attribution>;
+  /** The request sent under each custom id (for `resumeBatch`'s reservations). */
+  requests: Record<string, GatewayRequest>;
+}
+
+/** What a resumed run starts from (set on `RunSpec.resume`). */
+export interface ResumeState {
+  /** Finished subtasks, kept as is. */
+  results: SubtaskResult[];
+  /** Submitted batches: reattach with `gateway.resumeBatch`, never resubmit. */
+  batches: BatchSubmittedRecord[];
+  /** The interrupted runs' ledger entries (already restored into the ledger). */
+  entries: LedgerEntry[];
 }
 
 /** A recorder that records nothing. */

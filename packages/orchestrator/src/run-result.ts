@@ -98,6 +98,8 @@ export interface RunCost {
   calls: number;
   /** The part of `totals.total` priced from estimated usage (client-aborted streams), nano-USD. */
   estimated: NanoUsd;
+  /** Standard price minus batch price of the calls that ran in Message Batches (batch mode); 0 when none. */
+  batchSaving: NanoUsd;
   tree: CostTree;
 }
 
@@ -114,6 +116,8 @@ export interface TimelineEntry {
   /** The ledger entry, when the call was billed. */
   entryId?: string;
   cost?: NanoUsd;
+  /** The billed call's transport retries before the billed attempt (from its ledger entry), when it was billed. */
+  retries?: number;
 }
 
 /** Everything a run produced. */

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { PLANNER_TASK_ID, SYNTHESIS_TASK_ID } from './constants.js';
 import type { PlanIssue } from './errors.js';
 import { type Plan, type PlanSubtask, planSchema } from './plan.js';
 
@@ -24,6 +25,9 @@ function zodIssues(error: z.ZodError): PlanIssue[] {
     message: `${issue.path.length > 0 ? issue.path.join('.') : 'plan'}: ${issue.message}`,
   }));
 }
+
+/** Ids the run's own calls are attributed to in the ledger: no subtask may take them. */
+const RESERVED_IDS: ReadonlySet<string> = new Set([PLANNER_TASK_ID, SYNTHESIS_TASK_ID]);
 
 /** Finds one dependency cycle among the subtasks, as `[a, b, c, a]`, or undefined. */
 export function findCycle(
@@ -71,6 +75,12 @@ export function checkSubtasks(
     });
   const ids = new Set<string>();
   for (const subtask of subtasks) {
+    if (RESERVED_IDS.has(subtask.id))
+      issues.push({
+        code: 'reserved_id',
+        subtaskId: subtask.id,
+        message: `subtask id "${subtask.id}" is reserved for the run's ${subtask.id === PLANNER_TASK_ID ? 'planner' : 'synthesizer'} calls; rename the subtask`,
+      });
     if (ids.has(subtask.id) || known.has(subtask.id))
       issues.push({
         code: 'duplicate_id',

@@ -50,6 +50,20 @@ describe('army.map', () => {
     for (const call of result.timeline) expect(call.end).toBeGreaterThanOrEqual(call.start);
   });
 
+  it('puts the billed call’s transport retries on its timeline entry', async () => {
+    fake = await countWorker();
+    fake.faults.enqueue({ kind: 'server_error', status: 500 });
+    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', concurrency: 1 });
+    const result = await army.map(['alpha', 'be'], (word) => `Count the letters of ${word}.`);
+    expect(result.status).toBe('done');
+    const entries = army.ledger.entries({ runId: result.runId });
+    expect(entries.map((entry) => entry.retries).sort()).toEqual([0, 1]);
+    for (const call of result.timeline) {
+      const entry = entries.find((candidate) => candidate.id === call.entryId)!;
+      expect(call.retries).toBe(entry.retries);
+    }
+  });
+
   it('synthesizes from the summaries on request, and takes custom ids', async () => {
     fake = await countWorker();
     const army = createArmy({

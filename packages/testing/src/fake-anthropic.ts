@@ -74,6 +74,7 @@ export function createFakeAnthropic(options: FakeAnthropicOptions = {}): FakeAnt
       random,
       catalog,
       ...(options.faults ? { faults: options.faults } : {}),
+      ...(options.batchFaults ? { batchFaults: options.batchFaults } : {}),
     }),
     billing: new BillingLog({ catalog }),
     transcript: new Transcript(),

@@ -45,6 +45,20 @@ export interface FaultRates {
   streamErrorEvent?: number;
 }
 
+/**
+ * Probabilities (0..1) that one request of a Message Batch fails instead of
+ * running: `errored` (an `api_error` result) or `expired`. Neither is billed.
+ */
+export interface BatchFaultRates {
+  /** @default 0 */
+  errored?: number;
+  /** @default 0 */
+  expired?: number;
+}
+
+/** What a batch fault does to one batch request. */
+export type BatchFaultKind = 'errored' | 'expired';
+
 /** Random faults for every model, with optional per-model overrides. */
 export interface FaultOptions extends FaultRates {
   /** Rates for specific models (id or alias); replace the top-level rates for that model. @default {} */
@@ -105,6 +119,7 @@ export class FaultController {
   readonly #randoms = new Map<string, Random>();
   readonly #catalog: ModelCatalog | undefined;
   #options: FaultOptions;
+  #batchRates: Required<BatchFaultRates> = { errored: 0, expired: 0 };
 
   /**
    * @param options.random seeds the random faults (one stream per model).
@@ -112,11 +127,17 @@ export class FaultController {
    * @param options.catalog resolves model aliases in `faults.models` and in
    *   queued faults' targets, and rejects unknown models. @default none (ids as given)
    */
-  constructor(options: { random: Random; faults?: FaultOptions; catalog?: ModelCatalog }) {
+  constructor(options: {
+    random: Random;
+    faults?: FaultOptions;
+    batchFaults?: BatchFaultRates;
+    catalog?: ModelCatalog;
+  }) {
     this.#random = options.random;
     this.#catalog = options.catalog;
     this.#options = {};
     this.configure(options.faults ?? {});
+    this.configureBatch(options.batchFaults ?? {});
   }
 
   #id(option: string, model: string): string {
@@ -139,6 +160,39 @@ export class FaultController {
       throw invalidOption('faults.retryAfterMs', 'a number of milliseconds >= 0', retryAfterMs);
     }
     this.#options = { ...options, models };
+  }
+
+  /** Replaces the random batch fault rates (`batchFaults`). */
+  configureBatch(rates: BatchFaultRates): void {
+    if (typeof rates !== 'object' || rates === null)
+      throw invalidOption('batchFaults', 'an object { errored?, expired? }', rates);
+    const errored = rates.errored ?? 0;
+    const expired = rates.expired ?? 0;
+    for (const [key, value] of [
+      ['errored', errored],
+      ['expired', expired],
+    ] as const) {
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+        throw invalidOption(`batchFaults.${key}`, 'a probability from 0 to 1', value);
+    }
+    if (errored + expired > 1)
+      throw invalidOption('the sum of the rates in batchFaults', 'at most 1', errored + expired);
+    this.#batchRates = { errored, expired };
+  }
+
+  /**
+   * The random fault for one request of a batch, if any. The draw depends
+   * only on the seed, the batch id and the custom id, never on the order
+   * batches are processed in, so the same requests fail on every replay.
+   * @internal
+   */
+  takeBatch(batchId: string, customId: string): BatchFaultKind | undefined {
+    const { errored, expired } = this.#batchRates;
+    if (errored === 0 && expired === 0) return undefined;
+    const draw = this.#random.fork(`batch-faults:${batchId}/${customId}`).next();
+    if (draw < errored) return 'errored';
+    if (draw < errored + expired) return 'expired';
+    return undefined;
   }
 
   /**

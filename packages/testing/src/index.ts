@@ -59,6 +59,8 @@ export {
   type PriceSource,
 } from './fake-bill.js';
 export {
+  type BatchFaultKind,
+  type BatchFaultRates,
   type Fault,
   FaultController,
   type FaultKind,

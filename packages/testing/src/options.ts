@@ -1,5 +1,5 @@
 import type { ModelCatalog } from '@haiku-army/core';
-import type { FaultOptions } from './faults.js';
+import type { BatchFaultRates, FaultOptions } from './faults.js';
 import type { IdKind } from './internal/ids.js';
 import type { LatencySetting } from './latency.js';
 import type { ModelLimits } from './rate-limits.js';
@@ -41,6 +41,12 @@ export interface FakeAnthropicOptions {
   latency?: LatencySetting;
   /** Random fault rates. @default none */
   faults?: FaultOptions;
+  /**
+   * Random failures of Message Batch requests: each request of a batch is
+   * `errored` or `expired` with these probabilities (not billed), drawn from
+   * the seed, the batch id and the custom id. @default none
+   */
+  batchFaults?: BatchFaultRates;
   /** Seed of every random choice (faults, latency, `context.random()`). @default 1 */
   seed?: number;
   /** Clock in ms, for TTLs, rate-limit refill and batch timing. @default Date.now */

@@ -1,8 +1,12 @@
 import {
   addCost,
   addTokens,
+  costOf,
+  defaultCatalog,
   type LedgerEntry,
   type LedgerTotals,
+  type ModelCatalog,
+  type NanoUsd,
   zeroCost,
   zeroTokens,
 } from '@haiku-army/core';
@@ -24,10 +28,34 @@ function add(totals: LedgerTotals, entry: LedgerEntry): void {
 const ROUTER_ROLES = new Set(['router', 'classifier']);
 
 /**
+ * What the batch tier saved: for every entry a Message Batch produced, its
+ * cost at the standard price (core's `costOf` on the same usage) minus what
+ * it was billed at the batch price. A model the catalog does not know adds
+ * nothing.
+ */
+export function batchSaving(
+  entries: readonly LedgerEntry[],
+  catalog: ModelCatalog = defaultCatalog,
+): NanoUsd {
+  let saving = 0;
+  for (const entry of entries) {
+    if (entry.batchId === undefined) continue;
+    const model = catalog.find(entry.model);
+    if (!model) continue;
+    saving += costOf(model, { ...entry.usage, serviceTier: 'standard' }).total - entry.cost.total;
+  }
+  return saving;
+}
+
+/**
  * The run's cost tree from its ledger entries: planner, router, each
  * subtask (in `order`) with its attempts, synthesis, and anything else.
  */
-export function buildRunCost(entries: readonly LedgerEntry[], order: readonly string[]): RunCost {
+export function buildRunCost(
+  entries: readonly LedgerEntry[],
+  order: readonly string[],
+  catalog: ModelCatalog = defaultCatalog,
+): RunCost {
   const tree: CostTree = {
     total: emptyTotals(),
     planner: emptyTotals(),
@@ -67,6 +95,7 @@ export function buildRunCost(entries: readonly LedgerEntry[], order: readonly st
     usage: tree.total.usage,
     calls: tree.total.calls,
     estimated: tree.total.estimated,
+    batchSaving: batchSaving(entries, catalog),
     tree,
   };
 }

@@ -28,6 +28,7 @@ import {
 import { InProcessReadyQueue, type ReadyQueueFactory } from '../ready-queue.js';
 import type { Router } from '../router-types.js';
 import { noopRecorder, type RunRecorder } from '../run-recorder.js';
+import { type BatchSettings, resolveBatchSettings } from './batch-settings.js';
 import { fixedModelRouter } from './fixed-model-router.js';
 
 /** Army options validated, with every default filled in. */
@@ -55,6 +56,8 @@ export interface ResolvedArmyOptions {
   synthesizerMaxTokens: number;
   artifacts: ArtifactSource | undefined;
   recorder: RunRecorder;
+  /** `mode` and the `batch*` options. */
+  batch: BatchSettings;
   readyQueue: ReadyQueueFactory;
   transcripts: TranscriptStore;
   signal: AbortSignal | undefined;
@@ -221,6 +224,7 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
     synthesizerMaxTokens,
     artifacts: options.artifacts,
     recorder: options.recorder ?? noopRecorder,
+    batch: resolveBatchSettings(options, gateway),
     readyQueue: options.readyQueue ?? (() => new InProcessReadyQueue()),
     transcripts: options.transcripts ?? new MemoryTranscriptStore(),
     signal: options.signal,

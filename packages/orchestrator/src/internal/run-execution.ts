@@ -16,6 +16,7 @@ import {
   roundPlanSchema,
 } from '../plan.js';
 import type { RunResult, RunStatus, SubtaskResult } from '../run-result.js';
+import { setUpRunMode } from './batch-mode.js';
 import { buildRunCost, cacheHitRate } from './cost-tree.js';
 import { runDag } from './dag-scheduler.js';
 import { callPlanner } from './planner.js';
@@ -82,6 +83,12 @@ export class RunExecution<TAnswer> {
     const startedAt = options.now();
     const events = this.#army.events;
     const artifactsBefore = options.artifacts?.artifacts().length ?? 0;
+    const setup = setUpRunMode(options, this.#spec, {
+      runId,
+      gateway: this.#gateway,
+      signal: this.#signal,
+      startedAt,
+    });
     await options.recorder.runStarted?.({
       runId,
       job: this.#spec.job,
@@ -90,7 +97,8 @@ export class RunExecution<TAnswer> {
         planner: options.planner,
         synthesizer: options.synthesizer,
         router: options.router.name,
-        concurrency: options.concurrency,
+        concurrency: setup.concurrency,
+        mode: setup.mode,
         maxSubtasks: options.maxSubtasks,
         rounds: options.rounds,
         failurePolicy: options.failurePolicy,
@@ -100,19 +108,19 @@ export class RunExecution<TAnswer> {
     events.emit('run:start', { runId, job: this.#spec.job });
     const watch = new RateLimitWatch(this.#army.events, options.now);
     const pool = new WorkerPool({
-      gateway: this.#gateway,
+      gateway: setup.collector ?? this.#gateway,
       runId,
       model: options.workerModel,
-      concurrency: options.concurrency,
+      concurrency: setup.concurrency,
       taskEvents: false,
       tools: options.tools,
-      warmCache: options.warmCache ?? prefixIsCacheable(options),
+      warmCache: setup.warmCache ?? options.warmCache ?? prefixIsCacheable(options),
       transcripts: options.transcripts,
       generateId: options.generateId,
       now: options.now,
       signal: this.#signal,
       ...(options.sharedPrefix !== undefined ? { sharedPrefix: options.sharedPrefix } : {}),
-      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      ...(setup.limits !== undefined ? { limits: setup.limits } : {}),
       ...(options.summaryTokenCap !== undefined
         ? { summaryTokenCap: options.summaryTokenCap }
         : {}),
@@ -134,7 +142,7 @@ export class RunExecution<TAnswer> {
           subtasks: next,
           earlier: this.#results,
           round,
-          concurrency: options.concurrency,
+          concurrency: setup.concurrency,
           queue: options.readyQueue(runId),
           failurePolicy: options.failurePolicy,
           signal: this.#signal,
@@ -146,25 +154,31 @@ export class RunExecution<TAnswer> {
                 }
               : undefined,
           onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
-          execute: (subtask, dependencies, signal) => {
+          execute: async (subtask, dependencies, signal) => {
             events.emit('task:start', { runId, taskId: subtask.id });
-            return runSubtask(subtask, round, dependencies, {
-              runId,
-              gateway: this.#gateway,
-              pool,
-              router: options.router,
-              events,
-              maxAttempts: options.maxAttempts,
-              summaryTokenCap: options.summaryTokenCap ?? DEFAULT_SUMMARY_TOKEN_CAP,
-              rateLimits: watch,
-              rateLimitFallback: options.rateLimitFallback,
-              rateLimitFallbackAfterMs: options.rateLimitFallbackAfterMs,
-              output: this.#spec.output,
-              signal,
-              onRunBudgetExceeded: (budgetError) => {
-                this.#budgetError ??= budgetError;
-              },
-            });
+            // A batch wave is complete once every running subtask waits on the collector.
+            const leave = setup.collector?.enter();
+            try {
+              return await runSubtask(subtask, round, dependencies, {
+                runId,
+                gateway: this.#gateway,
+                pool,
+                router: options.router,
+                events,
+                maxAttempts: options.maxAttempts,
+                summaryTokenCap: options.summaryTokenCap ?? DEFAULT_SUMMARY_TOKEN_CAP,
+                rateLimits: watch,
+                rateLimitFallback: options.rateLimitFallback,
+                rateLimitFallbackAfterMs: options.rateLimitFallbackAfterMs,
+                output: this.#spec.output,
+                signal,
+                onRunBudgetExceeded: (budgetError) => {
+                  this.#budgetError ??= budgetError;
+                },
+              });
+            } finally {
+              leave?.();
+            }
           },
           onFinished: (result) => this.#finished(result),
         });
@@ -200,6 +214,7 @@ export class RunExecution<TAnswer> {
     } finally {
       pool.close();
       watch.close();
+      await setup.collector?.close();
       await this.#gateway.close();
     }
     if (!error && this.#budgetError) error = this.#budgetError;
@@ -335,7 +350,7 @@ export class RunExecution<TAnswer> {
   ): RunResult<TAnswer> {
     const ids = this.#subtasks.map((subtask) => subtask.id);
     const entries = this.#army.ledger.entries({ runId: this.#runId });
-    const cost = buildRunCost(entries, ids);
+    const cost = buildRunCost(entries, ids, this.#army.catalog);
     const known = new Set(ids);
     const artifacts: Artifact[] = (this.#options.artifacts?.artifacts() ?? [])
       .slice(artifactsBefore)

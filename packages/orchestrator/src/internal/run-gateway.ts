@@ -178,6 +178,23 @@ export class RunGateway implements ModelGateway {
     };
   }
 
+  /**
+   * Puts a call made around this wrapper (a Message Batch request) on the
+   * timeline and hands its billed entry to the recorder, unless `journaled`
+   * says the recorder has it already (a result collected before a resume).
+   */
+  async recordCall(
+    start: number,
+    attribution: Attribution,
+    model: string,
+    outcome: TimelineEntry['outcome'],
+    entry: LedgerEntry | undefined,
+    journaled = false,
+  ): Promise<void> {
+    this.#push(start, attribution, model, outcome, entry);
+    if (entry && !journaled) await this.#recorder.ledgerEntry?.(entry);
+  }
+
   async #settled(
     start: number,
     attribution: Attribution,
@@ -204,7 +221,7 @@ export class RunGateway implements ModelGateway {
       model: entry?.model ?? this.#inner.catalog.get(model).id,
       attempt: attribution.attempt ?? 1,
       outcome,
-      ...(entry ? { entryId: entry.id, cost: entry.cost.total } : {}),
+      ...(entry ? { entryId: entry.id, cost: entry.cost.total, retries: entry.retries } : {}),
     });
   }
 }

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import type { Plan } from '../plan.js';
+import type { ResumeState } from '../run-recorder.js';
 import type { SubtaskResult } from '../run-result.js';
 
 /** What one run is asked to do (from `run`, `runPlan` or `map`). */
@@ -16,4 +17,8 @@ export interface RunSpec<TAnswer> {
   /** Whether the synthesizer writes an answer (when there is no `reduce`). */
   synthesize: boolean;
   signal?: AbortSignal | undefined;
+  /** `interactive` or `batch` for this run (overrides the army's `mode`). */
+  mode?: 'interactive' | 'batch' | undefined;
+  /** Set on resume: what the interrupted run finished and submitted. */
+  resume?: ResumeState;
 }

@@ -91,6 +91,12 @@ async function processItem(
     entry.status = prepared.status;
     return errored(prepared.type, prepared.message);
   }
+  const fault = state.faults.takeBatch(batch.id, customId);
+  if (fault === 'expired') return { type: 'expired' };
+  if (fault === 'errored') {
+    entry.status = 500;
+    return errored('api_error', 'Internal server error (a batchFaults.errored fault of the fake).');
+  }
   const { request, model, layout } = prepared;
   // Batches share the prompt cache (best effort in the real API) but not the rate limits.
   const accounting = state.cache.account(model.id, model.minCacheableTokens, layout);

@@ -1,0 +1,1 @@
+export { type ArmyToolOptions, type ArmyToolResult, armyTool } from './army-tool.js';

@@ -1,0 +1,255 @@
+import type {
+  ArmyEvents,
+  Attribution,
+  BatchGateway,
+  CallOptions,
+  GatewayRequest,
+  GatewayResponse,
+  GatewayStream,
+  GatewayStreamEvent,
+  ModelGateway,
+} from '@haiku-army/core';
+import { subtaskCustomId } from '../batch-custom-id.js';
+import type { BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
+import { type BatchWaiter, createWaiter } from './batch-waiter.js';
+import { BatchWaves, type WaveTarget } from './batch-waves.js';
+
+/** Options of a {@link BatchCollector}. */
+export interface BatchCollectorOptions {
+  runId: string;
+  /** Interactive calls, and the timeline and recorder of batch results (the run's RunGateway). */
+  gateway: WaveTarget;
+  /** Where batches go (the army's gateway). */
+  batches: BatchGateway;
+  recorder: RunRecorder;
+  /** False: nothing new is batched; only requests found in `resume` are reattached. */
+  batching: boolean;
+  toolTurns: 'batch' | 'interactive';
+  windowMs: number;
+  pollIntervalMs: number | undefined;
+  /** When batching stops (the army's clock), if ever. */
+  deadlineAt: number | undefined;
+  /** Batches an interrupted run submitted: their requests are reattached, never resubmitted. */
+  resume?: readonly BatchSubmittedRecord[] | undefined;
+  now: () => number;
+  /** The run's cancellation. */
+  signal: AbortSignal;
+}
+
+/** What {@link BatchCollector.stats} counts. */
+export interface BatchCollectorStats {
+  /** Batch waves sent (one `gateway.batch` each). */
+  waves: number[];
+  /** Requests found in a resumed run's batches. */
+  reattached: number;
+  /** Worker calls that went interactive (routing, deadline, or a failed batch request's retry). */
+  interactive: number;
+}
+
+/**
+ * A ModelGateway for the worker pool of a batch-mode run. Workers call
+ * `call()`/`stream()` as usual; the collector gathers the calls made within
+ * `windowMs` (sending sooner once every running subtask is waiting on it)
+ * into one `gateway.batch` submission and resolves each call with its
+ * message as results arrive, so the worker loop is unchanged and tool turns
+ * become successive batch waves. Calls it does not batch (other roles,
+ * later turns with `toolTurns: 'interactive'`, after the deadline) go
+ * through the run's gateway as they are.
+ */
+export class BatchCollector implements ModelGateway {
+  readonly #options: BatchCollectorOptions;
+  readonly #gateway: WaveTarget;
+  readonly #waves: BatchWaves;
+  /** Calls made per subtask attempt, for the custom id of the next. */
+  readonly #turns = new Map<string, number>();
+  /** Custom id -> the resumed batch that holds it. */
+  readonly #resumable = new Map<string, BatchSubmittedRecord>();
+  #gathering: BatchWaiter[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #checkQueued = false;
+  /** Subtasks running (between `enter` and its leave). */
+  #active = 0;
+  /** Calls not answered yet: gathering, in a batch, or retried interactively. */
+  #waiting = 0;
+  #closed = false;
+
+  constructor(options: BatchCollectorOptions) {
+    this.#options = options;
+    this.#gateway = options.gateway;
+    this.#waves = new BatchWaves({
+      runId: options.runId,
+      target: options.gateway,
+      batches: options.batches,
+      recorder: options.recorder,
+      pollIntervalMs: options.pollIntervalMs,
+      deadlineAt: options.deadlineAt,
+      now: options.now,
+      signal: options.signal,
+    });
+    for (const record of options.resume ?? [])
+      for (const customId of record.customIds) this.#resumable.set(customId, record);
+  }
+
+  get events(): ArmyEvents {
+    return this.#gateway.events;
+  }
+  get ledger() {
+    return this.#gateway.ledger;
+  }
+  get catalog() {
+    return this.#gateway.catalog;
+  }
+  get budget() {
+    return this.#gateway.budget;
+  }
+
+  /** How the run's worker calls went. */
+  get stats(): BatchCollectorStats {
+    return this.#waves.stats;
+  }
+
+  worstCase(request: GatewayRequest): number {
+    return this.#gateway.worstCase(request);
+  }
+
+  countTokens(
+    request: Parameters<ModelGateway['countTokens']>[0],
+    options?: CallOptions,
+  ): Promise<number> {
+    return this.#gateway.countTokens(request, options);
+  }
+
+  /**
+   * A subtask started: until the returned leave is called, the collector
+   * expects a call from it before a wave is complete.
+   */
+  enter(): () => void {
+    this.#active += 1;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.#active -= 1;
+      this.#check();
+    };
+  }
+
+  call(
+    request: GatewayRequest,
+    attribution: Attribution,
+    options?: CallOptions,
+  ): Promise<GatewayResponse> {
+    const customId = this.#batchedId(attribution);
+    if (customId === undefined) {
+      this.#waves.stats.interactive += 1;
+      return this.#gateway.call(request, attribution, options);
+    }
+    return this.#enqueue(customId, request, attribution, options);
+  }
+
+  stream(request: GatewayRequest, attribution: Attribution, options?: CallOptions): GatewayStream {
+    const customId = this.#batchedId(attribution);
+    if (customId === undefined) {
+      this.#waves.stats.interactive += 1;
+      return this.#gateway.stream(request, attribution, options);
+    }
+    // A batch does not stream: the stream yields no events and ends with the result.
+    const result = this.#enqueue(customId, request, attribution, options);
+    result.catch(() => {});
+    return {
+      result,
+      finalMessage: async () => (await result).message,
+      [Symbol.asyncIterator]: (): AsyncIterator<GatewayStreamEvent> => ({
+        next: async () => {
+          await result.catch(() => {});
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+  }
+
+  /**
+   * Counts the call's turn and says whether it goes by batch (its custom
+   * id), or interactively (undefined). A request a resumed run submitted is
+   * always reattached, whatever the mode now.
+   */
+  #batchedId(attribution: Attribution): string | undefined {
+    const attempt = attribution.attempt ?? 1;
+    const key = `${attribution.taskId}\n${attempt}`;
+    const turn = (this.#turns.get(key) ?? 0) + 1;
+    this.#turns.set(key, turn);
+    const customId = subtaskCustomId(attribution.taskId, attempt, turn);
+    if (this.#resumable.has(customId)) return customId;
+    const options = this.#options;
+    if (
+      !options.batching ||
+      this.#closed ||
+      attribution.role !== 'worker' ||
+      (options.toolTurns === 'interactive' && turn > 1) ||
+      this.#waves.pastDeadline()
+    )
+      return undefined;
+    return customId;
+  }
+
+  #enqueue(
+    customId: string,
+    request: GatewayRequest,
+    attribution: Attribution,
+    options: CallOptions | undefined,
+  ): Promise<GatewayResponse> {
+    this.#waiting += 1;
+    const { waiter, promise } = createWaiter(
+      { customId, request, attribution, options, start: this.#options.now() },
+      () => {
+        this.#waiting -= 1;
+      },
+    );
+    if (waiter.settled) return promise;
+    const record = this.#resumable.get(customId);
+    if (record) {
+      this.#resumable.delete(customId);
+      this.#waves.reattach(record, waiter);
+      this.#check();
+      return promise;
+    }
+    this.#gathering.push(waiter);
+    this.#timer ??= setTimeout(() => this.#flush(), this.#options.windowMs);
+    this.#check();
+    return promise;
+  }
+
+  /**
+   * Sends the wave early once every running subtask is waiting on the
+   * collector: no further call can join it. Checked again after the event
+   * loop's pending callbacks, since a scheduler starts subtasks across
+   * microtasks and the first may call before the last has started.
+   */
+  #check(): void {
+    if (this.#checkQueued || this.#gathering.length === 0 || this.#waiting < this.#active) return;
+    this.#checkQueued = true;
+    setImmediate(() => {
+      this.#checkQueued = false;
+      if (this.#gathering.length > 0 && this.#waiting >= this.#active) this.#flush();
+    });
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const wave = this.#gathering.filter((waiter) => !waiter.settled);
+    this.#gathering = [];
+    if (wave.length > 0) this.#waves.send(wave);
+  }
+
+  /**
+   * Sends what is still gathering, waits for every batch's results to be
+   * recorded, and cancels batches nobody waits for any more (their callers
+   * were cancelled or timed out).
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#flush();
+    await this.#waves.close();
+  }
+}

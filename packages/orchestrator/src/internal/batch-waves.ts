@@ -1,0 +1,406 @@
+import {
+  ArmyError,
+  type ArmyErrorCode,
+  type Attribution,
+  BatchBudgetExceededError,
+  type BatchGateway,
+  type BatchOptions,
+  type BatchOutcome,
+  type BatchRun,
+  type BatchSubmission,
+  ERROR_CODES,
+  type GatewayRequest,
+  type LedgerEntry,
+  type ModelGateway,
+} from '@haiku-army/core';
+import { ORCHESTRATOR_ERROR_CODES } from '../errors.js';
+import type { BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
+import type { TimelineEntry } from '../run-result.js';
+import type { BatchWaiter } from './batch-waiter.js';
+
+/** The run's gateway as the batch code needs it (RunGateway). */
+export interface WaveTarget extends ModelGateway {
+  recordCall(
+    start: number,
+    attribution: Attribution,
+    model: string,
+    outcome: TimelineEntry['outcome'],
+    entry: LedgerEntry | undefined,
+    journaled?: boolean,
+  ): Promise<void>;
+}
+
+/** Options of {@link BatchWaves}. */
+export interface BatchWavesOptions {
+  runId: string;
+  target: WaveTarget;
+  batches: BatchGateway;
+  recorder: RunRecorder;
+  pollIntervalMs: number | undefined;
+  deadlineAt: number | undefined;
+  now: () => number;
+  signal: AbortSignal;
+}
+
+/** One batch being waited on: a wave this run sent, or a resumed run's batch. */
+interface Flight {
+  controller: AbortController;
+  /** Whether a caller still waits on it, or its results are being collected. */
+  wanted(): boolean;
+  /** An outcome arrived: the batch ended and its results are being read (never stop that). */
+  collecting: boolean;
+  ended: boolean;
+}
+
+/** A resumed run's batch, reattached once for every request of it that is asked for. */
+interface Reattached {
+  flight: Flight;
+  /** Outcomes that arrived before their call, once recorded. */
+  outcomes: Map<string, Promise<BatchOutcome>>;
+  /** Calls waiting for an outcome. */
+  waiters: Map<string, BatchWaiter>;
+  /** Set once its results are in (or it could not be reattached). */
+  ended: boolean;
+  error: unknown;
+}
+
+/**
+ * Sends the collector's waves as Message Batches and turns each outcome
+ * into its caller's response: a succeeded request is put on the timeline
+ * and its entry handed to the recorder before the caller sees it; an
+ * `errored`, `expired`, `canceled` or `not_submitted` request is retried
+ * interactively (standard price); a `maybe_submitted` one is not retried
+ * (it may be billed already: core's rule) and fails its call.
+ */
+export class BatchWaves {
+  readonly stats = { waves: [] as number[], reattached: 0, interactive: 0 };
+  readonly #options: BatchWavesOptions;
+  readonly #flights = new Set<Flight>();
+  readonly #reattached = new Map<string, Reattached>();
+  readonly #work = new Set<Promise<unknown>>();
+  /** The batch runs being iterated (a subset of the work). */
+  readonly #consumers = new Set<Promise<unknown>>();
+
+  constructor(options: BatchWavesOptions) {
+    this.#options = options;
+  }
+
+  /** Whether the batch deadline has passed (nothing more is batched). */
+  pastDeadline(): boolean {
+    const { deadlineAt, now } = this.#options;
+    return deadlineAt !== undefined && now() >= deadlineAt;
+  }
+
+  /** Keeps `work` until it settles, for {@link close}; `consumer`: it iterates a batch run. */
+  #track(work: Promise<unknown>, consumer = false): void {
+    const tracked = work.then(
+      () => {},
+      () => {},
+    );
+    this.#work.add(tracked);
+    if (consumer) this.#consumers.add(tracked);
+    void tracked.finally(() => {
+      this.#work.delete(tracked);
+      this.#consumers.delete(tracked);
+    });
+  }
+
+  #flight(wanted: () => boolean): Flight {
+    const controller = new AbortController();
+    const flight: Flight = {
+      controller,
+      wanted: () => flight.collecting || wanted(),
+      collecting: false,
+      ended: false,
+    };
+    this.#flights.add(flight);
+    return flight;
+  }
+
+  #pollOptions(flight: Flight): BatchOptions {
+    const { pollIntervalMs, deadlineAt, now, signal } = this.#options;
+    return {
+      signal: AbortSignal.any([signal, flight.controller.signal]),
+      ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+      ...(deadlineAt !== undefined ? { deadlineMs: Math.max(0, deadlineAt - now()) } : {}),
+    };
+  }
+
+  /** Sends one wave as a batch (interactively once the deadline has passed). */
+  send(wave: readonly BatchWaiter[]): void {
+    if (this.pastDeadline()) {
+      for (const waiter of wave) this.#interactive(waiter);
+      return;
+    }
+    let items = [...wave];
+    const flight = this.#flight(() => items.some((waiter) => !waiter.settled));
+    let run: BatchRun | undefined;
+    while (!run && items.length > 0) {
+      const requests = new Map(items.map((waiter) => [waiter.customId, waiter.request]));
+      try {
+        run = this.#options.batches.batch(
+          items.map((waiter) => ({
+            request: waiter.request,
+            attribution: waiter.attribution,
+            customId: waiter.customId,
+          })),
+          {
+            ...this.#pollOptions(flight),
+            onSubmitted: (submission) => this.#submitted(submission, requests),
+          },
+        );
+      } catch (error) {
+        if (!(error instanceof BatchBudgetExceededError) || error.itemsThatFit >= items.length) {
+          for (const waiter of items) waiter.reject(error);
+          items = [];
+          break;
+        }
+        // The budget takes requests in order: a task cap refuses that one, a wider cap the rest.
+        const fit = error.itemsThatFit;
+        const refused = error.scope === 'task' ? [items[fit]!] : items.slice(fit);
+        for (const waiter of refused) waiter.reject(error);
+        items =
+          error.scope === 'task'
+            ? [...items.slice(0, fit), ...items.slice(fit + 1)]
+            : items.slice(0, fit);
+      }
+    }
+    if (!run) {
+      this.#flights.delete(flight);
+      return;
+    }
+    this.stats.waves.push(items.length);
+    const byId = new Map(items.map((waiter) => [waiter.customId, waiter]));
+    const seen = new Set<string>();
+    this.#track(
+      this.#consume(run, flight, (outcome) => {
+        seen.add(outcome.customId);
+        this.#settle(outcome, byId.get(outcome.customId));
+      }).then((failure) => {
+        // The batch failed (the API stayed down through every retry): its callers fail with it.
+        for (const waiter of items)
+          if (!seen.has(waiter.customId))
+            waiter.reject(
+              failure ??
+                new ArmyError(
+                  ERROR_CODES.API_UNAVAILABLE,
+                  `Batch ${run.batchIds.join(', ')} ended without a result for "${waiter.customId}".`,
+                ),
+            );
+      }),
+      true,
+    );
+  }
+
+  /** Hands a submitted batch to the recorder (core awaits it before polling). */
+  async #submitted(
+    submission: BatchSubmission,
+    requests: ReadonlyMap<string, GatewayRequest>,
+  ): Promise<void> {
+    const record: BatchSubmittedRecord = {
+      runId: this.#options.runId,
+      batchId: submission.batchId,
+      customIds: [...submission.customIds],
+      attributions: submission.attributions,
+      requests: {},
+    };
+    for (const customId of submission.customIds) {
+      const request = requests.get(customId);
+      if (request) record.requests[customId] = request;
+    }
+    await this.#options.recorder.batchSubmitted?.(record);
+  }
+
+  /** Iterates a batch run's outcomes; a run that fails settles every caller still waiting. */
+  async #consume(
+    run: BatchRun,
+    flight: Flight,
+    onOutcome: (outcome: BatchOutcome) => void,
+  ): Promise<unknown> {
+    let failure: unknown;
+    try {
+      for await (const outcome of run) {
+        flight.collecting = true;
+        onOutcome(outcome);
+      }
+      await run.result;
+    } catch (error) {
+      failure = error;
+    } finally {
+      flight.ended = true;
+      this.#flights.delete(flight);
+    }
+    return failure;
+  }
+
+  /** Records an outcome, then answers its caller (when one still waits). */
+  #settle(outcome: BatchOutcome, waiter: BatchWaiter | undefined): void {
+    this.#track(
+      this.#record(outcome, waiter).then(
+        () => {
+          if (waiter) this.#deliver(outcome, waiter);
+        },
+        (error: unknown) => waiter?.reject(error),
+      ),
+    );
+  }
+
+  #record(outcome: BatchOutcome, waiter: BatchWaiter | undefined): Promise<void> {
+    const start = waiter?.start ?? this.#options.now();
+    const { target } = this.#options;
+    if (outcome.status === 'succeeded')
+      return target.recordCall(
+        start,
+        outcome.attribution,
+        outcome.entry.model,
+        'success',
+        outcome.entry,
+        outcome.alreadyRecorded === true,
+      );
+    if (!waiter) return Promise.resolve();
+    return target.recordCall(start, outcome.attribution, waiter.request.model, 'error', undefined);
+  }
+
+  #deliver(outcome: BatchOutcome, waiter: BatchWaiter): void {
+    if (waiter.settled) return;
+    if (outcome.status === 'succeeded') {
+      waiter.resolve({
+        message: outcome.message,
+        entry: outcome.entry,
+        cost: outcome.cost,
+        attempts: 1,
+        latencyMs: Math.max(0, this.#options.now() - waiter.start),
+      });
+    } else if (outcome.status === 'maybe_submitted') {
+      const why = outcome.error?.message ?? 'its batch create was lost on the wire';
+      waiter.reject(
+        new ArmyError(
+          ORCHESTRATOR_ERROR_CODES.BATCH_MAYBE_SUBMITTED as unknown as ArmyErrorCode,
+          `The batch request "${waiter.customId}" may have been submitted and billed (${why}); it is not retried, so it is never paid twice. Check client.messages.batches.list().`,
+          outcome.error instanceof Error ? { cause: outcome.error } : {},
+        ),
+      );
+    } else {
+      this.#interactive(waiter);
+    }
+  }
+
+  /** Runs a call interactively through the run's gateway (standard price). */
+  #interactive(waiter: BatchWaiter): void {
+    if (waiter.settled) return;
+    this.stats.interactive += 1;
+    let response: Promise<Awaited<ReturnType<ModelGateway['call']>>>;
+    try {
+      response = this.#options.target.call(waiter.request, waiter.attribution, waiter.options);
+    } catch (error) {
+      response = Promise.reject(error);
+    }
+    response.then(
+      (ok) => waiter.resolve(ok),
+      (error: unknown) => waiter.reject(error),
+    );
+  }
+
+  /**
+   * A call whose request a resumed run submitted before: waits for that
+   * batch's outcome (the batch is reattached once, with `resumeBatch`).
+   */
+  reattach(record: BatchSubmittedRecord, waiter: BatchWaiter): void {
+    this.stats.reattached += 1;
+    let state = this.#reattached.get(record.batchId);
+    if (!state) {
+      const created: Reattached = {
+        flight: this.#flight(() => created.waiters.size > 0),
+        outcomes: new Map(),
+        waiters: new Map(),
+        ended: false,
+        error: undefined,
+      };
+      state = created;
+      this.#reattached.set(record.batchId, state);
+      this.#track(this.#resume(record, state), true);
+    }
+    const recorded = state.outcomes.get(waiter.customId);
+    if (recorded) {
+      state.outcomes.delete(waiter.customId);
+      recorded.then(
+        (outcome) => this.#deliver(outcome, waiter),
+        (error: unknown) => waiter.reject(error),
+      );
+    } else if (state.ended) {
+      this.#missing(state, waiter);
+    } else {
+      state.waiters.set(waiter.customId, waiter);
+    }
+  }
+
+  async #resume(record: BatchSubmittedRecord, state: Reattached): Promise<void> {
+    const { batches } = this.#options;
+    const options = this.#pollOptions(state.flight);
+    let run: BatchRun | undefined;
+    try {
+      try {
+        run = batches.resumeBatch(record.batchId, record.attributions, {
+          ...options,
+          requestsByCustomId: record.requests,
+        });
+      } catch (error) {
+        // Too little budget to reserve every request: charge each result as it arrives instead.
+        if (!(error instanceof BatchBudgetExceededError)) throw error;
+        run = batches.resumeBatch(record.batchId, record.attributions, options);
+      }
+    } catch (error) {
+      state.error = error;
+    }
+    if (run)
+      state.error = await this.#consume(run, state.flight, (outcome) => {
+        const waiter = state.waiters.get(outcome.customId);
+        if (waiter) {
+          state.waiters.delete(outcome.customId);
+          this.#settle(outcome, waiter);
+          return;
+        }
+        // Nobody asked for it yet: record it now (it is paid for) and keep it for its call.
+        const recorded = this.#record(outcome, undefined).then(() => outcome);
+        recorded.catch(() => {});
+        state.outcomes.set(outcome.customId, recorded);
+        this.#track(recorded);
+      });
+    else this.#flights.delete(state.flight);
+    state.ended = true;
+    for (const waiter of state.waiters.values()) this.#missing(state, waiter);
+    state.waiters.clear();
+  }
+
+  /** A reattached batch ended without this call's outcome, or could not be reattached. */
+  #missing(state: Reattached, waiter: BatchWaiter): void {
+    // The API has no such batch (expired from its retention): nothing to collect, run it now.
+    if (state.error === undefined || ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND))
+      this.#interactive(waiter);
+    else waiter.reject(state.error);
+  }
+
+  /**
+   * Waits until every outcome is recorded. A batch no caller waits for any
+   * more (its callers were cancelled) is stopped, which cancels it at the
+   * API. Once the run is cancelled, batch runs are not waited for: the SDK
+   * may never settle a results download aborted half-way (core's BatchRun
+   * then never ends), and their callers have been told already.
+   */
+  async close(): Promise<void> {
+    for (const flight of this.#flights)
+      if (!flight.ended && !flight.wanted()) flight.controller.abort();
+    const { signal } = this.#options;
+    const cancelled = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    for (;;) {
+      const work = [...this.#work].filter((promise) => !this.#consumers.has(promise));
+      const consumers = [...this.#consumers];
+      if (work.length === 0 && (consumers.length === 0 || signal.aborted)) return;
+      await Promise.race([Promise.all([...work, ...consumers]), cancelled]);
+      if (signal.aborted) await Promise.all(work);
+    }
+  }
+}
