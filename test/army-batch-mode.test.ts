@@ -13,7 +13,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 // usages), in the ledger and in the fake's billing log; items the fake marks
 // `errored` are retried interactively and billed at the standard price.
 
-const ITEMS = Array.from({ length: 500 }, (_, index) => `ticket ${index}: ${'jam '.repeat(index % 13)}`);
+const ITEMS = Array.from(
+  { length: 500 },
+  (_, index) => `ticket ${index}: ${'jam '.repeat(index % 13)}`,
+);
 
 const servers: FakeAnthropicServer[] = [];
 afterEach(async () => {
