@@ -92,6 +92,8 @@ interface ModelState {
   inFlight: number;
   queue: Waiter[];
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires, ms on the limiter's clock. */
+  timerAt: number;
 }
 
 const HEADER_KINDS = [
@@ -104,6 +106,20 @@ function bucket(limit: number | undefined, name: string): Bucket | undefined {
   if (limit === undefined) return undefined;
   if (!Number.isFinite(limit) || limit <= 0) throw invalidOption(name, 'a number > 0', limit);
   return { limit, available: limit };
+}
+
+function refillBucket(current: Bucket | undefined, elapsedMs: number): void {
+  if (current)
+    current.available = Math.min(
+      current.limit,
+      current.available + (elapsedMs * current.limit) / RATE_LIMIT_WINDOW_MS,
+    );
+}
+
+/** ms until the bucket holds `need` (0 when it does, or when there is no such limit). */
+function waitFor(current: Bucket | undefined, need: number): number {
+  if (!current || current.available >= need) return 0;
+  return ((need - current.available) * RATE_LIMIT_WINDOW_MS) / current.limit;
 }
 
 /**
@@ -147,6 +163,7 @@ export class RateLimiter {
         inFlight: 0,
         queue: [],
         timer: undefined,
+        timerAt: 0,
       };
       this.#models.set(model, state);
     }
@@ -168,13 +185,10 @@ export class RateLimiter {
     const now = this.#now();
     const elapsed = Math.max(0, now - state.updatedAt);
     state.updatedAt = now;
-    for (const current of [state.requests, state.input, state.output]) {
-      if (current)
-        current.available = Math.min(
-          current.limit,
-          current.available + (elapsed * current.limit) / RATE_LIMIT_WINDOW_MS,
-        );
-    }
+    if (elapsed === 0) return;
+    refillBucket(state.requests, elapsed);
+    refillBucket(state.input, elapsed);
+    refillBucket(state.output, elapsed);
   }
 
   /** Waits until the model's buckets can take the request, then holds its share. */
@@ -204,14 +218,6 @@ export class RateLimiter {
     });
   }
 
-  #needs(state: ModelState, request: RateLimitRequest): [Bucket | undefined, number][] {
-    return [
-      [state.requests, 1],
-      [state.input, request.inputTokens],
-      [state.output, request.outputTokens],
-    ];
-  }
-
   /** Why a request can never be served under the model's limits, if it cannot. */
   #unsatisfiable(state: ModelState, request: RateLimitRequest): ArmyError | undefined {
     if (state.input && request.inputTokens > state.input.limit) {
@@ -232,10 +238,6 @@ export class RateLimiter {
   }
 
   #pump(state: ModelState): void {
-    if (state.timer) {
-      clearTimeout(state.timer);
-      state.timer = undefined;
-    }
     this.#refill(state);
     while (state.queue.length > 0) {
       const now = this.#now();
@@ -253,37 +255,49 @@ export class RateLimiter {
         waiter.reject(impossible);
         continue;
       }
-      let waitMs = 0;
-      for (const [current, need] of this.#needs(state, waiter.request)) {
-        if (current && current.available < need) {
-          waitMs = Math.max(
-            waitMs,
-            ((need - current.available) * RATE_LIMIT_WINDOW_MS) / current.limit,
-          );
-        }
-      }
+      const { request } = waiter;
+      const waitMs = Math.max(
+        waitFor(state.requests, 1),
+        waitFor(state.input, request.inputTokens),
+        waitFor(state.output, request.outputTokens),
+      );
       if (waitMs > 0) {
         this.#schedule(state, Math.ceil(waitMs));
         return;
       }
       state.queue.shift();
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      for (const [current, need] of this.#needs(state, waiter.request))
-        if (current) current.available -= need;
+      if (state.requests) state.requests.available -= 1;
+      if (state.input) state.input.available -= request.inputTokens;
+      if (state.output) state.output.available -= request.outputTokens;
       if (probe) state.probing = true;
       state.inFlight += 1;
-      waiter.resolve(this.#ticket(state, waiter.request, probe));
+      waiter.resolve(this.#ticket(state, request, probe));
+    }
+    // Nobody waits: no wake-up is needed.
+    if (state.timer) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
     }
   }
 
+  /**
+   * Wakes the pump in `delayMs`. A wake-up armed for no later is kept (it
+   * pumps again, and re-arms if that was too early), so a busy model does
+   * not re-arm its timer on every grant and settle.
+   */
   #schedule(state: ModelState, delayMs: number): void {
-    state.timer = setTimeout(
-      () => {
-        state.timer = undefined;
-        this.#pump(state);
-      },
-      Math.max(1, delayMs),
-    );
+    const wait = Math.max(1, delayMs);
+    const at = this.#now() + wait;
+    if (state.timer) {
+      if (state.timerAt <= at) return;
+      clearTimeout(state.timer);
+    }
+    state.timerAt = at;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      this.#pump(state);
+    }, wait);
   }
 
   #ticket(state: ModelState, request: RateLimitRequest, probe: boolean): RateLimitTicket {

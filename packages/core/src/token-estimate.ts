@@ -1,4 +1,5 @@
 import type { ModelTier } from './catalog/model-info.js';
+import { FrozenMemo } from './internal/frozen-memo.js';
 
 /**
  * Offline token estimates for budget reservations and rate-limit
@@ -16,20 +17,40 @@ const CHARS_PER_TOKEN: Record<ModelTier, number> = { haiku: 3.5, sonnet: 3.5, op
 const MESSAGE_OVERHEAD = 4;
 const REQUEST_OVERHEAD = 8;
 
+/**
+ * The weighted length of a text: 1 per ASCII letter or space, 1.75 per
+ * digit, punctuation mark or other non-ASCII character below U+3000, 3.5 per
+ * wider character (a surrogate pair is one character). Exact in binary
+ * floating point (every weight is a multiple of 1/4), so parts add up.
+ */
+function weigh(text: string): number {
+  let weighted = 0;
+  const length = text.length;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x80) weighted += code >= 33 && code <= 64 ? 1.75 : 1;
+    else if (code <= 0x2fff) weighted += 1.75;
+    else {
+      // CJK and other wide scripts: about a token each. A surrogate pair is
+      // one code point (above U+FFFF), counted once.
+      weighted += 3.5;
+      if (code >= 0xd800 && code <= 0xdbff && index + 1 < length) {
+        const next = text.charCodeAt(index + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) index += 1;
+      }
+    }
+  }
+  return weighted;
+}
+
+function tokensOf(weighted: number, length: number, tier: ModelTier): number {
+  if (length === 0) return 0;
+  return Math.max(1, Math.ceil(weighted / CHARS_PER_TOKEN[tier]));
+}
+
 /** Estimates tokens in a piece of text. Always >= 1 for non-empty text. */
 export function estimateTextTokens(text: string, tier: ModelTier = 'haiku'): number {
-  if (text.length === 0) return 0;
-  let weighted = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    if (code > 0x2fff)
-      weighted += 3.5; // CJK and other wide scripts: about a token each
-    else if (code > 0x7f) weighted += 1.75;
-    else if ((code >= 48 && code <= 57) || (code >= 33 && code <= 47) || (code >= 58 && code <= 64))
-      weighted += 1.75;
-    else weighted += 1;
-  }
-  return Math.max(1, Math.ceil(weighted / CHARS_PER_TOKEN[tier]));
+  return tokensOf(weigh(text), text.length, tier);
 }
 
 function contentText(content: unknown): string {
@@ -53,14 +74,55 @@ export interface EstimatableRequest {
   tools?: readonly unknown[];
 }
 
-/** Estimates the input tokens of a whole Messages request (system, tools, messages). */
+/** A text's weighted length and its length in UTF-16 units. */
+interface Weight {
+  weighted: number;
+  length: number;
+}
+
+/** The weight of a system block's text, cached for deep-frozen blocks. */
+const blockWeight = new FrozenMemo<Weight>((block) => {
+  const text = contentText(block);
+  return { weighted: weigh(text), length: text.length };
+});
+
+/** The weight of a tool definition's JSON, cached for deep-frozen tools. */
+const toolWeight = new FrozenMemo<Weight>((tool) => {
+  const text = JSON.stringify(tool) ?? '';
+  return { weighted: weigh(text), length: text.length };
+});
+
+/** `estimateTextTokens(contentText(system))`, with the blocks weighed apart (they are joined by one newline). */
+function systemTokens(system: unknown, tier: ModelTier): number {
+  if (!Array.isArray(system)) return estimateTextTokens(contentText(system), tier);
+  let weighted = 0;
+  let length = 0;
+  for (const block of system) {
+    const weight = blockWeight.of(block);
+    weighted += weight.weighted;
+    length += weight.length;
+  }
+  if (system.length > 1) {
+    weighted += system.length - 1;
+    length += system.length - 1;
+  }
+  return tokensOf(weighted, length, tier);
+}
+
+/**
+ * Estimates the input tokens of a whole Messages request (system, tools,
+ * messages). Deep-frozen system blocks and tools are weighed once.
+ */
 export function estimateRequestTokens(
   request: EstimatableRequest,
   tier: ModelTier = 'haiku',
 ): number {
   let total = REQUEST_OVERHEAD;
-  if (request.system) total += estimateTextTokens(contentText(request.system), tier);
-  for (const tool of request.tools ?? []) total += estimateTextTokens(JSON.stringify(tool), tier);
+  if (request.system) total += systemTokens(request.system, tier);
+  for (const tool of request.tools ?? []) {
+    const weight = toolWeight.of(tool);
+    total += tokensOf(weight.weighted, weight.length, tier);
+  }
   for (const message of request.messages ?? []) {
     total += MESSAGE_OVERHEAD + estimateTextTokens(contentText(message.content), tier);
   }

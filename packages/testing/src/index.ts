@@ -133,6 +133,7 @@ export {
 export { type InProcessFakeAnthropic, setupFakeAnthropic } from './setup-fake-anthropic.js';
 export {
   type FakeAnthropicServer,
+  type FakeServerStats,
   type StartFakeAnthropicOptions,
   startFakeAnthropic,
 } from './start-fake-anthropic.js';

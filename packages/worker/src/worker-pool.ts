@@ -308,10 +308,8 @@ export class WorkerPool {
     };
     const warmer = this.#warmerFor(entry.prepared);
     if (warmer) hooks.gateFirstCall = (signal) => warmer.acquire(signal);
-    return new WorkerRun(entry.config, entry.prepared, {
-      signal: entry.cancel.signal,
-      hooks,
-    }).run();
+    // The task's cancel controller is the run's own: no second one linked to it.
+    return new WorkerRun(entry.config, entry.prepared, { controller: entry.cancel, hooks }).run();
   }
 
   /** Tasks share a cache entry only with the same model, tools and system (the cached prefix). */

@@ -24,7 +24,7 @@ export interface BatchContext {
   worstCase: (request: GatewayRequest) => number;
   /** Per-request SDK options: the signal, `maxRetries: 0`, the timeout. */
   requestOptions: (signal: AbortSignal) => {
-    signal: AbortSignal;
+    signal?: AbortSignal;
     maxRetries: number;
     timeout?: number;
   };

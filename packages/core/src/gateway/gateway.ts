@@ -146,11 +146,36 @@ interface AttemptOutcome {
   requestId: string | undefined;
 }
 
+/** An attempt that got its message, with the usage normalized once for the limiter and the ledger. */
+interface Answered extends AttemptOutcome {
+  usage: NormalizedUsage;
+}
+
+/** Sends one attempt; `signal` is undefined when the caller gave none (nothing can abort it). */
 type Sender = (
   request: GatewayRequest,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   attempt: number,
 ) => Promise<AttemptOutcome>;
+
+/** The caller's signal forwarded to a controller of the call's own. */
+interface LinkedSignal {
+  caller: AbortSignal;
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+function linkSignal(caller: AbortSignal): LinkedSignal {
+  const controller = new AbortController();
+  const forward = () => controller.abort(caller.reason);
+  if (caller.aborted) forward();
+  else caller.addEventListener('abort', forward, { once: true });
+  return {
+    caller,
+    signal: controller.signal,
+    dispose: () => caller.removeEventListener('abort', forward),
+  };
+}
 
 /** True when the SDK can find credentials (it reads these itself). */
 function hasCredentials(options: GatewayOptions): boolean {
@@ -251,9 +276,10 @@ export class Gateway implements BatchGateway {
     return this.#client;
   }
 
-  #requestOptions(signal: AbortSignal) {
+  #requestOptions(signal: AbortSignal | undefined) {
     return {
-      signal,
+      // No signal when the caller gave none: the SDK then keeps no listener anywhere.
+      ...(signal ? { signal } : {}),
       maxRetries: 0,
       ...(this.#timeoutMs !== undefined ? { timeout: this.#timeoutMs } : {}),
     };
@@ -318,7 +344,7 @@ export class Gateway implements BatchGateway {
       try {
         message = (await response.json()) as Message;
       } catch (error) {
-        if (signal.aborted) throw error;
+        if (signal?.aborted) throw error;
         throw new ResponseLostError(response.status, requestId, { cause: error });
       }
       return { message, headers: response.headers, requestId };
@@ -556,13 +582,17 @@ export class Gateway implements BatchGateway {
       toSend = held.request;
       inputTokens = held.inputTokens;
     }
-    const estimatedInput = estimateRequestTokens(toSend, model.tier);
+    // The rate limiter holds an estimate of the input until the usage corrects it.
+    const estimatedInput = this.rateLimiter ? estimateRequestTokens(toSend, model.tier) : 0;
+    // One controller for every attempt of the call: the SDK's listener on it
+    // dies with the call, never on the caller's (maybe long-lived) signal.
+    const link = signal ? linkSignal(signal) : undefined;
     let attempt = 0;
-    let outcome: AttemptOutcome;
+    let outcome: Answered;
     try {
       for (;;) {
         attempt += 1;
-        const sent = await this.#attempt(toSend, model.id, estimatedInput, signal, send, attempt);
+        const sent = await this.#attempt(toSend, model.id, estimatedInput, link, send, attempt);
         if ('message' in sent) {
           outcome = sent;
           break;
@@ -599,6 +629,7 @@ export class Gateway implements BatchGateway {
         await sleep(delayMs, signal);
       }
     } catch (error) {
+      link?.dispose();
       // A stream aborted after message_start is billed by the API: record it (estimated).
       const usage = error instanceof AbortError ? abortedUsage?.(model) : undefined;
       if (usage) {
@@ -626,11 +657,12 @@ export class Gateway implements BatchGateway {
       throw error;
     }
 
+    link?.dispose();
     // The API has billed this response: from here on nothing is retried, and
     // the budget counts it even if the ledger's store fails to write it.
-    const usage = normalizeUsage(outcome.message.usage);
+    const { usage } = outcome;
     const latencyMs = this.#now() - started;
-    let entry: LedgerEntry;
+    let entry: LedgerEntry | undefined;
     try {
       entry = this.ledger.record({
         attribution,
@@ -642,17 +674,20 @@ export class Gateway implements BatchGateway {
         ...(outcome.requestId !== undefined ? { requestId: outcome.requestId } : {}),
       });
     } finally {
-      reservation?.settle(costOf(model, usage).total);
+      // The ledger priced the entry; only when it threw is the cost worked out here.
+      reservation?.settle(entry ? entry.cost.total : costOf(model, usage).total);
     }
-    this.events.emit('call:end', {
-      ...endEvent,
-      outcome: 'success',
-      attempts: attempt,
-      latencyMs,
-      usage: entry.usage,
-      cost: entry.cost,
-      entryId: entry.id,
-    });
+    if (this.events.listenerCount('call:end') > 0) {
+      this.events.emit('call:end', {
+        ...endEvent,
+        outcome: 'success',
+        attempts: attempt,
+        latencyMs,
+        usage: entry.usage,
+        cost: entry.cost,
+        entryId: entry.id,
+      });
+    }
     const response: GatewayResponse = {
       message: outcome.message,
       entry,
@@ -674,22 +709,20 @@ export class Gateway implements BatchGateway {
     request: GatewayRequest,
     model: string,
     estimatedInput: number,
-    signal: AbortSignal | undefined,
+    link: LinkedSignal | undefined,
     send: Sender,
     attempt: number,
-  ): Promise<AttemptOutcome | { failure: FailureInfo; error: unknown }> {
-    const controller = new AbortController();
-    const forward = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', forward, { once: true });
+  ): Promise<Answered | { failure: FailureInfo; error: unknown }> {
+    const signal = link?.caller;
     let ticket: RateLimitTicket | undefined;
     try {
       if (this.rateLimiter) {
         ticket = await this.rateLimiter.acquire(
           { model, inputTokens: estimatedInput, outputTokens: request.max_tokens },
-          { signal: controller.signal },
+          link ? { signal: link.signal } : {},
         );
       }
-      const outcome = await send(request, controller.signal, attempt);
+      const outcome = await send(request, link?.signal, attempt);
       const usage = normalizeUsage(outcome.message.usage);
       this.rateLimiter?.observe(model, outcome.headers);
       // Cache reads do not count toward the input-tokens-per-minute limit.
@@ -697,7 +730,7 @@ export class Gateway implements BatchGateway {
         inputTokens: usage.inputTokens + usage.cacheWrite5mTokens + usage.cacheWrite1hTokens,
         outputTokens: usage.outputTokens,
       });
-      return outcome;
+      return { ...outcome, usage };
     } catch (error) {
       ticket?.release();
       if (error instanceof AbortError || signal?.aborted) {
@@ -708,8 +741,6 @@ export class Gateway implements BatchGateway {
       if (failure.aborted) throw new AbortError(undefined, { cause: error });
       if (failure.headers) this.rateLimiter?.observe(model, failure.headers);
       return { failure, error };
-    } finally {
-      signal?.removeEventListener('abort', forward);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { IMAGE_TOKEN_ALLOWANCE, TOOL_PROMPT_ALLOWANCE } from '../constants.js';
+import { FrozenMemo } from '../internal/frozen-memo.js';
 
 /** The parts of a request that decide its billed input. */
 export interface BoundableRequest {
@@ -93,6 +94,39 @@ function shadowContent(content: unknown, walk: Walk): unknown {
   return Array.isArray(content) ? content.map((block) => shadowBlock(block, walk)) : content;
 }
 
+/** Marks a value JSON leaves out (`undefined`, a function). */
+const OMITTED = -1;
+
+/** The UTF-8 size of a value's JSON, cached for deep-frozen values. */
+const jsonBytes = new FrozenMemo<number>((value) => {
+  const text = JSON.stringify(value);
+  return text === undefined ? OMITTED : Buffer.byteLength(text, 'utf8');
+});
+
+/** The size of an array's JSON from its items' (each sized, or looked up, alone); of anything else, as is. */
+function partBytes(value: unknown): number {
+  if (!Array.isArray(value) || (value as { toJSON?: unknown }).toJSON !== undefined)
+    return jsonBytes.of(value);
+  let bytes = 2 + Math.max(0, value.length - 1); // brackets and commas
+  for (let index = 0; index < value.length; index++) {
+    const item = jsonBytes.of(value[index]);
+    bytes += item === OMITTED ? 4 : item; // an omitted item is `null` in an array
+  }
+  return bytes;
+}
+
+/** The size of an object's JSON from its fields' sizes (omitted fields left out, as JSON does). */
+function objectBytes(fields: readonly [string, number][]): number {
+  let bytes = 2; // braces
+  let present = 0;
+  for (const [key, size] of fields) {
+    if (size === OMITTED) continue;
+    bytes += key.length + 3 + size; // "key": (keys are ASCII)
+    present += 1;
+  }
+  return bytes + Math.max(0, present - 1);
+}
+
 /**
  * Bounds a request's input tokens without calling the API. No tokenizer maps
  * fewer than one byte of text to a token, so the UTF-8 size of the prompt's
@@ -123,14 +157,15 @@ export function inputBound(request: BoundableRequest): InputBound {
     const value = message as { content?: unknown };
     return { ...value, content: shadowContent(value.content, walk) };
   });
-  const prompt = {
-    system,
-    tools: request.tools,
-    tool_choice: request.tool_choice,
-    messages,
-    output: request.output_config,
-  };
-  const bytes = Buffer.byteLength(JSON.stringify(prompt), 'utf8');
+  // The UTF-8 size of JSON.stringify({ system, tools, tool_choice, messages, output }),
+  // put together from its parts so the deep-frozen ones are sized once.
+  const bytes = objectBytes([
+    ['system', partBytes(system)],
+    ['tools', partBytes(request.tools)],
+    ['tool_choice', jsonBytes.of(request.tool_choice)],
+    ['messages', partBytes(messages)],
+    ['output', jsonBytes.of(request.output_config)],
+  ]);
   const tools = request.tools && request.tools.length > 0 ? TOOL_PROMPT_ALLOWANCE : 0;
   const bound: InputBound = {
     tokens: bytes + tools + walk.images * IMAGE_TOKEN_ALLOWANCE,

@@ -1,5 +1,6 @@
 import type { ModelInfo, ModelPrices } from '../catalog/model-info.js';
 import type { UsageLike } from '../cost.js';
+import { FrozenMemo } from '../internal/frozen-memo.js';
 import type { NanoUsd } from '../money.js';
 import { type BoundableRequest, inputBound } from './input-bound.js';
 
@@ -25,14 +26,40 @@ export function pricesForInput(model: ModelInfo, inputTokens: number): ModelPric
 
 type InputField = 'input' | 'cacheWrite5m' | 'cacheWrite1h';
 
+/** Bits of {@link cacheMarks}. */
+const CACHE_CONTROL = 1;
+const ONE_HOUR = 2;
+
+/**
+ * Whether a value holds a `cache_control` key anywhere (bit 1) and a
+ * `ttl: "1h"` anywhere (bit 2). A structural walk, not a serialisation:
+ * strings are leaves. Deep-frozen parts (the tools and system blocks a pool
+ * sends with every call) are walked once.
+ */
+const cacheMarks: FrozenMemo<number> = new FrozenMemo((value) => {
+  let marks = 0;
+  if (Array.isArray(value)) {
+    for (const item of value)
+      if (item !== null && typeof item === 'object') marks |= cacheMarks.of(item);
+    return marks;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    if (key === 'cache_control') marks |= CACHE_CONTROL;
+    else if (key === 'ttl' && item === '1h') marks |= ONE_HOUR;
+    if (item !== null && typeof item === 'object') marks |= cacheMarks.of(item);
+  }
+  return marks;
+});
+
 /** The dearest input-side line a request's input could be billed at. */
 function dearestInput(request: PriceableRequest, prices: ModelPrices): InputField {
-  const text = JSON.stringify(request);
   let field: InputField = 'input';
-  if (text.includes('"cache_control"')) {
+  const marks = cacheMarks.of(request);
+  if (marks & CACHE_CONTROL) {
     if (prices.cacheWrite5m > prices[field]) field = 'cacheWrite5m';
-    if (/"ttl"\s*:\s*"1h"/.test(text) && prices.cacheWrite1h > prices[field])
-      field = 'cacheWrite1h';
+    if (marks & ONE_HOUR && prices.cacheWrite1h > prices[field]) field = 'cacheWrite1h';
   }
   return field;
 }

@@ -23,3 +23,4 @@ export {
   worstCaseCost,
   worstCaseUsage,
 } from '../gateway/worst-case.js';
+export { deepFreeze, isDeepFrozen } from './frozen-memo.js';

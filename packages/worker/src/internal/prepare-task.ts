@@ -1,4 +1,5 @@
 import { invalidOption, type ModelInfo } from '@haiku-army/core';
+import { deepFreeze } from '@haiku-army/core/internal';
 import * as z from 'zod';
 import { normalizeBrief, renderBrief } from '../brief.js';
 import { type ApiTool, modelFacingSchema, type Tool } from '../tool.js';
@@ -28,6 +29,58 @@ export interface PreparedTask {
   stream: boolean;
   /** The task's `cacheHistory`, else the worker's. */
   cacheHistory: boolean;
+}
+
+/** The parts every task of a config without tools of its own shares. */
+interface FixedParts {
+  preamble: string;
+  sharedPrefix: string | undefined;
+  cacheTtl: '5m' | '1h';
+  system: SystemBlocks;
+  tools: Map<string, Tool>;
+  apiTools: ApiTool[];
+}
+
+/** By the config's tools (a pool's per-run configs share them). */
+const fixedByTools = new WeakMap<readonly Tool[], FixedParts>();
+
+/** A deep-frozen copy of an API tool, or the tool itself when it cannot be copied. */
+function frozenCopy(tool: ApiTool): ApiTool {
+  try {
+    return deepFreeze(structuredClone(tool));
+  } catch {
+    return tool;
+  }
+}
+
+/**
+ * The system blocks and tool definitions of a config's tasks, built once and
+ * deep-frozen: every call of every task sends these same objects, so the
+ * gateway measures them once (input bound, token estimate, cache marks)
+ * instead of on every call.
+ */
+function fixedParts(config: WorkerConfig): FixedParts {
+  const known = fixedByTools.get(config.tools);
+  if (
+    known &&
+    known.preamble === config.preamble &&
+    known.sharedPrefix === config.sharedPrefix &&
+    known.cacheTtl === config.cacheTtl
+  )
+    return known;
+  const fixed: FixedParts = {
+    preamble: config.preamble,
+    sharedPrefix: config.sharedPrefix,
+    cacheTtl: config.cacheTtl,
+    system: deepFreeze(buildSystem(config.preamble, config.sharedPrefix, config.cacheTtl)),
+    tools: new Map(config.tools.map((tool) => [tool.name, tool])),
+    apiTools: Object.freeze([
+      ...config.tools.map((tool) => frozenCopy(tool.toApiTool())),
+      frozenCopy(submitResultTool()),
+    ]) as ApiTool[],
+  };
+  fixedByTools.set(config.tools, fixed);
+  return fixed;
 }
 
 /** Validates a task (caller mistakes throw INVALID_OPTIONS / UNKNOWN_MODEL) and builds its request parts. */
@@ -66,13 +119,14 @@ export function prepareTask(config: WorkerConfig, task: WorkerTask<unknown>): Pr
     summaryTokenCap: config.summaryTokenCap,
     ...(outputSchema ? { outputSchema } : {}),
   };
+  const fixed = task.tools === undefined ? fixedParts(config) : undefined;
   return {
     task,
     model,
     briefText: renderBrief(brief, renderOptions),
-    system: buildSystem(config.preamble, config.sharedPrefix, config.cacheTtl),
-    tools: new Map(allTools.map((tool) => [tool.name, tool])),
-    apiTools: [...allTools.map((tool) => tool.toApiTool()), submitResultTool()],
+    system: fixed?.system ?? buildSystem(config.preamble, config.sharedPrefix, config.cacheTtl),
+    tools: fixed?.tools ?? new Map(allTools.map((tool) => [tool.name, tool])),
+    apiTools: fixed?.apiTools ?? [...allTools.map((tool) => tool.toApiTool()), submitResultTool()],
     limits,
     outputSchema: task.output,
     stream: task.stream ?? config.stream,

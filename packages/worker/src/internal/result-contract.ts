@@ -95,7 +95,8 @@ async function checkData(
  */
 export async function judgeSubmission(input: unknown, options: ContractOptions): Promise<Verdict> {
   const { outputSchema, summaryTokenCap, tier } = options;
-  const parsed = await submitInput.safeParseAsync(input);
+  // submit_result's own schema has nothing asynchronous: parsed synchronously.
+  const parsed = submitInput.safeParse(input);
   if (!parsed.success) {
     const problem = z.prettifyError(parsed.error);
     if (mayRetry(options, 'shapeRetried'))

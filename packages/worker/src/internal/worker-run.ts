@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   AbortError,
   type Attribution,
@@ -78,7 +79,19 @@ export interface WorkerHooks {
 /** Options of one run. */
 export interface RunOptions {
   signal?: AbortSignal | undefined;
+  /**
+   * A controller made for this run alone (a pool's per-task cancel): the run
+   * uses it as its own (and aborts it on timeout) instead of linking one more
+   * to `signal`, which is then ignored.
+   */
+  controller?: AbortController | undefined;
   hooks?: WorkerHooks | undefined;
+}
+
+function ownController(controller: AbortController): ReturnType<typeof linkedController> {
+  // Every concurrent tool call of a turn listens on it (see linkedController).
+  setMaxListeners(0, controller.signal);
+  return { controller, dispose: () => {} };
 }
 
 /**
@@ -123,7 +136,9 @@ export class WorkerRun {
 
   async run(): Promise<WorkerResult> {
     const startedAt = this.#config.now();
-    const { controller, dispose } = linkedController(this.#options.signal);
+    const { controller, dispose } = this.#options.controller
+      ? ownController(this.#options.controller)
+      : linkedController(this.#options.signal);
     const { timeoutMs } = this.#prepared.limits;
     const timer = Number.isFinite(timeoutMs)
       ? setTimeout(() => {
