@@ -1,132 +1,120 @@
-// Fans a codebase search out over a pool of worker agents: one shard per
-// source folder, each worker greps and reads only inside the sandboxed root,
-// and only its short summary comes back. Runs offline against the fake
-// Anthropic API (simulated models) through the real SDK, or against the real
-// API when ANTHROPIC_API_KEY is set. Then reconciles the ledger with the bill.
+// Fans a codebase search out with createArmy: the planner splits the files
+// under --root into shards, one Haiku worker per shard greps and reads only
+// inside the sandboxed root, only their short summaries come back, and the
+// synthesizer merges them into the answer. Prints every subtask's cost and
+// the run's bill. Offline (no ANTHROPIC_API_KEY) it starts the fake Anthropic
+// API of @haiku-army/testing, whose SIMULATED planner, workers and
+// synthesizer answer through the real SDK, and reconciles the ledger with
+// what the fake billed; with a key, the same code calls the real API.
 //
-//   node index.mjs [--root DIR] [--terms "a, b"] [--concurrency N] [--json]
+//   node index.mjs [--root DIR] [--job "..."] [--concurrency N] [--latency MS] [--json]
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import Anthropic from '@anthropic-ai/sdk';
-import { Budget, CostLedger, createGateway, formatUsd, RateLimiter, usd } from '@haiku-army/core';
-import { createDemoResponders, startFakeAnthropic } from '@haiku-army/testing';
-import { codebaseTools, WorkerPool } from '@haiku-army/worker';
+import { formatUsd, usd } from '@haiku-army/core';
+import { createArmy } from '@haiku-army/orchestrator';
+import { startFakeAnthropic } from '@haiku-army/testing';
+import { codebaseTools } from '@haiku-army/worker';
 
 const { values } = parseArgs({
   options: {
     root: { type: 'string', default: fileURLToPath(new URL('../../packages', import.meta.url)) },
-    terms: { type: 'string', default: 'retry-after, cache_control' },
+    job: {
+      type: 'string',
+      default: 'Find every place that handles "retry-after" or sets "cache_control".',
+    },
     concurrency: { type: 'string', default: '8' },
+    latency: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 
+function integer(name, text, min) {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`Expected --${name} to be an integer >= ${min}, got ${text}`);
+    process.exit(2);
+  }
+  return value;
+}
+const concurrency = integer('concurrency', values.concurrency, 1);
 const root = resolve(values.root);
-const concurrency = Number(values.concurrency);
-if (!Number.isInteger(concurrency) || concurrency < 1) {
-  console.error(`Expected --concurrency to be an integer >= 1, got ${values.concurrency}`);
+if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+  console.error(`--root ${values.root} is not a directory; pass the folder to search.`);
   process.exit(2);
 }
 
-// One shard per folder that holds sources: `<package>/src` and `<package>/test`.
-const shards = [];
-for (const name of readdirSync(root).sort()) {
-  for (const part of ['src', 'test']) {
-    const dir = join(root, name, part);
-    try {
-      if (statSync(dir).isDirectory()) shards.push(relative(root, dir));
-    } catch {}
-  }
-}
-if (shards.length === 0) {
-  console.error(`No <package>/src or <package>/test folders under ${root}; pass --root.`);
-  process.exit(2);
-}
+// The folders under root, as a map every worker shares (cached once, read by the rest).
+const folders = [];
+for (const name of readdirSync(root).sort())
+  for (const part of ['src', 'test'])
+    if (statSync(join(root, name, part), { throwIfNoEntry: false })?.isDirectory())
+      folders.push(relative(root, join(root, name, part)));
+const repoMap = `Repository map (folders under the search root):\n${folders.map((folder) => `- ${folder}`).join('\n')}\n`;
 
 const live = Boolean(process.env.ANTHROPIC_API_KEY);
-const fake = live ? undefined : await startFakeAnthropic({ ...createDemoResponders(), seed: 1 });
-const client = new Anthropic(live ? {} : { apiKey: 'offline-demo', baseURL: fake.url });
-const ledger = new CostLedger();
-const gateway = createGateway({
-  client,
-  ledger,
-  budget: new Budget({ limits: { run: usd(1), task: usd(0.05) } }),
-  rateLimiter: new RateLimiter(),
-});
-
-const repoMap = `Repository map (folders the search is sharded over):\n${shards.map((shard) => `- ${shard}`).join('\n')}\n`;
-const pool = new WorkerPool({
-  gateway,
-  runId: 'codebase-search',
-  concurrency,
+const fake = live
+  ? undefined
+  : await startFakeAnthropic(
+      values.latency === undefined ? {} : { latency: integer('latency', values.latency, 0) },
+    );
+const army = createArmy({
+  ...(fake ? { baseURL: fake.url, apiKey: 'offline-demo' } : {}),
   tools: codebaseTools({ root }),
-  // Long enough to be cached on Haiku 5.5, shared byte for byte by every worker.
+  // Tells the planner (the simulated one reads this line) what to shard.
+  context: `root: ${root}`,
   sharedPrefix: repoMap.repeat(Math.max(1, Math.ceil(2_400 / repoMap.length))),
+  concurrency,
+  budget: { run: usd(2) },
 });
 
-const results = await pool.submitAll(
-  shards.map((shard) => ({
-    id: shard,
-    parentTaskId: 'search',
-    brief: {
-      objective: `role: worker\njob: Find where ${values.terms} are used\nroot: ${shard}\nterms: ${values.terms}`,
-      outputFormat: 'One paragraph: the files that match and how many lines each.',
-      guidance: `Search only under ${shard} with grep, then read the best matches with read_file.`,
-      boundaries: 'Do not search other folders; do not edit anything.',
-    },
-  })),
-);
-
-const billed = fake ? fake.billing.total() : undefined;
-// Offline, the fake's bill says which cached tokens were the shared prefix
-// (system breakpoint) and which a worker's own cached history (messages).
-const billByRequest = new Map(
-  (fake?.billing.entries ?? []).map((entry) => [entry.requestId, entry]),
-);
-function sharedPrefixReads(taskId) {
-  if (!fake) return undefined;
-  let read = 0;
-  for (const entry of ledger.entries({ runId: 'codebase-search', taskId })) {
-    for (const item of billByRequest.get(entry.requestId)?.cacheBreakdown ?? [])
-      if (item.breakpoint !== 'messages') read += item.read;
-  }
-  return read;
-}
-const report = {
-  mode: live ? 'live API' : 'offline (fake API, simulated models)',
-  shards: results.map((result) => ({
-    shard: result.taskId,
-    status: result.status,
-    calls: result.calls,
-    costNanoUsd: result.cost.total,
-    cacheReadTokens: result.usage.cacheReadTokens,
-    sharedPrefixReadTokens: sharedPrefixReads(result.taskId),
-    summary: result.summary,
-  })),
-  totalNanoUsd: ledger.spent({ runId: 'codebase-search' }),
-  billedNanoUsd: billed,
-  baseline: ledger.baseline({ runId: 'codebase-search' }),
-};
+const result = await army.run(values.job);
+const billed = fake?.billing.total();
 await fake?.close();
+
+const report = {
+  mode: live ? 'live API' : 'offline (fake API, simulated planner, workers and synthesizer)',
+  runId: result.runId,
+  status: result.status,
+  answer: result.answer,
+  subtasks: result.subtasks.map((subtask) => ({
+    id: subtask.id,
+    title: subtask.title,
+    status: subtask.status,
+    model: subtask.model,
+    calls: subtask.calls,
+    costNanoUsd: subtask.cost.total,
+    summary: subtask.summary,
+  })),
+  plannerNanoUsd: result.cost.tree.planner.cost.total,
+  synthesisNanoUsd: result.cost.tree.synthesis.cost.total,
+  totalNanoUsd: result.cost.total,
+  billedNanoUsd: billed,
+  calls: result.cost.calls,
+  cacheHitRate: result.cacheHitRate,
+  baseline: result.baseline,
+};
 
 if (values.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
-  console.log(
-    `haiku-army codebase search: ${shards.length} shards, ${concurrency} workers, ${report.mode}\n`,
-  );
-  for (const shard of report.shards) {
+  const money = (nano) => formatUsd(nano, { digits: 6 }).padStart(10);
+  console.log(`haiku-army codebase search over ${root}, ${report.mode}`);
+  console.log(`Job: ${values.job}\n`);
+  console.log(`Planner  ${money(report.plannerNanoUsd)}  ${result.plan.subtasks.length} subtasks`);
+  for (const subtask of report.subtasks) {
     console.log(
-      `${shard.status.padEnd(8)}${shard.shard.padEnd(24)}${String(shard.calls).padStart(3)} calls ${formatUsd(shard.costNanoUsd, { digits: 6 }).padStart(10)}`,
+      `${subtask.status.padEnd(8)} ${money(subtask.costNanoUsd)}  ${subtask.calls} calls  ${subtask.model}  ${subtask.title}`,
     );
-    console.log(`        ${shard.summary}\n`);
+    console.log(`         ${subtask.summary}`);
   }
+  console.log(`Synthesis ${money(report.synthesisNanoUsd)}\n`);
+  console.log(`Answer (${report.status}):\n${report.answer ?? '(none)'}\n`);
   console.log(
-    `Ledger total ${formatUsd(report.totalNanoUsd, { digits: 6 })}${billed === undefined ? '' : `, server billed ${formatUsd(billed, { digits: 6 })} (${billed === report.totalNanoUsd ? 'reconciled exactly' : 'MISMATCH'})`}`,
+    `Total ${money(report.totalNanoUsd).trim()} over ${report.calls} calls${billed === undefined ? '' : `; the fake billed ${formatUsd(billed, { digits: 6 })} (${billed === report.totalNanoUsd ? 'reconciled exactly' : 'MISMATCH'})`}`,
   );
   console.log(
-    `Same tokens on ${report.baseline.model} without caching: ${formatUsd(report.baseline.baseline, { digits: 6 })} (saved ${(report.baseline.savingsRatio * 100).toFixed(1)}%)`,
+    `Cache hit rate ${(report.cacheHitRate * 100).toFixed(1)}%; the same tokens on ${report.baseline.model} alone, uncached: ${formatUsd(report.baseline.baseline, { digits: 6 })} (saved ${(report.baseline.savingsRatio * 100).toFixed(1)}%)`,
   );
 }

@@ -7,6 +7,11 @@ export {
   detectRole,
 } from './demo-responders.js';
 export {
+  type FileWriterOptions,
+  FLAW_EXPORT_THRESHOLD,
+  type FlawInput,
+} from './file-writer.js';
+export {
   createPlannerResponder,
   type PlanDraft,
   type PlanDraftSubtask,
@@ -18,6 +23,12 @@ export {
   parsePromptFields,
   termsFromJob,
 } from './prompt-conventions.js';
+export {
+  outlineSource,
+  type SourceExample,
+  type SourceExport,
+  type SourceOutline,
+} from './source-outline.js';
 export {
   createSynthesizerResponder,
   extractSummaries,

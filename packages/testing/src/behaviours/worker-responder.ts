@@ -1,6 +1,7 @@
 import { reply } from '../replies.js';
 import { lastUserText, systemText, type ToolExchange, toolExchanges } from '../request-text.js';
 import type { Responder } from '../responder.js';
+import { type FileWriterOptions, fileWriterTurn } from './file-writer.js';
 import { inputFor, parsePromptFields } from './prompt-conventions.js';
 
 /** Options for {@link createWorkerResponder}. */
@@ -21,6 +22,11 @@ export interface WorkerResponderOptions {
   assignedFilesOnly?: boolean;
   /** Builds the summary from what was found. @default a one-paragraph count of matches per file */
   summarize?: (findings: WorkerFindings) => string;
+  /**
+   * The simulated file writer, for a brief with a `write:` line when the
+   * request offers the write tool (see the Demo behaviours in the README). @default {}
+   */
+  writer?: FileWriterOptions;
 }
 
 /** What the simulated worker found, from its tool results. */
@@ -68,28 +74,54 @@ function defaultSummary(findings: WorkerFindings): string {
   return `Searched ${scope} for ${findings.terms.join(', ')}: ${total} matching lines in ${entries.length} files: ${list}.`;
 }
 
+/** The summary resubmitted when the first was sent back: the three files with most matches. */
+function shortSummary(findings: WorkerFindings): string {
+  const entries = Object.entries(findings.matches).sort(
+    (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
+  );
+  const total = entries.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return `No matches for ${findings.terms.join(', ') || 'the job terms'}.`;
+  const top = entries.slice(0, 3).map(([path, count]) => `${path} (${count})`);
+  const more = entries.length > 3 ? `, and ${entries.length - 3} more files` : '';
+  return `${total} matching lines for ${findings.terms.join(', ')} in ${entries.length} files, most in ${top.join(', ')}${more}.`;
+}
+
 /**
  * A SIMULATED worker for a codebase-search brief (see `parsePromptFields`).
  * Turn 1: one `grep` call per term (when the request offers the tool).
  * Turn 2: `read_file` on up to `maxReads` files the grep results named.
  * Turn 3: a `submit_result` call with the summary (or the summary as text when
- * no submit tool is offered). After the submit tool's result: "Submitted."
+ * no submit tool is offered). When that submission is sent back (an error
+ * result, e.g. the summary is over the cap), it is resubmitted once with a
+ * shorter summary (the three files with most matches). After any other result
+ * of the submit tool: "Submitted."
  * Tool inputs are matched to each tool's `input_schema` by property name.
  * With `assignedFilesOnly` and a `files:` list in the brief, only matches in
- * those files count.
+ * those files count. A brief with a `write:` line, when the request offers
+ * the write tool, is a file-writing task instead (simulated: read, write, submit).
  */
 export function createWorkerResponder(options: WorkerResponderOptions = {}): Responder {
   const grepName = options.grepTool ?? 'grep';
   const readName = options.readTool ?? 'read_file';
   const submitName = options.submitTool ?? 'submit_result';
   const maxReads = options.maxReads ?? 3;
-  return (request) => {
+  return (request, context) => {
     const fields = parsePromptFields(`${systemText(request)}\n${lastUserText(request)}`);
     const tools = new Map((request.tools ?? []).map((tool) => [tool.name, tool]));
     const exchanges = toolExchanges(request);
     const byName = (name: string) => exchanges.filter((exchange) => exchange.name === name);
 
-    if (byName(submitName).length > 0) return reply.text('Submitted.');
+    const submits = byName(submitName);
+    // A submission sent back (an error result: too long, bad data) is resubmitted
+    // once, shorter; any other reply after a submission is acknowledged.
+    const sentBack = submits.length === 1 && submits[0]!.isError === true && !fields.extra.write;
+    if (submits.length > 0 && !sentBack) return reply.text('Submitted.');
+    const written = fileWriterTurn(fields, tools, exchanges, context, {
+      ...options.writer,
+      readTool: readName,
+      submitTool: submitName,
+    });
+    if (written) return written;
 
     const grep = tools.get(grepName);
     if (grep && byName(grepName).length === 0 && fields.terms.length > 0) {
@@ -121,7 +153,9 @@ export function createWorkerResponder(options: WorkerResponderOptions = {}): Res
         String((exchange.input as Record<string, unknown>)?.path ?? ''),
       ),
     };
-    const summary = (options.summarize ?? defaultSummary)(findings);
+    const summary = sentBack
+      ? shortSummary(findings)
+      : (options.summarize ?? defaultSummary)(findings);
     const submit = tools.get(submitName);
     if (submit) {
       return reply.toolUse(

@@ -76,7 +76,9 @@ export class ResponderRegistry {
     if (this.#route || this.#named.size > 0) return undefined;
     const role = armyDefaultRole(request);
     if (!role) return undefined;
-    this.#armyDefaults ??= createDemoResponders().responders;
+    // In a run the planner assigns each worker its files, so a worker counts
+    // only the matches in its own shard (its grep still covers the root).
+    this.#armyDefaults ??= createDemoResponders({ worker: { assignedFilesOnly: true } }).responders;
     return this.#armyDefaults[role];
   }
 
