@@ -1,0 +1,251 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadRun, type RunResult } from '@haiku-army/orchestrator';
+import {
+  createDemoResponders,
+  type FakeAnthropicServer,
+  lastUserText,
+  reply,
+  startFakeAnthropic,
+} from '@haiku-army/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const child = fileURLToPath(new URL('./fixtures/durable-run-child.mjs', import.meta.url));
+const builtOrchestrator = join(root, 'packages/orchestrator/dist/index.js');
+const LATENCY_MS = 120;
+
+let fake: FakeAnthropicServer | undefined;
+let processes: ChildProcess[] = [];
+let dirs: string[] = [];
+afterEach(async () => {
+  for (const spawned of processes) if (spawned.exitCode === null) spawned.kill('SIGKILL');
+  processes = [];
+  await fake?.close();
+  fake = undefined;
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs = [];
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'durable-run-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const PART = /Describe (PART-\d+)\./;
+
+/** The fake, in this process (its billing log outlives every child), with a worker that answers by its part. */
+function startFake(): Promise<FakeAnthropicServer> {
+  const demo = createDemoResponders();
+  return startFakeAnthropic({
+    latency: { firstByte: LATENCY_MS },
+    route: demo.route,
+    responders: {
+      ...demo.responders,
+      worker: (request) => {
+        const part = PART.exec(lastUserText(request))?.[1] ?? 'PART-?';
+        const n = Number(part.slice(5));
+        return reply.text(`${part} holds ${n * n} widgets and ${n % 3} gadgets.`);
+      },
+    },
+  });
+}
+
+async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited > ms) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+interface Child {
+  process: ChildProcess;
+  runId: Promise<string>;
+  /** Resolves with the run's status, or null when killed. */
+  ended: Promise<string | null>;
+  stderr: () => string;
+}
+
+function startChild(
+  journal: string,
+  mode: 'start' | 'resume',
+  runId: string | undefined,
+  settings: Record<string, unknown>,
+): Child {
+  const spawned = spawn(
+    process.execPath,
+    [child, fake!.url, journal, mode, runId ?? '-', JSON.stringify(settings)],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  processes.push(spawned);
+  let stdout = '';
+  let stderr = '';
+  spawned.stdout!.on('data', (chunk) => {
+    stdout += String(chunk);
+  });
+  spawned.stderr!.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) => spawned.once('exit', resolve));
+  const id = (async () => {
+    await until(() => /run \S+\n/.test(stdout) || spawned.exitCode !== null, 'the run id');
+    const match = /run (\S+)\n/.exec(stdout);
+    if (!match) throw new Error(`The child printed no run id; stderr: ${stderr}`);
+    return match[1]!;
+  })();
+  const ended = exited.then((code) => {
+    if (code === null) return null;
+    const match = /end (\S+)\n/.exec(stdout);
+    if (code !== 0 || !match) throw new Error(`The child failed (${code}): ${stderr}`);
+    return match[1]!;
+  });
+  ended.catch(() => {});
+  return { process: spawned, runId: id, ended, stderr: () => stderr };
+}
+
+/** Complete journal records (a torn line, if any, is left out). */
+function journalRecords(journal: string, runId: string): any[] {
+  const path = join(journal, runId, 'journal.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    });
+}
+
+function finishedIds(journal: string, runId: string): Set<string> {
+  return new Set(
+    journalRecords(journal, runId)
+      .filter((record) => record.type === 'subtask')
+      .map((record) => record.result.id as string),
+  );
+}
+
+async function kill(running: Child): Promise<void> {
+  running.process.kill('SIGKILL');
+  expect(await running.ended).toBe(null);
+  // Calls the child had in flight still reach the fake, which bills them: wait until it is idle.
+  let seen = -1;
+  await until(() => {
+    const now = fake!.transcript.entries.filter((entry) => entry.status === undefined).length;
+    const stable = now === 0 && seen === fake!.billing.entries.length;
+    seen = fake!.billing.entries.length;
+    return stable;
+  }, 'the fake to finish the killed child’s calls');
+  await new Promise((resolve) => setTimeout(resolve, LATENCY_MS * 3));
+}
+
+/** The part each billed worker call served, for the calls billed from `from` on. */
+function billedParts(from = 0): string[] {
+  const requests = new Map(fake!.transcript.entries.map((entry) => [entry.requestId, entry]));
+  return fake!.billing.entries.slice(from).flatMap((entry) => {
+    const body = requests.get(entry.requestId)?.body as Parameters<typeof lastUserText>[0];
+    const part = body ? PART.exec(lastUserText(body))?.[1] : undefined;
+    return part ? [part.toLowerCase()] : [];
+  });
+}
+
+function comparable(result: RunResult) {
+  return result.subtasks.map((subtask) => ({
+    id: subtask.id,
+    status: subtask.status,
+    summary: subtask.summary,
+    data: subtask.data,
+  }));
+}
+
+describe('a durable run across SIGKILL and resume in new processes', () => {
+  it('ends with every subtask done, as an uninterrupted run, and no finished subtask billed twice (three kills)', async () => {
+    expect(
+      existsSync(builtOrchestrator),
+      'build first: pnpm build (the child runs the built packages)',
+    ).toBe(true);
+    expect(readFileSync(builtOrchestrator, 'utf8')).toContain('resumeRun');
+    fake = await startFake();
+    const settings = { parts: 24, concurrency: 3 };
+
+    // The same plan, uninterrupted.
+    const baselineJournal = tempDir();
+    const baseline = startChild(baselineJournal, 'start', undefined, settings);
+    expect(await baseline.ended).toBe('done');
+    const expected = await loadRun(await baseline.runId, { journal: baselineJournal });
+    expect(expected.subtasks.map((subtask) => subtask.status)).toEqual(Array(24).fill('done'));
+    const from = fake.billing.entries.length;
+
+    const journal = tempDir();
+    let running = startChild(journal, 'start', undefined, settings);
+    const runId = await running.runId;
+    const finishedBefore: Set<string>[] = [];
+    /** The billing log's length once the calls in flight at each kill were billed. */
+    const killedAt: number[] = [];
+    let warned = false;
+    for (let kills = 0; kills < 3; kills++) {
+      const before = finishedIds(journal, runId).size;
+      await until(
+        () => finishedIds(journal, runId).size >= before + 4 || running.process.exitCode !== null,
+        'more subtasks to finish',
+      );
+      await kill(running);
+      const finished = finishedIds(journal, runId);
+      expect(finished.size).toBeLessThan(24);
+      finishedBefore.push(finished);
+      killedAt.push(fake.billing.entries.length);
+      if (kills === 1) {
+        // As if the kill had torn the record being written.
+        appendFileSync(join(journal, runId, 'journal.jsonl'), '{"type":"subtask","result":{"id":"pa');
+        warned = true;
+      }
+      running = startChild(journal, 'resume', runId, settings);
+      expect(await running.runId).toBe(runId);
+      if (kills === 1) {
+        await until(() => running.stderr().includes('torn last line'), 'the torn-line warning');
+      }
+    }
+    expect(await running.ended).toBe('done');
+    expect(warned).toBe(true);
+
+    const warnings: string[] = [];
+    const result = await loadRun(runId, {
+      journal,
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    expect(warnings).toEqual([expect.stringContaining('not complete JSON')]); // the torn line, now inside
+    expect(result.runId).toBe(runId);
+    expect(result.status).toBe('done');
+    expect(comparable(result)).toEqual(comparable(expected));
+    expect(result.answer).toBe(expected.answer);
+
+    const records = journalRecords(journal, runId);
+    // No subtask that had finished before a kill was billed again after it.
+    for (const [kill, finished] of finishedBefore.entries()) {
+      const later = billedParts(killedAt[kill]);
+      expect(later.filter((part) => finished.has(part))).toEqual([]);
+      expect(later.length).toBeGreaterThan(0);
+    }
+    // Each subtask's final calls were billed; an interrupted one's earlier calls too.
+    const billed = billedParts(from);
+    for (const subtask of result.subtasks)
+      expect(
+        billed.filter((part) => part === subtask.id).length,
+        subtask.id,
+      ).toBeGreaterThanOrEqual(subtask.calls);
+    // Every journaled call was billed; the only calls billed and not journaled were in flight at a kill.
+    const entries = records.filter((record) => record.type === 'ledger');
+    const runBilling = fake.billing.entries.length - from;
+    expect(entries.length).toBeLessThanOrEqual(runBilling);
+    expect(runBilling - entries.length).toBeLessThanOrEqual(3 * settings.concurrency);
+    expect(result.cost.calls).toBe(entries.length);
+    expect(records.filter((record) => record.type === 'header')).toHaveLength(1);
+    expect(records.filter((record) => record.type === 'run-start')).toHaveLength(4);
+    expect(records.filter((record) => record.type === 'run-end')).toHaveLength(1);
+  }, 240_000);
+});
