@@ -201,7 +201,10 @@ describe('a durable run across SIGKILL and resume in new processes', () => {
       killedAt.push(fake.billing.entries.length);
       if (kills === 1) {
         // As if the kill had torn the record being written.
-        appendFileSync(join(journal, runId, 'journal.jsonl'), '{"type":"subtask","result":{"id":"pa');
+        appendFileSync(
+          join(journal, runId, 'journal.jsonl'),
+          '{"type":"subtask","result":{"id":"pa',
+        );
         warned = true;
       }
       running = startChild(journal, 'resume', runId, settings);
