@@ -251,4 +251,57 @@ describe('a durable run across SIGKILL and resume in new processes', () => {
     expect(records.filter((record) => record.type === 'run-start')).toHaveLength(4);
     expect(records.filter((record) => record.type === 'run-end')).toHaveLength(1);
   }, 240_000);
+
+  it('holds a run cap across a SIGKILL at 70% of it: the resumed run never spends more than the cap in total', async () => {
+    expect(existsSync(builtOrchestrator), 'build first: pnpm build').toBe(true);
+    fake = await startFake();
+    const parts = 24;
+    // The full cost of the plan, uninterrupted.
+    const fullJournal = tempDir();
+    const full = startChild(fullJournal, 'start', undefined, { parts, concurrency: 3 });
+    expect(await full.ended).toBe('done');
+    const fullCost = (await loadRun(await full.runId, { journal: fullJournal })).cost.total;
+    const from = fake.billing.entries.length;
+
+    const cap = Math.floor(fullCost * 0.8);
+    const settings = { parts, concurrency: 3, budget: cap };
+    const journal = tempDir();
+    const running = startChild(journal, 'start', undefined, settings);
+    const runId = await running.runId;
+    const journaledSpend = () =>
+      journalRecords(journal, runId)
+        .filter((record) => record.type === 'ledger')
+        .reduce((sum, record) => sum + (record.entry.cost.total as number), 0);
+    await until(
+      () => journaledSpend() >= cap * 0.7 || running.process.exitCode !== null,
+      'the run to spend 70% of its cap',
+    );
+    await kill(running);
+    const spentAtKill = journaledSpend();
+    const spentAtKillIds = new Set(
+      journalRecords(journal, runId)
+        .filter((record) => record.type === 'subtask' && record.result.status === 'done')
+        .map((record) => record.result.id as string),
+    );
+    expect(spentAtKill).toBeGreaterThanOrEqual(cap * 0.7);
+    expect(spentAtKill).toBeLessThanOrEqual(cap);
+
+    const resumed = startChild(journal, 'resume', runId, settings);
+    expect(await resumed.ended).toBe('budget_exceeded');
+    const billed = fake.billing.entries
+      .slice(from)
+      .reduce((sum, entry) => sum + entry.cost.total, 0);
+    // Everything the API billed for the run, the calls in flight at the kill included, fits the cap.
+    expect(billed).toBeLessThanOrEqual(cap);
+    const result = await loadRun(runId, { journal });
+    expect(result.status).toBe('budget_exceeded');
+    expect(result.cost.total).toBeLessThanOrEqual(cap);
+    // The calls in flight at the kill count at their worst case (what they billed is unknowable
+    // from the client), so the resume may find no room left: it stops instead of passing the cap.
+    expect(result.cost.total).toBeGreaterThanOrEqual(spentAtKill);
+    // What finished before the kill is kept.
+    expect(spentAtKillIds.size).toBeGreaterThan(0);
+    for (const id of spentAtKillIds)
+      expect(result.subtasks.find((subtask) => subtask.id === id)?.status).toBe('done');
+  }, 240_000);
 });
