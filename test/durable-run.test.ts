@@ -39,9 +39,10 @@ function tempDir(): string {
 const PART = /Describe (PART-\d+)\./;
 
 /** The fake, in this process (its billing log outlives every child), with a worker that answers by its part. */
-function startFake(): Promise<FakeAnthropicServer> {
+function startFake(options: { batchProcessingMs?: number } = {}): Promise<FakeAnthropicServer> {
   const demo = createDemoResponders();
   return startFakeAnthropic({
+    ...options,
     latency: { firstByte: LATENCY_MS },
     route: demo.route,
     responders: {
@@ -303,5 +304,47 @@ describe('a durable run across SIGKILL and resume in new processes', () => {
     expect(spentAtKillIds.size).toBeGreaterThan(0);
     for (const id of spentAtKillIds)
       expect(result.subtasks.find((subtask) => subtask.id === id)?.status).toBe('done');
+  }, 240_000);
+
+  it('batch mode: a run killed while its batch is processed reattaches to it on resume, never resubmitting', async () => {
+    expect(existsSync(builtOrchestrator), 'build first: pnpm build').toBe(true);
+    fake = await startFake({ batchProcessingMs: 2_500 });
+    const settings = { parts: 24, concurrency: 3, mode: 'batch' };
+    const journal = tempDir();
+    const running = startChild(journal, 'start', undefined, settings);
+    const runId = await running.runId;
+    const batchRecords = () => journalRecords(journal, runId).filter((r) => r.type === 'batch');
+    await until(() => batchRecords().length >= 1, 'the first batch to be journaled');
+    await kill(running);
+    const createdIds = () =>
+      fake!.transcript.entries
+        .filter((entry) => entry.method === 'POST' && entry.path === '/v1/messages/batches')
+        .map((entry) =>
+          ((entry.body as { requests: { custom_id: string }[] }).requests ?? []).map(
+            (item) => item.custom_id,
+          ),
+        );
+    const beforeResume = createdIds();
+    expect(beforeResume.length).toBeGreaterThanOrEqual(1);
+    const submittedBeforeKill = new Set(batchRecords().flatMap((record) => record.customIds));
+
+    const resumed = startChild(journal, 'resume', runId, settings);
+    expect(await resumed.ended).toBe('done');
+    const result = await loadRun(runId, { journal });
+    expect(result.status).toBe('done');
+    expect(result.subtasks.map((subtask) => subtask.status)).toEqual(Array(24).fill('done'));
+    // The batches submitted before the kill were reattached, never sent again: no custom id
+    // (subtask, attempt, turn) was ever submitted twice.
+    const all = createdIds().flat();
+    expect(new Set(all).size).toBe(all.length);
+    const afterResume = createdIds().slice(beforeResume.length).flat();
+    expect(afterResume.filter((id) => submittedBeforeKill.has(id))).toEqual([]);
+    expect(afterResume.length).toBeGreaterThan(0);
+    // Billed once each: 24 batch-priced worker calls and the synthesis.
+    const billing = fake.billing.entries;
+    expect(billing).toHaveLength(25);
+    expect(billing.filter((entry) => entry.usage.service_tier === 'batch')).toHaveLength(24);
+    expect(result.cost.total).toBe(billing.reduce((sum, entry) => sum + entry.cost.total, 0));
+    expect(result.cost.batchSaving).toBeGreaterThan(0);
   }, 240_000);
 });
