@@ -130,7 +130,11 @@ describe('renderHtmlReport', () => {
   });
 
   it('shows the batch saving when the result has one, and says so when it has none', () => {
-    expect(html).toContain('not reported');
+    // A result from before batch mode (a journal of an older run) has no batch figures.
+    const older = sampleRun();
+    delete (older.cost as { batchSaving?: number }).batchSaving;
+    expect(renderHtmlReport(older)).toContain('not reported');
+    expect(html).toContain('data-role="batch-saving" data-nano-usd="0"');
     const run = sampleRun();
     (run.cost as { batchSaving?: number }).batchSaving = 123_456_789;
     const withBatch = renderHtmlReport(run);
