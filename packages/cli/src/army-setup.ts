@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { Budget, createGateway } from '@haiku-army/core';
+import { Budget, createGateway, type Logger } from '@haiku-army/core';
 import {
   type Army,
   type ArmyOptions,
@@ -36,9 +36,8 @@ export type CliArmyOptions = ArmyOptions & {
   journal?: string | false;
 };
 
-/** An army built from the flags, and what the views need to know about it. */
-export interface ArmySetup {
-  army: Army;
+/** What the flags describe: the army's options and what the views need to know about them. */
+export interface ArmyConfig {
   /** The gateway every call goes through (it counts calls in flight). */
   gateway: CountingGateway;
   /** The options the army was created with. */
@@ -58,9 +57,19 @@ export interface ArmySetup {
   writer?: FileWriter;
 }
 
+/** An army built from the flags, and what the views need to know about it. */
+export interface ArmySetup extends ArmyConfig {
+  army: Army;
+}
+
 /** The journal directory: `--journal`, else `HAIKU_ARMY_JOURNAL`, else `.army/runs`, against the working directory. */
 export function journalDir(flag: string | undefined, io: ResolvedIo): string {
   return path.resolve(io.cwd, flag ?? io.env.HAIKU_ARMY_JOURNAL ?? DEFAULT_JOURNAL_DIR);
+}
+
+/** Warnings of the journal reader (a torn line skipped), as `army: warning:` lines on stderr. */
+export function journalLogger(io: ResolvedIo): Logger {
+  return { warn: (message) => io.err(`army: warning: ${message}`) };
 }
 
 /** `--root`, absolute, checked to be a directory. */
@@ -82,18 +91,19 @@ export function resolveRoot(root: string | undefined, io: ResolvedIo): string {
 }
 
 /**
- * Builds the army the flags describe: the codebase tools on `--root` (and
+ * The army the flags describe, without creating it (`army resume` hands the
+ * options to `resumeRun`): the codebase tools on `--root` (and
  * `writeFiles` on `--out`), `root: <dir>` as the planner's context, the
  * workers' model or `--workers auto` (the router package's `complexityMap`:
  * the planner's complexity label picks Haiku, Sonnet or Opus), a run budget,
  * the journal, batch mode. Unknown models throw `UNKNOWN_MODEL` here.
  */
-export function setUpArmy(
+export function armyConfig(
   flags: ArmyFlags,
   connection: Connection,
   io: ResolvedIo,
   extra: Partial<CliArmyOptions> = {},
-): ArmySetup {
+): ArmyConfig {
   const root = resolveRoot(flags.root, io);
   const journal = journalDir(flags.journal, io);
   const inner = createGateway({
@@ -132,7 +142,6 @@ export function setUpArmy(
     ...extra,
   };
   return {
-    army: createArmy(options),
     gateway,
     options,
     root,
@@ -143,4 +152,15 @@ export function setUpArmy(
     tools,
     ...(writer ? { writer } : {}),
   };
+}
+
+/** {@link armyConfig}, and the army created from it. */
+export function setUpArmy(
+  flags: ArmyFlags,
+  connection: Connection,
+  io: ResolvedIo,
+  extra: Partial<CliArmyOptions> = {},
+): ArmySetup {
+  const config = armyConfig(flags, connection, io, extra);
+  return { ...config, army: createArmy(config.options) };
 }

@@ -34,3 +34,12 @@ export const BUDGET_BAR_WIDTH = 24;
 
 /** Longest answer line kept per subtask in tables (the summary column), characters. */
 export const TABLE_SUMMARY_CHARS = 60;
+
+/** Longest job text `army runs` shows per run, characters. */
+export const RUNS_JOB_CHARS = 40;
+
+/** How many journaled runs (newest first) `army estimate` reads for recorded costs. */
+export const ESTIMATE_HISTORY_RUNS = 50;
+
+/** `army mcp --max-budget`'s default: the most one tool call may spend, USD (as `army-mcp`'s). */
+export const DEFAULT_MCP_MAX_BUDGET_USD = 1;

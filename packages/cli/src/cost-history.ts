@@ -1,5 +1,6 @@
-import type { NanoUsd } from '@haiku-army/core';
-import type { Complexity, RunResult } from '@haiku-army/orchestrator';
+import type { Logger, NanoUsd } from '@haiku-army/core';
+import { type Complexity, listRuns, loadRun, type RunResult } from '@haiku-army/orchestrator';
+import { ESTIMATE_HISTORY_RUNS } from './constants.js';
 
 /** Recorded costs of one kind of call. */
 export interface RecordedCost {
@@ -64,4 +65,27 @@ export class CostHistory {
   synthesis(model: string): RecordedCost | undefined {
     return summarise(this.#synthesis.get(model) ?? []);
   }
+}
+
+/**
+ * The recorded costs of the newest runs in a journal directory (at most
+ * {@link ESTIMATE_HISTORY_RUNS}), or undefined when none finished a subtask.
+ * A run whose journal cannot be read is skipped with a warning.
+ */
+export async function journaledHistory(
+  journal: string,
+  logger: Logger,
+  limit = ESTIMATE_HISTORY_RUNS,
+): Promise<CostHistory | undefined> {
+  const runs = (await listRuns({ journal, logger })).slice(0, limit);
+  const results: RunResult[] = [];
+  for (const run of runs) {
+    try {
+      results.push(await loadRun(run.runId, { journal, logger }));
+    } catch (error) {
+      logger.warn(`Skipped run ${run.runId} for the estimate: ${(error as Error).message}`);
+    }
+  }
+  const history = new CostHistory(results);
+  return history.runs > 0 ? history : undefined;
 }

@@ -25,11 +25,19 @@ export function numberBetween(minimum: number, maximum: number) {
   };
 }
 
-/** `--budget`: dollars (`0.5`, `$2`) to nano-USD, more than zero. */
-export function parseBudget(value: string): number {
+/** A dollar amount (`0.5`, `$2`) above zero, as a number of dollars. */
+export function parseDollars(value: string): number {
   const text = value.trim().replace(/^\$/, '');
   const dollars = /^\d*\.?\d+$/.test(text) ? Number(text) : Number.NaN;
-  const nano = Number.isFinite(dollars) ? usd(dollars) : 0;
+  if (!(Number.isFinite(dollars) && dollars > 0))
+    throw new InvalidArgumentError('Expected a dollar amount above zero, e.g. 0.50 or $2.');
+  return dollars;
+}
+
+/** `--budget`: dollars (`0.5`, `$2`) to nano-USD, more than zero. */
+export function parseBudget(value: string): number {
+  const dollars = parseDollars(value);
+  const nano = usd(dollars);
   if (!(nano > 0))
     throw new InvalidArgumentError('Expected a dollar amount above zero, e.g. 0.50 or $2.');
   return nano;

@@ -1,12 +1,18 @@
 import { Command, CommanderError, Option } from 'commander';
+import { journalLogger } from './army-setup.js';
 import { type CliIo, type ResolvedIo, resolveIo } from './cli-io.js';
 import { estimateCommand } from './commands/estimate.js';
+import { mcpCommand } from './commands/mcp.js';
 import { mockCommand } from './commands/mock.js';
 import { modelsCommand } from './commands/models.js';
+import { reportCommand } from './commands/report.js';
+import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
+import { runsCommand } from './commands/runs.js';
 import { EXIT } from './constants.js';
+import { journaledHistory } from './cost-history.js';
 import { errorLine, exitCodeOf, oneLine, toJson } from './errors.js';
-import { integerAtLeast, numberBetween, parseBudget } from './parse-options.js';
+import { integerAtLeast, numberBetween, parseBudget, parseDollars } from './parse-options.js';
 import { VERSION } from './version.js';
 
 type Action = (...args: any[]) => Promise<number> | number;
@@ -84,7 +90,86 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
       .description('plan a job (one planner call) and forecast the cost of running the plan')
       .argument('<job>', 'what to do'),
     { budget: false },
-  ).action(wrap((job: string, flags) => estimateCommand(job, flags, io)));
+  ).action(
+    wrap((job: string, flags) =>
+      estimateCommand(job, flags, io, (journal) => journaledHistory(journal, journalLogger(io))),
+    ),
+  );
+
+  program
+    .command('resume')
+    .description(
+      'go on with an interrupted, cancelled or budget-stopped run from its journal, shown like `army run`',
+    )
+    .argument('<runId>', 'the run to continue (see `army runs`)')
+    .option('--root <dir>', 'the folder the workers may read (default: the run’s own)')
+    .option('--out <dir>', 'let workers write files under this folder (default: the run’s own)')
+    .option(
+      '--concurrency <n>',
+      'workers running at once (default: the run’s own)',
+      integerAtLeast(1),
+    )
+    .option(
+      '--budget <usd>',
+      'hard cap on the whole run, earlier spend included, dollars (default: the run’s own)',
+      parseBudget,
+    )
+    .option(
+      '--journal <dir>',
+      'where runs are journaled (default $HAIKU_ARMY_JOURNAL or .army/runs)',
+    )
+    .option('--json', 'print one JSON object on stdout, status lines on stderr')
+    .action(wrap((runId: string, flags) => resumeCommand(runId, flags, io)));
+
+  program
+    .command('runs')
+    .description(
+      'the journal’s runs, newest first: id, status, start, duration, cost, subtasks, mode',
+    )
+    .option(
+      '--journal <dir>',
+      'where runs are journaled (default $HAIKU_ARMY_JOURNAL or .army/runs)',
+    )
+    .option('--json', 'print { journal, runs } as one JSON object')
+    .action(wrap((flags) => runsCommand(flags, io)));
+
+  program
+    .command('report')
+    .description(
+      'a run from its journal: the answer, the cost table, totals, cache hit rate, saving; --html writes the HTML report',
+    )
+    .argument('<runId>', 'the run (see `army runs`)')
+    .option('--html <file>', 'also write one self-contained HTML report (timeline, cost charts)')
+    .option(
+      '--journal <dir>',
+      'where runs are journaled (default $HAIKU_ARMY_JOURNAL or .army/runs)',
+    )
+    .option('--json', 'print the RunResult as one JSON object')
+    .action(wrap((runId: string, flags) => reportCommand(runId, flags, io)));
+
+  program
+    .command('mcp')
+    .description(
+      'serve the MCP tools fan_out, map, estimate and run_report (stdio; --http for streamable HTTP) until Ctrl-C',
+    )
+    .option(
+      '--root <dir>',
+      'a folder clients may search (repeatable; default: the working directory)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--max-budget <usd>',
+      'the most one tool call may spend, dollars (default 1)',
+      parseDollars,
+    )
+    .option('--planner <model>', 'the planner model (see `army models`)')
+    .option('--workers <model>', 'the workers model when a call names none')
+    .option('--http', 'serve streamable HTTP at http://HOST:PORT/mcp instead of stdio')
+    .option('--port <n>', 'HTTP port (default 0: any free port)', integerAtLeast(0, 65_535))
+    .option('--host <address>', 'HTTP interface (default 127.0.0.1; any other needs --token)')
+    .option('--token <token>', 'bearer token HTTP clients must send (or ARMY_MCP_TOKEN)')
+    .action(wrap((flags) => mcpCommand(flags, io)));
 
   program
     .command('mock')

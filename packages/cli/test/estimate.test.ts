@@ -91,4 +91,47 @@ describe('army estimate', () => {
     expect(stdout).toMatch(/^Expected: a heuristic .*no runs journaled/m);
     expect(stdout).toMatch(/^High: every limit reached/m);
   });
+
+  it('once runs are journaled, the expected value is their recorded mean per complexity and model, and it says so', async () => {
+    const journal = tempDir('journal');
+    const env = { HAIKU_ARMY_JOURNAL: journal };
+    const runs = [];
+    for (let index = 0; index < 2; index++) {
+      const run = await army(['run', JOB, '--root', PACKAGES_DIR, '--json'], { env });
+      expect(run.code).toBe(0);
+      runs.push(JSON.parse(run.stdout));
+    }
+    const { code, stdout } = await army(['estimate', JOB, '--root', PACKAGES_DIR, '--json'], {
+      env,
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.basis).toBe('history');
+    expect(report.journal).toBe(journal);
+    // The simulated planner labels every shard `simple` and the workers are Haiku: one bucket.
+    const recorded = runs.flatMap((run) =>
+      run.subtasks.map((subtask: { cost: { total: number } }) => subtask.cost.total),
+    );
+    expect(report.history).toEqual({ runs: 2, subtasks: recorded.length });
+    const mean = Math.round(recorded.reduce((a: number, b: number) => a + b, 0) / recorded.length);
+    for (const subtask of report.subtasks) {
+      expect(subtask.basis).toBe('history');
+      expect(subtask.samples).toBe(recorded.length);
+      expect(subtask.low).toBe(Math.min(...recorded));
+      expect(subtask.expected).toBe(Math.min(mean, subtask.high));
+    }
+    const synthesis = runs.map((run) => run.cost.tree.synthesis.cost.total);
+    expect(report.synthesis.basis).toBe('history');
+    expect(report.synthesis.expected).toBe(
+      Math.min(Math.round((synthesis[0] + synthesis[1]) / 2), report.synthesis.high),
+    );
+
+    const text = await army(['estimate', JOB, '--root', PACKAGES_DIR], { env });
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `^Expected: the mean of ${recorded.length} recorded subtasks from 2 journaled runs in ${journal}, by complexity and model`,
+        'm',
+      ),
+    );
+  }, 120_000);
 });

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { defaultCatalog } from '@haiku-army/core';
 import { type ArmyFlags, resolveRoot, setUpArmy } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import { connect } from '../connection.js';
+import { writeRunFlags } from '../run-flags-file.js';
 import { watchRun } from './watch-run.js';
 
 /** Flags of `army run`. */
@@ -24,8 +27,21 @@ export async function runCommand(job: string, flags: RunFlags, io: ResolvedIo): 
   checkArmyFlags(flags, io);
   const connection = await connect(io.env);
   try {
+    // The id is chosen here so its flags are on disk before the run sends anything.
+    const runId = randomUUID();
     // Built before the banner: a bad flag is the only line printed.
-    const setup = setUpArmy(flags, connection, io);
+    const setup = setUpArmy(flags, connection, io, { generateId: () => runId });
+    // Next to the journal: what `army resume` needs and the journal does not keep.
+    writeRunFlags(setup.journal, runId, {
+      root: setup.root,
+      ...(flags.out !== undefined ? { out: path.resolve(io.cwd, flags.out) } : {}),
+      planner: setup.planner,
+      workers: flags.workers === 'auto' ? 'auto' : setup.workers,
+      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+      ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
+      ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
+      ...(flags.batch ? { batch: true } : {}),
+    });
     io.err(connection.banner);
     const controller = new AbortController();
     const handle = setup.army.run(job, { signal: controller.signal });

@@ -1,6 +1,6 @@
 import { ArmyError, type BudgetExceededError } from '@haiku-army/core';
-import type { RunHandle, RunResult } from '@haiku-army/orchestrator';
-import { type ArmySetup, journalDir } from '../army-setup.js';
+import type { RunHandle, RunResult, SubtaskResult } from '@haiku-army/orchestrator';
+import { type ArmyConfig, journalDir } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import type { Connection } from '../connection.js';
 import { EXIT } from '../constants.js';
@@ -12,7 +12,7 @@ import { RunView } from '../view/run-view.js';
 /** How `army run` and `army resume` show a run. */
 export interface WatchOptions {
   io: ResolvedIo;
-  setup: ArmySetup;
+  setup: ArmyConfig;
   connection: Connection;
   /** Print the RunResult as one JSON object instead of the bill. */
   json: boolean;
@@ -21,6 +21,8 @@ export interface WatchOptions {
   batch?: boolean;
   /** Aborts the run (wired to Ctrl-C). */
   controller: AbortController;
+  /** `army resume`: the subtasks the run keeps and what it had spent before. */
+  restored?: { results: readonly SubtaskResult[]; spent: number };
 }
 
 /** The planner's call was refused by the budget before anything ran. */
@@ -31,7 +33,8 @@ function plannerRefusal(result: RunResult): BudgetExceededError | undefined {
     : undefined;
 }
 
-function exitCodeFor(result: RunResult, interrupted: boolean): number {
+/** The exit code of a run that ended with `result` (`interrupted`: by Ctrl-C). */
+export function exitCodeFor(result: RunResult, interrupted: boolean): number {
   switch (result.status) {
     case 'done':
       return EXIT.OK;
@@ -52,7 +55,14 @@ function exitCodeFor(result: RunResult, interrupted: boolean): number {
  */
 export async function watchRun(handle: RunHandle, options: WatchOptions): Promise<number> {
   const { io, setup, connection, controller } = options;
-  const mode = `${connection.offline ? 'offline (fake API)' : 'live API'}${options.batch ? ', batch' : ''}`;
+  const mode = `${connection.offline ? 'offline (fake API)' : 'live API'}${options.batch ? ', batch' : ''}${options.restored ? ', resumed' : ''}`;
+  // A terminal without a size (rows 0) cannot redraw in place: event lines then.
+  const live = io.stderr.isTTY === true && io.stderr.rows !== 0;
+  // The event lines name the run as it starts; the live view shows only its first characters.
+  if (live)
+    io.err(
+      `Run ${handle.runId}, journaled in ${setup.journal} (army resume ${handle.runId}${journalFlag(setup, io)} continues it).`,
+    );
   const view = new RunView({
     io,
     runId: handle.runId,
@@ -60,9 +70,9 @@ export async function watchRun(handle: RunHandle, options: WatchOptions): Promis
     mode,
     inFlight: () => setup.gateway.inFlight,
     events: setup.gateway.events,
-    // A terminal without a size (rows 0) cannot redraw in place: event lines then.
-    live: io.stderr.isTTY === true && io.stderr.rows !== 0,
+    live,
     ...(options.budget !== undefined ? { budget: options.budget } : {}),
+    ...(options.restored ? { restored: options.restored } : {}),
   });
   let interrupted = false;
   const onInterrupt = () => {
@@ -111,7 +121,7 @@ export async function watchRun(handle: RunHandle, options: WatchOptions): Promis
 }
 
 /** ` --journal DIR` when the journal is not where `army` looks by default. */
-function journalFlag(setup: ArmySetup, io: ResolvedIo): string {
+function journalFlag(setup: ArmyConfig, io: ResolvedIo): string {
   return setup.journal === journalDir(undefined, io)
     ? ''
     : ` --journal ${JSON.stringify(setup.journal)}`;

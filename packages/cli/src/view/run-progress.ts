@@ -1,5 +1,5 @@
 import type { NanoUsd } from '@haiku-army/core';
-import type { ArmyStreamEvent } from '@haiku-army/orchestrator';
+import type { ArmyStreamEvent, SubtaskResult } from '@haiku-army/orchestrator';
 
 /** What the views know about one subtask. */
 export interface SubtaskProgress {
@@ -67,6 +67,22 @@ export class RunProgress {
       .filter((subtask) => subtask.cost > 0)
       .sort((a, b) => b.cost - a.cost || a.id.localeCompare(b.id))
       .slice(0, limit);
+  }
+
+  /**
+   * Starts from what a resumed run keeps: its finished subtasks (they emit no
+   * events again) and what the run had spent, so the counts and the budget
+   * bar cover the whole run.
+   */
+  restore(results: readonly SubtaskResult[], spent: NanoUsd): void {
+    for (const result of results) {
+      const subtask = this.#subtask(result.id);
+      subtask.state = result.status;
+      subtask.cost = result.cost.total;
+      subtask.calls = result.calls;
+      if (result.model) subtask.model = result.model;
+    }
+    this.cost += spent;
   }
 
   /** Folds one event in. */

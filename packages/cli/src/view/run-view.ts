@@ -1,5 +1,5 @@
 import type { ArmyEvents, BatchEndedEvent, BatchSubmittedEvent, NanoUsd } from '@haiku-army/core';
-import type { ArmyStreamEvent } from '@haiku-army/orchestrator';
+import type { ArmyStreamEvent, SubtaskResult } from '@haiku-army/orchestrator';
 import { createLogUpdate } from 'log-update';
 import type { ResolvedIo } from '../cli-io.js';
 import { LIVE_VIEW_INTERVAL_MS } from '../constants.js';
@@ -22,6 +22,8 @@ export interface RunViewOptions {
   budget?: NanoUsd;
   /** Redraw in place (a terminal) rather than one line per event. */
   live: boolean;
+  /** A resumed run: the subtasks it keeps and what it had spent. */
+  restored?: { results: readonly SubtaskResult[]; spent: NanoUsd };
 }
 
 /**
@@ -52,6 +54,7 @@ export class RunView {
   constructor(options: RunViewOptions) {
     this.#options = options;
     this.#startedAt = options.io.now();
+    if (options.restored) this.progress.restore(options.restored.results, options.restored.spent);
     options.events.on('batch:submitted', this.#onSubmitted);
     options.events.on('batch:ended', this.#onEnded);
     if (options.live) {

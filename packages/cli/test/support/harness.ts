@@ -18,6 +18,8 @@ export class Collector {
   isTTY?: boolean;
   columns?: number;
   rows?: number;
+  /** Called with everything written so far, after each write. */
+  onWrite?: (text: string) => void;
   constructor(tty?: { columns: number; rows: number }) {
     if (tty) {
       this.isTTY = true;
@@ -27,6 +29,7 @@ export class Collector {
   }
   write(chunk: string): boolean {
     this.text += chunk;
+    this.onWrite?.(this.text);
     return true;
   }
   get lines(): string[] {
@@ -47,12 +50,15 @@ export interface ArmyCall {
   interrupt?: AbortSignal;
   /** Make stderr a terminal of this size. */
   tty?: { columns: number; rows: number };
+  /** Sees stderr as it grows (to interrupt a run at a given point). */
+  onStderr?: (text: string) => void;
 }
 
 /** Runs `army <argv>` in-process; offline (no key) and journaling to a temporary directory unless `env` says otherwise. */
 export async function army(argv: string[], call: ArmyCall = {}): Promise<ArmyOutcome> {
   const stdout = new Collector();
   const stderr = new Collector(call.tty);
+  if (call.onStderr) stderr.onWrite = call.onStderr;
   const code = await runCli(argv, {
     stdout,
     stderr,

@@ -1,0 +1,130 @@
+import { listRuns, loadRun, type RunSummary, resumeRun } from '@haiku-army/orchestrator';
+import { type ArmyFlags, armyConfig, journalDir, journalLogger } from '../army-setup.js';
+import type { ResolvedIo } from '../cli-io.js';
+import { connect } from '../connection.js';
+import { toJson, usageError } from '../errors.js';
+import { readRunFlags } from '../run-flags-file.js';
+import { renderBill } from '../view/bill.js';
+import { plural } from '../view/format.js';
+import { checkArmyFlags } from './run.js';
+import { exitCodeFor, watchRun } from './watch-run.js';
+
+/** Flags of `army resume`: what may change when a run goes on (the rest is the run's own). */
+export interface ResumeFlags {
+  root?: string;
+  out?: string;
+  concurrency?: number;
+  budget?: number;
+  journal?: string;
+  json?: boolean;
+}
+
+/** Statuses of a run that ended on its own: resuming it runs nothing. */
+const ENDED = new Set(['done', 'partial', 'failed']);
+
+/**
+ * Codes of results the run's stop imposed, which a resume runs again (the
+ * orchestrator's rule, mirrored here only to show the kept subtasks as
+ * finished in the view from the start).
+ */
+const RUN_AGAIN_CODES = new Set([
+  'ABORTED',
+  'BUDGET_EXCEEDED',
+  'FAIL_FAST',
+  'NOT_READY',
+  'DEPENDENCY_FAILED',
+]);
+
+/** The run's flags when `army run` started it; else what its journal says, with `--root` required. */
+function flagsOf(summary: RunSummary, journal: string, flags: ResumeFlags): ArmyFlags {
+  const recorded = readRunFlags(journal, summary.runId);
+  const base: ArmyFlags = recorded ?? fromJournal(summary);
+  const merged: ArmyFlags = {
+    ...base,
+    ...(flags.root !== undefined ? { root: flags.root } : {}),
+    ...(flags.out !== undefined ? { out: flags.out } : {}),
+    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
+    journal,
+  };
+  if (merged.root === undefined)
+    throw usageError(
+      `Run ${summary.runId} was not started by \`army run\` (no flags file next to its journal), so its folder is unknown; pass --root DIR, the folder its workers read.`,
+    );
+  return merged;
+}
+
+/** The army a library-started run had, as far as its journaled options tell. */
+function fromJournal(summary: RunSummary): ArmyFlags {
+  const options = summary.options;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const count = (value: unknown) =>
+    typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  const planner = text(options.planner);
+  const workers = options.router === 'complexity-map' ? 'auto' : text(options.workerModel);
+  const budget = count((options.budget as { run?: unknown } | undefined)?.run);
+  const concurrency = count(options.concurrency);
+  const rounds = count(options.rounds);
+  return {
+    ...(planner ? { planner } : {}),
+    ...(workers ? { workers } : {}),
+    ...(budget ? { budget } : {}),
+    ...(concurrency ? { concurrency } : {}),
+    ...(rounds ? { rounds } : {}),
+    ...(summary.mode === 'batch' ? { batch: true } : {}),
+  };
+}
+
+/**
+ * `army resume <runId>`: goes on with an interrupted, cancelled or
+ * budget-stopped run from its journal, through the orchestrator's
+ * `resumeRun`, with the same army (`--root`, models, budget, mode) it was
+ * started with: finished subtasks are kept, the rest run again, the answer
+ * is synthesized. Shown like `army run`. Resolves with the exit code.
+ */
+export async function resumeCommand(
+  runId: string,
+  flags: ResumeFlags,
+  io: ResolvedIo,
+): Promise<number> {
+  const journal = journalDir(flags.journal, io);
+  const logger = journalLogger(io);
+  // Before the fake starts: an unknown id is the only line printed (RUN_NOT_FOUND lists the known ones).
+  const before = await loadRun(runId, { journal, logger });
+  const summary = (await listRuns({ journal, logger })).find((run) => run.runId === runId);
+  if (!summary) throw usageError(`Run ${runId} cannot be read from ${journal}; see \`army runs\`.`);
+  const armyFlags = flagsOf(summary, journal, flags);
+  checkArmyFlags(armyFlags, io);
+  if (ENDED.has(summary.status)) {
+    // Nothing to run (resumeRun would return the journaled result): no API, no fake.
+    io.err(`Run ${runId} already ended ${summary.status}; nothing runs again. Its bill:`);
+    io.out(flags.json ? toJson(before) : renderBill(before));
+    return exitCodeFor(before, false);
+  }
+  const connection = await connect(io.env);
+  try {
+    const config = armyConfig(armyFlags, connection, io);
+    io.err(connection.banner);
+    const kept = before.subtasks.filter(
+      (result) => result.status !== 'cancelled' && !RUN_AGAIN_CODES.has(result.code ?? ''),
+    );
+    io.err(
+      `Resuming run ${runId} (${summary.status}): ${kept.length} of ${plural(summary.subtasks.total, 'subtask')} kept, ${summary.subtasks.total - kept.length} to run again, then the synthesis.`,
+    );
+    const controller = new AbortController();
+    const handle = resumeRun({ ...config.options, runId, signal: controller.signal });
+    return await watchRun(handle, {
+      io,
+      setup: config,
+      connection,
+      controller,
+      json: flags.json === true,
+      job: summary.job,
+      restored: { results: kept, spent: summary.cost },
+      ...(armyFlags.budget !== undefined ? { budget: armyFlags.budget } : {}),
+      ...(armyFlags.batch ? { batch: true } : {}),
+    });
+  } finally {
+    await connection.close();
+  }
+}
