@@ -44,8 +44,9 @@ function measureLayer(config) {
 }
 
 /**
- * The layers of a configuration; `journal` adds army.map with its journal
- * on; `tracing` adds army.map with a no-op OpenTelemetry tracer provider
+ * The layers of a configuration. `army` runs without a journal; `journal`
+ * (a directory) adds army.map with its journal on (`army+journal`, as a
+ * user runs it by default); `tracing` adds army.map with a no-op OpenTelemetry tracer provider
  * registered (`army+noop-otel`: what an untraced host pays) and with the
  * SDK's tracer provider recording every span (`army+otel`; no exporter).
  */
