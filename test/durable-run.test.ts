@@ -39,9 +39,10 @@ function tempDir(): string {
 const PART = /Describe (PART-\d+)\./;
 
 /** The fake, in this process (its billing log outlives every child), with a worker that answers by its part. */
-function startFake(): Promise<FakeAnthropicServer> {
+function startFake(options: { batchProcessingMs?: number } = {}): Promise<FakeAnthropicServer> {
   const demo = createDemoResponders();
   return startFakeAnthropic({
+    ...options,
     latency: { firstByte: LATENCY_MS },
     route: demo.route,
     responders: {
@@ -201,7 +202,10 @@ describe('a durable run across SIGKILL and resume in new processes', () => {
       killedAt.push(fake.billing.entries.length);
       if (kills === 1) {
         // As if the kill had torn the record being written.
-        appendFileSync(join(journal, runId, 'journal.jsonl'), '{"type":"subtask","result":{"id":"pa');
+        appendFileSync(
+          join(journal, runId, 'journal.jsonl'),
+          '{"type":"subtask","result":{"id":"pa',
+        );
         warned = true;
       }
       running = startChild(journal, 'resume', runId, settings);
@@ -247,5 +251,100 @@ describe('a durable run across SIGKILL and resume in new processes', () => {
     expect(records.filter((record) => record.type === 'header')).toHaveLength(1);
     expect(records.filter((record) => record.type === 'run-start')).toHaveLength(4);
     expect(records.filter((record) => record.type === 'run-end')).toHaveLength(1);
+  }, 240_000);
+
+  it('holds a run cap across a SIGKILL at 70% of it: the resumed run never spends more than the cap in total', async () => {
+    expect(existsSync(builtOrchestrator), 'build first: pnpm build').toBe(true);
+    fake = await startFake();
+    const parts = 24;
+    // The full cost of the plan, uninterrupted.
+    const fullJournal = tempDir();
+    const full = startChild(fullJournal, 'start', undefined, { parts, concurrency: 3 });
+    expect(await full.ended).toBe('done');
+    const fullCost = (await loadRun(await full.runId, { journal: fullJournal })).cost.total;
+    const from = fake.billing.entries.length;
+
+    const cap = Math.floor(fullCost * 0.8);
+    const settings = { parts, concurrency: 3, budget: cap };
+    const journal = tempDir();
+    const running = startChild(journal, 'start', undefined, settings);
+    const runId = await running.runId;
+    const journaledSpend = () =>
+      journalRecords(journal, runId)
+        .filter((record) => record.type === 'ledger')
+        .reduce((sum, record) => sum + (record.entry.cost.total as number), 0);
+    await until(
+      () => journaledSpend() >= cap * 0.7 || running.process.exitCode !== null,
+      'the run to spend 70% of its cap',
+    );
+    await kill(running);
+    const spentAtKill = journaledSpend();
+    const spentAtKillIds = new Set(
+      journalRecords(journal, runId)
+        .filter((record) => record.type === 'subtask' && record.result.status === 'done')
+        .map((record) => record.result.id as string),
+    );
+    expect(spentAtKill).toBeGreaterThanOrEqual(cap * 0.7);
+    expect(spentAtKill).toBeLessThanOrEqual(cap);
+
+    const resumed = startChild(journal, 'resume', runId, settings);
+    expect(await resumed.ended).toBe('budget_exceeded');
+    const billed = fake.billing.entries
+      .slice(from)
+      .reduce((sum, entry) => sum + entry.cost.total, 0);
+    // Everything the API billed for the run, the calls in flight at the kill included, fits the cap.
+    expect(billed).toBeLessThanOrEqual(cap);
+    const result = await loadRun(runId, { journal });
+    expect(result.status).toBe('budget_exceeded');
+    expect(result.cost.total).toBeLessThanOrEqual(cap);
+    // The calls in flight at the kill count at their worst case (what they billed is unknowable
+    // from the client), so the resume may find no room left: it stops instead of passing the cap.
+    expect(result.cost.total).toBeGreaterThanOrEqual(spentAtKill);
+    // What finished before the kill is kept.
+    expect(spentAtKillIds.size).toBeGreaterThan(0);
+    for (const id of spentAtKillIds)
+      expect(result.subtasks.find((subtask) => subtask.id === id)?.status).toBe('done');
+  }, 240_000);
+
+  it('batch mode: a run killed while its batch is processed reattaches to it on resume, never resubmitting', async () => {
+    expect(existsSync(builtOrchestrator), 'build first: pnpm build').toBe(true);
+    fake = await startFake({ batchProcessingMs: 2_500 });
+    const settings = { parts: 24, concurrency: 3, mode: 'batch' };
+    const journal = tempDir();
+    const running = startChild(journal, 'start', undefined, settings);
+    const runId = await running.runId;
+    const batchRecords = () => journalRecords(journal, runId).filter((r) => r.type === 'batch');
+    await until(() => batchRecords().length >= 1, 'the first batch to be journaled');
+    await kill(running);
+    const createdIds = () =>
+      fake!.transcript.entries
+        .filter((entry) => entry.method === 'POST' && entry.path === '/v1/messages/batches')
+        .map((entry) =>
+          ((entry.body as { requests: { custom_id: string }[] }).requests ?? []).map(
+            (item) => item.custom_id,
+          ),
+        );
+    const beforeResume = createdIds();
+    expect(beforeResume.length).toBeGreaterThanOrEqual(1);
+    const submittedBeforeKill = new Set(batchRecords().flatMap((record) => record.customIds));
+
+    const resumed = startChild(journal, 'resume', runId, settings);
+    expect(await resumed.ended).toBe('done');
+    const result = await loadRun(runId, { journal });
+    expect(result.status).toBe('done');
+    expect(result.subtasks.map((subtask) => subtask.status)).toEqual(Array(24).fill('done'));
+    // The batches submitted before the kill were reattached, never sent again: no custom id
+    // (subtask, attempt, turn) was ever submitted twice.
+    const all = createdIds().flat();
+    expect(new Set(all).size).toBe(all.length);
+    const afterResume = createdIds().slice(beforeResume.length).flat();
+    expect(afterResume.filter((id) => submittedBeforeKill.has(id))).toEqual([]);
+    expect(afterResume.length).toBeGreaterThan(0);
+    // Billed once each: 24 batch-priced worker calls and the synthesis.
+    const billing = fake.billing.entries;
+    expect(billing).toHaveLength(25);
+    expect(billing.filter((entry) => entry.usage.service_tier === 'batch')).toHaveLength(24);
+    expect(result.cost.total).toBe(billing.reduce((sum, entry) => sum + entry.cost.total, 0));
+    expect(result.cost.batchSaving).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -17,12 +17,7 @@ import type { RunSpec } from './internal/run-spec.js';
 import { restoreResult } from './journal/journal-format.js';
 import { FINISHED_RUN_STATUSES, prepareResume, type ResumeOptions } from './journal/resume-run.js';
 import { openJournal } from './journal/run-journal.js';
-import {
-  type Plan,
-  type PlanInput,
-  type PlanSubtask,
-  planSubtaskSchema,
-} from './plan.js';
+import { type Plan, type PlanInput, type PlanSubtask, planSubtaskSchema } from './plan.js';
 import { RunHandle } from './run-handle.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
 import { instrumentArmyEvents } from './tracing/instrument.js';

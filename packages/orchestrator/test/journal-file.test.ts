@@ -21,7 +21,10 @@ function manualSync(path: string) {
   const flushes: { covered: number; release: () => void }[] = [];
   const sync = () =>
     new Promise<void>((resolve) => {
-      flushes.push({ covered: readFileSync(path, 'utf8').split('\n').length - 1, release: resolve });
+      flushes.push({
+        covered: readFileSync(path, 'utf8').split('\n').length - 1,
+        release: resolve,
+      });
     });
   return { flushes, sync };
 }

@@ -78,7 +78,10 @@ describe('the run journal', () => {
       spec: { plan: 'given', planRounds: true, synthesize: true },
     });
     expect(lines.filter((line) => line.type === 'plan')).toEqual([
-      expect.objectContaining({ round: 1, plan: expect.objectContaining({ reasoning: 'three parts' }) }),
+      expect.objectContaining({
+        round: 1,
+        plan: expect.objectContaining({ reasoning: 'three parts' }),
+      }),
     ]);
     // Every billed call, once, and each call's start before its entry.
     const journaled = lines.filter((line) => line.type === 'ledger').map((line) => line.entry.id);
@@ -91,9 +94,12 @@ describe('the run journal', () => {
     const starts = lines.filter((line) => line.type === 'call-start');
     expect(starts.length).toBe(journaled.length + 1); // gamma's rejected call was never billed
     expect(lines.filter((line) => line.type === 'call-end')).toHaveLength(1);
-    expect(lines.filter((line) => line.type === 'subtask').map((line) => line.result.id).sort()).toEqual(
-      ['alpha', 'beta', 'gamma'],
-    );
+    expect(
+      lines
+        .filter((line) => line.type === 'subtask')
+        .map((line) => line.result.id)
+        .sort(),
+    ).toEqual(['alpha', 'beta', 'gamma']);
     const end = lines.at(-1);
     expect(end.type).toBe('run-end');
     expect(end.result.status).toBe('partial');
@@ -173,8 +179,12 @@ describe('the run journal', () => {
   });
 
   it('rejects a bad journal option at createArmy', () => {
-    expect(() => createArmy({ journal: '' })).toThrow(/Expected `journal` to be a directory path or false/);
-    expect(() => createArmy({ journal: 3 as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    expect(() => createArmy({ journal: '' })).toThrow(
+      /Expected `journal` to be a directory path or false/,
+    );
+    expect(() => createArmy({ journal: 3 as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
   });
 });
 
@@ -213,10 +223,21 @@ describe('listRuns and loadRun', () => {
       endedAt: first.endedAt,
       cost: first.cost.total,
       mode: 'interactive',
-      subtasks: { total: 3, done: 2, partial: 0, failed: 1, skipped: 0, cancelled: 0, unfinished: 0 },
+      subtasks: {
+        total: 3,
+        done: 2,
+        partial: 0,
+        failed: 1,
+        skipped: 0,
+        cancelled: 0,
+        unfinished: 0,
+      },
       dir: join(journal, first.runId),
     });
-    expect(runs[1]!.options).toMatchObject({ planner: 'claude-opus-5-5', router: expect.any(String) });
+    expect(runs[1]!.options).toMatchObject({
+      planner: 'claude-opus-5-5',
+      router: expect.any(String),
+    });
     expect(runs[0]).toMatchObject({ status: 'interrupted', cost: second.cost.total });
     expect(runs[0]!.endedAt).toBeUndefined();
     expect(runs[0]!.subtasks.unfinished).toBe(1);
@@ -250,7 +271,9 @@ describe('listRuns and loadRun', () => {
       code: 'RUN_NOT_FOUND',
       message: expect.stringContaining(`Known runs (newest first): ${run.runId}`),
     });
-    await expect(loadRun('../escape', { journal })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(loadRun('../escape', { journal })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+    });
   });
 
   it('refuse a journal of another format version with JOURNAL_INCOMPATIBLE', async () => {
@@ -267,9 +290,9 @@ describe('listRuns and loadRun', () => {
     });
     await expect(army.resume(run.runId)).rejects.toMatchObject({ code: 'JOURNAL_INCOMPATIBLE' });
     const warnings: string[] = [];
-    expect(await listRuns({ journal, logger: { warn: (message) => warnings.push(message) } })).toEqual(
-      [],
-    );
+    expect(
+      await listRuns({ journal, logger: { warn: (message) => warnings.push(message) } }),
+    ).toEqual([]);
     expect(warnings[0]).toContain('version 999');
   });
 });

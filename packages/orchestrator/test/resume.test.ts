@@ -1,9 +1,9 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lastUserText, type FakeAnthropicServer, type Responder } from '@haiku-army/testing';
+import { type FakeAnthropicServer, lastUserText, type Responder } from '@haiku-army/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createArmy, type RunRecorder, resumeRun, type RunResult } from '../src/index.js';
+import { createArmy, type RunRecorder, type RunResult, resumeRun } from '../src/index.js';
 import { reply, sequence, startScripted, subtask, workerByBrief } from './support/scripted.js';
 
 let fake: FakeAnthropicServer | undefined;
@@ -71,7 +71,10 @@ async function cancelledRun(journal: string, gate: ReturnType<typeof gated>, ext
     finished += 1;
     if (finished === 2) controller.abort(new Error('stop'));
   });
-  const result = await army.runPlan(plan, { job: 'describe four parts', signal: controller.signal });
+  const result = await army.runPlan(plan, {
+    job: 'describe four parts',
+    signal: controller.signal,
+  });
   gate.open();
   return { army, result };
 }
@@ -102,8 +105,16 @@ describe('resume', () => {
 
     // A fresh army (a new process): its ledger knows nothing of the first run.
     const recorded: string[] = [];
-    const recorder: RunRecorder = { subtaskFinished: ({ result }) => void recorded.push(result.id) };
-    const handle = resumeRun({ runId: first.runId, baseURL: fake.url, apiKey: 'k', journal, recorder });
+    const recorder: RunRecorder = {
+      subtaskFinished: ({ result }) => void recorded.push(result.id),
+    };
+    const handle = resumeRun({
+      runId: first.runId,
+      baseURL: fake.url,
+      apiKey: 'k',
+      journal,
+      recorder,
+    });
     expect(handle.runId).toBe(first.runId);
     const resumed = await handle;
     expect(resumed.runId).toBe(first.runId);
@@ -132,14 +143,12 @@ describe('resume', () => {
     // The same journal, appended: two starts, two ends.
     const lines = journalLines(journal, first.runId);
     expect(lines.filter((line) => line.type === 'header')).toHaveLength(1);
-    expect(lines.filter((line) => line.type === 'run-start').map((line) => !!line.resumed)).toEqual([
-      false,
-      true,
-    ]);
-    expect(lines.filter((line) => line.type === 'run-end').map((line) => line.result.status)).toEqual([
-      'cancelled',
-      'done',
-    ]);
+    expect(lines.filter((line) => line.type === 'run-start').map((line) => !!line.resumed)).toEqual(
+      [false, true],
+    );
+    expect(
+      lines.filter((line) => line.type === 'run-end').map((line) => line.result.status),
+    ).toEqual(['cancelled', 'done']);
     // Each billed call is journaled once, across both executions.
     const ids = lines.filter((line) => line.type === 'ledger').map((line) => line.entry.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -198,7 +207,10 @@ describe('resume', () => {
         reply.json({
           done: false,
           reasoning: 'then the slow part',
-          subtasks: [subtask('deep', 'Describe SLOW.', ['survey']), subtask('side', 'Describe TWO.')],
+          subtasks: [
+            subtask('deep', 'Describe SLOW.', ['survey']),
+            subtask('side', 'Describe TWO.'),
+          ],
         }),
         reply.json({ done: true, reasoning: 'answered', subtasks: [] }),
       ),
@@ -278,7 +290,10 @@ describe('resume', () => {
     });
     await expect(
       createArmy({ baseURL: fake.url, apiKey: 'k', journal: false }).resume(result.runId),
-    ).rejects.toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('journal: false') });
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringContaining('journal: false'),
+    });
   });
 });
 
@@ -300,23 +315,34 @@ describe('ending a run', () => {
     const handle = army.run('loop forever');
     await expect(handle).rejects.toMatchObject({ code: 'PLAN_INVALID' });
     expect(ended).toHaveLength(1);
-    expect(ended[0]).toMatchObject({ status: 'failed', error: expect.objectContaining({ code: 'PLAN_INVALID' }) });
+    expect(ended[0]).toMatchObject({
+      status: 'failed',
+      error: expect.objectContaining({ code: 'PLAN_INVALID' }),
+    });
     expect(ended[0]!.cost.tree.planner.calls).toBe(2);
     const end = journalLines(journal, handle.runId).at(-1);
-    expect(end).toMatchObject({ type: 'run-end', result: { status: 'failed', error: { code: 'PLAN_INVALID' } } });
+    expect(end).toMatchObject({
+      type: 'run-end',
+      result: { status: 'failed', error: { code: 'PLAN_INVALID' } },
+    });
   });
 
   it('tells the synthesizer which subtasks produced no result', async () => {
     fake = await startScripted({
       worker: workerByBrief({
         GOOD: 'Good part found.',
-        BAD: () => reply.error({ status: 400, type: 'invalid_request_error', message: 'bad brief' }),
+        BAD: () =>
+          reply.error({ status: 400, type: 'invalid_request_error', message: 'bad brief' }),
       }),
     });
     const army = createArmy({ baseURL: fake.url, apiKey: 'k', journal: false });
     const result = await army.runPlan({
       reasoning: 'two parts',
-      subtasks: [subtask('good', 'Find GOOD.'), subtask('bad', 'Find BAD.'), subtask('later', 'Use BAD.', ['bad'])],
+      subtasks: [
+        subtask('good', 'Find GOOD.'),
+        subtask('bad', 'Find BAD.'),
+        subtask('later', 'Use BAD.', ['bad']),
+      ],
     });
     expect(result.status).toBe('partial');
     const synthesis = fake.transcript

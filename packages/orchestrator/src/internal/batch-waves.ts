@@ -1,6 +1,5 @@
 import {
   ArmyError,
-  type ArmyErrorCode,
   type Attribution,
   BatchBudgetExceededError,
   type BatchGateway,

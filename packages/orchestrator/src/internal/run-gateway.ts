@@ -249,7 +249,10 @@ export class RunGateway implements ModelGateway {
     journaled = false,
   ): Promise<void> {
     this.#push(start, attribution, model, outcome, entry);
-    if (entry && !journaled) await this.#recorder.ledgerEntry?.(entry);
+    if (!entry || this.#recorded.has(entry.id)) return;
+    // Marked either way, so `close()` does not hand the recorder the entry again.
+    this.#recorded.add(entry.id);
+    if (!journaled) await this.#recorder.ledgerEntry?.(entry);
   }
 
   async #settled(

@@ -120,6 +120,7 @@ export function fixtureRun(
       usage: total.usage,
       calls: total.calls,
       estimated: total.estimated,
+      batchSaving: 0,
       tree: {
         total,
         planner: totals({ role: 'planner' }),
