@@ -5,10 +5,12 @@
 //   node --expose-gc bench/fan-out-layer.mjs '{"layer":"army","url":"...","n":2000,"c":50}'
 import { performance } from 'node:perf_hooks';
 import { buildLayer, workerRequests } from './lib/fan-out-layers.mjs';
+import { registerTracing } from './lib/tracing.mjs';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const { layer, url, n, c } = config;
 const warmup = config.warmup ?? Math.min(n, Math.max(2 * c, 200));
+if (config.tracing) registerTracing(config.tracing);
 
 async function control(path, method = 'GET') {
   return (await fetch(`${url}/_fake/${path}`, { method })).json();

@@ -8,13 +8,17 @@
 // peak RSS, peak requests in flight at the server, and the ratios to the
 // floor (medians over the rounds of per-round ratios).
 //
-//   pnpm bench:fanout -- --n 2000 --c 50 --latency 100 [--rounds 3] [--json]
+// With the tracing layers (off with --no-tracing): army.map with a no-op
+// OpenTelemetry provider registered, and with the SDK's provider recording.
+//
+//   pnpm bench:fanout -- --n 2000 --c 50 --latency 100 [--rounds 3] [--no-tracing] [--journal DIR] [--json]
 //   pnpm bench:fanout                 (both target configurations)
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startFakeProcess } from './lib/fake-process.mjs';
 import { LAYERS } from './lib/fan-out-layers.mjs';
 import { cliArgs, machineLoad, median, round } from './lib/stats.mjs';
+import { TRACING } from './lib/tracing.mjs';
 
 const CHILD = fileURLToPath(new URL('./fan-out-layer.mjs', import.meta.url));
 /** High enough that the fake never limits a fan-out (this bench measures overhead, not limits). */
@@ -39,11 +43,24 @@ function measureLayer(config) {
   });
 }
 
-/** The layers of a configuration; `journal` adds army.map with its journal on. */
+/**
+ * The layers of a configuration. `army` runs without a journal; `journal`
+ * (a directory) adds army.map with its journal on (`army+journal`, as a
+ * user runs it by default); `tracing` adds army.map with a no-op OpenTelemetry tracer provider
+ * registered (`army+noop-otel`: what an untraced host pays) and with the
+ * SDK's tracer provider recording every span (`army+otel`; no exporter).
+ */
 function layersOf(options) {
   const layers = LAYERS.map((layer) => ({ name: layer, layer }));
   if (options.journal)
     layers.push({ name: 'army+journal', layer: 'army', journal: options.journal });
+  if (options.tracing)
+    for (const tracing of TRACING)
+      layers.push({
+        name: `army+${tracing}-otel`.replace('+sdk-otel', '+otel'),
+        layer: 'army',
+        tracing,
+      });
   return layers;
 }
 
@@ -51,9 +68,9 @@ function layersOf(options) {
  * Runs one configuration: `rounds` rounds, each measuring every layer once
  * (the order rotates every round), against one fake server.
  */
-export async function fanOut({ n, c, latency, rounds = 3, journal }) {
+export async function fanOut({ n, c, latency, rounds = 3, journal, tracing = false }) {
   const fake = await startFakeProcess(['--latency-ms', String(latency), ...NO_LIMITS]);
-  const layers = layersOf({ journal });
+  const layers = layersOf({ journal, tracing });
   const runs = new Map(layers.map((layer) => [layer.name, []]));
   const load = [];
   try {
@@ -67,6 +84,7 @@ export async function fanOut({ n, c, latency, rounds = 3, journal }) {
           n,
           c,
           ...(layer.journal ? { journal: layer.journal } : {}),
+          ...(layer.tracing ? { tracing: layer.tracing } : {}),
         });
         runs.get(layer.name).push(measured);
       }
@@ -81,11 +99,13 @@ export async function fanOut({ n, c, latency, rounds = 3, journal }) {
     throughputPerS: (n / run.makespanMs) * 1000,
   });
   const floorRuns = runs.get('floor').map(derived);
+  const armyRuns = runs.get('army').map(derived);
   const machine = await machineLoad();
-  return layers.map(({ name }) => {
+  return layers.map(({ name, layer }) => {
     const mine = runs.get(name);
     const figures = mine.map(derived);
-    const ratio = (pick) => median(figures.map((figure, index) => pick(figure, floorRuns[index])));
+    const ratio = (pick, base = floorRuns) =>
+      median(figures.map((figure, index) => pick(figure, base[index])));
     return {
       config: `${n}/${c}/${latency}`,
       n,
@@ -101,6 +121,17 @@ export async function fanOut({ n, c, latency, rounds = 3, journal }) {
         throughputToFloor: round(
           ratio((mine, floor) => mine.throughputPerS / floor.throughputPerS),
         ),
+        // The army layers against plain army.map in the same round (journal, tracing).
+        ...(layer === 'army' && name !== 'army'
+          ? {
+              cpuPerSubtaskToArmy: round(
+                ratio((mine, army) => mine.cpuMsPerSubtask / army.cpuMsPerSubtask, armyRuns),
+              ),
+              efficiencyMinusArmy: round(
+                ratio((mine, army) => mine.efficiency - army.efficiency, armyRuns),
+              ),
+            }
+          : {}),
       },
       makespanMs: Math.round(median(mine.map((run) => run.makespanMs))),
       idealMs,
@@ -133,6 +164,7 @@ function table(results) {
     'eff-floor': result.ratios.efficiencyMinusFloor,
     'cpu/floor': result.ratios.cpuPerSubtaskToFloor,
     'thru/floor': result.ratios.throughputToFloor,
+    'cpu/army': result.ratios.cpuPerSubtaskToArmy ?? '',
     makespanMs: result.makespanMs,
     idealMs: result.idealMs,
     efficiency: result.efficiency,
@@ -163,6 +195,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     latency: { type: 'string' },
     rounds: { type: 'string' },
     journal: { type: 'string' },
+    'no-tracing': { type: 'boolean' },
     json: { type: 'boolean' },
   });
   const configs =
@@ -180,6 +213,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       ...config,
       rounds: Number(args.rounds ?? 3),
       ...(args.journal ? { journal: args.journal } : {}),
+      tracing: !args['no-tracing'],
     });
     if (args.json)
       for (const result of results) console.log(JSON.stringify({ bench: 'fan-out', ...result }));

@@ -2,34 +2,65 @@
 // The fault soak (issue 13, point 5): N one-call subtasks through `army.map`
 // against the fake API with faults on (5% 429, 2% 529, 1% 500, 1% dropped
 // connections, 0.5% streams cut midway), then the same fan-out under a run
-// budget set below its full cost. It checks that every subtask ends with a
-// result or a reported failure, none is lost or run again after it
-// succeeded, the ledger equals the fake's billing log request by request,
-// and the cap is never passed. Prints one JSON summary; exits 1 on a
-// violated check.
+// budget set below its full cost, then the fan-out in a child process that
+// is killed with SIGKILL three times and resumed from its journal three
+// times (kill-resume.mjs). It checks that every subtask ends with a result
+// or a reported failure, none is lost or run again after it succeeded, the
+// ledger equals the fake's billing log request by request, the cap is never
+// passed, and the killed run ends with every subtask done and no finished
+// subtask billed twice. Prints one JSON summary; exits 1 on a violated check.
 //
-//   node test/soak/soak.mjs [--n 10000] [--c 64] [--seed 7]
+//   node test/soak/soak.mjs [--n 10000] [--c 64] [--seed 7] [--kills 3]
 //
 // Needs the built packages (`npx -y pnpm@10 build`).
 import { parseArgs } from 'node:util';
 import { Budget, createGateway } from '@haiku-army/core';
 import { createArmy } from '@haiku-army/orchestrator';
 import { startFakeAnthropic } from '@haiku-army/testing';
+import { killResumePhase } from './kill-resume.mjs';
+import { soakBrief } from './soak-items.mjs';
 
-const { values } = parseArgs({
-  options: {
-    n: { type: 'string', default: '10000' },
-    c: { type: 'string', default: '64' },
-    seed: { type: 'string', default: '7' },
-  },
-});
+const USAGE = `Usage: node test/soak/soak.mjs [options]
+
+  --n <count>     subtasks of every phase (default 10000)
+  --c <count>     concurrency (default 64)
+  --seed <int>    seed of the fake's faults (default 7)
+  --kills <count> SIGKILLs of the last phase, each followed by a resume (default 3)
+  --help          this text
+
+Phases: faults (every subtask ends, ledger = billing log), budget (a cap below
+the full cost is never passed), kill-resume (a journaled run in a child
+process killed and resumed; every subtask done, none billed again after it
+finished). Prints one JSON summary; exit code 1 when a check failed.`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '10000' },
+      c: { type: 'string', default: '64' },
+      seed: { type: 'string', default: '7' },
+      kills: { type: 'string', default: '3' },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`soak: ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const n = Number(values.n);
 const concurrency = Number(values.c);
 const seed = Number(values.seed);
+const kills = Number(values.kills);
 for (const [name, value] of [
   ['--n', n],
   ['--c', concurrency],
   ['--seed', seed],
+  ['--kills', kills],
 ]) {
   if (!Number.isInteger(value) || value < 1) {
     console.error(`soak: ${name} must be a positive integer, got ${value}`);
@@ -149,10 +180,7 @@ async function fanOut({ label, items, budget, maxOutputTokens }) {
     });
     const ids = items.map((_, index) => `item-${index + 1}`);
     const started = performance.now();
-    const result = await army.map(
-      items,
-      (item) => `Classify ticket ${item} as bug, question or request.`,
-    );
+    const result = await army.map(items, soakBrief);
     const makespanMs = Math.round(performance.now() - started);
     await army.ledger.flush();
     const entries = army.ledger.entries({ runId: result.runId });
@@ -187,8 +215,18 @@ check(spent <= cap, `budget: billed ${spent} nano-USD over a cap of ${cap}`);
 check(capped.reconciliation.ledgerNanoUsd <= cap, 'budget: the ledger passed the cap');
 check(capped.result.status === 'budget_exceeded', `budget: the run ended ${capped.result.status}`);
 
+const killed = await killResumePhase({
+  n,
+  concurrency,
+  seed,
+  faults: FAULTS,
+  maxOutputTokens: STREAMED_MAX_TOKENS,
+  kills,
+  violations,
+});
+
 const summary = {
-  soak: 'faults+budget',
+  soak: 'faults+budget+kill-resume',
   n,
   concurrency,
   seed,
@@ -209,6 +247,7 @@ const summary = {
     spentOfCap: Number((spent / cap).toFixed(4)),
     ...capped.reconciliation,
   },
+  killResume: killed,
   violations,
   ok: violations.length === 0,
 };
