@@ -60,7 +60,8 @@ function listFiles(root: string, limit: number): string[] {
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (found.length >= limit) return;
-      if (SKIPPED.has(entry.name)) continue;
+      // Hidden folders (.turbo, test output, journals) hold no source to search.
+      if (SKIPPED.has(entry.name) || (entry.isDirectory() && entry.name.startsWith('.'))) continue;
       const path = join(directory, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile()) found.push(relative(root, path));
