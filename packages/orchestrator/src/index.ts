@@ -41,6 +41,7 @@ export {
   type JournalReadOptions,
   listRuns,
   loadRun,
+  loadRunSummary,
   type RunSummary,
 } from './journal/run-journal.js';
 export {

@@ -9,6 +9,7 @@ import {
   JOURNAL_FORMAT_VERSION,
   listRuns,
   loadRun,
+  loadRunSummary,
   type RunRecorder,
 } from '../src/index.js';
 import { reply, startScripted, subtask, workerByBrief } from './support/scripted.js';
@@ -242,6 +243,9 @@ describe('listRuns and loadRun', () => {
     expect(runs[0]!.endedAt).toBeUndefined();
     expect(runs[0]!.subtasks.unfinished).toBe(1);
     expect(warnings).toEqual([expect.stringContaining('torn last line')]);
+    // One run's summary, from its journal alone, is what the list says of it.
+    expect(await loadRunSummary(first.runId, { journal, logger })).toEqual(runs[1]);
+    expect(await loadRunSummary(second.runId, { journal, logger })).toEqual(runs[0]);
 
     const loaded = await loadRun(second.runId, { journal, logger });
     expect(loaded).toMatchObject({ status: 'cancelled', interrupted: true, rounds: 1 });
@@ -259,6 +263,9 @@ describe('listRuns and loadRun', () => {
   it('return nothing for a missing directory, and RUN_NOT_FOUND listing the known ids', async () => {
     const empty = join(tempDir(), 'nothing-here');
     expect(await listRuns({ journal: empty })).toEqual([]);
+    await expect(loadRunSummary('nope', { journal: empty })).rejects.toMatchObject({
+      code: 'RUN_NOT_FOUND',
+    });
     await expect(loadRun('nope', { journal: empty })).rejects.toMatchObject({
       code: 'RUN_NOT_FOUND',
       message: expect.stringContaining('holds no runs'),

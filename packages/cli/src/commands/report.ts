@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArmyError, ERROR_CODES } from '@haiku-army/core';
-import { listRuns, loadRun } from '@haiku-army/orchestrator';
+import { loadRun, loadRunSummary } from '@haiku-army/orchestrator';
 import { renderHtmlReport } from '@haiku-army/report';
 import { journalDir, journalLogger } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
@@ -32,10 +32,10 @@ export async function reportCommand(
   const journal = journalDir(flags.journal, io);
   const logger = journalLogger(io);
   const result = await loadRun(runId, { journal, logger });
-  const summary = (await listRuns({ journal, logger })).find((run) => run.runId === runId);
+  const summary = await loadRunSummary(runId, { journal, logger });
   if (flags.html !== undefined) {
     const file = path.resolve(io.cwd, flags.html);
-    const title = summary?.job ?? `haiku-army run ${runId}`;
+    const title = summary.job;
     try {
       writeFileSync(file, renderHtmlReport(result, { title }));
     } catch (error) {
@@ -56,12 +56,8 @@ export async function reportCommand(
   const status = result.interrupted ? 'interrupted (its process never ended it)' : result.status;
   const lines = [
     `Run ${runId}: ${status}${result.error ? `: ${result.error.message}` : ''}`,
-    ...(summary
-      ? [
-          `Job: ${summary.job}`,
-          `Started ${timestamp(summary.startedAt)}, ${summary.endedAt !== undefined ? `took ${seconds(summary.endedAt - summary.startedAt)}` : 'never ended'}, ${summary.mode} mode, subtasks ${subtaskCounts(summary.subtasks)}, ${money(result.cost.total)}.`,
-        ]
-      : []),
+    `Job: ${summary.job}`,
+    `Started ${timestamp(summary.startedAt)}, ${summary.endedAt !== undefined ? `took ${seconds(summary.endedAt - summary.startedAt)}` : 'never ended'}, ${summary.mode} mode, subtasks ${subtaskCounts(summary.subtasks)}, ${money(result.cost.total)}.`,
     '',
     renderBill(result),
   ];

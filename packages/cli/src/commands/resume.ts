@@ -1,4 +1,4 @@
-import { listRuns, loadRun, type RunSummary, resumeRun } from '@haiku-army/orchestrator';
+import { loadRun, loadRunSummary, type RunSummary, resumeRun } from '@haiku-army/orchestrator';
 import { type ArmyFlags, armyConfig, journalDir, journalLogger } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import { connect } from '../connection.js';
@@ -91,8 +91,7 @@ export async function resumeCommand(
   const logger = journalLogger(io);
   // Before the fake starts: an unknown id is the only line printed (RUN_NOT_FOUND lists the known ones).
   const before = await loadRun(runId, { journal, logger });
-  const summary = (await listRuns({ journal, logger })).find((run) => run.runId === runId);
-  if (!summary) throw usageError(`Run ${runId} cannot be read from ${journal}; see \`army runs\`.`);
+  const summary = await loadRunSummary(runId, { journal, logger });
   const armyFlags = flagsOf(summary, journal, flags);
   checkArmyFlags(armyFlags, io);
   if (ENDED.has(summary.status)) {

@@ -14,7 +14,7 @@ import { buildRunCost, cacheHitRate } from '../internal/cost-tree.js';
 import type { PlanSubtask } from '../plan.js';
 import type { RunResult, RunStatus } from '../run-result.js';
 import { JOURNAL_FILE, restoreResult } from './journal-format.js';
-import { journalPath, resolveJournalRoot } from './journal-root.js';
+import { journalPath, resolveJournalRoot, runDirectory } from './journal-root.js';
 import { type JournalState, journaledTimeline, readJournal } from './read-journal.js';
 
 /** Options of {@link listRuns} and {@link loadRun}. */
@@ -111,6 +111,22 @@ export async function listRuns(options: JournalReadOptions = {}): Promise<RunSum
     }
   }
   return summaries.sort((a, b) => b.startedAt - a.startedAt || a.runId.localeCompare(b.runId));
+}
+
+/**
+ * The summary of one run (what {@link listRuns} lists for it), read from its
+ * journal alone.
+ *
+ * @throws ArmyError `RUN_NOT_FOUND` (listing the known ids), `JOURNAL_INCOMPATIBLE`
+ * @example const { status, cost } = await loadRunSummary(runId);
+ */
+export async function loadRunSummary(
+  runId: string,
+  options: JournalReadOptions = {},
+): Promise<RunSummary> {
+  const root = resolveJournalRoot(options.journal)!;
+  const state = await openJournal(root, runId, options.logger ?? console);
+  return summarize(state, runDirectory(root, runId));
 }
 
 /** Names of the folders under `root` that hold a journal file. */
