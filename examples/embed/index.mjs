@@ -53,7 +53,8 @@ const army = createArmy({
   ...(fake ? { baseURL: fake.url, apiKey: 'offline-demo' } : {}),
   tools: codebaseTools({ root }),
   context: `root: ${root}`,
-  // The plan lists every file of each shard in its brief: room for a repository of ~1,500 files.
+  // Room for a plan that names every file of each shard (~1,500 files); with less, the
+  // simulated planner names folders, and the shards grow coarser.
   plannerMaxTokens: 32_000,
   budget: { run: usd(2) },
 });

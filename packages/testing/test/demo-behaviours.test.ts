@@ -220,6 +220,79 @@ describe('simulated planner, worker and synthesizer', () => {
     ]);
   });
 
+  it('keeps its plan within max_tokens by naming folders instead of files (simulation)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fake-anthropic-'));
+    const files: string[] = [];
+    for (const folder of ['alpha', 'beta', 'gamma']) {
+      mkdirSync(join(root, folder, 'src'), { recursive: true });
+      for (let index = 0; index < 120; index++) {
+        const file = `${folder}/src/module-with-a-long-name-${index}.ts`;
+        writeFileSync(join(root, file), 'x');
+        files.push(file);
+      }
+    }
+    const fake = createFakeAnthropic({ latency: 0, ...createDemoResponders() });
+    const ask = (maxTokens: number) =>
+      call(fake, '/v1/messages', {
+        model: 'claude-opus-5-5',
+        max_tokens: maxTokens,
+        output_config: { format: { type: 'json_schema', schema: { type: 'object' } } },
+        messages: [{ role: 'user', content: `job: find "x"\nroot: ${root}` }],
+      });
+    // With room, every file is named.
+    const roomy = await ask(64_000);
+    expect((await roomy.json()).stop_reason).toBe('end_turn');
+    const listed = JSON.parse((await content(await ask(64_000)))[0].text);
+    expect(listed.subtasks.flatMap((subtask: any) => subtask.files).sort()).toEqual(files.sort());
+    // Without, the plan names the three folders, whole and parseable, not cut at max_tokens.
+    const tight = await ask(1_000);
+    const body = await tight.json();
+    expect(body.stop_reason).toBe('end_turn');
+    const folders = JSON.parse(body.content[0].text);
+    expect(folders.subtasks.flatMap((subtask: any) => subtask.files)).toEqual([
+      'alpha/src/',
+      'beta/src/',
+      'gamma/src/',
+    ]);
+  });
+
+  it('counts every file under an assigned folder (a dir/ entry)', async () => {
+    const fake = createFakeAnthropic({
+      ...createDemoResponders({ worker: { assignedFilesOnly: true } }),
+    });
+    const brief = 'job: find TODO\nterms: TODO\nfiles:\n- src/\n- a.ts';
+    const request = (messages: unknown[]) => ({
+      model: 'claude-haiku-5-5',
+      max_tokens: 500,
+      tools: tools.filter((tool) => tool.name !== 'read_file'),
+      messages,
+    });
+    const greps = await content(
+      await call(fake, '/v1/messages', request([{ role: 'user', content: brief }])),
+    );
+    const [submit] = await content(
+      await call(
+        fake,
+        '/v1/messages',
+        request([
+          { role: 'user', content: brief },
+          { role: 'assistant', content: greps },
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: greps[0].id,
+                content: 'a.ts:1: TODO\nsrc/x/y.ts:2: TODO\nsrcs/z.ts:3: TODO\nz.ts:2: TODO',
+              },
+            ],
+          },
+        ]),
+      ),
+    );
+    expect(submit.input.data.matches).toEqual({ 'a.ts': 1, 'src/x/y.ts': 1 });
+  });
+
   it('counts only the assigned files among grep matches with assignedFilesOnly', async () => {
     const fake = createFakeAnthropic({
       ...createDemoResponders({ worker: { assignedFilesOnly: true } }),

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { reply } from '../replies.js';
 import { lastUserText, systemText } from '../request-text.js';
 import type { Responder } from '../responder.js';
+import { countTextTokens } from '../token-counter.js';
 import { armyRoundDone, requestedPlanShape, toArmyPlan } from './army-plan.js';
 import { parsePromptFields } from './prompt-conventions.js';
 
@@ -71,6 +72,21 @@ function listFiles(root: string, limit: number): string[] {
   return found;
 }
 
+/** Each entry's folder (`a/b/` for `a/b/c.ts` or `a/b/c/`), deduplicated, in order; a top-level entry stays. */
+function foldersOf(entries: readonly string[]): string[] {
+  const folders = entries.map((entry) => {
+    const cut = entry.replace(/\/$/, '').lastIndexOf('/');
+    return cut < 0 ? entry : `${entry.slice(0, cut)}/`;
+  });
+  return [...new Set(folders)];
+}
+
+function shardNoun(shard: readonly string[]): string {
+  const folders = shard.every((entry) => entry.endsWith('/'));
+  if (folders) return shard.length === 1 ? 'folder' : 'folders';
+  return shard.length === 1 ? 'file' : 'files';
+}
+
 function briefFor(
   goal: string,
   root: string | undefined,
@@ -114,46 +130,59 @@ export function createPlannerResponder(options: PlannerResponderOptions = {}): R
       fields.files.length > 0 || !fields.root
         ? fields.files
         : listFiles(fields.root, options.maxListedFiles ?? 2000);
-    const size = Math.max(
-      1,
-      options.filesPerShard ??
-        Math.ceil(files.length / Math.max(1, Math.min(shards, files.length))),
-    );
-    const subtasks: PlanDraftSubtask[] = [];
-    for (let start = 0; start < files.length; start += size) {
-      const shard = files.slice(start, start + size);
-      const number = subtasks.length + 1;
-      subtasks.push({
-        id: `shard-${number}`,
-        title: `Search ${shard.length} file${shard.length === 1 ? '' : 's'} (shard ${number})`,
-        brief: briefFor(goal, fields.root, fields.terms, shard),
-        files: shard,
+    const draftFor = (entries: string[]): PlanDraft => {
+      const size = Math.max(
+        1,
+        options.filesPerShard ??
+          Math.ceil(entries.length / Math.max(1, Math.min(shards, entries.length))),
+      );
+      const subtasks: PlanDraftSubtask[] = [];
+      for (let start = 0; start < entries.length; start += size) {
+        const shard = entries.slice(start, start + size);
+        const number = subtasks.length + 1;
+        subtasks.push({
+          id: `shard-${number}`,
+          title: `Search ${shard.length} ${shardNoun(shard)} (shard ${number})`,
+          brief: briefFor(goal, fields.root, fields.terms, shard),
+          files: shard,
+          terms: fields.terms,
+          dependsOn: [],
+        });
+      }
+      if (subtasks.length === 0) {
+        subtasks.push({
+          id: 'search-1',
+          title: 'Search the whole workspace',
+          brief: briefFor(goal, fields.root, fields.terms, []),
+          files: [],
+          terms: fields.terms,
+          dependsOn: [],
+        });
+      }
+      return {
+        goal,
+        root: fields.root,
         terms: fields.terms,
-        dependsOn: [],
-      });
-    }
-    if (subtasks.length === 0) {
-      subtasks.push({
-        id: 'search-1',
-        title: 'Search the whole workspace',
-        brief: briefFor(goal, fields.root, fields.terms, []),
-        files: [],
-        terms: fields.terms,
-        dependsOn: [],
-      });
-    }
-    const draft: PlanDraft = {
-      goal,
-      root: fields.root,
-      terms: fields.terms,
-      subtasks,
-      synthesis: 'Merge the shard summaries into one answer that lists every match by file.',
+        subtasks,
+        synthesis: 'Merge the shard summaries into one answer that lists every match by file.',
+      };
     };
-    const plan = options.toPlan
-      ? options.toPlan(draft)
-      : shape === 'army'
-        ? toArmyPlan(draft)
-        : draft;
+    const reshape = (draft: PlanDraft): unknown =>
+      options.toPlan ? options.toPlan(draft) : shape === 'army' ? toArmyPlan(draft) : draft;
+    // Simulation: like a model asked for a plan within `max_tokens`, a plan
+    // that would not fit names folders (`dir/`: every file under it) instead
+    // of files, one level up at a time, rather than being cut mid-JSON.
+    let entries = files;
+    let plan = reshape(draftFor(entries));
+    for (
+      let coarser = foldersOf(entries);
+      countTextTokens(JSON.stringify(plan)) > request.max_tokens * 0.9 &&
+      coarser.join('\n') !== entries.join('\n');
+      coarser = foldersOf(entries)
+    ) {
+      entries = coarser;
+      plan = reshape(draftFor(entries));
+    }
     const tool =
       options.planTool && request.tools?.find((candidate) => candidate.name === options.planTool);
     return tool ? reply.toolUse(tool.name, plan) : reply.json(plan);

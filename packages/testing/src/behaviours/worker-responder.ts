@@ -51,12 +51,15 @@ function parseMatches(
 ): Record<string, number> {
   const matches: Record<string, number> = {};
   const assigned = new Set(assignedOnly ? files : []);
+  // A `dir/` entry (a plan that names folders to stay short) assigns every file under it.
+  const folders = [...assigned].filter((entry) => entry.endsWith('/'));
+  const isAssigned = (path: string) =>
+    assigned.size === 0 || assigned.has(path) || folders.some((folder) => path.startsWith(folder));
   for (const exchange of exchanges) {
     for (const line of (exchange.result ?? '').split(/\r?\n/)) {
       const match = GREP_LINE.exec(line.trim());
       const path = match?.[1] ?? (files.includes(line.trim()) ? line.trim() : undefined);
-      if (path && (assigned.size === 0 || assigned.has(path)))
-        matches[path] = (matches[path] ?? 0) + 1;
+      if (path && isAssigned(path)) matches[path] = (matches[path] ?? 0) + 1;
     }
   }
   return matches;
@@ -67,7 +70,11 @@ function defaultSummary(findings: WorkerFindings): string {
     (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
   );
   const total = entries.reduce((sum, [, count]) => sum + count, 0);
-  const scope = findings.files.length > 0 ? `${findings.files.length} files` : 'the assigned files';
+  const folders = findings.files.filter((entry) => entry.endsWith('/')).length;
+  const noun =
+    folders === 0 ? 'files' : folders === findings.files.length ? 'folders' : 'files and folders';
+  const scope =
+    findings.files.length > 0 ? `${findings.files.length} ${noun}` : 'the assigned files';
   if (total === 0)
     return `Searched ${scope} for ${findings.terms.join(', ') || 'the job terms'}: no matches.`;
   const list = entries.map(([path, count]) => `${path} (${count})`).join(', ');
