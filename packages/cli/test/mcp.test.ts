@@ -127,7 +127,8 @@ describe('army mcp', () => {
       const { code, stdout, stderrLines } = await army(argv, { env: {} });
       expect(code, argv.join(' ')).toBe(2);
       expect(stdout).toBe('');
-      expect(stderrLines.filter((line) => line.startsWith('army: '))).toHaveLength(1);
+      // The refusal is the only line: nothing (an offline fake's startup line) before it.
+      expect(stderrLines, argv.join(' ')).toHaveLength(1);
       expect(stderrLines.at(-1)).toMatch(pattern);
     }
   }, 60_000);

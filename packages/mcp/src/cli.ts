@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { createArmyMcpServer } from './server.js';
+import { checkHttpExposure, createArmyMcpServer } from './server.js';
 
 const USAGE = `Usage: army-mcp --root DIR [--root DIR ...] [--max-budget USD] [--planner MODEL] [--workers MODEL]
                 [--http [--port N] [--host ADDR] [--token TOKEN]]
@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     return;
   }
   const maxBudgetUsd = values['max-budget'] === undefined ? 1 : Number(values['max-budget']);
+  const token = values.token ?? process.env.ARMY_MCP_TOKEN;
+  if (values.http) checkHttpExposure(values.host, token);
   const server = await createArmyMcpServer({
     roots: values.root ?? [process.cwd()],
     maxBudgetUsd,
@@ -46,7 +48,6 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop());
   if (values.http) {
     const port = values.port === undefined ? 0 : Number(values.port);
-    const token = values.token ?? process.env.ARMY_MCP_TOKEN;
     const endpoint = await server.serveHttp({
       port,
       ...(values.host ? { host: values.host } : {}),

@@ -4,6 +4,7 @@ export { BUDGET_OVER_CAP, checkBudget, checkRoot, McpRefusal, ROOT_NOT_ALLOWED }
 export type { ArmyMcpOptions } from './options.js';
 export {
   type ArmyMcpServer,
+  checkHttpExposure,
   createArmyMcpServer,
   type HttpEndpoint,
   SERVER_INFO,

@@ -45,6 +45,21 @@ export interface ArmyMcpServer {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/**
+ * Throws `INVALID_OPTIONS` when serving HTTP on `host` (default 127.0.0.1)
+ * would need a bearer token that `token` does not give. `serveHttp` checks
+ * it; a command line checks it before it starts anything, so a refused
+ * `--host` prints its one error line and nothing else.
+ */
+export function checkHttpExposure(host: string | undefined, token: string | undefined): void {
+  const address = host ?? '127.0.0.1';
+  if (!LOOPBACK.has(address) && !token)
+    throw new ArmyError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `Serving on ${address} (not loopback) needs a bearer token: pass --token or set ARMY_MCP_TOKEN.`,
+    );
+}
+
 function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
   const wanted = Buffer.from(token);
@@ -84,11 +99,7 @@ export async function createArmyMcpServer(options: ArmyMcpOptions): Promise<Army
     async serveHttp(http = {}) {
       const host = http.host ?? '127.0.0.1';
       const token = http.token;
-      if (!LOOPBACK.has(host) && !token)
-        throw new ArmyError(
-          ERROR_CODES.INVALID_OPTIONS,
-          `Serving on ${host} (not loopback) needs a bearer token: pass --token or set ARMY_MCP_TOKEN.`,
-        );
+      checkHttpExposure(host, token);
       let allowedHosts: string[] = [];
       const handle = async (request: IncomingMessage, response: ServerResponse) => {
         if (!request.url?.startsWith('/mcp')) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { defaultCatalog } from '@haiku-army/core';
-import { createArmyMcpServer } from '@haiku-army/mcp';
+import { checkHttpExposure, createArmyMcpServer } from '@haiku-army/mcp';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ResolvedIo } from '../cli-io.js';
 import { DEFAULT_MCP_MAX_BUDGET_USD } from '../constants.js';
@@ -41,6 +41,9 @@ export async function mcpCommand(flags: McpFlags, io: ResolvedIo): Promise<numbe
     throw usageError('--port, --host and --token serve over HTTP: add --http.');
   if (flags.planner !== undefined) defaultCatalog.get(flags.planner);
   if (flags.workers !== undefined) defaultCatalog.get(flags.workers);
+  const token = flags.token ?? io.env.ARMY_MCP_TOKEN;
+  // Before the server (and an offline fake) starts, so a refusal is the only line.
+  if (flags.http) checkHttpExposure(flags.host, token);
   const apiKey = io.env.ANTHROPIC_API_KEY?.trim();
   const baseURL = io.env.ANTHROPIC_BASE_URL?.trim();
   const server = await createArmyMcpServer({
@@ -54,7 +57,6 @@ export async function mcpCommand(flags: McpFlags, io: ResolvedIo): Promise<numbe
   });
   try {
     if (flags.http) {
-      const token = flags.token ?? io.env.ARMY_MCP_TOKEN;
       const endpoint = await server.serveHttp({
         port: flags.port ?? 0,
         ...(flags.host !== undefined ? { host: flags.host } : {}),
