@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'incremental-search');
 const JOB = 'find every place that calls "retryCall"';
-const EDITED = 'src/api/module-06.ts';
+const EDITED = 'src/api/module-06.js';
 
 let fake: FakeAnthropicServer;
 beforeAll(async () => {
@@ -125,7 +125,7 @@ describe('incremental runs over HTTP: a repeated job pays only for what changed'
     expect(third.result.cost.total).toBe(0);
     expect(third.result.answer).toBe(second.result.answer);
     expect(third.result.reused).toBe(shards.length + 2);
-    expect(third.result.savedByReuse).toBe(second.result.savedByReuse + second.result.cost.total);
+    expect(third.result.savedByReuse).toBe(second.result.savedByReuse! + second.result.cost.total);
   });
 
   it('cache: false bills the whole job (on the run, or on the army)', async () => {
@@ -181,10 +181,10 @@ describe('incremental runs over HTTP: a repeated job pays only for what changed'
           {
             id: 'callers',
             title: 'Callers of the API',
-            brief: brief(['src/lib/module-03.ts']),
+            brief: brief(['src/lib/module-03.js']),
             dependsOn: ['api'],
           },
-          { id: 'lib', title: 'Search lib', brief: brief(['src/lib/module-09.ts']), dependsOn: [] },
+          { id: 'lib', title: 'Search lib', brief: brief(['src/lib/module-09.js']), dependsOn: [] },
         ],
       };
       const { army } = armyFor(root, cache);

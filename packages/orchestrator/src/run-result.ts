@@ -107,10 +107,10 @@ export interface RunCost {
   estimated: NanoUsd;
   /** Standard price minus batch price of the calls that ran in Message Batches (batch mode); 0 when none. */
   batchSaving: NanoUsd;
-  /** Results reused from the result cache (subtasks, and the plan and synthesis when they were). */
-  reused: number;
-  /** What the reused results cost when they ran: what this run did not pay, nano-USD. */
-  savedByReuse: NanoUsd;
+  /** Results reused from the result cache (subtasks, and the plan and synthesis when they were). Set by every run; absent in results from before the cache. */
+  reused?: number;
+  /** What the reused results cost when they ran: what this run did not pay, nano-USD. Set by every run. */
+  savedByReuse?: NanoUsd;
   tree: CostTree;
 }
 
@@ -146,10 +146,10 @@ export interface RunResult<TAnswer = string> {
   cost: RunCost;
   /** Cache-read input tokens over all input tokens (input + cache writes + cache reads). */
   cacheHitRate: number;
-  /** Results reused from the result cache instead of run (= `cost.reused`). */
-  reused: number;
-  /** What the reused results cost when they ran, nano-USD (= `cost.savedByReuse`). */
-  savedByReuse: NanoUsd;
+  /** Results reused from the result cache instead of run (= `cost.reused`). Set by every run; absent in results journaled before the cache. */
+  reused?: number;
+  /** What the reused results cost when they ran, nano-USD (= `cost.savedByReuse`). Set by every run. */
+  savedByReuse?: NanoUsd;
   /** The same token volumes priced at the planner's model with no cache or batch discount, and the saving. */
   baseline: BaselineReport;
   timeline: TimelineEntry[];

@@ -1,5 +1,5 @@
-import type { SubtaskDependencies } from './dependencies.js';
 import { type CostBreakdown, ERROR_CODES, type TokenCounts } from '@haiku-army/core';
+import type { SubtaskDependencies } from './dependencies.js';
 
 /** How a worker's subtask ended. */
 export type WorkerStatus = 'done' | 'partial' | 'failed';

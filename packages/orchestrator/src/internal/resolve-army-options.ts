@@ -16,6 +16,8 @@ import {
   type WorkerLimits,
 } from '@haiku-army/worker';
 import type { ArmyOptions, ArtifactSource, FailurePolicy } from '../army-options.js';
+import { FileResultCache } from '../cache/file-result-cache.js';
+import type { ResultCache } from '../cache/result-cache.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_ATTEMPTS,
@@ -32,8 +34,6 @@ import { defaultCacheDirectory, resolveJournalRoot } from '../journal/journal-ro
 import { InProcessReadyQueue, type ReadyQueueFactory } from '../ready-queue.js';
 import type { Router } from '../router-types.js';
 import { composeRecorders, noopRecorder, type RunRecorder } from '../run-recorder.js';
-import { FileResultCache } from '../cache/file-result-cache.js';
-import type { ResultCache } from '../cache/result-cache.js';
 import { type BatchSettings, resolveBatchSettings } from './batch-settings.js';
 import { fixedModelRouter } from './fixed-model-router.js';
 

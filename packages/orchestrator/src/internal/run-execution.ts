@@ -28,8 +28,8 @@ import {
   synthesizerUser,
 } from './prompts.js';
 import { RateLimitWatch } from './rate-limit-watch.js';
-import { RunCache } from './run-cache.js';
 import type { ResolvedArmyOptions } from './resolve-army-options.js';
+import { RunCache } from './run-cache.js';
 import { RunGateway } from './run-gateway.js';
 import { createRunPool, linkSignals } from './run-pool.js';
 import type { JournaledRun, RunSpec } from './run-spec.js';
