@@ -43,6 +43,13 @@ describe('army run and the result cache', () => {
     expect(second.reused).toBe(first.subtasks.length + 2);
     expect(second.savedByReuse).toBe(first.cost.total);
 
+    // The bill shows what was reused and what it cost when it ran.
+    const bill = await army(['run', JOB, '--root', root], { env });
+    expect(bill.code).toBe(0);
+    expect(bill.stdout).toContain('done (reused)');
+    expect(bill.stdout).toMatch(/\(was \$\d/);
+    expect(bill.stdout).toContain(`Reused: ${first.subtasks.length + 2} results from the result cache`);
+
     const uncached = await runJson(['--no-cache']);
     expect(uncached.reused).toBe(0);
     expect(uncached.cost.total).toBe(first.cost.total);
