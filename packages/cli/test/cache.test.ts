@@ -48,7 +48,9 @@ describe('army run and the result cache', () => {
     expect(bill.code).toBe(0);
     expect(bill.stdout).toContain('done (reused)');
     expect(bill.stdout).toMatch(/\(was \$\d/);
-    expect(bill.stdout).toContain(`Reused: ${first.subtasks.length + 2} results from the result cache`);
+    expect(bill.stdout).toContain(
+      `Reused: ${first.subtasks.length + 2} results from the result cache`,
+    );
 
     const uncached = await runJson(['--no-cache']);
     expect(uncached.reused).toBe(0);
