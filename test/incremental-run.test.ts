@@ -9,7 +9,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerEntry } from '@haiku-army/core';
-import { type ArmyOptions, createArmy, type RunResult } from '@haiku-army/orchestrator';
+import { type ArmyOptions, createArmy, loadRun, type RunResult } from '@haiku-army/orchestrator';
 import {
   createDemoResponders,
   type FakeAnthropicServer,
@@ -119,6 +119,14 @@ describe('incremental runs over HTTP: a repeated job pays only for what changed'
     expect(node?.reusedFrom?.originalCost).toBe(costOf(first.entries, [unchanged[0]!]));
     expect(node?.totals.calls).toBe(0);
 
+    // Nothing secret is stored: no API key, no header.
+    for (const name of readdirSync(cache, { recursive: true, encoding: 'utf8' }))
+      if (name.endsWith('.json')) {
+        const text = readFileSync(join(cache, name), 'utf8');
+        expect(text).not.toContain('test-key');
+        expect(text.toLowerCase()).not.toContain('x-api-key');
+      }
+
     const third = await run(army);
     expect(fake.billing.entries).toHaveLength(0);
     expect(third.tasks).toEqual([]);
@@ -126,6 +134,20 @@ describe('incremental runs over HTTP: a repeated job pays only for what changed'
     expect(third.result.answer).toBe(second.result.answer);
     expect(third.result.reused).toBe(shards.length + 2);
     expect(third.result.savedByReuse).toBe(second.result.savedByReuse! + second.result.cost.total);
+  });
+
+  it('a journaled run keeps its reused entries: its report shows the reuse and the saving', async () => {
+    const { root, cache } = workspace();
+    const journal = join(root, '..', 'runs');
+    const { army } = armyFor(root, cache, { journal });
+    await run(army);
+    const again = await run(army);
+    const loaded = await loadRun(again.result.runId, { journal });
+    expect(loaded.reused).toBe(again.result.reused);
+    expect(loaded.savedByReuse).toBe(again.result.savedByReuse);
+    expect(loaded.subtasks.map((subtask) => subtask.reused?.originalCost.total)).toEqual(
+      again.result.subtasks.map((subtask) => subtask.reused?.originalCost.total),
+    );
   });
 
   it('cache: false bills the whole job (on the run, or on the army)', async () => {

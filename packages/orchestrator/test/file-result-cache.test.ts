@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zeroCost } from '@haiku-army/core';
 import { describe, expect, it } from 'vitest';
+import { createArmy } from '../src/army.js';
 import { cacheKey } from '../src/cache/cache-key.js';
 import { FileResultCache } from '../src/cache/file-result-cache.js';
 import type { CachedResult } from '../src/cache/result-cache.js';
@@ -86,5 +87,16 @@ describe('FileResultCache', () => {
   it('keys do not depend on the order of object keys', () => {
     expect(cacheKey({ a: 1, b: [{ c: 2, d: 3 }] })).toBe(cacheKey({ b: [{ d: 3, c: 2 }], a: 1 }));
     expect(cacheKey({ a: 1 })).not.toBe(cacheKey({ a: 2 }));
+  });
+});
+
+describe('the cache option', () => {
+  it('names what it accepts when given something else', () => {
+    expect(() => createArmy({ apiKey: 'k', cache: 5 as never })).toThrow(
+      /Expected `cache` to be a boolean, a folder path or a ResultCache/,
+    );
+    expect(() => createArmy({ apiKey: 'k', cache: ' ' })).toThrow(/`cache`/);
+    expect(() => createArmy({ apiKey: 'k', preamble: '' })).toThrow(/`preamble`/);
+    expect(() => createArmy({ apiKey: 'k', cache: true, journal: false })).not.toThrow();
   });
 });
