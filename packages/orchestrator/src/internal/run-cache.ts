@@ -265,6 +265,26 @@ export class RunCache {
     });
   }
 
+  /** The plan: reused when its key holds, else made by `call` and stored. */
+  async plan(prompt: PromptParts, call: () => Promise<Plan>): Promise<Plan> {
+    const key = await this.planKey(prompt);
+    const reused = await this.reusePlan(key);
+    if (reused) return reused;
+    const plan = await call();
+    await this.storePlan(key, plan);
+    return plan;
+  }
+
+  /** The synthesized answer: reused when its prompt is unchanged, else written by `call` and stored. */
+  async synthesis(prompt: PromptParts, call: () => Promise<string>): Promise<string> {
+    const key = this.synthesisKey(prompt);
+    const reused = await this.reuseSynthesis(key);
+    if (reused !== undefined) return reused;
+    const answer = await call();
+    if (!this.#signal.aborted) await this.storeSynthesis(key, answer);
+    return answer;
+  }
+
   /** The planner's key: its prompt and what the tools see of the workspace (their fingerprints). */
   async planKey(prompt: PromptParts): Promise<string> {
     const fingerprints: [string, string][] = [];

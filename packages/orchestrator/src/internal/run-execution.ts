@@ -234,7 +234,6 @@ export class RunExecution<TAnswer> {
       onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
       execute: async (subtask, dependencies, signal) => {
         events.emit('task:start', { runId, taskId: subtask.id });
-        // A batch wave is complete once every running subtask waits on the collector.
         const cache = this.#cache;
         const key = cache?.subtaskKey(subtask, dependencies, this.#spec.output);
         if (cache && key !== undefined) {
@@ -244,6 +243,7 @@ export class RunExecution<TAnswer> {
             return reused.result;
           }
         }
+        // A batch wave is complete once every running subtask waits on the collector.
         const leave = setup.collector?.enter();
         try {
           const result = await runSubtask(subtask, round, dependencies, {
@@ -325,32 +325,31 @@ export class RunExecution<TAnswer> {
 
   async #plan(): Promise<Plan> {
     const options = this.#options;
-    const system = plannerSystem(options.tools, options.maxSubtasks);
-    const user = plannerUser(this.#spec.job, options.context, options.maxSubtasks);
-    const cache = this.#cache;
-    const key = await cache?.planKey({
+    if (!this.#cache) return this.#callPlanner();
+    const prompt = {
       model: options.planner,
       maxTokens: options.plannerMaxTokens,
-      system,
-      user,
-    });
-    const reused = key !== undefined ? await cache?.reusePlan(key) : undefined;
-    if (reused) return reused;
-    const plan = await callPlanner({
+      system: plannerSystem(options.tools, options.maxSubtasks),
+      user: plannerUser(this.#spec.job, options.context, options.maxSubtasks),
+    };
+    return this.#cache.plan(prompt, () => this.#callPlanner());
+  }
+
+  async #callPlanner(): Promise<Plan> {
+    const options = this.#options;
+    return callPlanner({
       gateway: this.#gateway,
       runId: this.#runId,
       model: options.planner,
       maxTokens: options.plannerMaxTokens,
-      system,
-      user,
+      system: plannerSystem(options.tools, options.maxSubtasks),
+      user: plannerUser(this.#spec.job, options.context, options.maxSubtasks),
       schema: planSchema,
       validation: { maxSubtasks: options.maxSubtasks },
       repair: repairMessage,
       what: 'The planner’s plan',
       signal: this.#signal,
     });
-    if (key !== undefined) await cache?.storePlan(key, plan);
-    return plan;
   }
 
   async #nextRound(round: number): Promise<RoundPlan> {
@@ -424,27 +423,25 @@ export class RunExecution<TAnswer> {
       (result) => result.status === 'done' || result.status === 'partial',
     );
     const missing = results.filter((result) => !usable.includes(result));
+    const call = () =>
+      synthesize({
+        gateway: this.#gateway,
+        runId: this.#runId,
+        model: this.#options.synthesizer,
+        maxTokens: this.#options.synthesizerMaxTokens,
+        job: this.#spec.job,
+        results: usable,
+        missing,
+        signal: this.#signal,
+      });
     const cache = this.#cache;
-    const key = cache?.synthesisKey({
+    const prompt = {
       model: this.#options.synthesizer,
       maxTokens: this.#options.synthesizerMaxTokens,
       system: SYNTHESIZER_SYSTEM,
       user: synthesizerUser(this.#spec.job, usable, missing),
-    });
-    const reused = key !== undefined ? await cache?.reuseSynthesis(key) : undefined;
-    if (reused !== undefined) return reused as TAnswer;
-    const answer = await synthesize({
-      gateway: this.#gateway,
-      runId: this.#runId,
-      model: this.#options.synthesizer,
-      maxTokens: this.#options.synthesizerMaxTokens,
-      job: this.#spec.job,
-      results: usable,
-      missing,
-      signal: this.#signal,
-    });
-    if (key !== undefined && !this.#signal.aborted) await cache?.storeSynthesis(key, answer);
-    return answer as TAnswer;
+    };
+    return (cache ? await cache.synthesis(prompt, call) : await call()) as TAnswer;
   }
 
   /** Artifacts of the given tasks, copied. */
