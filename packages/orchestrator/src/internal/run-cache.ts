@@ -112,6 +112,9 @@ export class RunCache {
       kind: 'subtask',
       version: KEY_VERSION,
       workers: options.router.name,
+      // A router picks the model from these as well as the brief.
+      complexity: subtask.complexity,
+      tags: subtask.tags ?? [],
       preamble: options.preamble ?? DEFAULT_WORKER_PREAMBLE,
       tools: options.tools.map((tool) => tool.toApiTool()),
       sharedPrefix: options.sharedPrefix ?? null,
