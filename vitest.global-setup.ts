@@ -13,6 +13,9 @@ export default function setup(): (() => void) | undefined {
   if (created) return undefined;
   created = mkdtempSync(join(tmpdir(), 'haiku-army-journal-'));
   process.env.HAIKU_ARMY_JOURNAL = created;
+  // The result cache would otherwise be on by default and shared by every
+  // test (and every run of the suite): tests that want it pass `cache`.
+  process.env.HAIKU_ARMY_CACHE = 'off';
   const dir = created;
   return () => rmSync(dir, { recursive: true, force: true });
 }

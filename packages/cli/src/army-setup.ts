@@ -12,6 +12,7 @@ import {
 import { complexityMap } from '@haiku-army/router';
 import { codebaseTools, type FileWriter, type Tool, writeFiles } from '@haiku-army/worker';
 import type { ResolvedIo } from './cli-io.js';
+import { cacheDir } from './commands/cache.js';
 import type { Connection } from './connection.js';
 import { DEFAULT_JOURNAL_DIR, OFFLINE_BATCH_POLL_MS } from './constants.js';
 import { CountingGateway } from './counting-gateway.js';
@@ -29,6 +30,8 @@ export interface ArmyFlags {
   batch?: boolean;
   out?: string;
   journal?: string;
+  /** `false` with `--no-cache`. */
+  cache?: boolean;
 }
 
 /** The orchestrator's options the CLI sets that land on main with the journal and batch mode. */
@@ -60,6 +63,12 @@ export interface ArmyConfig {
 /** An army built from the flags, and what the views need to know about it. */
 export interface ArmySetup extends ArmyConfig {
   army: Army;
+}
+
+/** Whether HAIKU_ARMY_CACHE turns the result cache off. */
+function cacheOff(io: ResolvedIo): boolean {
+  const value = io.env.HAIKU_ARMY_CACHE?.trim().toLowerCase();
+  return value !== undefined && ['off', 'false', '0', 'no'].includes(value);
 }
 
 /** The journal directory: `--journal`, else `HAIKU_ARMY_JOURNAL`, else `.army/runs`, against the working directory. */
@@ -129,6 +138,10 @@ export function armyConfig(
     tools,
     context: `root: ${root}`,
     journal,
+    cache:
+      flags.cache === false || cacheOff(io)
+        ? false
+        : cacheDir({ ...(flags.journal !== undefined ? { journal: flags.journal } : {}) }, io),
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
     ...(flags.batch

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { journalLogger } from './army-setup.js';
 import { type CliIo, type ResolvedIo, resolveIo } from './cli-io.js';
+import { cacheCommand } from './commands/cache.js';
 import { estimateCommand } from './commands/estimate.js';
 import { mcpCommand } from './commands/mcp.js';
 import { mockCommand } from './commands/mock.js';
@@ -81,8 +82,38 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
       .description(
         'plan a job, run it on the workers with a live view, print the answer and the bill',
       )
-      .argument('<job>', 'what to do, e.g. "find every place that retries an API call"'),
+      .argument('<job>', 'what to do, e.g. "find every place that retries an API call"')
+      .option('--no-cache', 'reuse no cached result and store none (every subtask is paid again)'),
   ).action(wrap((job: string, flags) => runCommand(job, flags, io)));
+
+  const cache = program
+    .command('cache')
+    .description('the result cache that lets a repeated run reuse unchanged subtasks');
+  for (const action of ['prune', 'clear'] as const) {
+    const command = cache
+      .command(action)
+      .description(
+        action === 'prune'
+          ? 'remove cached results not used for a while (default: over 7 days)'
+          : 'remove every cached result',
+      )
+      .option(
+        '--cache <dir>',
+        'the cache folder (default $HAIKU_ARMY_CACHE, else `cache` beside the journal)',
+      )
+      .option(
+        '--journal <dir>',
+        'where runs are journaled (default $HAIKU_ARMY_JOURNAL or .army/runs)',
+      )
+      .option('--json', 'print { cache, action, removed } as one JSON object');
+    if (action === 'prune')
+      command.option(
+        '--older-than <duration>',
+        'age of the entries to remove: 45s, 30m, 12h, 7d',
+        '7d',
+      );
+    command.action(wrap((flags) => cacheCommand(action, flags, io)));
+  }
 
   armyOptions(
     program

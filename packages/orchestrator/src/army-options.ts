@@ -10,6 +10,7 @@ import type {
   RateLimiter,
 } from '@haiku-army/core';
 import type { Tool, TranscriptStore, WorkerLimits } from '@haiku-army/worker';
+import type { ResultCache } from './cache/result-cache.js';
 import type { ReadyQueueFactory } from './ready-queue.js';
 import type { Router } from './router-types.js';
 import type { RunRecorder } from './run-recorder.js';
@@ -52,6 +53,17 @@ export interface ArmyOptions {
   failurePolicy?: FailurePolicy;
   /** Context every worker gets, cached once (warming is on when it reaches the worker model's minimum cacheable length). @default none */
   sharedPrefix?: string;
+  /** The workers' system preamble. @default the worker package's DEFAULT_WORKER_PREAMBLE */
+  preamble?: string;
+  /**
+   * The result cache: a repeated run reuses every subtask (and the plan and
+   * the synthesis) whose inputs did not change, at no cost. `true`: a
+   * FileResultCache in `<journal's parent>/cache` (`.army/cache` by default);
+   * a string: a FileResultCache in that folder; or any ResultCache. `false`:
+   * none. Set HAIKU_ARMY_CACHE to a folder, or to `off`, to change the default.
+   * @default true when there is a journal (HAIKU_ARMY_CACHE=off turns it off)
+   */
+  cache?: boolean | string | ResultCache;
   /** What the planner is told about the workspace besides the job (e.g. `root: src`, a file list). @default none */
   context?: string;
   /** The gateway to use. @default one built from `client` / `apiKey` / `baseURL` */

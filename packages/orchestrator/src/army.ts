@@ -32,6 +32,8 @@ export interface RunOptions {
    * `interactive`: as single calls. @default the army's `mode`
    */
   mode?: 'interactive' | 'batch';
+  /** `false`: this run neither reuses nor stores results in the army's result cache. @default true */
+  cache?: boolean;
 }
 
 /** Options of {@link Army.runPlan}. */
@@ -119,6 +121,7 @@ export class Army {
       synthesize: true,
       signal: options.signal,
       ...this.#mode(options),
+      ...(options.cache === false ? { cache: false } : {}),
     }));
   }
 
@@ -194,6 +197,7 @@ export class Army {
         synthesize: true,
         signal: options.signal,
         ...this.#mode(options),
+        ...(options.cache === false ? { cache: false } : {}),
       };
     });
   }
@@ -262,6 +266,7 @@ export class Army {
         synthesize: options.synthesize ?? false,
         signal: options.signal,
         ...mode,
+        ...(options.cache === false ? { cache: false } : {}),
         ...(options.output ? { output: options.output } : {}),
         ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
       };

@@ -14,6 +14,19 @@ export type {
   FailurePolicy,
 } from './army-options.js';
 export { subtaskCustomId } from './batch-custom-id.js';
+export { cacheKey } from './cache/cache-key.js';
+export {
+  CACHE_FORMAT,
+  CACHE_FORMAT_VERSION,
+  FileResultCache,
+  type FileResultCacheOptions,
+} from './cache/file-result-cache.js';
+export type {
+  CachedKind,
+  CachedResult,
+  PruneOptions,
+  ResultCache,
+} from './cache/result-cache.js';
 export {
   DEFAULT_BATCH_CONCURRENCY,
   DEFAULT_BATCH_WINDOW_MS,
@@ -35,7 +48,7 @@ export { ORCHESTRATOR_ERROR_CODES, PlanInvalidError, type PlanIssue } from './er
 export type { RunMode } from './internal/batch-settings.js';
 export { JOURNAL_FILE, JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION } from './journal/journal-format.js';
 export { JournalRecorder, type JournalRecorderOptions } from './journal/journal-recorder.js';
-export { DEFAULT_JOURNAL_ROOT } from './journal/journal-root.js';
+export { DEFAULT_JOURNAL_ROOT, defaultCacheDirectory } from './journal/journal-root.js';
 export type { ResumeOptions } from './journal/resume-run.js';
 export {
   type JournalReadOptions,

@@ -56,6 +56,11 @@ export interface SubtaskResult<TData = unknown> {
   code?: string;
   reason?: string;
   dependsOn: string[];
+  /**
+   * Set when the result was reused from the result cache instead of run:
+   * the run that produced it and what it cost then (this run paid 0).
+   */
+  reused?: { runId: string; originalCost: CostBreakdown };
   /** Where each attempt's transcript is, in the army's transcript store. */
   transcriptIds: string[];
 }
@@ -72,6 +77,8 @@ export interface SubtaskCost {
   id: string;
   totals: LedgerTotals;
   attempts: AttemptCost[];
+  /** Set when the subtask's result was reused from the cache: what it cost when it ran, nano-USD. */
+  reusedFrom?: { originalCost: NanoUsd };
 }
 
 /**
@@ -100,6 +107,10 @@ export interface RunCost {
   estimated: NanoUsd;
   /** Standard price minus batch price of the calls that ran in Message Batches (batch mode); 0 when none. */
   batchSaving: NanoUsd;
+  /** Results reused from the result cache (subtasks, and the plan and synthesis when they were). Set by every run; absent in results from before the cache. */
+  reused?: number;
+  /** What the reused results cost when they ran: what this run did not pay, nano-USD. Set by every run. */
+  savedByReuse?: NanoUsd;
   tree: CostTree;
 }
 
@@ -135,6 +146,10 @@ export interface RunResult<TAnswer = string> {
   cost: RunCost;
   /** Cache-read input tokens over all input tokens (input + cache writes + cache reads). */
   cacheHitRate: number;
+  /** Results reused from the result cache instead of run (= `cost.reused`). Set by every run; absent in results journaled before the cache. */
+  reused?: number;
+  /** What the reused results cost when they ran, nano-USD (= `cost.savedByReuse`). Set by every run. */
+  savedByReuse?: NanoUsd;
   /** The same token volumes priced at the planner's model with no cache or batch discount, and the saving. */
   baseline: BaselineReport;
   timeline: TimelineEntry[];

@@ -31,7 +31,7 @@ function subtaskNode(node: SubtaskCost, title: string | undefined): string {
         `<li data-node="attempt"><span class="node-name">attempt ${attempt.attempt} · ${escapeHtml(attempt.model)}</span> ${money(attempt.totals.cost.total)} <small>${count(attempt.totals.calls)} calls</small> ${breakdown(attempt.totals.cost, attempt.totals)}</li>`,
     )
     .join('');
-  return `<li data-node="subtask" data-subtask="${escapeHtml(node.id)}"><details><summary><span class="node-name">${escapeHtml(node.id)}</span>${title ? ` <span class="muted">${escapeHtml(title)}</span>` : ''} ${money(node.totals.cost.total, 'data-role="node-total"')} <small>${count(node.totals.calls)} calls</small></summary><ul>${attempts || '<li class="muted">no billed calls</li>'}</ul></details></li>`;
+  return `<li data-node="subtask" data-subtask="${escapeHtml(node.id)}"><details><summary><span class="node-name">${escapeHtml(node.id)}</span>${title ? ` <span class="muted">${escapeHtml(title)}</span>` : ''} ${money(node.totals.cost.total, 'data-role="node-total"')} <small>${count(node.totals.calls)} calls</small>${node.reusedFrom ? ` <small data-role="reused">reused, was ${money(node.reusedFrom.originalCost)}</small>` : ''}</summary><ul>${attempts || '<li class="muted">no billed calls</li>'}</ul></details></li>`;
 }
 
 /** The cost tree as nested `<details>`: run → planner, router, subtasks → attempts, synthesis, other. */
@@ -93,6 +93,12 @@ export function totalsSection(result: RunResult<unknown>, data: ReportData): str
         : 'standard price minus batch price of the batch-priced calls',
     ),
     card(
+      'reuse-saving',
+      'Reused results',
+      money(result.savedByReuse ?? 0, 'data-role="reuse-saving"'),
+      `${count(result.reused ?? 0)} results reused from the result cache (inputs unchanged): not billed, this is what they cost when they ran`,
+    ),
+    card(
       'baseline',
       'Saving against the baseline',
       money(baseline.savings, 'data-role="baseline-saving"'),
@@ -107,7 +113,7 @@ export function subtasksSection(result: RunResult<unknown>): string {
   const rows = result.subtasks
     .map(
       (subtask) =>
-        `<tr data-subtask="${escapeHtml(subtask.id)}"><td>${escapeHtml(subtask.id)}</td><td>${escapeHtml(subtask.title)}</td><td class="status status-${escapeHtml(subtask.status)}">${escapeHtml(subtask.status)}${subtask.code ? ` <small>${escapeHtml(subtask.code)}</small>` : ''}</td><td>${escapeHtml(subtask.model ?? '')}</td><td class="num">${subtask.attempts.length}</td><td class="num">${count(subtask.calls)}</td><td class="num">${money(subtask.cost.total)}</td><td class="summary">${escapeHtml(subtask.summary)}${subtask.reason ? `<div class="muted">${escapeHtml(subtask.reason)}</div>` : ''}</td></tr>`,
+        `<tr data-subtask="${escapeHtml(subtask.id)}"><td>${escapeHtml(subtask.id)}</td><td>${escapeHtml(subtask.title)}</td><td class="status status-${escapeHtml(subtask.status)}">${escapeHtml(subtask.status)}${subtask.code ? ` <small>${escapeHtml(subtask.code)}</small>` : ''}</td><td>${escapeHtml(subtask.model ?? '')}</td><td class="num">${subtask.attempts.length}</td><td class="num">${count(subtask.calls)}</td><td class="num">${money(subtask.cost.total)}${subtask.reused ? ` <small class="muted" data-role="reused">reused; was ${money(subtask.reused.originalCost.total)}</small>` : ''}</td><td class="summary">${escapeHtml(subtask.summary)}${subtask.reason ? `<div class="muted">${escapeHtml(subtask.reason)}</div>` : ''}</td></tr>`,
     )
     .join('\n');
   return `<section id="subtasks"><h2>Subtasks</h2><table><thead><tr><th>id</th><th>title</th><th>status</th><th>model</th><th>attempts</th><th>calls</th><th>cost</th><th>summary</th></tr></thead><tbody>${rows}</tbody></table></section>`;

@@ -34,6 +34,20 @@ export {
   TOOL_ERROR_MESSAGE_CHARS,
   TOOL_ERROR_MESSAGES_KEPT,
 } from './constants.js';
+export {
+  type CheckDependenciesOptions,
+  checkDependencies,
+  type DependencyCheck,
+  type DependencyRecorder,
+  emptyDependencies,
+  type FileRead,
+  type FileWrite,
+  hashContent,
+  readRecord,
+  renderToolValue,
+  type SubtaskDependencies,
+  type ToolQuery,
+} from './dependencies.js';
 export { DEFAULT_WORKER_PREAMBLE } from './preamble.js';
 export { isInside, Sandbox, type SandboxOptions, type SandboxPath } from './sandbox.js';
 export {

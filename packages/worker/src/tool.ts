@@ -1,5 +1,6 @@
 import { type GatewayRequest, invalidOption } from '@haiku-army/core';
 import * as z from 'zod';
+import type { DependencyRecorder } from './dependencies.js';
 
 /** A custom tool definition as the Messages API takes it. */
 export type ApiTool = Extract<
@@ -17,6 +18,12 @@ export interface ToolContext {
   taskId: string;
   /** The id of the `tool_use` block being answered. */
   toolUseId: string;
+  /**
+   * Where the tool reports what it read and wrote, so the result cache can
+   * tell when a reused result is stale. A tool that calls it declares
+   * `recordsDependencies: true`. Absent outside a worker run.
+   */
+  dependencies?: DependencyRecorder;
 }
 
 /** What {@link defineTool} takes. */
@@ -38,6 +45,23 @@ export interface ToolDefinition<TInput extends z.ZodType = z.ZodType> {
    * verbatim; any other error is sent as `Tool "name" failed: message`.
    */
   run(input: z.output<TInput>, context: ToolContext): unknown;
+  /**
+   * The result depends on the input alone (no files, no clock, no network):
+   * calling it never stops a subtask's result from being reused. @default false
+   */
+  pure?: boolean;
+  /**
+   * `run` reports every file it reads or writes and every query it answers
+   * to `context.dependencies`. A tool that is neither this nor `pure` makes
+   * the subtasks that call it uncacheable. @default false
+   */
+  recordsDependencies?: boolean;
+  /**
+   * A hash of the workspace the tool sees (e.g. `list_files`: every path
+   * under its root): part of the key under which a plan is reused, so a
+   * plan is made again when the tree changes. @default none
+   */
+  fingerprint?(signal: AbortSignal): Promise<string>;
 }
 
 /** A tool a worker can use: the definition plus its JSON Schema for the API. */
@@ -146,7 +170,7 @@ export function defineTool<TInput extends z.ZodType>(
 ): Tool<TInput> {
   if (!definition || typeof definition !== 'object')
     throw invalidOption('tool', 'an object { name, description, input, run }', definition);
-  const { name, description, input, run } = definition;
+  const { name, description, input, run, pure, recordsDependencies, fingerprint } = definition;
   if (typeof name !== 'string' || !TOOL_NAME.test(name))
     throw invalidOption('name', 'a tool name matching ^[a-zA-Z0-9_-]{1,64}$', name);
   if (typeof description !== 'string' || description.trim().length === 0)
@@ -155,6 +179,10 @@ export function defineTool<TInput extends z.ZodType>(
     throw invalidOption(`tools.${name}.input`, 'a zod 4 schema', input);
   if (typeof run !== 'function')
     throw invalidOption(`tools.${name}.run`, 'a function (input, context) => result', run);
+  if (pure !== undefined && typeof pure !== 'boolean')
+    throw invalidOption(`tools.${name}.pure`, 'a boolean', pure);
+  if (recordsDependencies !== undefined && typeof recordsDependencies !== 'boolean')
+    throw invalidOption(`tools.${name}.recordsDependencies`, 'a boolean', recordsDependencies);
   const strict = strictInput(name, input);
   const inputSchema = toInputSchema(name, strict);
   return {
@@ -162,6 +190,9 @@ export function defineTool<TInput extends z.ZodType>(
     description,
     input: strict,
     run,
+    ...(pure ? { pure: true } : {}),
+    ...(recordsDependencies ? { recordsDependencies: true } : {}),
+    ...(typeof fingerprint === 'function' ? { fingerprint } : {}),
     inputSchema,
     toApiTool: () => ({ name, description, input_schema: inputSchema as ApiTool['input_schema'] }),
   } as Tool<TInput>;

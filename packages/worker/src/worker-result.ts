@@ -1,4 +1,5 @@
 import { type CostBreakdown, ERROR_CODES, type TokenCounts } from '@haiku-army/core';
+import type { SubtaskDependencies } from './dependencies.js';
 
 /** How a worker's subtask ended. */
 export type WorkerStatus = 'done' | 'partial' | 'failed';
@@ -106,6 +107,8 @@ export interface WorkerResult<TData = unknown> {
   model: string;
   /** Where the full message history is, in the transcript store. */
   transcriptId: string;
+  /** What the worker's tools read and wrote (for the result cache). */
+  dependencies?: SubtaskDependencies;
   /** The underlying error, when one ended the worker. */
   error?: Error;
 }

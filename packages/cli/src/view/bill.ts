@@ -36,11 +36,14 @@ export function renderBill(result: RunResult, options: BillOptions = {}): string
     const node = costs.get(subtask.id);
     return [
       subtask.id,
-      subtask.status,
+      // A reused subtask ran in an earlier run: what it cost then is shown beside its 0.
+      subtask.reused ? `${subtask.status} (reused)` : subtask.status,
       subtask.model ?? '-',
       String(subtask.attempts.length),
       String(node?.totals.calls ?? subtask.calls),
-      money(node?.totals.cost.total ?? subtask.cost.total),
+      subtask.reused
+        ? `${money(node?.totals.cost.total ?? subtask.cost.total)} (was ${money(subtask.reused.originalCost.total)})`
+        : money(node?.totals.cost.total ?? subtask.cost.total),
     ];
   });
   if (rows.length > 0) {
@@ -88,6 +91,10 @@ export function renderBill(result: RunResult, options: BillOptions = {}): string
   lines.push(
     `Saving vs the planner alone: ${money(baseline.savings)} (${percent(baseline.savingsRatio)}); the same tokens on ${baseline.model} without caching would cost ${money(baseline.baseline)}.`,
   );
+  if ((result.reused ?? 0) > 0)
+    lines.push(
+      `Reused: ${plural(result.reused!, 'result')} from the result cache (inputs unchanged), not billed; they cost ${money(result.savedByReuse ?? 0)} when they ran.`,
+    );
   const { batchSaving } = result.cost;
   if (batchSaving > 0)
     lines.push(

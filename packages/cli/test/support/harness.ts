@@ -62,7 +62,9 @@ export async function army(argv: string[], call: ArmyCall = {}): Promise<ArmyOut
   const code = await runCli(argv, {
     stdout,
     stderr,
-    env: call.env ?? { HAIKU_ARMY_JOURNAL: tempDir('journal') },
+    // The result cache is off unless a test names one (a journal in the system's
+    // temporary folder would otherwise share one cache beside it with every test).
+    env: { HAIKU_ARMY_CACHE: 'off', ...(call.env ?? { HAIKU_ARMY_JOURNAL: tempDir('journal') }) },
     cwd: call.cwd ?? PACKAGES_DIR,
     ...(call.interrupt ? { interrupt: call.interrupt } : {}),
   });

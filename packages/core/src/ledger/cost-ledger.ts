@@ -62,6 +62,11 @@ export interface RecordInput {
   estimated?: boolean;
   /** With `estimated`: what the budget settled the call at, nano-USD (see LedgerEntry.reservedBound). */
   reservedBound?: number;
+  /**
+   * A result reused from a cache instead of a call: pass zero usage; the
+   * entry is marked `reused: true` with this original cost (see LedgerEntry.reused).
+   */
+  reused?: { originalCost: CostBreakdown };
 }
 
 /** Token and money totals over a set of entries. */
@@ -113,7 +118,8 @@ function emptyTotals(): LedgerTotals {
 }
 
 function addEntry(totals: LedgerTotals, entry: LedgerEntry): void {
-  totals.calls += 1;
+  // A reused result is an entry, not a call.
+  if (!entry.reused) totals.calls += 1;
   totals.usage = addTokens(totals.usage, entry.usage);
   totals.cost = addCost(totals.cost, entry.cost);
   if (entry.estimated) totals.estimated += entry.cost.total;
@@ -227,6 +233,10 @@ export class CostLedger {
     if (input.estimated) entry.estimated = true;
     if (input.estimated && input.reservedBound !== undefined)
       entry.reservedBound = input.reservedBound;
+    if (input.reused) {
+      entry.reused = true;
+      entry.originalCost = { ...input.reused.originalCost };
+    }
     this.#entries.push(entry);
     this.#index(entry);
     this.#append(entry);

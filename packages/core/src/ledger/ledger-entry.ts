@@ -57,6 +57,14 @@ export interface LedgerEntry {
    * max(cost, bound), so a cap rebuilt from the ledger stays hard.
    */
   reservedBound?: number;
+  /**
+   * True for a result reused from the result cache instead of a model call:
+   * the entry costs 0 and was not billed (no `requestId`); `originalCost` is
+   * what the call(s) that first produced the result cost. Not counted in `calls`.
+   */
+  reused?: true;
+  /** With `reused`: what producing the result cost when it ran, nano-USD. */
+  originalCost?: CostBreakdown;
 }
 
 /**

@@ -18,7 +18,8 @@ export function emptyTotals(): LedgerTotals {
 }
 
 function add(totals: LedgerTotals, entry: LedgerEntry): void {
-  totals.calls += 1;
+  // A result reused from the cache is an entry, not a call.
+  if (!entry.reused) totals.calls += 1;
   totals.usage = addTokens(totals.usage, entry.usage);
   totals.cost = addCost(totals.cost, entry.cost);
   // Aborted streams are priced from an estimate of the output sent (see core).
@@ -66,11 +67,22 @@ export function buildRunCost(
   };
   const subtasks = new Map<string, SubtaskCost>();
   for (const id of order) {
-    const node = { id, totals: emptyTotals(), attempts: [] };
+    const node: SubtaskCost = { id, totals: emptyTotals(), attempts: [] };
     subtasks.set(id, node);
     tree.subtasks.push(node);
   }
+  let reused = 0;
+  let savedByReuse = 0;
   for (const entry of entries) {
+    if (entry.reused) {
+      reused += 1;
+      savedByReuse += entry.originalCost?.total ?? 0;
+      const node = entry.role === 'worker' ? subtasks.get(entry.taskId) : undefined;
+      if (node)
+        node.reusedFrom = {
+          originalCost: (node.reusedFrom?.originalCost ?? 0) + (entry.originalCost?.total ?? 0),
+        };
+    }
     add(tree.total, entry);
     if (entry.role === 'planner') add(tree.planner, entry);
     else if (entry.role === 'synthesizer') add(tree.synthesis, entry);
@@ -96,6 +108,8 @@ export function buildRunCost(
     calls: tree.total.calls,
     estimated: tree.total.estimated,
     batchSaving: batchSaving(entries, catalog),
+    reused,
+    savedByReuse,
     tree,
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import {
   ArmyError,
   Budget,
@@ -15,6 +16,8 @@ import {
   type WorkerLimits,
 } from '@haiku-army/worker';
 import type { ArmyOptions, ArtifactSource, FailurePolicy } from '../army-options.js';
+import { FileResultCache } from '../cache/file-result-cache.js';
+import type { ResultCache } from '../cache/result-cache.js';
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_ATTEMPTS,
@@ -27,7 +30,7 @@ import {
   DEFAULT_WORKER_MODEL,
 } from '../constants.js';
 import { JournalRecorder } from '../journal/journal-recorder.js';
-import { resolveJournalRoot } from '../journal/journal-root.js';
+import { defaultCacheDirectory, resolveJournalRoot } from '../journal/journal-root.js';
 import { InProcessReadyQueue, type ReadyQueueFactory } from '../ready-queue.js';
 import type { Router } from '../router-types.js';
 import { composeRecorders, noopRecorder, type RunRecorder } from '../run-recorder.js';
@@ -48,6 +51,10 @@ export interface ResolvedArmyOptions {
   rounds: number;
   failurePolicy: FailurePolicy;
   sharedPrefix: string | undefined;
+  /** The workers' preamble, when not the default. */
+  preamble: string | undefined;
+  /** The result cache, or undefined when off. */
+  cache: ResultCache | undefined;
   context: string | undefined;
   rateLimitFallback: Readonly<Record<string, string>>;
   rateLimitFallbackAfterMs: number;
@@ -137,6 +144,53 @@ function buildGateway(options: ArmyOptions): ModelGateway {
   });
 }
 
+function isResultCache(value: unknown): value is ResultCache {
+  const cache = value as ResultCache | undefined;
+  return (
+    !!cache &&
+    typeof cache === 'object' &&
+    ['get', 'put', 'prune', 'clear'].every(
+      (method) => typeof (cache as unknown as Record<string, unknown>)[method] === 'function',
+    )
+  );
+}
+
+/** Values of HAIKU_ARMY_CACHE that turn the default cache off. */
+const CACHE_OFF = new Set(['off', 'false', '0', 'no']);
+
+/**
+ * The result cache: given, a folder, or by default `<journal's parent>/cache`
+ * (HAIKU_ARMY_CACHE names another folder, or `off`); none with `cache: false`
+ * or, by default, without a journal.
+ */
+function resolveCache(
+  cache: ArmyOptions['cache'],
+  journal: string | undefined,
+  logger: Logger,
+): ResultCache | undefined {
+  if (cache === false) return undefined;
+  if (isResultCache(cache)) return cache;
+  if (typeof cache === 'string') {
+    if (cache.trim() === '')
+      throw invalidOption('cache', 'a folder path, a boolean or a ResultCache', cache);
+    return new FileResultCache({ directory: resolve(cache), logger });
+  }
+  if (cache !== undefined && cache !== true)
+    throw invalidOption(
+      'cache',
+      'a boolean, a folder path or a ResultCache { get, put, prune, clear }',
+      cache,
+    );
+  const fromEnvironment = process.env.HAIKU_ARMY_CACHE?.trim();
+  if (fromEnvironment && CACHE_OFF.has(fromEnvironment.toLowerCase()))
+    return cache === true && journal
+      ? new FileResultCache({ directory: defaultCacheDirectory(journal), logger })
+      : undefined;
+  if (fromEnvironment) return new FileResultCache({ directory: resolve(fromEnvironment), logger });
+  if (!journal) return undefined;
+  return new FileResultCache({ directory: defaultCacheDirectory(journal), logger });
+}
+
 /** Validates the army's options (caller mistakes throw with the option named) and fills defaults. */
 export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptions {
   if (!options || typeof options !== 'object')
@@ -179,6 +233,12 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
     throw invalidOption('logger', 'an object with a warn(message) method', options.logger);
   const journal = resolveJournalRoot(options.journal);
   const logger = options.logger ?? console;
+  if (
+    options.preamble !== undefined &&
+    (typeof options.preamble !== 'string' || options.preamble.trim() === '')
+  )
+    throw invalidOption('preamble', 'a non-empty string', options.preamble);
+  const cache = resolveCache(options.cache, journal, logger);
   if (options.readyQueue !== undefined && typeof options.readyQueue !== 'function')
     throw invalidOption('readyQueue', 'a function (runId) => ReadyQueue', options.readyQueue);
 
@@ -226,6 +286,8 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
     rounds,
     failurePolicy,
     sharedPrefix: options.sharedPrefix === '' ? undefined : options.sharedPrefix,
+    preamble: options.preamble,
+    cache,
     context: options.context,
     rateLimitFallback: fallback,
     rateLimitFallbackAfterMs,

@@ -1,5 +1,9 @@
 import { AbortError, ArmyError, BudgetExceededError, type ModelGateway } from '@haiku-army/core';
-import { DEFAULT_SUMMARY_TOKEN_CAP, type WorkerPool } from '@haiku-army/worker';
+import {
+  DEFAULT_SUMMARY_TOKEN_CAP,
+  type SubtaskDependencies,
+  type WorkerPool,
+} from '@haiku-army/worker';
 import type { Artifact } from '../army-options.js';
 import { PlanInvalidError } from '../errors.js';
 import {
@@ -15,9 +19,17 @@ import { buildRunCost, cacheHitRate } from './cost-tree.js';
 import { notRunResult, runDag } from './dag-scheduler.js';
 import { describeOptions, describeSpec } from './describe-run.js';
 import { callPlanner } from './planner.js';
-import { plannerSystem, plannerUser, repairMessage, roundMessage } from './prompts.js';
+import {
+  plannerSystem,
+  plannerUser,
+  repairMessage,
+  roundMessage,
+  SYNTHESIZER_SYSTEM,
+  synthesizerUser,
+} from './prompts.js';
 import { RateLimitWatch } from './rate-limit-watch.js';
 import type { ResolvedArmyOptions } from './resolve-army-options.js';
+import { RunCache } from './run-cache.js';
 import { RunGateway } from './run-gateway.js';
 import { createRunPool, linkSignals } from './run-pool.js';
 import type { JournaledRun, RunSpec } from './run-spec.js';
@@ -37,6 +49,10 @@ export class RunExecution<TAnswer> {
   #reasoning = '';
   /** Artifacts listed before the run started (the source may be shared with earlier runs). */
   #artifactsBefore = 0;
+  /** The result cache for this run, when on. */
+  readonly #cache: RunCache | undefined;
+  /** Files restored for reused subtasks, by subtask. */
+  readonly #reusedArtifacts = new Map<string, Artifact[]>();
 
   constructor(options: ResolvedArmyOptions, spec: RunSpec<TAnswer>, runId: string) {
     this.#options = options;
@@ -48,6 +64,10 @@ export class RunExecution<TAnswer> {
       ...(spec.resume ? { recorded: spec.resume.entries.map((entry) => entry.id) } : {}),
     });
     this.#signal = linkSignals([spec.signal, options.signal]);
+    this.#cache =
+      options.cache && spec.cache !== false
+        ? new RunCache(options.cache, options, runId, this.#gateway, this.#signal)
+        : undefined;
   }
 
   get #army(): ModelGateway {
@@ -214,10 +234,19 @@ export class RunExecution<TAnswer> {
       onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
       execute: async (subtask, dependencies, signal) => {
         events.emit('task:start', { runId, taskId: subtask.id });
+        const cache = this.#cache;
+        const key = cache?.subtaskKey(subtask, dependencies, this.#spec.output);
+        if (cache && key !== undefined) {
+          const reused = await cache.reuseSubtask(key, subtask, round);
+          if (reused) {
+            this.#reusedArtifacts.set(subtask.id, reused.artifacts);
+            return reused.result;
+          }
+        }
         // A batch wave is complete once every running subtask waits on the collector.
         const leave = setup.collector?.enter();
         try {
-          return await runSubtask(subtask, round, dependencies, {
+          const result = await runSubtask(subtask, round, dependencies, {
             runId,
             gateway: this.#gateway,
             pool,
@@ -233,7 +262,15 @@ export class RunExecution<TAnswer> {
             onRunBudgetExceeded: (budgetError) => {
               this.#budgetError ??= budgetError;
             },
+            ...(cache
+              ? {
+                  onDependencies: (recorded: SubtaskDependencies) =>
+                    cache.recordDependencies(subtask.id, recorded),
+                }
+              : {}),
           });
+          if (!this.#budgetError) await cache?.storeSubtask(key, result);
+          return result;
         } finally {
           leave?.();
         }
@@ -288,6 +325,18 @@ export class RunExecution<TAnswer> {
 
   async #plan(): Promise<Plan> {
     const options = this.#options;
+    if (!this.#cache) return this.#callPlanner();
+    const prompt = {
+      model: options.planner,
+      maxTokens: options.plannerMaxTokens,
+      system: plannerSystem(options.tools, options.maxSubtasks),
+      user: plannerUser(this.#spec.job, options.context, options.maxSubtasks),
+    };
+    return this.#cache.plan(prompt, () => this.#callPlanner());
+  }
+
+  async #callPlanner(): Promise<Plan> {
+    const options = this.#options;
     return callPlanner({
       gateway: this.#gateway,
       runId: this.#runId,
@@ -339,7 +388,14 @@ export class RunExecution<TAnswer> {
     this.#results.set(result.id, result);
     const recorder = this.#options.recorder;
     const source = this.#options.artifacts;
-    if (source && recorder.artifactsWritten) {
+    const restored = this.#reusedArtifacts.get(result.id);
+    if (restored && restored.length > 0)
+      await recorder.artifactsWritten?.({
+        runId: this.#runId,
+        taskId: result.id,
+        artifacts: restored,
+      });
+    else if (source && recorder.artifactsWritten) {
       const artifacts = this.#artifactsOf(source.artifacts().slice(this.#artifactsBefore), [
         result.id,
       ]);
@@ -367,16 +423,25 @@ export class RunExecution<TAnswer> {
       (result) => result.status === 'done' || result.status === 'partial',
     );
     const missing = results.filter((result) => !usable.includes(result));
-    return (await synthesize({
-      gateway: this.#gateway,
-      runId: this.#runId,
+    const call = () =>
+      synthesize({
+        gateway: this.#gateway,
+        runId: this.#runId,
+        model: this.#options.synthesizer,
+        maxTokens: this.#options.synthesizerMaxTokens,
+        job: this.#spec.job,
+        results: usable,
+        missing,
+        signal: this.#signal,
+      });
+    const cache = this.#cache;
+    const prompt = {
       model: this.#options.synthesizer,
       maxTokens: this.#options.synthesizerMaxTokens,
-      job: this.#spec.job,
-      results: usable,
-      missing,
-      signal: this.#signal,
-    })) as TAnswer;
+      system: SYNTHESIZER_SYSTEM,
+      user: synthesizerUser(this.#spec.job, usable, missing),
+    };
+    return (cache ? await cache.synthesis(prompt, call) : await call()) as TAnswer;
   }
 
   /** Artifacts of the given tasks, copied. */
@@ -401,6 +466,7 @@ export class RunExecution<TAnswer> {
     const journaled = this.#spec.journaled;
     const artifacts = [
       ...(journaled?.artifacts ?? []),
+      ...[...this.#reusedArtifacts.values()].flat(),
       ...this.#artifactsOf(
         (this.#options.artifacts?.artifacts() ?? []).slice(this.#artifactsBefore),
         ids,
@@ -416,6 +482,8 @@ export class RunExecution<TAnswer> {
       artifacts,
       cost,
       cacheHitRate: cacheHitRate(cost.tree.total),
+      reused: cost.reused,
+      savedByReuse: cost.savedByReuse,
       baseline: this.#army.ledger.baseline({ runId: this.#runId }, this.#options.planner),
       timeline: [...(journaled?.timeline ?? []), ...this.#gateway.timeline].sort(
         (a, b) => a.start - b.start,

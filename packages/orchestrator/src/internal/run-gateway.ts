@@ -111,6 +111,11 @@ export class RunGateway implements ModelGateway {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
+  /** Hands the recorder an entry made outside a call (a result reused from the cache). */
+  adopt(entry: LedgerEntry): void {
+    this.#record(entry);
+  }
+
   /** Tells the recorder a call is about to be sent, with what it may cost; returns its call id. */
   #started(request: GatewayRequest, attribution: Attribution): string | undefined {
     if (!this.#recorder.callStarted) return undefined;

@@ -20,7 +20,7 @@ function prefixIsCacheable(options: ResolvedArmyOptions): boolean {
   const model = options.gateway.catalog.get(options.workerModel);
   const tools = JSON.stringify(options.tools.map((tool) => tool.toApiTool()));
   const tokens = estimateTextTokens(
-    `${DEFAULT_WORKER_PREAMBLE}\n${options.sharedPrefix}\n${tools}`,
+    `${options.preamble ?? DEFAULT_WORKER_PREAMBLE}\n${options.sharedPrefix}\n${tools}`,
     model.tier,
   );
   return tokens >= model.minCacheableTokens;
@@ -47,6 +47,7 @@ export function createRunPool(
     now: options.now,
     signal,
     ...(options.sharedPrefix !== undefined ? { sharedPrefix: options.sharedPrefix } : {}),
+    ...(options.preamble !== undefined ? { preamble: options.preamble } : {}),
     ...(setup.limits !== undefined ? { limits: setup.limits } : {}),
     ...(options.summaryTokenCap !== undefined ? { summaryTokenCap: options.summaryTokenCap } : {}),
   });

@@ -34,6 +34,8 @@ export interface RunSpec<TAnswer> {
   signal?: AbortSignal | undefined;
   /** `interactive` or `batch` for this run (overrides the army's `mode`). */
   mode?: 'interactive' | 'batch' | undefined;
+  /** `false`: this run neither reuses nor stores cached results. */
+  cache?: boolean | undefined;
   /** Set on resume: what the journal kept. */
   resume?: ResumeState;
   /** Set on resume: the journaled plans, timeline and artifacts. */

@@ -7,7 +7,13 @@ import {
   type ModelGateway,
   zeroCost,
 } from '@haiku-army/core';
-import { type Brief, renderBrief, type WorkerPool, type WorkerResult } from '@haiku-army/worker';
+import {
+  type Brief,
+  renderBrief,
+  type SubtaskDependencies,
+  type WorkerPool,
+  type WorkerResult,
+} from '@haiku-army/worker';
 import type * as z from 'zod';
 import { ESCALATABLE_CODES } from '../constants.js';
 import type { PlanSubtask } from '../plan.js';
@@ -31,12 +37,14 @@ export interface SubtaskRunContext {
   /** The schema of `data`, when the subtasks have one (`army.map(..., { output })`). */
   output?: z.ZodType | undefined;
   signal: AbortSignal;
+  /** Receives what each attempt's worker read and wrote (for the result cache). */
+  onDependencies?(dependencies: SubtaskDependencies): void;
   /** Called when a run-scope budget cap refused a call. */
   onRunBudgetExceeded(error: BudgetExceededError): void;
 }
 
 /** The brief a worker gets: the planner's, plus its dependencies' results and the router's note. */
-function briefFor(
+export function briefFor(
   subtask: PlanSubtask,
   dependencies: readonly SubtaskResult[],
   note?: string,
@@ -182,6 +190,7 @@ export async function runSubtask(
       { signal: context.signal },
     );
     last = result;
+    if (result.dependencies) context.onDependencies?.(result.dependencies);
     transcriptIds.push(result.transcriptId);
     cost = addCost(cost, result.cost);
     calls += result.calls;

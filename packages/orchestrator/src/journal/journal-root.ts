@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ArmyError, ERROR_CODES, invalidOption } from '@haiku-army/core';
 import { JOURNAL_FILE } from './journal-format.js';
 
@@ -33,4 +33,9 @@ export function runDirectory(root: string, runId: string, option = 'runId'): str
 /** The journal file of one run. */
 export function journalPath(root: string, runId: string, option?: string): string {
   return join(runDirectory(root, runId, option), JOURNAL_FILE);
+}
+
+/** The result cache's default folder: `cache` beside the journal root (`.army/cache` for `.army/runs`). */
+export function defaultCacheDirectory(journalRoot: string): string {
+  return join(dirname(journalRoot), 'cache');
 }

@@ -195,6 +195,8 @@ function interruptedResult(state: JournalState, catalog: ModelCatalog): RunResul
     artifacts: journaledArtifacts(state),
     cost,
     cacheHitRate: cacheHitRate(cost.tree.total),
+    reused: cost.reused,
+    savedByReuse: cost.savedByReuse,
     baseline: ledger.baseline(
       {},
       typeof planner === 'string' && catalog.has(planner) ? planner : ledger.baselineModel,

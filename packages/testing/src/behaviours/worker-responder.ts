@@ -20,6 +20,13 @@ export interface WorkerResponderOptions {
    * @default false (every match the grep results show)
    */
   assignedFilesOnly?: boolean;
+  /**
+   * Grep each file (or folder) the brief's `files:` list assigns, one call
+   * per term and entry, instead of the whole root: each worker's tool
+   * results then depend on its own files only (as an incremental run needs).
+   * @default false
+   */
+  searchAssignedFiles?: boolean;
   /** Builds the summary from what was found. @default a one-paragraph count of matches per file */
   summarize?: (findings: WorkerFindings) => string;
   /**
@@ -132,11 +139,15 @@ export function createWorkerResponder(options: WorkerResponderOptions = {}): Res
 
     const grep = tools.get(grepName);
     if (grep && byName(grepName).length === 0 && fields.terms.length > 0) {
+      const paths =
+        options.searchAssignedFiles && fields.files.length > 0 ? fields.files : [fields.root];
       return reply.toolCalls(
-        fields.terms.map((term) => ({
-          name: grepName,
-          input: inputFor(grep, { pattern: term, path: fields.root }),
-        })),
+        fields.terms.flatMap((term) =>
+          paths.map((path) => ({
+            name: grepName,
+            input: inputFor(grep, { pattern: term, path }),
+          })),
+        ),
       );
     }
     const matches = parseMatches(

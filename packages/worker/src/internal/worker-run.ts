@@ -15,6 +15,13 @@ import {
 } from '@haiku-army/core';
 import { buildWorkerRequest } from '../build-worker-request.js';
 import { MAX_OUTPUT_TOKENS_LABEL, SUBMIT_RESULT_TOOL } from '../constants.js';
+import {
+  type DependencyRecorder,
+  emptyDependencies,
+  hashContent,
+  renderToolValue,
+  type SubtaskDependencies,
+} from '../dependencies.js';
 import type { WorkerTranscript } from '../transcript-store.js';
 import type { WorkerResult } from '../worker-result.js';
 import { linkedController, throwIfAborted } from './abort.js';
@@ -118,6 +125,8 @@ export class WorkerRun {
   #gated = false;
   #release: ((responded: boolean) => void) | undefined;
   readonly #counted = new Set<string>();
+  /** What this run's tools read and wrote (see SubtaskDependencies). */
+  readonly #dependencies: SubtaskDependencies = emptyDependencies();
 
   constructor(config: WorkerConfig, prepared: PreparedTask, options: RunOptions = {}) {
     this.#config = config;
@@ -325,15 +334,45 @@ export class WorkerRun {
   async #runTool(use: ToolUseBlock, signal: AbortSignal) {
     this.#toolCalls += 1;
     const { tools } = this.#prepared;
+    const tool = tools.get(use.name);
+    const deps = this.#dependencies;
+    let recorded = false;
+    const dependencies: DependencyRecorder = {
+      read: (file) => {
+        recorded = true;
+        deps.reads.push({ ...file });
+      },
+      query: ({ tool: name, input, result }) => {
+        recorded = true;
+        deps.queries.push({
+          tool: name,
+          input: structuredClone(input),
+          resultHash: hashContent(renderToolValue(result)),
+        });
+      },
+      wrote: (file) => {
+        recorded = true;
+        deps.writes.push({ ...file });
+      },
+    };
     const outcome = await executeTool(
-      tools.get(use.name),
+      tool,
       use.name,
       use.input,
-      { signal, runId: this.#config.runId, taskId: this.#prepared.task.id, toolUseId: use.id },
+      {
+        signal,
+        runId: this.#config.runId,
+        taskId: this.#prepared.task.id,
+        toolUseId: use.id,
+        dependencies,
+      },
       this.#config.maxToolResultChars,
       [...tools.keys(), SUBMIT_RESULT_TOOL],
     );
     if (!outcome.isError) this.#usefulWork = true;
+    // A call whose reads are unknown makes the result unreusable (a pure tool reads nothing).
+    if (tool && !tool.pure && !(tool.recordsDependencies && recorded))
+      if (!deps.untracked.includes(use.name)) deps.untracked.push(use.name);
     return outcome;
   }
 
@@ -368,6 +407,7 @@ export class WorkerRun {
       toolErrorMessages: this.#toolErrors.messages,
       model: model.id,
       transcriptId,
+      dependencies: this.#dependencies,
       ...(outcome.error !== undefined ? { error: outcome.error } : {}),
     };
     const transcript: WorkerTranscript = {

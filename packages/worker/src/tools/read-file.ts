@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import * as z from 'zod';
 import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_FILE_BYTES } from '../constants.js';
+import { readRecord } from '../dependencies.js';
 import { raceAbort } from '../internal/abort.js';
 import { fileLooksBinary } from '../internal/binary.js';
 import { positiveInteger, sandboxFor } from '../internal/codebase-options.js';
@@ -80,6 +81,7 @@ export function createReadFileTool(options: CodebaseToolsOptions) {
   );
   return defineTool({
     name: 'read_file',
+    recordsDependencies: true,
     description:
       'Read a text file of the codebase (read-only), optionally a range of lines. Lines are prefixed with their number and a tab. ' +
       `Returns at most ${cap} bytes per call; read large files in ranges. Binary files are refused.`,
@@ -127,6 +129,8 @@ export function createReadFileTool(options: CodebaseToolsOptions) {
         throw new ToolError(
           `${JSON.stringify(file.relative)} is a binary file; read_file only returns text.`,
         );
+      // The whole file's hash, so a reused result is checked against any change to it.
+      context.dependencies?.read(await readRecord(file.absolute));
       const maxBytes = input.maxBytes ?? cap;
       const read = await raceAbort(
         readLines(file.absolute, { startLine: input.startLine, endLine, maxBytes }, context.signal),

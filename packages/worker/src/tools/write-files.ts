@@ -127,6 +127,7 @@ export function writeFiles(options: WriteFilesOptions): FileWriter {
       // leaves the old file and its recorded size as they were.
       if (exclusive) await createFile(root, relative, content);
       else await replaceFile(root, relative, content);
+      context.dependencies?.wrote({ outDir: root, path: relative, content });
       if (previous) previous.bytes = bytes;
       else written.set(writePathKey(relative), { taskId: context.taskId, path: relative, bytes });
       return previous ? `Rewrote ${shown} (${bytes} bytes).` : `Wrote ${shown} (${bytes} bytes).`;
@@ -139,6 +140,7 @@ export function writeFiles(options: WriteFilesOptions): FileWriter {
 
   const writeFile = defineTool({
     name: 'write_file',
+    recordsDependencies: true,
     description:
       'Write a UTF-8 text file under the output directory (the only place this tool writes). ' +
       '`path` is relative to the output directory, e.g. "tests/math.test.ts"; parent directories are created. ' +
