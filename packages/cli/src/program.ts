@@ -99,7 +99,7 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
       )
       .option(
         '--cache <dir>',
-        'the cache folder (default $HAIKU_ARMY_CACHE, else `cache` beside the journal)',
+        'the cache folder (default $HAIKU_ARMY_CACHE, else `.army/cache` beside the default journal)',
       )
       .option(
         '--journal <dir>',

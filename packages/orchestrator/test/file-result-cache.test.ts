@@ -7,6 +7,7 @@ import { createArmy } from '../src/army.js';
 import { cacheKey } from '../src/cache/cache-key.js';
 import { FileResultCache } from '../src/cache/file-result-cache.js';
 import type { CachedResult } from '../src/cache/result-cache.js';
+import { defaultCacheDirectory } from '../src/journal/journal-root.js';
 
 function setup() {
   const warnings: string[] = [];
@@ -98,5 +99,12 @@ describe('the cache option', () => {
     expect(() => createArmy({ apiKey: 'k', cache: ' ' })).toThrow(/`cache`/);
     expect(() => createArmy({ apiKey: 'k', preamble: '' })).toThrow(/`preamble`/);
     expect(() => createArmy({ apiKey: 'k', cache: true, journal: false })).not.toThrow();
+  });
+});
+
+describe('defaultCacheDirectory', () => {
+  it('is .army/cache beside the default .army/runs, and .cache inside any other journal root', () => {
+    expect(defaultCacheDirectory('/work/project/.army/runs')).toBe('/work/project/.army/cache');
+    expect(defaultCacheDirectory('/tmp/my-runs')).toBe('/tmp/my-runs/.cache');
   });
 });

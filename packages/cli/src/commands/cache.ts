@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { FileResultCache } from '@haiku-army/orchestrator';
+import { defaultCacheDirectory, FileResultCache } from '@haiku-army/orchestrator';
 import { journalDir, journalLogger } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import { toJson, usageError } from '../errors.js';
 
 /** Flags of `army cache prune` and `army cache clear`. */
 export interface CacheFlags {
-  /** The cache folder. @default $HAIKU_ARMY_CACHE, else `cache` beside the journal */
+  /** The cache folder. @default $HAIKU_ARMY_CACHE, else the journal root's default cache folder (`.army/cache` for `.army/runs`) */
   cache?: string;
   journal?: string;
   /** `prune`: entries unused for longer than this (`7d`, `12h`, `30m`, `45s`). @default '7d' */
@@ -29,7 +29,7 @@ export function parseDuration(text: string): number {
   return Math.round(Number(match[1]) * UNITS[match[2]!]!);
 }
 
-/** The result cache's folder: `--cache`, else HAIKU_ARMY_CACHE (a folder), else `cache` beside the journal. */
+/** The result cache's folder: `--cache`, else HAIKU_ARMY_CACHE (a folder), else defaultCacheDirectory(journal root). */
 export function cacheDir(flags: { cache?: string; journal?: string }, io: ResolvedIo): string {
   const fromEnvironment = io.env.HAIKU_ARMY_CACHE?.trim();
   const named =
@@ -38,7 +38,7 @@ export function cacheDir(flags: { cache?: string; journal?: string }, io: Resolv
       ? fromEnvironment
       : undefined);
   if (named !== undefined) return path.resolve(io.cwd, named);
-  return path.join(path.dirname(journalDir(flags.journal, io)), 'cache');
+  return defaultCacheDirectory(journalDir(flags.journal, io));
 }
 
 /** `army cache prune|clear`: removes old (or every) result cache entries. Resolves with the exit code. */

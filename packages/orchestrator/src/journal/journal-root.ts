@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ArmyError, ERROR_CODES, invalidOption } from '@haiku-army/core';
 import { JOURNAL_FILE } from './journal-format.js';
 
@@ -35,7 +35,14 @@ export function journalPath(root: string, runId: string, option?: string): strin
   return join(runDirectory(root, runId, option), JOURNAL_FILE);
 }
 
-/** The result cache's default folder: `cache` beside the journal root (`.army/cache` for `.army/runs`). */
+/**
+ * The result cache's default folder: `cache` beside a journal root named
+ * `runs` (`.army/cache` for the default `.army/runs`), else `.cache` inside
+ * the journal root, so a journal root such as `/tmp/my-runs` never shares
+ * `/tmp/cache` with unrelated projects (run listings skip dot folders).
+ */
 export function defaultCacheDirectory(journalRoot: string): string {
-  return join(dirname(journalRoot), 'cache');
+  return basename(journalRoot) === 'runs'
+    ? join(dirname(journalRoot), 'cache')
+    : join(journalRoot, '.cache');
 }
