@@ -14,6 +14,7 @@ import {
   type TranscriptStore,
   type WorkerLimits,
 } from '@haiku-army/worker';
+import type { ArmyBackend } from '../army-backend.js';
 import type { ArmyOptions, ArtifactSource, FailurePolicy } from '../army-options.js';
 import {
   DEFAULT_CONCURRENCY,
@@ -37,6 +38,8 @@ import { fixedModelRouter } from './fixed-model-router.js';
 /** Army options validated, with every default filled in. */
 export interface ResolvedArmyOptions {
   gateway: ModelGateway;
+  /** Where the workers run; undefined: the in-process pool. */
+  backend: ArmyBackend | undefined;
   planner: string;
   synthesizer: string;
   router: Router;
@@ -93,10 +96,11 @@ function buildGateway(options: ArmyOptions): ModelGateway {
       ? undefined
       : options.budget instanceof Budget
         ? options.budget
-        : new Budget({
+        : (options.backend?.createBudget?.(options.budget) ??
+          new Budget({
             limits: options.budget,
             ...(options.ledger ? { ledger: options.ledger } : {}),
-          });
+          }));
   if (options.gateway) {
     if (!options.gateway || typeof options.gateway.call !== 'function' || !options.gateway.ledger)
       throw invalidOption('gateway', 'a ModelGateway (e.g. createGateway())', options.gateway);
@@ -214,8 +218,17 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
       throw invalidOption(`rateLimitFallback.${from}`, 'a different model than the key', to);
     fallback[source] = target;
   }
+  if (
+    options.backend !== undefined &&
+    (typeof options.backend !== 'object' || typeof options.backend?.open !== 'function')
+  )
+    throw invalidOption('backend', 'an ArmyBackend (e.g. redisBackend({ url }))', options.backend);
+  const batch = resolveBatchSettings(options, gateway);
+  if (options.backend && options.mode === 'batch')
+    throw invalidOption('mode', "'interactive' with a `backend` (batch mode runs in-process)", options.mode);
   return {
     gateway,
+    backend: options.backend,
     planner,
     synthesizer,
     router,
@@ -236,7 +249,7 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
     plannerMaxTokens,
     synthesizerMaxTokens,
     artifacts: options.artifacts,
-    batch: resolveBatchSettings(options, gateway),
+    batch,
     journal,
     recorder: composeRecorders(
       ...(journal

@@ -1,5 +1,12 @@
-import { AbortError, ArmyError, BudgetExceededError, type ModelGateway } from '@haiku-army/core';
-import { DEFAULT_SUMMARY_TOKEN_CAP, type WorkerPool } from '@haiku-army/worker';
+import {
+  AbortError,
+  ArmyError,
+  BudgetExceededError,
+  invalidOption,
+  type ModelGateway,
+} from '@haiku-army/core';
+import { DEFAULT_SUMMARY_TOKEN_CAP } from '@haiku-army/worker';
+import type { BackendRun } from '../army-backend.js';
 import type { Artifact } from '../army-options.js';
 import { PlanInvalidError } from '../errors.js';
 import {
@@ -21,7 +28,7 @@ import type { ResolvedArmyOptions } from './resolve-army-options.js';
 import { RunGateway } from './run-gateway.js';
 import { createRunPool, linkSignals } from './run-pool.js';
 import type { JournaledRun, RunSpec } from './run-spec.js';
-import { runSubtask } from './run-subtask.js';
+import { runSubtask, type SubtaskRunContext } from './run-subtask.js';
 import { synthesize } from './synthesize.js';
 
 /** One run of the army, from its plan to its result. */
@@ -68,7 +75,9 @@ export class RunExecution<TAnswer> {
       signal: this.#signal,
       startedAt,
     });
+    let backendRun: BackendRun | undefined;
     try {
+      backendRun = await this.#openBackend(setup);
       await options.recorder.runStarted?.({
         runId,
         job: this.#spec.job,
@@ -83,6 +92,7 @@ export class RunExecution<TAnswer> {
       });
     } catch (error) {
       // A journal that cannot be written stops the run before it spends anything.
+      await backendRun?.close();
       await setup.collector?.close();
       await this.#gateway.close();
       throw error;
@@ -123,7 +133,10 @@ export class RunExecution<TAnswer> {
         }
         rounds = round;
         if (failedFast) await this.#skipFailFast(round, next);
-        else if (next.length > 0 && (await this.#runRound(round, next, pool, watch, setup)))
+        else if (
+          next.length > 0 &&
+          (await this.#runRound(round, next, backendRun ?? pool, watch, setup))
+        )
           failedFast = true;
       }
       status = this.#status(failedFast);
@@ -145,6 +158,8 @@ export class RunExecution<TAnswer> {
     } finally {
       pool.close();
       watch.close();
+      // Merges the remote workers' ledger entries before the result and the journal read the ledger.
+      await backendRun?.close();
       await setup.collector?.close();
       await this.#gateway.close();
     }
@@ -189,7 +204,7 @@ export class RunExecution<TAnswer> {
   async #runRound(
     round: number,
     subtasks: PlanSubtask[],
-    pool: WorkerPool,
+    pool: SubtaskRunContext['pool'],
     watch: RateLimitWatch,
     setup: RunModeSetup,
   ): Promise<boolean> {
@@ -241,6 +256,25 @@ export class RunExecution<TAnswer> {
       onFinished: (result) => this.#finished(result),
     });
     return outcome.failedFast !== undefined;
+  }
+
+  /** The run's backend, opened (`undefined`: the in-process pool runs the workers). */
+  async #openBackend(setup: RunModeSetup): Promise<BackendRun | undefined> {
+    const { backend } = this.#options;
+    if (!backend) return undefined;
+    if (setup.mode === 'batch')
+      throw invalidOption('mode', "'interactive' with a `backend` (batch mode runs in-process)", 'batch');
+    const options = this.#options;
+    return backend.open({
+      runId: this.#runId,
+      resumed: this.#spec.resume !== undefined,
+      gateway: options.gateway,
+      workerModel: options.workerModel,
+      signal: this.#signal,
+      ...(options.sharedPrefix !== undefined ? { sharedPrefix: options.sharedPrefix } : {}),
+      ...(setup.limits ?? options.limits ? { limits: setup.limits ?? options.limits } : {}),
+      ...(options.summaryTokenCap !== undefined ? { summaryTokenCap: options.summaryTokenCap } : {}),
+    });
   }
 
   /** A resumed fail-fast run whose kept results hold a failure runs nothing more. */

@@ -7,7 +7,7 @@ import {
   type ModelGateway,
   zeroCost,
 } from '@haiku-army/core';
-import { type Brief, renderBrief, type WorkerPool, type WorkerResult } from '@haiku-army/worker';
+import { type Brief, renderBrief, type WorkerResult, type WorkerTask } from '@haiku-army/worker';
 import type * as z from 'zod';
 import { ESCALATABLE_CODES } from '../constants.js';
 import type { PlanSubtask } from '../plan.js';
@@ -20,7 +20,10 @@ import type { RateLimitWatch } from './rate-limit-watch.js';
 export interface SubtaskRunContext {
   runId: string;
   gateway: ModelGateway;
-  pool: WorkerPool;
+  /** Runs each attempt: the run's worker pool, or its backend. */
+  pool: {
+    submit(task: WorkerTask, options?: { signal?: AbortSignal }): Promise<WorkerResult>;
+  };
   router: Router;
   events: ArmyEvents;
   maxAttempts: number;
