@@ -8,6 +8,10 @@ export { connectRedis } from './internal/connect.js';
 export type { ScriptedRedis } from './internal/scripts.js';
 export { type RedisBackend, type RedisBackendOptions, redisBackend } from './redis-backend.js';
 export { RedisBudget, type RedisBudgetOptions } from './redis-budget.js';
-export { RedisLedgerStore, type RedisLedgerStoreOptions, readRunLedger } from './redis-ledger-store.js';
+export {
+  RedisLedgerStore,
+  type RedisLedgerStoreOptions,
+  readRunLedger,
+} from './redis-ledger-store.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';
 export { type ArmyWorker, type StartWorkerOptions, startWorker } from './start-worker.js';

@@ -57,7 +57,12 @@ interface Waiter {
 }
 
 /** A result for an attempt that never ran to the end on a worker. */
-function notRun(task: WorkerTask, model: string, code: 'ABORTED' | 'INTERNAL_ERROR', reason: string): WorkerResult {
+function notRun(
+  task: WorkerTask,
+  model: string,
+  code: 'ABORTED' | 'INTERNAL_ERROR',
+  reason: string,
+): WorkerResult {
   return {
     taskId: task.id,
     status: 'failed',
@@ -193,7 +198,9 @@ class RedisBackendRun implements BackendRun {
     const data: AttemptJob = toJob(context.runId, task, context.workerModel, {
       ...(context.sharedPrefix !== undefined ? { sharedPrefix: context.sharedPrefix } : {}),
       ...(context.limits !== undefined ? { limits: context.limits as AttemptJob['limits'] } : {}),
-      ...(context.summaryTokenCap !== undefined ? { summaryTokenCap: context.summaryTokenCap } : {}),
+      ...(context.summaryTokenCap !== undefined
+        ? { summaryTokenCap: context.summaryTokenCap }
+        : {}),
     });
     const { signal } = options;
     return new Promise<WorkerResult>((resolve, reject) => {
@@ -287,7 +294,9 @@ export function redisBackend(options: RedisBackendOptions): RedisBackend {
         url,
         prefix,
         limits,
-        ...(options.reservationLeaseMs !== undefined ? { leaseMs: options.reservationLeaseMs } : {}),
+        ...(options.reservationLeaseMs !== undefined
+          ? { leaseMs: options.reservationLeaseMs }
+          : {}),
       });
       return budget;
     },
@@ -304,13 +313,22 @@ export function redisBackend(options: RedisBackendOptions): RedisBackend {
       const keys = runKeys(prefix, context.runId);
       let last = '0-0';
       try {
-        const newest = (await redis.xrevrange(keys.results, '+', '-', 'COUNT', 1)) as [string, string[]][];
+        const newest = (await redis.xrevrange(keys.results, '+', '-', 'COUNT', 1)) as [
+          string,
+          string[],
+        ][];
         if (newest[0]) last = newest[0][0];
       } catch (error) {
         await closeQuietly(reader);
         throw backendUnavailable(url, error);
       }
-      return new RedisBackendRun(context, { url, queueName, prefix, failedCheckMs }, redis, reader, last);
+      return new RedisBackendRun(
+        context,
+        { url, queueName, prefix, failedCheckMs },
+        redis,
+        reader,
+        last,
+      );
     },
     async close() {
       await closeQuietly(redis);

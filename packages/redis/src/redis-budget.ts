@@ -114,7 +114,11 @@ export class RedisBudget extends Budget {
       return Promise.reject(invalidOption('amount', 'an integer number of nano-USD >= 0', amount));
     if (!Number.isInteger(minimum) || minimum < 0 || minimum > amount)
       return Promise.reject(
-        invalidOption('minimum', `an integer number of nano-USD from 0 to amount (${amount})`, minimum),
+        invalidOption(
+          'minimum',
+          `an integer number of nano-USD from 0 to amount (${amount})`,
+          minimum,
+        ),
       );
     return this.#acquire(request, minimum, options.signal);
   }

@@ -1,8 +1,8 @@
 import {
   ArmyError,
   ERROR_CODES,
-  type RateLimitRequest,
   RateLimiter,
+  type RateLimitRequest,
   type RateLimitTicket,
 } from '@haiku-army/core';
 import { DEFAULT_KEY_PREFIX, DEFAULT_PROBE_TTL_MS, MAX_POLL_MS } from './constants.js';
@@ -137,7 +137,9 @@ export class RedisRateLimiter extends RateLimiter {
   override pause(model: string, until: number): void {
     // Sent as a delay: Redis's clock, not this machine's, decides when it ends.
     const delayMs = Math.max(0, Math.ceil(until - Date.now()));
-    this.#writes.add(this.#redis.armyRatePause(modelKeys(this.#prefix, model).buckets, String(delayMs)));
+    this.#writes.add(
+      this.#redis.armyRatePause(modelKeys(this.#prefix, model).buckets, String(delayMs)),
+    );
   }
 
   /** Waits until every bucket update reached Redis. */

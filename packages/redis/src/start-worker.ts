@@ -35,7 +35,10 @@ export interface StartWorkerOptions {
    * Its `ledger`, `budget` and `rateLimiter` are always the shared ones in Redis.
    * @default {}
    */
-  gateway?: Omit<GatewayOptions, 'ledger' | 'budget' | 'rateLimiter' | 'apiKey' | 'baseURL' | 'fetch'>;
+  gateway?: Omit<
+    GatewayOptions,
+    'ledger' | 'budget' | 'rateLimiter' | 'apiKey' | 'baseURL' | 'fetch'
+  >;
   /** The BullMQ queue. @default 'haiku-army' */
   queueName?: string;
   /** Prefix of every key. @default 'haiku-army' */

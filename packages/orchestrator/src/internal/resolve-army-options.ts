@@ -225,7 +225,11 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
     throw invalidOption('backend', 'an ArmyBackend (e.g. redisBackend({ url }))', options.backend);
   const batch = resolveBatchSettings(options, gateway);
   if (options.backend && options.mode === 'batch')
-    throw invalidOption('mode', "'interactive' with a `backend` (batch mode runs in-process)", options.mode);
+    throw invalidOption(
+      'mode',
+      "'interactive' with a `backend` (batch mode runs in-process)",
+      options.mode,
+    );
   return {
     gateway,
     backend: options.backend,

@@ -263,7 +263,11 @@ export class RunExecution<TAnswer> {
     const { backend } = this.#options;
     if (!backend) return undefined;
     if (setup.mode === 'batch')
-      throw invalidOption('mode', "'interactive' with a `backend` (batch mode runs in-process)", 'batch');
+      throw invalidOption(
+        'mode',
+        "'interactive' with a `backend` (batch mode runs in-process)",
+        'batch',
+      );
     const options = this.#options;
     return backend.open({
       runId: this.#runId,
@@ -272,8 +276,10 @@ export class RunExecution<TAnswer> {
       workerModel: options.workerModel,
       signal: this.#signal,
       ...(options.sharedPrefix !== undefined ? { sharedPrefix: options.sharedPrefix } : {}),
-      ...(setup.limits ?? options.limits ? { limits: setup.limits ?? options.limits } : {}),
-      ...(options.summaryTokenCap !== undefined ? { summaryTokenCap: options.summaryTokenCap } : {}),
+      ...((setup.limits ?? options.limits) ? { limits: setup.limits ?? options.limits } : {}),
+      ...(options.summaryTokenCap !== undefined
+        ? { summaryTokenCap: options.summaryTokenCap }
+        : {}),
     });
   }
 

@@ -1,9 +1,4 @@
-import {
-  ArmyError,
-  BudgetExceededError,
-  type BudgetScope,
-  ERROR_CODES,
-} from '@haiku-army/core';
+import { ArmyError, BudgetExceededError, type BudgetScope, ERROR_CODES } from '@haiku-army/core';
 import type { Brief, WorkerLimits, WorkerResult, WorkerTask } from '@haiku-army/worker';
 import * as z from 'zod';
 import { WIRE_VERSION } from '../constants.js';
