@@ -308,7 +308,7 @@ export function redisBackend(options: RedisBackendOptions): RedisBackend {
           'With the Redis backend, pass `budget` as caps ({ run, task }) to createArmy so they are shared in Redis, not a Budget instance or a gateway with its own.',
         );
       await budget?.registerRun(context.runId);
-      const reader = createConnection({ url, blocking: true });
+      const reader = createConnection({ url, connectTimeoutMs: options.connectTimeoutMs });
       await ensureConnected(reader, url, options.connectTimeoutMs);
       const keys = runKeys(prefix, context.runId);
       let last = '0-0';
