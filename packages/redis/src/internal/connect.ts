@@ -37,6 +37,9 @@ export function backendUnavailable(url: string, cause: unknown): ArmyError {
   );
 }
 
+/** The last connection error of each connection (ECONNREFUSED says more than "Connection is closed"). */
+const lastErrors = new WeakMap<Redis, Error>();
+
 /** Options of {@link createConnection}. */
 export interface ConnectionOptions {
   url: string;
@@ -55,7 +58,7 @@ export function createConnection(options: ConnectionOptions): ScriptedRedis {
     maxRetriesPerRequest: options.blocking ? null : 3,
   });
   // ioredis reports connection errors as events; they surface through the commands that fail.
-  redis.on('error', () => {});
+  redis.on('error', (error: Error) => lastErrors.set(redis, error));
   return defineScripts(redis);
 }
 
@@ -78,7 +81,7 @@ export async function ensureConnected(
     ]);
   } catch (error) {
     redis.disconnect();
-    throw backendUnavailable(url, error);
+    throw backendUnavailable(url, lastErrors.get(redis) ?? error);
   } finally {
     clearTimeout(timer);
   }
