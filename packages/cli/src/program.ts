@@ -225,7 +225,9 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
 
   program
     .command('worker')
-    .description('run subtasks from a coordinator\'s queue on Redis (@haiku-army/redis) until Ctrl-C')
+    .description(
+      "run subtasks from a coordinator's queue on Redis (@haiku-army/redis) until Ctrl-C",
+    )
     .option('--redis <url>', 'the Redis the coordinator uses (or HAIKU_ARMY_REDIS_URL)')
     .option('--concurrency <n>', 'subtasks at once in this process (default 16)', integerAtLeast(1))
     .option('--base-url <url>', 'the Anthropic API base URL')

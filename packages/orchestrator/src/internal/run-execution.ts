@@ -2,6 +2,7 @@ import {
   AbortError,
   ArmyError,
   BudgetExceededError,
+  ERROR_CODES,
   invalidOption,
   type ModelGateway,
 } from '@haiku-army/core';
@@ -31,6 +32,8 @@ import type { JournaledRun, RunSpec } from './run-spec.js';
 import { runSubtask, type SubtaskRunContext } from './run-subtask.js';
 import { synthesize } from './synthesize.js';
 
+const BACKEND_UNAVAILABLE = ERROR_CODES.BACKEND_UNAVAILABLE;
+
 /** One run of the army, from its plan to its result. */
 export class RunExecution<TAnswer> {
   readonly #options: ResolvedArmyOptions;
@@ -41,6 +44,8 @@ export class RunExecution<TAnswer> {
   readonly #results = new Map<string, SubtaskResult>();
   readonly #subtasks: PlanSubtask[] = [];
   #budgetError: BudgetExceededError | undefined;
+  /** The run's backend became unreachable: nothing more starts, and the run ends resumable (`cancelled`). */
+  #backendError: ArmyError | undefined;
   #reasoning = '';
   /** Artifacts listed before the run started (the source may be shared with earlier runs). */
   #artifactsBefore = 0;
@@ -76,6 +81,7 @@ export class RunExecution<TAnswer> {
       startedAt,
     });
     let backendRun: BackendRun | undefined;
+    let closeError: unknown;
     try {
       backendRun = await this.#openBackend(setup);
       await options.recorder.runStarted?.({
@@ -159,11 +165,17 @@ export class RunExecution<TAnswer> {
       pool.close();
       watch.close();
       // Merges the remote workers' ledger entries before the result and the journal read the ledger.
-      await backendRun?.close();
+      closeError = await backendRun?.close().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
       await setup.collector?.close();
       await this.#gateway.close();
     }
+    // The remote workers' spend could not be merged: the run is not ended (its journal stays resumable).
+    if (closeError !== undefined) throw closeError;
     if (!error && this.#budgetError) error = this.#budgetError;
+    if (!error && this.#backendError) error = this.#backendError;
     const result = this.#result(status!, answer, error, rounds, startedAt);
     await options.recorder.runEnded?.(result as RunResult<unknown> as RunResult);
     this.#army.budget?.endRun(runId);
@@ -225,7 +237,9 @@ export class RunExecution<TAnswer> {
               code: 'BUDGET_EXCEEDED',
               reason: `the run's budget is spent (${this.#budgetError.message})`,
             }
-          : undefined,
+          : this.#backendError
+            ? { code: BACKEND_UNAVAILABLE, reason: this.#backendError.message }
+            : undefined,
       onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
       execute: async (subtask, dependencies, signal) => {
         events.emit('task:start', { runId, taskId: subtask.id });
@@ -249,6 +263,11 @@ export class RunExecution<TAnswer> {
               this.#budgetError ??= budgetError;
             },
           });
+        } catch (error) {
+          // An unreachable backend acknowledged nothing: the subtask is cancelled (re-run on resume), not failed.
+          if (!(error instanceof ArmyError) || error.code !== BACKEND_UNAVAILABLE) throw error;
+          this.#backendError ??= error;
+          return notRunResult(subtask, round, 'cancelled', BACKEND_UNAVAILABLE, error.message);
         } finally {
           leave?.();
         }
@@ -308,7 +327,9 @@ export class RunExecution<TAnswer> {
   }
 
   #halted(): boolean {
-    return this.#signal.aborted || this.#budgetError !== undefined;
+    return (
+      this.#signal.aborted || this.#budgetError !== undefined || this.#backendError !== undefined
+    );
   }
 
   #anySucceeded(): boolean {
@@ -320,6 +341,7 @@ export class RunExecution<TAnswer> {
   #status(failedFast: boolean): RunStatus {
     if (this.#signal.aborted) return 'cancelled';
     if (this.#budgetError) return 'budget_exceeded';
+    if (this.#backendError) return 'cancelled';
     if (failedFast) return 'failed';
     const results = [...this.#results.values()];
     if (results.every((result) => result.status === 'done')) return 'done';
