@@ -8,6 +8,7 @@
 // equals the fake's bill.
 //
 //   pnpm bench:redis -- [--n 2000] [--c 16] [--latency 50] [--workers 1,2,3] [--json]
+//   pnpm bench:redis                  (both target configurations: 2000/16/50 and 600/16/500)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -40,7 +41,18 @@ async function startRedis() {
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise((resolve, reject) => {
@@ -102,7 +114,9 @@ async function cpuMsOf(pid) {
 async function measure({ n, c, latency, workers }) {
   const redis = await startRedis();
   const fake = await startFakeProcess(['--latency-ms', String(latency), '--no-demo', ...NO_LIMITS]);
-  const processes = Array.from({ length: workers }, () => startWorkerProcess(redis.url, fake.url, c));
+  const processes = Array.from({ length: workers }, () =>
+    startWorkerProcess(redis.url, fake.url, c),
+  );
   await Promise.all(processes.map((worker) => worker.ready));
   const backend = redisBackend({ url: redis.url });
   try {
@@ -177,12 +191,23 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     workers: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const results = await redisWorkers({
-    ...(args.n ? { n: Number(args.n) } : {}),
-    ...(args.c ? { c: Number(args.c) } : {}),
-    ...(args.latency ? { latency: Number(args.latency) } : {}),
-    ...(args.workers ? { workers: args.workers.split(',').map(Number) } : {}),
-  });
+  const workers = args.workers ? { workers: args.workers.split(',').map(Number) } : {};
+  // Without a size: both target configurations, CPU-bound (50 ms) and latency-bound (500 ms).
+  const configs =
+    args.n || args.c || args.latency
+      ? [
+          {
+            ...(args.n ? { n: Number(args.n) } : {}),
+            ...(args.c ? { c: Number(args.c) } : {}),
+            ...(args.latency ? { latency: Number(args.latency) } : {}),
+          },
+        ]
+      : [
+          { n: 2000, c: 16, latency: 50 },
+          { n: 600, c: 16, latency: 500 },
+        ];
+  const results = [];
+  for (const config of configs) results.push(...(await redisWorkers({ ...config, ...workers })));
   for (const result of results) {
     if (args.json) console.log(JSON.stringify(result));
     else

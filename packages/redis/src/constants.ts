@@ -25,3 +25,6 @@ export const DEFAULT_WORKER_CONCURRENCY = 16;
 
 /** Version of the job and result payloads the coordinator and the workers exchange. */
 export const WIRE_VERSION = 1;
+
+/** How long a run's keys (results, ledger stream, budget) and finished jobs are kept after the run, seconds: 7 days. */
+export const RUN_KEYS_TTL_S = 7 * 24 * 3600;

@@ -3,6 +3,7 @@ export {
   DEFAULT_QUEUE_NAME,
   DEFAULT_RESERVATION_LEASE_MS,
   DEFAULT_WORKER_CONCURRENCY,
+  RUN_KEYS_TTL_S,
 } from './constants.js';
 export { connectRedis } from './internal/connect.js';
 export type { ScriptedRedis } from './internal/scripts.js';

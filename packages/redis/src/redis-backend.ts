@@ -9,7 +9,7 @@ import {
 import type { ArmyBackend, BackendRun, BackendRunContext } from '@haiku-army/orchestrator';
 import type { WorkerResult, WorkerTask } from '@haiku-army/worker';
 import { Queue } from 'bullmq';
-import { DEFAULT_KEY_PREFIX, DEFAULT_QUEUE_NAME } from './constants.js';
+import { DEFAULT_KEY_PREFIX, DEFAULT_QUEUE_NAME, RUN_KEYS_TTL_S } from './constants.js';
 import {
   backendUnavailable,
   checkUrl,
@@ -229,8 +229,8 @@ class RedisBackendRun implements BackendRun {
           await this.#queue.add('attempt', data, {
             jobId,
             attempts: 1,
-            removeOnComplete: { age: 7 * 24 * 3600 },
-            removeOnFail: { age: 7 * 24 * 3600 },
+            removeOnComplete: { age: RUN_KEYS_TTL_S },
+            removeOnFail: { age: RUN_KEYS_TTL_S },
           });
         } catch (error) {
           this.#fail(backendUnavailable(this.#options.url, error));
@@ -253,6 +253,18 @@ class RedisBackendRun implements BackendRun {
         url: this.#options.url,
       });
       this.#context.gateway.ledger.restore(entries);
+      // A run's keys outlive it long enough to resume or audit it, then Redis drops them.
+      const keys = this.#keys;
+      await this.#redis
+        .multi()
+        .expire(keys.budget, RUN_KEYS_TTL_S)
+        .expire(keys.leases, RUN_KEYS_TTL_S)
+        .expire(keys.lease, RUN_KEYS_TTL_S)
+        .expire(keys.ledger, RUN_KEYS_TTL_S)
+        .expire(keys.results, RUN_KEYS_TTL_S)
+        .expire(keys.resultsByJob, RUN_KEYS_TTL_S)
+        .exec()
+        .catch(() => {});
     } finally {
       await this.#queue.close().catch(() => {});
       await closeQuietly(this.#reader);
