@@ -1,9 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createArmy } from '@haiku-army/orchestrator';
-import { redisBackend } from '@haiku-army/redis';
+import { DEFAULT_KEY_PREFIX, DEFAULT_QUEUE_NAME, redisBackend } from '@haiku-army/redis';
 import { reply, startFakeAnthropic } from '@haiku-army/testing';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerAvailable, startRedis, type TestRedis } from './support/redis-server.js';
 import { startWorkerProcesses, type WorkerProcess } from './support/worker-processes.js';
@@ -39,7 +37,7 @@ describe.skipIf(!redisServerAvailable())('one coordinator and three worker proce
     const workers: WorkerProcess[] = await startWorkerProcesses(3, {
       redisUrl: redis.url,
       baseURL: fake.url,
-      concurrency: 8,
+      concurrency: 16,
     });
     const backend = redisBackend({ url: redis.url });
     try {
@@ -47,8 +45,9 @@ describe.skipIf(!redisServerAvailable())('one coordinator and three worker proce
         backend,
         baseURL: fake.url,
         apiKey: 'test-key',
-        journal: mkdtempSync(join(tmpdir(), 'army-redis-journal-')),
-        concurrency: 48,
+        // The journal and resume are covered by coordinator-resume.test.ts; off here for speed.
+        journal: false,
+        concurrency: 96,
       });
       const items = Array.from({ length: SUBTASKS }, (_, index) => `item ${index + 1}`);
       const handle = army.map(items, (item) => `Answer for ${item}.`);
@@ -93,6 +92,21 @@ describe.skipIf(!redisServerAvailable())('one coordinator and three worker proce
       for (const entry of ledger) perTask.set(entry.taskId, (perTask.get(entry.taskId) ?? 0) + 1);
       expect(perTask.size).toBe(SUBTASKS);
       expect([...perTask.values()].every((count) => count === 1)).toBe(true);
+
+      // The kill interrupted subtasks: BullMQ found their jobs stalled and another worker finished them.
+      const queue = new Queue(DEFAULT_QUEUE_NAME, {
+        connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) },
+        prefix: DEFAULT_KEY_PREFIX,
+      });
+      try {
+        const jobs = await queue.getJobs(['completed'], 0, -1);
+        expect(jobs).toHaveLength(SUBTASKS);
+        const recovered = jobs.filter((job) => job.stalledCounter > 0);
+        expect(recovered.length).toBeGreaterThan(0);
+        for (const job of recovered) expect(perTask.get(job.data.task.id)).toBe(1);
+      } finally {
+        await queue.close();
+      }
     } finally {
       releaseHold();
       await Promise.all(workers.map((worker) => worker.stop()));
