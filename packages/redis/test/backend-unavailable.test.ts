@@ -20,7 +20,7 @@ describe('an unreachable Redis', () => {
         code: 'BACKEND_UNAVAILABLE',
         message: expect.stringContaining(`Redis at ${url}`),
       });
-      expect(await listRuns(journal)).toEqual([]);
+      expect(await listRuns({ journal })).toEqual([]);
       expect(fake.billing.entries).toHaveLength(0);
     } finally {
       await backend.close();
