@@ -81,6 +81,28 @@ function notRun(
   };
 }
 
+/**
+ * The worker checked `data` against the schema rebuilt from JSON Schema;
+ * checked again here against the caller's own (refinements and transforms
+ * do not travel), a mismatch fails the attempt as the worker would.
+ */
+function checkOutput(task: WorkerTask, result: WorkerResult): WorkerResult {
+  if (!task.output || result.status === 'failed' || result.data === undefined) return result;
+  const parsed = task.output.safeParse(result.data);
+  if (parsed.success) return { ...result, data: parsed.data };
+  const reason = `data does not match the output schema: ${parsed.error.issues
+    .map((issue) => `${issue.path.join('.') || 'data'}: ${issue.message}`)
+    .join('; ')}`;
+  const { data: _rejected, ...rest } = result;
+  return {
+    ...rest,
+    status: 'failed',
+    code: 'INVALID_RESULT',
+    reason,
+    summary: `Failed: ${reason}`,
+  };
+}
+
 class RedisBackendRun implements BackendRun {
   readonly #context: BackendRunContext;
   readonly #options: RunOptions;
@@ -150,7 +172,7 @@ class RedisBackendRun implements BackendRun {
     const waiter = this.#waiters.get(jobId);
     if (!waiter) return;
     this.#waiters.delete(jobId);
-    waiter.resolve(fromWire(JSON.parse(json) as WireResult));
+    waiter.resolve(checkOutput(waiter.task, fromWire(JSON.parse(json) as WireResult)));
   }
 
   /** Redis went away: every attempt waiting fails, so the run ends with the error (nothing is acknowledged). */
@@ -184,24 +206,21 @@ class RedisBackendRun implements BackendRun {
   }
 
   submit(task: WorkerTask, options: { signal?: AbortSignal } = {}): Promise<WorkerResult> {
-    if (task.output !== undefined)
-      return Promise.reject(
-        invalidOption(
-          'output',
-          'no `output` schema with the Redis backend (a zod schema cannot travel to worker processes); validate `data` in `reduce`',
-          'a zod schema',
-        ),
-      );
     if (this.#failure) return Promise.reject(this.#failure);
     const context = this.#context;
     const jobId = jobIdOf(context.runId, task.id, task.attempt ?? 1);
-    const data: AttemptJob = toJob(context.runId, task, context.workerModel, {
-      ...(context.sharedPrefix !== undefined ? { sharedPrefix: context.sharedPrefix } : {}),
-      ...(context.limits !== undefined ? { limits: context.limits as AttemptJob['limits'] } : {}),
-      ...(context.summaryTokenCap !== undefined
-        ? { summaryTokenCap: context.summaryTokenCap }
-        : {}),
-    });
+    let data: AttemptJob;
+    try {
+      data = toJob(context.runId, task, context.workerModel, {
+        ...(context.sharedPrefix !== undefined ? { sharedPrefix: context.sharedPrefix } : {}),
+        ...(context.limits !== undefined ? { limits: context.limits as AttemptJob['limits'] } : {}),
+        ...(context.summaryTokenCap !== undefined
+          ? { summaryTokenCap: context.summaryTokenCap }
+          : {}),
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const { signal } = options;
     return new Promise<WorkerResult>((resolve, reject) => {
       const onAbort = () => {

@@ -1,4 +1,10 @@
-import { ArmyError, BudgetExceededError, type BudgetScope, ERROR_CODES } from '@haiku-army/core';
+import {
+  ArmyError,
+  BudgetExceededError,
+  type BudgetScope,
+  ERROR_CODES,
+  invalidOption,
+} from '@haiku-army/core';
 import type { Brief, WorkerLimits, WorkerResult, WorkerTask } from '@haiku-army/worker';
 import * as z from 'zod';
 import { WIRE_VERSION } from '../constants.js';
@@ -15,6 +21,8 @@ export const attemptJobSchema = z.object({
     tags: z.array(z.string()).optional(),
     parentTaskId: z.string().optional(),
   }),
+  /** The task's `output` schema as JSON Schema (a zod schema cannot travel); rebuilt with `z.fromJSONSchema`. */
+  output: z.record(z.string(), z.unknown()).optional(),
   sharedPrefix: z.string().optional(),
   limits: z.record(z.string(), z.number().nullable()).optional(),
   summaryTokenCap: z.number().int().optional(),
@@ -49,6 +57,18 @@ export function toJob(
   model: string,
   extra: Pick<AttemptJob, 'sharedPrefix' | 'limits' | 'summaryTokenCap'>,
 ): AttemptJob {
+  let output: Record<string, unknown> | undefined;
+  if (task.output !== undefined) {
+    try {
+      output = z.toJSONSchema(task.output) as Record<string, unknown>;
+    } catch (error) {
+      throw invalidOption(
+        'output',
+        `a zod schema that JSON Schema can express, to travel to worker processes (${(error as Error).message}); apply transforms in \`reduce\``,
+        'a zod schema',
+      );
+    }
+  }
   return {
     v: WIRE_VERSION,
     runId,
@@ -60,6 +80,7 @@ export function toJob(
       ...(task.tags ? { tags: [...task.tags] } : {}),
       ...(task.parentTaskId !== undefined ? { parentTaskId: task.parentTaskId } : {}),
     },
+    ...(output ? { output } : {}),
     ...extra,
   };
 }
@@ -84,6 +105,9 @@ export function fromJob(job: AttemptJob): { task: WorkerTask; limits?: WorkerLim
       attempt: job.task.attempt,
       ...(job.task.tags ? { tags: job.task.tags } : {}),
       ...(job.task.parentTaskId !== undefined ? { parentTaskId: job.task.parentTaskId } : {}),
+      ...(job.output
+        ? { output: z.fromJSONSchema(job.output as z.core.JSONSchema.JSONSchema) }
+        : {}),
     },
     ...(limits ? { limits } : {}),
   };
