@@ -121,7 +121,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
   const transcripts = options.transcripts ?? new MemoryTranscriptStore();
   let processed = 0;
 
-  const process = async (job: Job): Promise<string> => {
+  const processJob = async (job: Job): Promise<string> => {
     const data = attemptJobSchema.parse(job.data);
     const keys = runKeys(prefix, data.runId);
     const jobId = job.id!;
@@ -152,7 +152,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
     return 'done';
   };
 
-  const queueWorker = new QueueWorker(queueName, process, {
+  const queueWorker = new QueueWorker(queueName, processJob, {
     connection: redisOptionsOf(url),
     prefix,
     concurrency,
