@@ -3,6 +3,7 @@ import {
   type BudgetLimits,
   ERROR_CODES,
   invalidOption,
+  type LedgerEntry,
   zeroCost,
   zeroTokens,
 } from '@haiku-army/core';
@@ -112,6 +113,8 @@ class RedisBackendRun implements BackendRun {
   readonly #keys: ReturnType<typeof runKeys>;
   readonly #waiters = new Map<string, Waiter>();
   #lastResult: string;
+  /** The last ledger stream entry merged into the coordinator's ledger (all of it, a resumed run's earlier calls too). */
+  #lastLedger = '0-0';
   #closed = false;
   #readLoop: Promise<void> | undefined;
   #failedCheck: ReturnType<typeof setInterval> | undefined;
@@ -139,7 +142,11 @@ class RedisBackendRun implements BackendRun {
     this.#failedCheck = setInterval(() => void this.#checkFailed(), options.failedCheckMs);
   }
 
-  /** Reads finished attempts from the run's results stream and hands them to their waiters. */
+  /**
+   * Reads finished attempts from the run's results stream and hands them to
+   * their waiters, and merges the run's ledger stream into the coordinator's
+   * ledger as it grows (so `army.ledger` and the events see every process's spend).
+   */
   async #read(): Promise<void> {
     while (!this.#closed) {
       let reply: [string, [string, string[]][]][] | null;
@@ -150,7 +157,9 @@ class RedisBackendRun implements BackendRun {
           'BLOCK',
           500,
           'STREAMS',
+          this.#keys.ledger,
           this.#keys.results,
+          this.#lastLedger,
           this.#lastResult,
         )) as typeof reply;
       } catch (error) {
@@ -158,8 +167,18 @@ class RedisBackendRun implements BackendRun {
         this.#fail(backendUnavailable(this.#options.url, error));
         return;
       }
-      for (const [, entries] of reply ?? [])
-        for (const [streamId, fields] of entries) {
+      // A worker writes its ledger entries before its result: merge them first.
+      const ledger = reply?.find(([key]) => key === this.#keys.ledger)?.[1] ?? [];
+      if (ledger.length > 0) {
+        this.#lastLedger = ledger.at(-1)![0];
+        this.#context.gateway.ledger.restore(
+          ledger.map(
+            ([, fields]) => JSON.parse(fields[fields.indexOf('entry') + 1]!) as LedgerEntry,
+          ),
+        );
+      }
+      for (const [key, entries] of reply ?? [])
+        for (const [streamId, fields] of key === this.#keys.results ? entries : []) {
           this.#lastResult = streamId;
           const jobId = fields[fields.indexOf('job') + 1]!;
           const json = fields[fields.indexOf('result') + 1]!;
@@ -269,6 +288,7 @@ class RedisBackendRun implements BackendRun {
       const { entries } = await readRunLedger(this.#redis, {
         prefix: this.#options.prefix,
         runId: this.#context.runId,
+        after: this.#lastLedger,
         url: this.#options.url,
       });
       this.#context.gateway.ledger.restore(entries);

@@ -53,9 +53,12 @@ describe.skipIf(!redisServerAvailable())('one coordinator and three worker proce
       const handle = army.map(items, (item) => `Answer for ${item}.`);
       let ended = 0;
       let killed: Promise<void> | undefined;
+      let mergedMidway = 0;
       army.events.on('task:end', () => {
         ended += 1;
         if (ended !== Math.floor(SUBTASKS / 3) || killed) return;
+        // The workers' ledger streams are merged into the coordinator's ledger while the run goes on.
+        mergedMidway = army.ledger.entries().length;
         killed = (async () => {
           hold = new Promise((resolve) => {
             releaseHold = resolve;
@@ -71,6 +74,8 @@ describe.skipIf(!redisServerAvailable())('one coordinator and three worker proce
       const result = await handle;
       await killed;
       expect(workers[0]!.child.signalCode).toBe('SIGKILL');
+      expect(mergedMidway).toBeGreaterThan(0);
+      expect(mergedMidway).toBeLessThan(SUBTASKS);
 
       expect(result.status).toBe('done');
       expect(result.subtasks).toHaveLength(SUBTASKS);
