@@ -10,6 +10,7 @@ import { reportCommand } from './commands/report.js';
 import { resumeCommand } from './commands/resume.js';
 import { runCommand } from './commands/run.js';
 import { runsCommand } from './commands/runs.js';
+import { workerCommand } from './commands/worker.js';
 import { EXIT } from './constants.js';
 import { journaledHistory } from './cost-history.js';
 import { errorLine, exitCodeOf, oneLine, toJson } from './errors.js';
@@ -252,6 +253,18 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
     .description('the model catalog with prices per million tokens and its as-of date')
     .option('--json', 'print the catalog as one JSON object')
     .action(wrap((flags) => modelsCommand(flags, io)));
+
+  program
+    .command('worker')
+    .description(
+      "run subtasks from a coordinator's queue on Redis (@haiku-army/redis) until Ctrl-C",
+    )
+    .option('--redis <url>', 'the Redis the coordinator uses (or HAIKU_ARMY_REDIS_URL)')
+    .option('--concurrency <n>', 'subtasks at once in this process (default 16)', integerAtLeast(1))
+    .option('--base-url <url>', 'the Anthropic API base URL')
+    .option('--queue <name>', 'the BullMQ queue (default haiku-army)')
+    .option('--prefix <prefix>', 'the key prefix (default haiku-army)')
+    .action(wrap((flags) => workerCommand(flags, io)));
 
   return program;
 }

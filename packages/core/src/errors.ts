@@ -53,6 +53,11 @@ export const ERROR_CODES = {
    * retried blind (that could pay twice). System failure.
    */
   BATCH_MAYBE_SUBMITTED: 'BATCH_MAYBE_SUBMITTED',
+  /**
+   * A run backend (e.g. the Redis of `@haiku-army/redis`) cannot be reached,
+   * so nothing more is enqueued, reserved or acknowledged. System failure.
+   */
+  BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
 } as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -87,6 +92,7 @@ export const ERROR_KINDS: Readonly<Record<ArmyErrorCode, ArmyErrorKind>> = Objec
   JOURNAL_NOT_WRITABLE: 'user',
   JOURNAL_INCOMPATIBLE: 'user',
   BATCH_MAYBE_SUBMITTED: 'system',
+  BACKEND_UNAVAILABLE: 'system',
 });
 
 /**

@@ -10,6 +10,7 @@ import type {
   RateLimiter,
 } from '@haiku-army/core';
 import type { Tool, TranscriptStore, WorkerLimits } from '@haiku-army/worker';
+import type { ArmyBackend } from './army-backend.js';
 import type { ResultCache } from './cache/result-cache.js';
 import type { ReadyQueueFactory } from './ready-queue.js';
 import type { Router } from './router-types.js';
@@ -133,6 +134,12 @@ export interface ArmyOptions {
   batchWindowMs?: number;
   /** First wait between polls of a batch, ms; grows with backoff. @default core's 5000 */
   batchPollIntervalMs?: number;
+  /**
+   * Where the workers run: e.g. `redisBackend({ url })` of `@haiku-army/redis`
+   * drains the run through worker processes on other machines. Interactive
+   * mode only. @default the in-process worker pool
+   */
+  backend?: ArmyBackend;
   /** Cancels every run of the army. */
   signal?: AbortSignal;
   /** @default crypto.randomUUID */

@@ -7,6 +7,7 @@ export {
   type RunPlanOptions,
   resumeRun,
 } from './army.js';
+export type { ArmyBackend, BackendRun, BackendRunContext } from './army-backend.js';
 export type {
   ArmyOptions,
   Artifact,

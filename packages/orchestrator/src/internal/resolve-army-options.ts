@@ -15,6 +15,7 @@ import {
   type TranscriptStore,
   type WorkerLimits,
 } from '@haiku-army/worker';
+import type { ArmyBackend } from '../army-backend.js';
 import type { ArmyOptions, ArtifactSource, FailurePolicy } from '../army-options.js';
 import { FileResultCache } from '../cache/file-result-cache.js';
 import type { ResultCache } from '../cache/result-cache.js';
@@ -40,6 +41,8 @@ import { fixedModelRouter } from './fixed-model-router.js';
 /** Army options validated, with every default filled in. */
 export interface ResolvedArmyOptions {
   gateway: ModelGateway;
+  /** Where the workers run; undefined: the in-process pool. */
+  backend: ArmyBackend | undefined;
   planner: string;
   synthesizer: string;
   router: Router;
@@ -100,10 +103,11 @@ function buildGateway(options: ArmyOptions): ModelGateway {
       ? undefined
       : options.budget instanceof Budget
         ? options.budget
-        : new Budget({
+        : (options.backend?.createBudget?.(options.budget) ??
+          new Budget({
             limits: options.budget,
             ...(options.ledger ? { ledger: options.ledger } : {}),
-          });
+          }));
   if (options.gateway) {
     if (!options.gateway || typeof options.gateway.call !== 'function' || !options.gateway.ledger)
       throw invalidOption('gateway', 'a ModelGateway (e.g. createGateway())', options.gateway);
@@ -274,8 +278,21 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
       throw invalidOption(`rateLimitFallback.${from}`, 'a different model than the key', to);
     fallback[source] = target;
   }
+  if (
+    options.backend !== undefined &&
+    (typeof options.backend !== 'object' || typeof options.backend?.open !== 'function')
+  )
+    throw invalidOption('backend', 'an ArmyBackend (e.g. redisBackend({ url }))', options.backend);
+  const batch = resolveBatchSettings(options, gateway);
+  if (options.backend && options.mode === 'batch')
+    throw invalidOption(
+      'mode',
+      "'interactive' with a `backend` (batch mode runs in-process)",
+      options.mode,
+    );
   return {
     gateway,
+    backend: options.backend,
     planner,
     synthesizer,
     router,
@@ -298,7 +315,7 @@ export function resolveArmyOptions(options: ArmyOptions = {}): ResolvedArmyOptio
     plannerMaxTokens,
     synthesizerMaxTokens,
     artifacts: options.artifacts,
-    batch: resolveBatchSettings(options, gateway),
+    batch,
     journal,
     recorder: composeRecorders(
       ...(journal

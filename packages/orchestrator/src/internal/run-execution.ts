@@ -1,9 +1,13 @@
-import { AbortError, ArmyError, BudgetExceededError, type ModelGateway } from '@haiku-army/core';
 import {
-  DEFAULT_SUMMARY_TOKEN_CAP,
-  type SubtaskDependencies,
-  type WorkerPool,
-} from '@haiku-army/worker';
+  AbortError,
+  ArmyError,
+  BudgetExceededError,
+  ERROR_CODES,
+  invalidOption,
+  type ModelGateway,
+} from '@haiku-army/core';
+import { DEFAULT_SUMMARY_TOKEN_CAP, type SubtaskDependencies } from '@haiku-army/worker';
+import type { BackendRun } from '../army-backend.js';
 import type { Artifact } from '../army-options.js';
 import { PlanInvalidError } from '../errors.js';
 import {
@@ -33,8 +37,10 @@ import { RunCache } from './run-cache.js';
 import { RunGateway } from './run-gateway.js';
 import { createRunPool, linkSignals } from './run-pool.js';
 import type { JournaledRun, RunSpec } from './run-spec.js';
-import { runSubtask } from './run-subtask.js';
+import { runSubtask, type SubtaskRunContext } from './run-subtask.js';
 import { synthesize } from './synthesize.js';
+
+const BACKEND_UNAVAILABLE = ERROR_CODES.BACKEND_UNAVAILABLE;
 
 /** One run of the army, from its plan to its result. */
 export class RunExecution<TAnswer> {
@@ -46,6 +52,8 @@ export class RunExecution<TAnswer> {
   readonly #results = new Map<string, SubtaskResult>();
   readonly #subtasks: PlanSubtask[] = [];
   #budgetError: BudgetExceededError | undefined;
+  /** The run's backend became unreachable: nothing more starts, and the run ends resumable (`cancelled`). */
+  #backendError: ArmyError | undefined;
   #reasoning = '';
   /** Artifacts listed before the run started (the source may be shared with earlier runs). */
   #artifactsBefore = 0;
@@ -88,7 +96,10 @@ export class RunExecution<TAnswer> {
       signal: this.#signal,
       startedAt,
     });
+    let backendRun: BackendRun | undefined;
+    let closeError: unknown;
     try {
+      backendRun = await this.#openBackend(setup);
       await options.recorder.runStarted?.({
         runId,
         job: this.#spec.job,
@@ -103,6 +114,7 @@ export class RunExecution<TAnswer> {
       });
     } catch (error) {
       // A journal that cannot be written stops the run before it spends anything.
+      await backendRun?.close();
       await setup.collector?.close();
       await this.#gateway.close();
       throw error;
@@ -143,7 +155,10 @@ export class RunExecution<TAnswer> {
         }
         rounds = round;
         if (failedFast) await this.#skipFailFast(round, next);
-        else if (next.length > 0 && (await this.#runRound(round, next, pool, watch, setup)))
+        else if (
+          next.length > 0 &&
+          (await this.#runRound(round, next, backendRun ?? pool, watch, setup))
+        )
           failedFast = true;
       }
       status = this.#status(failedFast);
@@ -165,10 +180,18 @@ export class RunExecution<TAnswer> {
     } finally {
       pool.close();
       watch.close();
+      // Merges the remote workers' ledger entries before the result and the journal read the ledger.
+      closeError = await backendRun?.close().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
       await setup.collector?.close();
       await this.#gateway.close();
     }
+    // The remote workers' spend could not be merged: the run is not ended (its journal stays resumable).
+    if (closeError !== undefined) throw closeError;
     if (!error && this.#budgetError) error = this.#budgetError;
+    if (!error && this.#backendError) error = this.#backendError;
     const result = this.#result(status!, answer, error, rounds, startedAt);
     await options.recorder.runEnded?.(result as RunResult<unknown> as RunResult);
     this.#army.budget?.endRun(runId);
@@ -209,7 +232,7 @@ export class RunExecution<TAnswer> {
   async #runRound(
     round: number,
     subtasks: PlanSubtask[],
-    pool: WorkerPool,
+    pool: SubtaskRunContext['pool'],
     watch: RateLimitWatch,
     setup: RunModeSetup,
   ): Promise<boolean> {
@@ -230,7 +253,9 @@ export class RunExecution<TAnswer> {
               code: 'BUDGET_EXCEEDED',
               reason: `the run's budget is spent (${this.#budgetError.message})`,
             }
-          : undefined,
+          : this.#backendError
+            ? { code: BACKEND_UNAVAILABLE, reason: this.#backendError.message }
+            : undefined,
       onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
       execute: async (subtask, dependencies, signal) => {
         events.emit('task:start', { runId, taskId: subtask.id });
@@ -271,6 +296,11 @@ export class RunExecution<TAnswer> {
           });
           if (!this.#budgetError) await cache?.storeSubtask(key, result);
           return result;
+        } catch (error) {
+          // An unreachable backend acknowledged nothing: the subtask is cancelled (re-run on resume), not failed.
+          if (!(error instanceof ArmyError) || error.code !== BACKEND_UNAVAILABLE) throw error;
+          this.#backendError ??= error;
+          return notRunResult(subtask, round, 'cancelled', BACKEND_UNAVAILABLE, error.message);
         } finally {
           leave?.();
         }
@@ -278,6 +308,31 @@ export class RunExecution<TAnswer> {
       onFinished: (result) => this.#finished(result),
     });
     return outcome.failedFast !== undefined;
+  }
+
+  /** The run's backend, opened (`undefined`: the in-process pool runs the workers). */
+  async #openBackend(setup: RunModeSetup): Promise<BackendRun | undefined> {
+    const { backend } = this.#options;
+    if (!backend) return undefined;
+    if (setup.mode === 'batch')
+      throw invalidOption(
+        'mode',
+        "'interactive' with a `backend` (batch mode runs in-process)",
+        'batch',
+      );
+    const options = this.#options;
+    return backend.open({
+      runId: this.#runId,
+      resumed: this.#spec.resume !== undefined,
+      gateway: options.gateway,
+      workerModel: options.workerModel,
+      signal: this.#signal,
+      ...(options.sharedPrefix !== undefined ? { sharedPrefix: options.sharedPrefix } : {}),
+      ...((setup.limits ?? options.limits) ? { limits: setup.limits ?? options.limits } : {}),
+      ...(options.summaryTokenCap !== undefined
+        ? { summaryTokenCap: options.summaryTokenCap }
+        : {}),
+    });
   }
 
   /** A resumed fail-fast run whose kept results hold a failure runs nothing more. */
@@ -305,7 +360,9 @@ export class RunExecution<TAnswer> {
   }
 
   #halted(): boolean {
-    return this.#signal.aborted || this.#budgetError !== undefined;
+    return (
+      this.#signal.aborted || this.#budgetError !== undefined || this.#backendError !== undefined
+    );
   }
 
   #anySucceeded(): boolean {
@@ -317,6 +374,7 @@ export class RunExecution<TAnswer> {
   #status(failedFast: boolean): RunStatus {
     if (this.#signal.aborted) return 'cancelled';
     if (this.#budgetError) return 'budget_exceeded';
+    if (this.#backendError) return 'cancelled';
     if (failedFast) return 'failed';
     const results = [...this.#results.values()];
     if (results.every((result) => result.status === 'done')) return 'done';

@@ -11,8 +11,8 @@ import {
   type Brief,
   renderBrief,
   type SubtaskDependencies,
-  type WorkerPool,
   type WorkerResult,
+  type WorkerTask,
 } from '@haiku-army/worker';
 import type * as z from 'zod';
 import { ESCALATABLE_CODES } from '../constants.js';
@@ -22,11 +22,17 @@ import type { AttemptResult, SubtaskResult } from '../run-result.js';
 import { dependencyGuidance } from './prompts.js';
 import type { RateLimitWatch } from './rate-limit-watch.js';
 
+/** The `untracked` entry of an attempt whose result carried no dependency record. */
+const UNRECORDED = '(the worker reported no dependency record)';
+
 /** What running one subtask needs from its run. */
 export interface SubtaskRunContext {
   runId: string;
   gateway: ModelGateway;
-  pool: WorkerPool;
+  /** Runs each attempt: the run's worker pool, or its backend. */
+  pool: {
+    submit(task: WorkerTask, options?: { signal?: AbortSignal }): Promise<WorkerResult>;
+  };
   router: Router;
   events: ArmyEvents;
   maxAttempts: number;
@@ -190,7 +196,11 @@ export async function runSubtask(
       { signal: context.signal },
     );
     last = result;
-    if (result.dependencies) context.onDependencies?.(result.dependencies);
+    // A result without a dependency record (a backend or pool that does not
+    // carry one) cannot be re-checked later, so it makes the subtask uncacheable.
+    context.onDependencies?.(
+      result.dependencies ?? { reads: [], queries: [], writes: [], untracked: [UNRECORDED] },
+    );
     transcriptIds.push(result.transcriptId);
     cost = addCost(cost, result.cost);
     calls += result.calls;

@@ -23,7 +23,13 @@ export interface ResumeOptions<TAnswer = string> {
 export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['done', 'partial', 'failed']);
 
 /** Codes of results that the run's stop imposed (not the subtask's own outcome): a resume runs those again. */
-const INTERRUPTED_CODES = new Set(['ABORTED', 'BUDGET_EXCEEDED', 'FAIL_FAST', 'NOT_READY']);
+const INTERRUPTED_CODES = new Set([
+  'ABORTED',
+  'BACKEND_UNAVAILABLE',
+  'BUDGET_EXCEEDED',
+  'FAIL_FAST',
+  'NOT_READY',
+]);
 
 const SUCCEEDED = new Set(['done', 'partial']);
 
