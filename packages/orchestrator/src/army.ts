@@ -6,18 +6,20 @@ import {
   invalidOption,
   type ModelGateway,
 } from '@haiku-army/core';
-import { type Brief, normalizeBrief } from '@haiku-army/worker';
+import type { Brief } from '@haiku-army/worker';
 import * as z from 'zod';
 import type { ArmyOptions } from './army-options.js';
-import { PlanInvalidError, type PlanIssue } from './errors.js';
+import { DEFAULT_MAP_CHUNK_SIZE, MAX_BATCH_REQUESTS } from './constants.js';
+import { PlanInvalidError } from './errors.js';
 import { checkMode, requireBatchGateway } from './internal/batch-settings.js';
+import { isItemIterable, ItemSource, type MapItems } from './internal/item-source.js';
+import { type MapItemRule, mapSubtasks } from './internal/map-subtasks.js';
 import { type ResolvedArmyOptions, resolveArmyOptions } from './internal/resolve-army-options.js';
 import { RunExecution } from './internal/run-execution.js';
 import type { RunSpec } from './internal/run-spec.js';
-import { restoreResult } from './journal/journal-format.js';
 import { FINISHED_RUN_STATUSES, prepareResume, type ResumeOptions } from './journal/resume-run.js';
-import { openJournal } from './journal/run-journal.js';
-import { type Plan, type PlanInput, type PlanSubtask, planSubtaskSchema } from './plan.js';
+import { openJournal, restoreJournaledResult } from './journal/run-journal.js';
+import type { Plan, PlanInput } from './plan.js';
 import { RunHandle } from './run-handle.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
 import { instrumentArmyEvents } from './tracing/instrument.js';
@@ -52,10 +54,23 @@ export interface MapOptions<TData, TAnswer, TItem = unknown> extends RunOptions 
   job?: string;
   /** The subtask id of an item. @default `item-<n>` (1-based) */
   id?: (item: TItem, index: number) => string;
+  /**
+   * For items given as an iterable (not an array): how many are read,
+   * journaled and run at a time. In batch mode a chunk is one Message Batch
+   * (split further only past the API's 100,000 requests or 256 MB), and
+   * the next chunk is read once it has ended, so memory is bounded by the
+   * chunk size, not the item count. @default 10,000 (at most 100,000)
+   */
+  chunkSize?: number;
 }
 
-/** Most invalid map items named in one error. */
-const MAX_NAMED_ITEMS = 10;
+/** Checks a streamed map's `chunkSize`. */
+function checkChunkSize(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAP_CHUNK_SIZE;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_BATCH_REQUESTS)
+    throw invalidOption('chunkSize', `an integer from 1 to ${MAX_BATCH_REQUESTS}`, value);
+  return value;
+}
 
 function checkJob(job: unknown): string {
   if (typeof job !== 'string' || job.trim().length === 0)
@@ -153,7 +168,7 @@ export class Army {
         );
       const state = await openJournal(root, runId, this.#options.logger);
       if (state.end && FINISHED_RUN_STATUSES.has(state.end.status))
-        return restoreResult(state.end) as RunResult<TAnswer>;
+        return restoreJournaledResult(state) as RunResult<TAnswer>;
       const spec = prepareResume(state, this.#options, options);
       return new RunExecution<TAnswer>(this.#options, spec, runId).run();
     });
@@ -204,12 +219,14 @@ export class Army {
    * @example await army.map(files, (file) => `List the exports of ${file}.`, { output: z.object({ exports: z.array(z.string()) }) });
    */
   map<TItem, TData = unknown, TAnswer = string>(
-    items: readonly TItem[],
+    items: MapItems<TItem>,
     brief: (item: TItem, index: number) => Brief | string,
     options: MapOptions<TData, TAnswer, TItem> = {},
   ): RunHandle<TAnswer> {
     return this.#start<TAnswer>(() => {
-      if (!Array.isArray(items) || items.length === 0)
+      if (!Array.isArray(items) && !isItemIterable(items))
+        throw invalidOption('items', 'a non-empty array, or an iterable or async iterable', items);
+      if (Array.isArray(items) && items.length === 0)
         throw invalidOption('items', 'a non-empty array', items);
       if (typeof brief !== 'function')
         throw invalidOption('brief', 'a function (item, index) => Brief | string', brief);
@@ -218,38 +235,27 @@ export class Army {
       if (options.id !== undefined && typeof options.id !== 'function')
         throw invalidOption('id', 'a function (item, index) => string', options.id);
       const mode = this.#mode(options);
-      const subtasks: PlanSubtask[] = [];
-      const invalid: PlanIssue[] = [];
-      let invalidItems = 0;
-      items.forEach((item, index) => {
-        const written = normalizeBrief(brief(item, index), `brief(items[${index}])`);
-        const id: unknown = options.id ? options.id(item, index) : `item-${index + 1}`;
-        const parsed = planSubtaskSchema.safeParse({
-          id,
-          title: written.objective.split('\n')[0]!.slice(0, 80),
-          brief: written,
-          dependsOn: [],
-          complexity: 'simple',
-        });
-        if (parsed.success) {
-          subtasks.push(parsed.data);
-          return;
-        }
-        invalidItems += 1;
-        if (invalidItems > MAX_NAMED_ITEMS) return;
-        for (const issue of parsed.error.issues)
-          invalid.push({
-            code: 'schema',
-            ...(typeof id === 'string' ? { subtaskId: id } : {}),
-            message: `items[${index}] (id ${JSON.stringify(id) ?? String(id)}): ${issue.path.join('.') || 'subtask'}: ${issue.message}`,
-          });
-      });
-      if (invalidItems > MAX_NAMED_ITEMS)
-        invalid.push({
-          code: 'schema',
-          message: `and ${invalidItems - MAX_NAMED_ITEMS} more items with an invalid subtask`,
-        });
-      if (invalid.length > 0) throw new PlanInvalidError(invalid, 'The mapped plan');
+      const rule = { brief, id: options.id } as MapItemRule<unknown>;
+      const answer = {
+        synthesize: options.synthesize ?? false,
+        signal: options.signal,
+        ...mode,
+        ...(options.output ? { output: options.output } : {}),
+        ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
+      };
+      if (!Array.isArray(items))
+        return {
+          job: options.job ?? 'Map over streamed items',
+          planRounds: false,
+          ...answer,
+          stream: {
+            source: new ItemSource(items as Iterable<unknown> | AsyncIterable<unknown>),
+            rule,
+            chunkSize: checkChunkSize(options.chunkSize),
+            chunks: [],
+          },
+        };
+      const subtasks = mapSubtasks(items, 0, rule);
       const { plan, issues } = validatePlan(
         { reasoning: '', subtasks },
         { maxSubtasks: Number.MAX_SAFE_INTEGER },
@@ -259,11 +265,7 @@ export class Army {
         job: options.job ?? `Map over ${items.length} items`,
         plan,
         planRounds: false,
-        synthesize: options.synthesize ?? false,
-        signal: options.signal,
-        ...mode,
-        ...(options.output ? { output: options.output } : {}),
-        ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
+        ...answer,
       };
     });
   }
@@ -302,9 +304,12 @@ export function resumeRun<TAnswer = string>(
 ): RunHandle<TAnswer> {
   if (!options || typeof options !== 'object')
     throw invalidOption('options', 'an options object with `runId`', options);
-  const { runId, signal, output, reduce, ...armyOptions } = options;
+  const { runId, signal, output, reduce, items, brief, id, ...armyOptions } = options;
   return new Army(armyOptions).resume<TAnswer>(runId, {
     ...(signal ? { signal } : {}),
+    ...(items !== undefined ? { items } : {}),
+    ...(brief !== undefined ? { brief } : {}),
+    ...(id !== undefined ? { id } : {}),
     ...(output ? { output } : {}),
     ...(reduce ? { reduce } : {}),
   });

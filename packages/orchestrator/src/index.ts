@@ -14,10 +14,12 @@ export type {
   FailurePolicy,
 } from './army-options.js';
 export { subtaskCustomId } from './batch-custom-id.js';
+export type { MapItems } from './internal/item-source.js';
 export {
   DEFAULT_BATCH_CONCURRENCY,
   DEFAULT_BATCH_WINDOW_MS,
   DEFAULT_CONCURRENCY,
+  DEFAULT_MAP_CHUNK_SIZE,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_SUBTASKS,
   DEFAULT_PLANNER_MAX_TOKENS,
@@ -72,6 +74,7 @@ export {
   type BatchSubmittedRecord,
   type CallEndRecord,
   type CallStartRecord,
+  type ChunkRecord,
   composeRecorders,
   noopRecorder,
   type PlanRecord,

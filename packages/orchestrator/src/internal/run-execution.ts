@@ -11,6 +11,7 @@ import {
 } from '../plan.js';
 import type { RunResult, RunStatus, SubtaskResult } from '../run-result.js';
 import { type RunModeSetup, setUpRunMode } from './batch-mode.js';
+import { compactResult } from './compact-result.js';
 import { buildRunCost, cacheHitRate } from './cost-tree.js';
 import { notRunResult, runDag } from './dag-scheduler.js';
 import { describeOptions, describeSpec } from './describe-run.js';
@@ -22,6 +23,7 @@ import { RunGateway } from './run-gateway.js';
 import { createRunPool, linkSignals } from './run-pool.js';
 import type { JournaledRun, RunSpec } from './run-spec.js';
 import { runSubtask } from './run-subtask.js';
+import { runStreamedMap } from './streamed-map.js';
 import { synthesize } from './synthesize.js';
 
 /** One run of the army, from its plan to its result. */
@@ -33,6 +35,8 @@ export class RunExecution<TAnswer> {
   readonly #signal: AbortSignal;
   readonly #results = new Map<string, SubtaskResult>();
   readonly #subtasks: PlanSubtask[] = [];
+  /** A streamed map's subtask ids, in item order (its subtasks are not kept). */
+  readonly #itemIds: string[] = [];
   #budgetError: BudgetExceededError | undefined;
   #reasoning = '';
   /** Artifacts listed before the run started (the source may be shared with earlier runs). */
@@ -98,7 +102,11 @@ export class RunExecution<TAnswer> {
     let answering = false;
     try {
       let failedFast = this.#restore(journaled);
-      for (let round = 1; ; round++) {
+      if (this.#spec.stream) {
+        rounds = 1;
+        failedFast = await this.#runStreamed(failedFast, pool, watch, setup);
+      }
+      for (let round = 1; !this.#spec.stream; round++) {
         const adopted = journaled?.plans.find((record) => record.round === round);
         let next: PlanSubtask[];
         if (adopted)
@@ -170,7 +178,8 @@ export class RunExecution<TAnswer> {
    */
   #restore(journaled: JournaledRun | undefined): boolean {
     if (!journaled) return false;
-    for (const result of this.#spec.resume?.results ?? []) this.#results.set(result.id, result);
+    for (const result of this.#spec.resume?.results ?? [])
+      this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
     for (const record of journaled.plans) {
       this.#subtasks.push(...record.plan.subtasks);
       if (record.round === 1) this.#reasoning = record.plan.reasoning;
@@ -241,6 +250,34 @@ export class RunExecution<TAnswer> {
       onFinished: (result) => this.#finished(result),
     });
     return outcome.failedFast !== undefined;
+  }
+
+  /** A streamed map: its chunks, one after another, each a round-1 DAG of its own. */
+  #runStreamed(
+    failedFast: boolean,
+    pool: WorkerPool,
+    watch: RateLimitWatch,
+    setup: RunModeSetup,
+  ): Promise<boolean> {
+    const runId = this.#runId;
+    return runStreamedMap({
+      runId,
+      stream: this.#spec.stream!,
+      ids: this.#itemIds,
+      finished: this.#results,
+      failedFast,
+      recorder: this.#options.recorder,
+      halted: () => this.#halted(),
+      onChunk: (subtasks) =>
+        this.#army.events.emit('plan:ready', { runId, plan: { round: 1, subtasks } }),
+      run: (subtasks) => this.#runRound(1, subtasks, pool, watch, setup),
+      skip: (subtasks) => this.#skipFailFast(1, subtasks),
+    });
+  }
+
+  /** Subtask ids in plan (or item) order. */
+  #ids(): string[] {
+    return this.#spec.stream ? this.#itemIds : this.#subtasks.map((subtask) => subtask.id);
   }
 
   /** A resumed fail-fast run whose kept results hold a failure runs nothing more. */
@@ -336,7 +373,8 @@ export class RunExecution<TAnswer> {
   }
 
   async #finished(result: SubtaskResult): Promise<void> {
-    this.#results.set(result.id, result);
+    // A streamed map keeps a compact result in memory; the journal gets the whole one.
+    this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
     const recorder = this.#options.recorder;
     const source = this.#options.artifacts;
     if (source && recorder.artifactsWritten) {
@@ -360,7 +398,7 @@ export class RunExecution<TAnswer> {
   }
 
   async #answer(): Promise<TAnswer | undefined> {
-    const results = this.#subtasks.map((subtask) => this.#results.get(subtask.id)!);
+    const results = this.#ids().map((id) => this.#results.get(id)!);
     if (this.#spec.reduce) return this.#spec.reduce(results);
     if (!this.#spec.synthesize) return undefined;
     const usable = results.filter(
@@ -394,7 +432,7 @@ export class RunExecution<TAnswer> {
     rounds: number,
     startedAt: number,
   ): RunResult<TAnswer> {
-    const ids = this.#subtasks.map((subtask) => subtask.id);
+    const ids = this.#ids();
     // A resumed run's ledger holds the interrupted executions' entries too.
     const entries = this.#army.ledger.entries({ runId: this.#runId });
     const cost = buildRunCost(entries, ids, this.#army.catalog);
@@ -423,6 +461,7 @@ export class RunExecution<TAnswer> {
       startedAt,
       endedAt: this.#options.now(),
       ...(error ? { error } : {}),
+      ...(this.#spec.stream ? { streamed: true as const } : {}),
     };
   }
 }

@@ -11,6 +11,7 @@ import {
 } from '@haiku-army/core';
 import type { Artifact } from '../army-options.js';
 import { buildRunCost, cacheHitRate } from '../internal/cost-tree.js';
+import { compactResult } from '../internal/compact-result.js';
 import type { PlanSubtask } from '../plan.js';
 import type { RunResult, RunStatus } from '../run-result.js';
 import { JOURNAL_FILE, restoreResult } from './journal-format.js';
@@ -56,7 +57,32 @@ export interface RunSummary {
 
 /** Every subtask the journal says the run adopted, all rounds, in order. */
 export function adoptedSubtasks(state: JournalState): PlanSubtask[] {
-  return state.plans.flatMap((record) => record.plan.subtasks);
+  return [
+    ...state.plans.flatMap((record) => record.plan.subtasks),
+    ...state.chunks.flatMap((record) => record.subtasks),
+  ];
+}
+
+/**
+ * The result the journal's last run-end record holds. A streamed map's
+ * record leaves out what grows with its items; they are rebuilt from the
+ * journal: the subtasks (compact) from their records, the cost tree and the
+ * timeline from the ledger entries.
+ */
+export function restoreJournaledResult(state: JournalState): RunResult<unknown> {
+  const result = restoreResult(state.end!);
+  if (!result.streamed) return result;
+  const ids = adoptedSubtasks(state).map((subtask) => subtask.id);
+  const cost = buildRunCost(state.entries, ids);
+  return {
+    ...result,
+    subtasks: ids.flatMap((id) => {
+      const kept = state.results.get(id);
+      return kept ? [compactResult(kept)] : [];
+    }),
+    cost: { ...result.cost, tree: { ...result.cost.tree, subtasks: cost.tree.subtasks } },
+    timeline: journaledTimeline(state),
+  };
 }
 
 function summarize(state: JournalState, dir: string): RunSummary {
@@ -208,7 +234,7 @@ function interruptedResult(state: JournalState, catalog: ModelCatalog): RunResul
 
 /** The result a journal holds: the last execution's when it ended, else what finished (`interrupted: true`). */
 export function resultOf(state: JournalState, catalog: ModelCatalog): RunResult<unknown> {
-  return state.end ? restoreResult(state.end) : interruptedResult(state, catalog);
+  return state.end ? restoreJournaledResult(state) : interruptedResult(state, catalog);
 }
 
 /**
