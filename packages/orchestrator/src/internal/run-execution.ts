@@ -435,7 +435,7 @@ export class RunExecution<TAnswer> {
     const ids = this.#ids();
     // A resumed run's ledger holds the interrupted executions' entries too.
     const entries = this.#army.ledger.entries({ runId: this.#runId });
-    const cost = buildRunCost(entries, ids, this.#army.catalog);
+    const cost = buildRunCost(entries, this.#spec.stream ? 'unlisted' : ids, this.#army.catalog);
     const journaled = this.#spec.journaled;
     const artifacts = [
       ...(journaled?.artifacts ?? []),

@@ -200,16 +200,10 @@ export class JournalRecorder implements RunRecorder {
 }
 
 /**
- * A streamed map's result without what grows with its items (its subtasks,
- * their cost subtrees, its timeline): the journal's subtask and ledger
- * records hold them, and `restoreJournaledResult` rebuilds them, so the
+ * A streamed map's result without its subtasks: the journal's subtask
+ * records hold them and `restoreJournaledResult` rebuilds them, so the
  * run-end line stays small whatever the item count.
  */
 function withoutItems(result: RunResult<unknown>): RunResult<unknown> {
-  return {
-    ...result,
-    subtasks: [],
-    timeline: [],
-    cost: { ...result.cost, tree: { ...result.cost.tree, subtasks: [] } },
-  };
+  return { ...result, subtasks: [] };
 }

@@ -192,8 +192,6 @@ export function timelineOf(entries: readonly LedgerEntry[]): TimelineEntry[] {
 export function journaledTimeline(state: JournalState): TimelineEntry[] {
   let ended = -1;
   for (const [index, segment] of state.segments.entries()) if (segment.end) ended = index;
-  // A streamed map's run-end line holds no timeline: rebuild it from every execution's calls.
-  if (ended >= 0 && state.segments[ended]!.end!.streamed) ended = -1;
   const timeline = ended >= 0 ? [...state.segments[ended]!.end!.timeline] : [];
   for (const segment of state.segments.slice(ended + 1))
     timeline.push(...timelineOf(segment.entries));

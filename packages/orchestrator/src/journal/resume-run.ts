@@ -104,7 +104,7 @@ export function prepareResume<TAnswer>(
   resume: ResumeOptions<TAnswer>,
 ): RunSpec<TAnswer> {
   const { start } = state;
-  if (state.plans.length === 0 && start.spec.plan === 'given')
+  if (state.plans.length === 0 && start.spec.plan === 'given' && !start.spec.streamed)
     throw new ArmyError(
       ERROR_CODES.INVALID_STATE,
       `Run ${state.runId} stopped before its plan reached the journal (nothing was spent on it); run the plan again.`,

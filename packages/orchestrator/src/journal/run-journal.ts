@@ -65,23 +65,19 @@ export function adoptedSubtasks(state: JournalState): PlanSubtask[] {
 
 /**
  * The result the journal's last run-end record holds. A streamed map's
- * record leaves out what grows with its items; they are rebuilt from the
- * journal: the subtasks (compact) from their records, the cost tree and the
- * timeline from the ledger entries.
+ * record leaves out its subtasks; they are rebuilt (compact) from the
+ * journal's subtask records.
  */
 export function restoreJournaledResult(state: JournalState): RunResult<unknown> {
   const result = restoreResult(state.end!);
   if (!result.streamed) return result;
   const ids = adoptedSubtasks(state).map((subtask) => subtask.id);
-  const cost = buildRunCost(state.entries, ids);
   return {
     ...result,
     subtasks: ids.flatMap((id) => {
       const kept = state.results.get(id);
       return kept ? [compactResult(kept)] : [];
     }),
-    cost: { ...result.cost, tree: { ...result.cost.tree, subtasks: cost.tree.subtasks } },
-    timeline: journaledTimeline(state),
   };
 }
 
