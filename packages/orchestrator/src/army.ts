@@ -114,12 +114,17 @@ export class Army {
     return mode === undefined ? {} : { mode };
   }
 
-  #start<TAnswer>(build: () => RunSpec<TAnswer>): RunHandle<TAnswer> {
+  #start<TAnswer>(build: () => RunSpec<TAnswer>, replay = true): RunHandle<TAnswer> {
     const runId = this.#options.generateId();
-    return new RunHandle<TAnswer>(runId, this.events, async () => {
-      const spec = build();
-      return new RunExecution<TAnswer>(this.#options, spec, runId).run();
-    });
+    return new RunHandle<TAnswer>(
+      runId,
+      this.events,
+      async () => {
+        const spec = build();
+        return new RunExecution<TAnswer>(this.#options, spec, runId).run();
+      },
+      { replay },
+    );
   }
 
   /**
@@ -267,7 +272,7 @@ export class Army {
         planRounds: false,
         ...answer,
       };
-    });
+    }, Array.isArray(items));
   }
 }
 

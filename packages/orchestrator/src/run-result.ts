@@ -152,7 +152,9 @@ export interface RunResult<TAnswer = string> {
    * by the chunk size, `plan.subtasks` is empty (the briefs are in the
    * journal's chunk records) and each of `subtasks` is compact: its
    * `attempts`, `transcriptIds` and `dependsOn` are empty and its `title`
-   * is `''` (the journal's subtask records hold them whole).
+   * is `''` (the journal's subtask records hold them whole); `cost.tree`
+   * has no node per subtask (each result has its own `cost`), and the
+   * `timeline` leaves out worker calls (the ledger has each).
    */
   streamed?: true;
 }

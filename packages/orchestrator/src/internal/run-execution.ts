@@ -50,6 +50,7 @@ export class RunExecution<TAnswer> {
       recorder: options.recorder,
       now: options.now,
       ...(spec.resume ? { recorded: spec.resume.entries.map((entry) => entry.id) } : {}),
+      ...(spec.stream ? { timelineWorkers: false } : {}),
     });
     this.#signal = linkSignals([spec.signal, options.signal]);
   }
@@ -455,7 +456,11 @@ export class RunExecution<TAnswer> {
       cost,
       cacheHitRate: cacheHitRate(cost.tree.total),
       baseline: this.#army.ledger.baseline({ runId: this.#runId }, this.#options.planner),
-      timeline: [...(journaled?.timeline ?? []), ...this.#gateway.timeline].sort(
+      timeline: [
+        ...(journaled?.timeline.filter((call) => !this.#spec.stream || call.role !== 'worker') ??
+          []),
+        ...this.#gateway.timeline,
+      ].sort(
         (a, b) => a.start - b.start,
       ),
       startedAt,

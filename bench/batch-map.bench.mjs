@@ -1,0 +1,109 @@
+// A batch-mode army.map over N items read from an iterable (a generator), in
+// chunks, against the fake API in a process of its own: each size runs in a
+// fresh client process, which reports its items per second and its peak RSS
+// (process.resourceUsage().maxRSS). The figures are for bench/README.md,
+// never asserted.
+//
+// node bench/batch-map.bench.mjs [--sizes 10000,100000] [--chunk 10000] [--json]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startFakeProcess } from './lib/fake-process.mjs';
+
+const self = fileURLToPath(import.meta.url);
+
+/** The client: one streamed batch map, then one JSON line of figures. */
+async function client(url, items, chunkSize, journal) {
+  const { createArmy } = await import('@haiku-army/orchestrator');
+  const army = createArmy({
+    baseURL: url,
+    apiKey: 'bench',
+    journal,
+    mode: 'batch',
+    batchPollIntervalMs: 20,
+    limits: { maxOutputTokens: 64 },
+  });
+  function* tickets() {
+    for (let index = 0; index < items; index++) yield `T${index}`;
+  }
+  const started = performance.now();
+  const result = await army.map(tickets(), (ticket) => `Label the ticket ${ticket}.`, {
+    mode: 'batch',
+    chunkSize,
+  });
+  const elapsedMs = performance.now() - started;
+  const done = result.subtasks.filter((subtask) => subtask.status === 'done').length;
+  process.stdout.write(
+    `${JSON.stringify({
+      status: result.status,
+      done,
+      elapsedMs: Math.round(elapsedMs),
+      itemsPerSecond: Math.round((items / elapsedMs) * 1000),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      ledgerNanoUsd: army.ledger.spent(),
+      batchSavingNanoUsd: result.cost.batchSaving,
+    })}\n`,
+  );
+}
+
+function runClient(url, items, chunkSize) {
+  const journal = mkdtempSync(join(tmpdir(), 'batch-map-bench-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [self, '--client', url, String(items), String(chunkSize), journal],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.once('exit', (code) => {
+      rmSync(journal, { recursive: true, force: true });
+      if (code !== 0) reject(new Error(`The bench client exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1)));
+    });
+  });
+}
+
+export default async function batchMapBench(
+  sizes = [Number(process.env.BENCH_BATCH_MAP_ITEMS ?? 10_000)],
+  chunkSize = 10_000,
+) {
+  const rows = [];
+  for (const items of sizes) {
+    // A fresh fake per size, so its bill is the run's.
+    const fake = await startFakeProcess(['--batch-processing-ms', '10']);
+    try {
+      const figures = await runClient(fake.url, items, chunkSize);
+      const stats = await fake.stats();
+      rows.push({
+        name: `streamed batch map of ${items} items, chunks of ${chunkSize}`,
+        items,
+        chunkSize,
+        ...figures,
+        billedNanoUsd: stats.billed ?? stats.bill?.total,
+      });
+    } finally {
+      await fake.close();
+    }
+  }
+  return rows;
+}
+
+if (process.argv[2] === '--client') {
+  const [, , , url, items, chunkSize, journal] = process.argv;
+  await client(url, Number(items), Number(chunkSize), journal);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const argv = process.argv.slice(2);
+  const option = (name, fallback) => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : fallback;
+  };
+  const sizes = option('sizes', '10000,100000').split(',').map(Number);
+  const rows = await batchMapBench(sizes, Number(option('chunk', '10000')));
+  if (argv.includes('--json')) for (const row of rows) console.log(JSON.stringify(row));
+  else console.table(rows);
+}
