@@ -109,6 +109,11 @@ export function prepareResume<TAnswer>(
       ERROR_CODES.INVALID_STATE,
       `Run ${state.runId} stopped before its plan reached the journal (nothing was spent on it); run the plan again.`,
     );
+  // Checked before anything is restored: a caller's mistake changes nothing.
+  const streamed = start.spec.streamed;
+  const stream = streamed
+    ? resumedStream(state, streamed.chunkSize, resume as ResumeOptions<unknown>)
+    : undefined;
   const gateway = options.gateway;
   const added = gateway.ledger.restore(state.entries);
   gateway.budget?.restoreRun({
@@ -120,9 +125,8 @@ export function prepareResume<TAnswer>(
   const results = keptResults(state);
   const keptIds = new Set(results.map((result) => result.id));
   const output = resume.output ?? outputFrom(start.spec.outputSchema, options.logger, state.runId);
-  const streamed = start.spec.streamed;
   return {
-    ...(streamed ? { stream: resumedStream(state, streamed.chunkSize, resume) } : {}),
+    ...(stream ? { stream } : {}),
     job: start.job,
     planRounds: start.spec.planRounds,
     synthesize: start.spec.synthesize,
@@ -158,6 +162,13 @@ function resumedStream(
     throw invalidOption('brief', 'the map\'s brief function (item, index) => Brief | string, with `items`', brief);
   if (id !== undefined && typeof id !== 'function')
     throw invalidOption('id', 'the map\'s id function (item, index) => string', id);
+  const last = state.chunks.at(-1);
+  if (!last?.end && items === undefined)
+    throw new ArmyError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `Run ${state.runId} is a map over an iterable that was not read to its end (${last ? last.from + last.count : 0} items read); ` +
+        'pass the same `items` and `brief` (and `id`, if the map had one) to army.resume(runId, { items, brief }) so it can read on.',
+    );
   return {
     source: items === undefined ? undefined : new ItemSource(items),
     rule: brief === undefined ? undefined : ({ brief, id } as MapItemRule<unknown>),
