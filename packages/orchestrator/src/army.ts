@@ -12,7 +12,7 @@ import type { ArmyOptions } from './army-options.js';
 import { DEFAULT_MAP_CHUNK_SIZE, MAX_BATCH_REQUESTS } from './constants.js';
 import { PlanInvalidError } from './errors.js';
 import { checkMode, requireBatchGateway } from './internal/batch-settings.js';
-import { isItemIterable, ItemSource, type MapItems } from './internal/item-source.js';
+import { ItemSource, isItemIterable, type MapItems } from './internal/item-source.js';
 import { type MapItemRule, mapSubtasks } from './internal/map-subtasks.js';
 import { type ResolvedArmyOptions, resolveArmyOptions } from './internal/resolve-army-options.js';
 import { RunExecution } from './internal/run-execution.js';
@@ -67,7 +67,12 @@ export interface MapOptions<TData, TAnswer, TItem = unknown> extends RunOptions 
 /** Checks a streamed map's `chunkSize`. */
 function checkChunkSize(value: unknown): number {
   if (value === undefined) return DEFAULT_MAP_CHUNK_SIZE;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_BATCH_REQUESTS)
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_BATCH_REQUESTS
+  )
     throw invalidOption('chunkSize', `an integer from 1 to ${MAX_BATCH_REQUESTS}`, value);
   return value;
 }

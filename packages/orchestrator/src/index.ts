@@ -14,7 +14,6 @@ export type {
   FailurePolicy,
 } from './army-options.js';
 export { subtaskCustomId } from './batch-custom-id.js';
-export type { MapItems } from './internal/item-source.js';
 export {
   DEFAULT_BATCH_CONCURRENCY,
   DEFAULT_BATCH_WINDOW_MS,
@@ -35,6 +34,7 @@ export {
 } from './constants.js';
 export { ORCHESTRATOR_ERROR_CODES, PlanInvalidError, type PlanIssue } from './errors.js';
 export type { RunMode } from './internal/batch-settings.js';
+export type { MapItems } from './internal/item-source.js';
 export { JOURNAL_FILE, JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION } from './journal/journal-format.js';
 export { JournalRecorder, type JournalRecorderOptions } from './journal/journal-recorder.js';
 export { DEFAULT_JOURNAL_ROOT } from './journal/journal-root.js';

@@ -13,7 +13,9 @@ export interface ItemChunk<TItem> {
 }
 
 /** Whether `value` is iterable, sync or async (a string is not taken as a list of characters). */
-export function isItemIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<unknown> {
+export function isItemIterable(
+  value: unknown,
+): value is Iterable<unknown> | AsyncIterable<unknown> {
   if (value === null || typeof value !== 'object') return false;
   const candidate = value as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown };
   return (

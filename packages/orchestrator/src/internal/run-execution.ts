@@ -460,9 +460,7 @@ export class RunExecution<TAnswer> {
         ...(journaled?.timeline.filter((call) => !this.#spec.stream || call.role !== 'worker') ??
           []),
         ...this.#gateway.timeline,
-      ].sort(
-        (a, b) => a.start - b.start,
-      ),
+      ].sort((a, b) => a.start - b.start),
       startedAt,
       endedAt: this.#options.now(),
       ...(error ? { error } : {}),

@@ -2,9 +2,9 @@ import type * as z from 'zod';
 import type { Artifact } from '../army-options.js';
 import type { Plan } from '../plan.js';
 import type { ChunkRecord, PlanRecord, ResumeState } from '../run-recorder.js';
+import type { SubtaskResult, TimelineEntry } from '../run-result.js';
 import type { ItemSource } from './item-source.js';
 import type { MapItemRule } from './map-subtasks.js';
-import type { SubtaskResult, TimelineEntry } from '../run-result.js';
 
 export type { ResumeState };
 

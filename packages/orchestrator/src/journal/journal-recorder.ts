@@ -179,7 +179,9 @@ export class JournalRecorder implements RunRecorder {
     try {
       let line: string;
       const serialized = serializeResult(
-        result.streamed ? withoutItems(result as RunResult<unknown>) : (result as RunResult<unknown>),
+        result.streamed
+          ? withoutItems(result as RunResult<unknown>)
+          : (result as RunResult<unknown>),
       );
       try {
         line = JSON.stringify({ type: 'run-end', result: serialized } satisfies JournalRecord);

@@ -1,7 +1,7 @@
 import { ArmyError, ERROR_CODES, invalidOption, type Logger } from '@haiku-army/core';
-import * as z from 'zod';
 import type { Brief } from '@haiku-army/worker';
-import { isItemIterable, ItemSource } from '../internal/item-source.js';
+import * as z from 'zod';
+import { ItemSource, isItemIterable } from '../internal/item-source.js';
 import type { MapItemRule } from '../internal/map-subtasks.js';
 import type { ResolvedArmyOptions } from '../internal/resolve-army-options.js';
 import type { RunSpec } from '../internal/run-spec.js';
@@ -157,11 +157,15 @@ function resumedStream(
 ): NonNullable<RunSpec<unknown>['stream']> {
   const { items, brief, id } = resume;
   if (items !== undefined && !isItemIterable(items))
-    throw invalidOption('items', 'the map\'s items again, as an iterable or async iterable', items);
+    throw invalidOption('items', "the map's items again, as an iterable or async iterable", items);
   if (items !== undefined && typeof brief !== 'function')
-    throw invalidOption('brief', 'the map\'s brief function (item, index) => Brief | string, with `items`', brief);
+    throw invalidOption(
+      'brief',
+      "the map's brief function (item, index) => Brief | string, with `items`",
+      brief,
+    );
   if (id !== undefined && typeof id !== 'function')
-    throw invalidOption('id', 'the map\'s id function (item, index) => string', id);
+    throw invalidOption('id', "the map's id function (item, index) => string", id);
   const last = state.chunks.at(-1);
   if (!last?.end && items === undefined)
     throw new ArmyError(

@@ -10,8 +10,8 @@ import {
   type NanoUsd,
 } from '@haiku-army/core';
 import type { Artifact } from '../army-options.js';
-import { buildRunCost, cacheHitRate } from '../internal/cost-tree.js';
 import { compactResult } from '../internal/compact-result.js';
+import { buildRunCost, cacheHitRate } from '../internal/cost-tree.js';
 import type { PlanSubtask } from '../plan.js';
 import type { RunResult, RunStatus } from '../run-result.js';
 import { JOURNAL_FILE, restoreResult } from './journal-format.js';
