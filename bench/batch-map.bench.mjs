@@ -1,6 +1,7 @@
 // A batch-mode army.map over N items read from an iterable (a generator), in
-// chunks, against the fake API in a process of its own: each size runs in a
-// fresh client process, which reports its items per second and its peak RSS
+// chunks, against the fake API served by this process over HTTP (one call
+// per item: the worker answers at once): each size runs in a fresh client
+// process, which reports its items per second and its peak RSS
 // (process.resourceUsage().maxRSS). The figures are for bench/README.md,
 // never asserted.
 //
@@ -14,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startFakeProcess } from './lib/fake-process.mjs';
+import { reply, startFakeAnthropic } from '@haiku-army/testing';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -89,10 +90,13 @@ export default async function batchMapBench(
   for (const items of sizes) {
     for (const heapMb of heaps) {
       // A fresh fake per run, so its bill is the run's.
-      const fake = await startFakeProcess(['--batch-processing-ms', '10']);
+      const fake = await startFakeAnthropic({
+        batchProcessingMs: 10,
+        defaultResponder: () => reply.text('label: printer'),
+      });
       try {
         const figures = await runClient(fake.url, items, chunkSize, heapMb);
-        const { billing: billed } = await fake.stats();
+        const billed = { nanoUsd: fake.billing.total() };
         rows.push({
           name: `${items} items, chunks of ${chunkSize}, heap ${heapMb ? `${heapMb} MB` : 'default'}`,
           items,
