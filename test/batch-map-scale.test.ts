@@ -175,6 +175,11 @@ describe('a 100,000-item batch map (issue 15 point 6)', () => {
     const second = startChild(journal, file, 'resume', runId, 3_000);
     const ended = (await second.ended)!;
     expect(ended).toMatchObject({ status: 'done', subtasks: items, done: items });
+    // One batch create per chunk over both processes: none was sent again.
+    const creates = fake.transcript.entries.filter(
+      (entry) => entry.method === 'POST' && entry.path === '/v1/messages/batches',
+    );
+    expect(creates).toHaveLength(4);
     const submitted = submittedCustomIds();
     expect(submitted.size).toBe(items);
     expect([...submitted.values()].every((count) => count === 1)).toBe(true);

@@ -226,6 +226,13 @@ export class Army {
   /**
    * One subtask per item, no planner call: for fan-outs whose shape is known.
    * The answer comes from `reduce(results)`, or the synthesizer with `synthesize: true`.
+   * `items` is an array (checked whole before anything runs), or an
+   * iterable or async iterable (a generator, a readline interface over a
+   * file), which is streamed: read, checked, journaled and run `chunkSize`
+   * items at a time (in batch mode, one Message Batch per chunk), so memory
+   * is bounded by the chunk size; its result is compact (see
+   * {@link RunResult.streamed}) and `army.resume(runId, { items, brief })`
+   * reads on after a crash.
    * @example await army.map(files, (file) => `List the exports of ${file}.`, { output: z.object({ exports: z.array(z.string()) }) });
    */
   map<TItem, TData = unknown, TAnswer = string>(
