@@ -20,7 +20,7 @@ import type { RunSpec } from './internal/run-spec.js';
 import { FINISHED_RUN_STATUSES, prepareResume, type ResumeOptions } from './journal/resume-run.js';
 import { openJournal, restoreJournaledResult } from './journal/run-journal.js';
 import type { Plan, PlanInput } from './plan.js';
-import { RunHandle } from './run-handle.js';
+import { RunHandle, STOP_REPLAY } from './run-handle.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
 import { instrumentArmyEvents } from './tracing/instrument.js';
 import { validatePlan } from './validate-plan.js';
@@ -169,7 +169,7 @@ export class Army {
     runId: string,
     options: ResumeOptions<TAnswer> = {},
   ): RunHandle<TAnswer> {
-    return new RunHandle<TAnswer>(runId, this.events, async () => {
+    const handle: RunHandle<TAnswer> = new RunHandle<TAnswer>(runId, this.events, async () => {
       const root = this.#options.journal;
       if (root === undefined)
         throw new ArmyError(
@@ -180,8 +180,11 @@ export class Army {
       if (state.end && FINISHED_RUN_STATUSES.has(state.end.status))
         return restoreJournaledResult(state) as RunResult<TAnswer>;
       const spec = prepareResume(state, this.#options, options);
+      // A streamed map's handle keeps no per-item event buffer (see RunHandle).
+      if (spec.stream) handle[STOP_REPLAY]();
       return new RunExecution<TAnswer>(this.#options, spec, runId).run();
     });
+    return handle;
   }
 
   /** Calls the planner only and returns the validated plan. @throws PlanInvalidError */

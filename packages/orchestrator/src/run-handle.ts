@@ -33,6 +33,9 @@ function belongsTo(runId: string, event: ArmyStreamEvent): boolean {
   return false;
 }
 
+/** The package-internal key of {@link RunHandle}'s switch to no replay. */
+export const STOP_REPLAY: unique symbol = Symbol('haiku-army.stopReplay');
+
 /**
  * A run in progress: await it for the {@link RunResult}, or iterate it for
  * the run's events (`run:start` ... `run:end`), as they happen. Events are
@@ -54,7 +57,9 @@ export class RunHandle<TAnswer = string>
   readonly #events: ArmyStreamEvent[] = [];
   /** Without replay: each running iterator's events not yet taken. */
   readonly #queues = new Set<ArmyStreamEvent[]>();
-  readonly #replay: boolean;
+  #replay: boolean;
+  /** Replaying iterators started (they index into the buffer). */
+  #replaying = 0;
   readonly #waiters = new Set<() => void>();
   #ended = false;
 
@@ -101,8 +106,22 @@ export class RunHandle<TAnswer = string>
     return this.result.then(onFulfilled, onRejected);
   }
 
+  /**
+   * Stops buffering for late iterators (package-internal: a resumed run
+   * learns from its journal that it is a streamed map). Kept when a
+   * replaying iterator has started already.
+   */
+  [STOP_REPLAY](): void {
+    if (this.#replaying > 0) return;
+    this.#replay = false;
+    this.#events.length = 0;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<ArmyStreamEvent> {
-    if (this.#replay) return this.#replayed();
+    if (this.#replay) {
+      this.#replaying += 1;
+      return this.#replayed();
+    }
     // Registered now, not at the first next(), so no event is missed in between.
     const queue: ArmyStreamEvent[] = [];
     this.#queues.add(queue);
