@@ -6,19 +6,21 @@ import {
   invalidOption,
   type ModelGateway,
 } from '@haiku-army/core';
-import { type Brief, normalizeBrief } from '@haiku-army/worker';
+import type { Brief } from '@haiku-army/worker';
 import * as z from 'zod';
 import type { ArmyOptions } from './army-options.js';
-import { PlanInvalidError, type PlanIssue } from './errors.js';
+import { DEFAULT_MAP_CHUNK_SIZE, MAX_BATCH_REQUESTS } from './constants.js';
+import { PlanInvalidError } from './errors.js';
 import { checkMode, requireBatchGateway } from './internal/batch-settings.js';
+import { ItemSource, isItemIterable, type MapItems } from './internal/item-source.js';
+import { type MapItemRule, mapSubtasks } from './internal/map-subtasks.js';
 import { type ResolvedArmyOptions, resolveArmyOptions } from './internal/resolve-army-options.js';
 import { RunExecution } from './internal/run-execution.js';
 import type { RunSpec } from './internal/run-spec.js';
-import { restoreResult } from './journal/journal-format.js';
 import { FINISHED_RUN_STATUSES, prepareResume, type ResumeOptions } from './journal/resume-run.js';
-import { openJournal } from './journal/run-journal.js';
-import { type Plan, type PlanInput, type PlanSubtask, planSubtaskSchema } from './plan.js';
-import { RunHandle } from './run-handle.js';
+import { openJournal, restoreJournaledResult } from './journal/run-journal.js';
+import type { Plan, PlanInput } from './plan.js';
+import { RunHandle, STOP_REPLAY } from './run-handle.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
 import { instrumentArmyEvents } from './tracing/instrument.js';
 import { validatePlan } from './validate-plan.js';
@@ -54,10 +56,28 @@ export interface MapOptions<TData, TAnswer, TItem = unknown> extends RunOptions 
   job?: string;
   /** The subtask id of an item. @default `item-<n>` (1-based) */
   id?: (item: TItem, index: number) => string;
+  /**
+   * For items given as an iterable (not an array): how many are read,
+   * journaled and run at a time. In batch mode a chunk is one Message Batch
+   * (split further only past the API's 100,000 requests or 256 MB), and
+   * the next chunk is read once it has ended, so memory is bounded by the
+   * chunk size, not the item count. @default 10,000 (at most 100,000)
+   */
+  chunkSize?: number;
 }
 
-/** Most invalid map items named in one error. */
-const MAX_NAMED_ITEMS = 10;
+/** Checks a streamed map's `chunkSize`. */
+function checkChunkSize(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAP_CHUNK_SIZE;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_BATCH_REQUESTS
+  )
+    throw invalidOption('chunkSize', `an integer from 1 to ${MAX_BATCH_REQUESTS}`, value);
+  return value;
+}
 
 function checkJob(job: unknown): string {
   if (typeof job !== 'string' || job.trim().length === 0)
@@ -101,12 +121,17 @@ export class Army {
     return mode === undefined ? {} : { mode };
   }
 
-  #start<TAnswer>(build: () => RunSpec<TAnswer>): RunHandle<TAnswer> {
+  #start<TAnswer>(build: () => RunSpec<TAnswer>, replay = true): RunHandle<TAnswer> {
     const runId = this.#options.generateId();
-    return new RunHandle<TAnswer>(runId, this.events, async () => {
-      const spec = build();
-      return new RunExecution<TAnswer>(this.#options, spec, runId).run();
-    });
+    return new RunHandle<TAnswer>(
+      runId,
+      this.events,
+      async () => {
+        const spec = build();
+        return new RunExecution<TAnswer>(this.#options, spec, runId).run();
+      },
+      { replay },
+    );
   }
 
   /**
@@ -147,7 +172,7 @@ export class Army {
     runId: string,
     options: ResumeOptions<TAnswer> = {},
   ): RunHandle<TAnswer> {
-    return new RunHandle<TAnswer>(runId, this.events, async () => {
+    const handle: RunHandle<TAnswer> = new RunHandle<TAnswer>(runId, this.events, async () => {
       const root = this.#options.journal;
       if (root === undefined)
         throw new ArmyError(
@@ -156,10 +181,13 @@ export class Army {
         );
       const state = await openJournal(root, runId, this.#options.logger);
       if (state.end && FINISHED_RUN_STATUSES.has(state.end.status))
-        return restoreResult(state.end) as RunResult<TAnswer>;
+        return restoreJournaledResult(state) as RunResult<TAnswer>;
       const spec = prepareResume(state, this.#options, options);
+      // A streamed map's handle keeps no per-item event buffer (see RunHandle).
+      if (spec.stream) handle[STOP_REPLAY]();
       return new RunExecution<TAnswer>(this.#options, spec, runId).run();
     });
+    return handle;
   }
 
   /** Calls the planner only and returns the validated plan. @throws PlanInvalidError */
@@ -205,15 +233,24 @@ export class Army {
   /**
    * One subtask per item, no planner call: for fan-outs whose shape is known.
    * The answer comes from `reduce(results)`, or the synthesizer with `synthesize: true`.
+   * `items` is an array (checked whole before anything runs), or an
+   * iterable or async iterable (a generator, a readline interface over a
+   * file), which is streamed: read, checked, journaled and run `chunkSize`
+   * items at a time (in batch mode, one Message Batch per chunk), so memory
+   * is bounded by the chunk size; its result is compact (see
+   * {@link RunResult.streamed}) and `army.resume(runId, { items, brief })`
+   * reads on after a crash.
    * @example await army.map(files, (file) => `List the exports of ${file}.`, { output: z.object({ exports: z.array(z.string()) }) });
    */
   map<TItem, TData = unknown, TAnswer = string>(
-    items: readonly TItem[],
+    items: MapItems<TItem>,
     brief: (item: TItem, index: number) => Brief | string,
     options: MapOptions<TData, TAnswer, TItem> = {},
   ): RunHandle<TAnswer> {
     return this.#start<TAnswer>(() => {
-      if (!Array.isArray(items) || items.length === 0)
+      if (!Array.isArray(items) && !isItemIterable(items))
+        throw invalidOption('items', 'a non-empty array, or an iterable or async iterable', items);
+      if (Array.isArray(items) && items.length === 0)
         throw invalidOption('items', 'a non-empty array', items);
       if (typeof brief !== 'function')
         throw invalidOption('brief', 'a function (item, index) => Brief | string', brief);
@@ -222,38 +259,28 @@ export class Army {
       if (options.id !== undefined && typeof options.id !== 'function')
         throw invalidOption('id', 'a function (item, index) => string', options.id);
       const mode = this.#mode(options);
-      const subtasks: PlanSubtask[] = [];
-      const invalid: PlanIssue[] = [];
-      let invalidItems = 0;
-      items.forEach((item, index) => {
-        const written = normalizeBrief(brief(item, index), `brief(items[${index}])`);
-        const id: unknown = options.id ? options.id(item, index) : `item-${index + 1}`;
-        const parsed = planSubtaskSchema.safeParse({
-          id,
-          title: written.objective.split('\n')[0]!.slice(0, 80),
-          brief: written,
-          dependsOn: [],
-          complexity: 'simple',
-        });
-        if (parsed.success) {
-          subtasks.push(parsed.data);
-          return;
-        }
-        invalidItems += 1;
-        if (invalidItems > MAX_NAMED_ITEMS) return;
-        for (const issue of parsed.error.issues)
-          invalid.push({
-            code: 'schema',
-            ...(typeof id === 'string' ? { subtaskId: id } : {}),
-            message: `items[${index}] (id ${JSON.stringify(id) ?? String(id)}): ${issue.path.join('.') || 'subtask'}: ${issue.message}`,
-          });
-      });
-      if (invalidItems > MAX_NAMED_ITEMS)
-        invalid.push({
-          code: 'schema',
-          message: `and ${invalidItems - MAX_NAMED_ITEMS} more items with an invalid subtask`,
-        });
-      if (invalid.length > 0) throw new PlanInvalidError(invalid, 'The mapped plan');
+      const rule = { brief, id: options.id } as MapItemRule<unknown>;
+      const answer = {
+        synthesize: options.synthesize ?? false,
+        signal: options.signal,
+        ...mode,
+        ...(options.cache === false ? { cache: false } : {}),
+        ...(options.output ? { output: options.output } : {}),
+        ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
+      };
+      if (!Array.isArray(items))
+        return {
+          job: options.job ?? 'Map over streamed items',
+          planRounds: false,
+          ...answer,
+          stream: {
+            source: new ItemSource(items as Iterable<unknown> | AsyncIterable<unknown>),
+            rule,
+            chunkSize: checkChunkSize(options.chunkSize),
+            chunks: [],
+          },
+        };
+      const subtasks = mapSubtasks(items, 0, rule);
       const { plan, issues } = validatePlan(
         { reasoning: '', subtasks },
         { maxSubtasks: Number.MAX_SAFE_INTEGER },
@@ -263,14 +290,9 @@ export class Army {
         job: options.job ?? `Map over ${items.length} items`,
         plan,
         planRounds: false,
-        synthesize: options.synthesize ?? false,
-        signal: options.signal,
-        ...mode,
-        ...(options.cache === false ? { cache: false } : {}),
-        ...(options.output ? { output: options.output } : {}),
-        ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
+        ...answer,
       };
-    });
+    }, Array.isArray(items));
   }
 }
 
@@ -307,9 +329,12 @@ export function resumeRun<TAnswer = string>(
 ): RunHandle<TAnswer> {
   if (!options || typeof options !== 'object')
     throw invalidOption('options', 'an options object with `runId`', options);
-  const { runId, signal, output, reduce, ...armyOptions } = options;
+  const { runId, signal, output, reduce, items, brief, id, ...armyOptions } = options;
   return new Army(armyOptions).resume<TAnswer>(runId, {
     ...(signal ? { signal } : {}),
+    ...(items !== undefined ? { items } : {}),
+    ...(brief !== undefined ? { brief } : {}),
+    ...(id !== undefined ? { id } : {}),
     ...(output ? { output } : {}),
     ...(reduce ? { reduce } : {}),
   });

@@ -55,3 +55,9 @@ export const ESCALATABLE_CODES: ReadonlySet<string> = new Set([
   'API_UNAVAILABLE',
   'RATE_LIMIT_UNSATISFIABLE',
 ]);
+
+/** Items a streamed `map` reads, journals and runs at a time (`chunkSize`). */
+export const DEFAULT_MAP_CHUNK_SIZE = 10_000;
+
+/** Most requests the Message Batches API takes in one batch (the largest `chunkSize`). */
+export const MAX_BATCH_REQUESTS = 100_000;

@@ -32,6 +32,7 @@ export {
   DEFAULT_BATCH_CONCURRENCY,
   DEFAULT_BATCH_WINDOW_MS,
   DEFAULT_CONCURRENCY,
+  DEFAULT_MAP_CHUNK_SIZE,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_SUBTASKS,
   DEFAULT_PLANNER_MAX_TOKENS,
@@ -47,6 +48,7 @@ export {
 } from './constants.js';
 export { ORCHESTRATOR_ERROR_CODES, PlanInvalidError, type PlanIssue } from './errors.js';
 export type { RunMode } from './internal/batch-settings.js';
+export type { MapItems } from './internal/item-source.js';
 export { JOURNAL_FILE, JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION } from './journal/journal-format.js';
 export { JournalRecorder, type JournalRecorderOptions } from './journal/journal-recorder.js';
 export { DEFAULT_JOURNAL_ROOT, defaultCacheDirectory } from './journal/journal-root.js';
@@ -86,6 +88,7 @@ export {
   type BatchSubmittedRecord,
   type CallEndRecord,
   type CallStartRecord,
+  type ChunkRecord,
   composeRecorders,
   noopRecorder,
   type PlanRecord,

@@ -33,10 +33,16 @@ function belongsTo(runId: string, event: ArmyStreamEvent): boolean {
   return false;
 }
 
+/** The package-internal key of {@link RunHandle}'s switch to no replay. */
+export const STOP_REPLAY: unique symbol = Symbol('haiku-army.stopReplay');
+
 /**
  * A run in progress: await it for the {@link RunResult}, or iterate it for
  * the run's events (`run:start` ... `run:end`), as they happen. Events are
- * buffered from the start, so a late iterator still sees all of them.
+ * buffered from the start, so a late iterator still sees all of them;
+ * except for a streamed map (items from an iterable), whose handle hands
+ * each event only to the iterators started by then (start one before the
+ * run's first await), so its memory does not grow with the item count.
  *
  * @example
  * for await (const event of army.stream(job)) if (event.type === 'task:end') console.log(event.taskId);
@@ -49,16 +55,30 @@ export class RunHandle<TAnswer = string>
   /** Resolves with the run's result. */
   readonly result: Promise<RunResult<TAnswer>>;
   readonly #events: ArmyStreamEvent[] = [];
+  /** Without replay: each running iterator's events not yet taken. */
+  readonly #queues = new Set<ArmyStreamEvent[]>();
+  #replay: boolean;
+  /** Replaying iterators started (they index into the buffer). */
+  #replaying = 0;
   readonly #waiters = new Set<() => void>();
   #ended = false;
 
-  constructor(runId: string, events: ArmyEvents, start: () => Promise<RunResult<TAnswer>>) {
+  /** `replay: false`: no buffer for late iterators (a streamed map's handle). */
+  constructor(
+    runId: string,
+    events: ArmyEvents,
+    start: () => Promise<RunResult<TAnswer>>,
+    options: { replay?: boolean } = {},
+  ) {
     this.runId = runId;
+    this.#replay = options.replay ?? true;
     const listeners = EVENT_NAMES.map((name) => {
       const listener = (payload: object) => {
+        if (!this.#replay && this.#queues.size === 0) return;
         const event = { type: name, ...payload } as ArmyStreamEvent;
         if (!belongsTo(runId, event)) return;
-        this.#events.push(event);
+        if (this.#replay) this.#events.push(event);
+        else for (const queue of this.#queues) queue.push(event);
         this.#wake();
       };
       events.on(name, listener as never);
@@ -86,7 +106,44 @@ export class RunHandle<TAnswer = string>
     return this.result.then(onFulfilled, onRejected);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ArmyStreamEvent> {
+  /**
+   * Stops buffering for late iterators (package-internal: a resumed run
+   * learns from its journal that it is a streamed map). Kept when a
+   * replaying iterator has started already.
+   */
+  [STOP_REPLAY](): void {
+    if (this.#replaying > 0) return;
+    this.#replay = false;
+    this.#events.length = 0;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ArmyStreamEvent> {
+    if (this.#replay) {
+      this.#replaying += 1;
+      return this.#replayed();
+    }
+    // Registered now, not at the first next(), so no event is missed in between.
+    const queue: ArmyStreamEvent[] = [];
+    this.#queues.add(queue);
+    return this.#queued(queue);
+  }
+
+  async *#queued(queue: ArmyStreamEvent[]): AsyncGenerator<ArmyStreamEvent> {
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        if (this.#ended) {
+          await this.result;
+          return;
+        }
+        await new Promise<void>((resolve) => this.#waiters.add(resolve));
+      }
+    } finally {
+      this.#queues.delete(queue);
+    }
+  }
+
+  async *#replayed(): AsyncGenerator<ArmyStreamEvent> {
     let index = 0;
     for (;;) {
       while (index < this.#events.length) yield this.#events[index++]!;

@@ -1,6 +1,6 @@
 import type { Attribution, CallRole, GatewayRequest, LedgerEntry } from '@haiku-army/core';
 import type { Artifact } from './army-options.js';
-import type { Plan } from './plan.js';
+import type { Plan, PlanSubtask } from './plan.js';
 import type { RunResult, SubtaskResult } from './run-result.js';
 
 /** What a run records when it starts. Never holds credentials. */
@@ -20,6 +20,8 @@ export interface RunStartRecord {
     synthesize: boolean;
     /** The JSON Schema of every subtask's `data` (`map`'s `output`), when it has one. */
     outputSchema?: Record<string, unknown>;
+    /** Set for a map over an iterable: its items are read and journaled in chunks of `chunkSize`. */
+    streamed?: { chunkSize: number };
   };
   /** Set when this start resumes an interrupted run (same `runId`). */
   resumed?: true;
@@ -30,6 +32,25 @@ export interface PlanRecord {
   runId: string;
   round: number;
   plan: Plan;
+}
+
+/**
+ * A chunk of a streamed map's items, read and turned into subtasks: written
+ * (and flushed) before any of them runs, so a resume knows which items were
+ * read and runs the same subtasks, without reading them again.
+ */
+export interface ChunkRecord {
+  runId: string;
+  /** 0-based, in reading order. */
+  index: number;
+  /** Index of the chunk's first item in the whole iterable. */
+  from: number;
+  /** Items in the chunk. */
+  count: number;
+  /** Whether the iterable ended with this chunk. */
+  end: boolean;
+  /** One subtask per item, in order. */
+  subtasks: PlanSubtask[];
 }
 
 /** A model call about to be sent (its reservation is what it may cost). */
@@ -97,6 +118,8 @@ export interface RunRecorder {
   artifactsWritten?(record: ArtifactsRecord): void | Promise<void>;
   /** A subtask reached its final result (after every attempt). */
   subtaskFinished?(record: { runId: string; result: SubtaskResult }): void | Promise<void>;
+  /** A streamed map read a chunk of items; awaited before the chunk's subtasks start. */
+  chunkRead?(record: ChunkRecord): void | Promise<void>;
   /** A Message Batch was submitted (batch mode); awaited before the run waits for its results. */
   batchSubmitted?(record: BatchSubmittedRecord): void | Promise<void>;
   runEnded?(result: RunResult): void | Promise<void>;
@@ -145,6 +168,7 @@ export function composeRecorders(...recorders: readonly RunRecorder[]): RunRecor
     artifactsWritten: each('artifactsWritten'),
     subtaskFinished: each('subtaskFinished'),
     batchSubmitted: each('batchSubmitted'),
+    chunkRead: each('chunkRead'),
     runEnded: each('runEnded'),
   };
 }

@@ -162,4 +162,14 @@ export interface RunResult<TAnswer = string> {
    * killed): the result holds what finished, with status `cancelled`.
    */
   interrupted?: true;
+  /**
+   * Set for a map over an iterable (a streamed map): to keep memory bounded
+   * by the chunk size, `plan.subtasks` is empty (the briefs are in the
+   * journal's chunk records) and each of `subtasks` is compact: its
+   * `attempts`, `transcriptIds` and `dependsOn` are empty and its `title`
+   * is `''` (the journal's subtask records hold them whole); `cost.tree`
+   * has no node per subtask (each result has its own `cost`), and the
+   * `timeline` leaves out worker calls (the ledger has each).
+   */
+  streamed?: true;
 }

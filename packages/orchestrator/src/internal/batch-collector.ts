@@ -31,6 +31,12 @@ export interface BatchCollectorOptions {
   deadlineAt: number | undefined;
   /** Batches an interrupted run submitted: their requests are reattached, never resubmitted. */
   resume?: readonly BatchSubmittedRecord[] | undefined;
+  /**
+   * Whether a submitted batch's journal record holds its requests (a resume
+   * then reserves their worst case again); without, a resume charges each
+   * result as it arrives. @default true
+   */
+  journalRequests?: boolean;
   now: () => number;
   /** The run's cancellation. */
   signal: AbortSignal;
@@ -83,6 +89,7 @@ export class BatchCollector implements ModelGateway {
       recorder: options.recorder,
       pollIntervalMs: options.pollIntervalMs,
       deadlineAt: options.deadlineAt,
+      journalRequests: options.journalRequests ?? true,
       now: options.now,
       signal: options.signal,
     });

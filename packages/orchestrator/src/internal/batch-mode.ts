@@ -27,7 +27,7 @@ export interface RunModeSetup {
  */
 export function setUpRunMode(
   options: ResolvedArmyOptions,
-  spec: Pick<RunSpec<unknown>, 'mode' | 'resume'>,
+  spec: Pick<RunSpec<unknown>, 'mode' | 'resume' | 'stream'>,
   context: { runId: string; gateway: RunGateway; signal: AbortSignal; startedAt: number },
 ): RunModeSetup {
   const settings = options.batch;
@@ -50,6 +50,8 @@ export function setUpRunMode(
               ? context.startedAt + settings.deadlineMs
               : undefined,
           resume: resumed,
+          // A streamed map's chunk holds up to 100,000 requests: journal their ids, not their bodies.
+          journalRequests: spec.stream === undefined,
           now: options.now,
           signal: context.signal,
         })

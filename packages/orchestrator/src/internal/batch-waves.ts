@@ -37,6 +37,8 @@ export interface BatchWavesOptions {
   recorder: RunRecorder;
   pollIntervalMs: number | undefined;
   deadlineAt: number | undefined;
+  /** Whether a batch's journal record holds its requests. */
+  journalRequests: boolean;
   now: () => number;
   signal: AbortSignal;
 }
@@ -203,10 +205,11 @@ export class BatchWaves {
       attributions: submission.attributions,
       requests: {},
     };
-    for (const customId of submission.customIds) {
-      const request = requests.get(customId);
-      if (request) record.requests[customId] = request;
-    }
+    if (this.#options.journalRequests)
+      for (const customId of submission.customIds) {
+        const request = requests.get(customId);
+        if (request) record.requests[customId] = request;
+      }
     await this.#options.recorder.batchSubmitted?.(record);
   }
 

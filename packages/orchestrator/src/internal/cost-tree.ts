@@ -51,12 +51,15 @@ export function batchSaving(
 /**
  * The run's cost tree from its ledger entries: planner, router, each
  * subtask (in `order`) with its attempts, synthesis, and anything else.
+ * `order: 'unlisted'` (a streamed map, whose items each carry their own
+ * cost): worker entries count in the total only, with no node per subtask.
  */
 export function buildRunCost(
   entries: readonly LedgerEntry[],
-  order: readonly string[],
+  order: readonly string[] | 'unlisted',
   catalog: ModelCatalog = defaultCatalog,
 ): RunCost {
+  const unlisted = order === 'unlisted';
   const tree: CostTree = {
     total: emptyTotals(),
     planner: emptyTotals(),
@@ -66,7 +69,7 @@ export function buildRunCost(
     other: emptyTotals(),
   };
   const subtasks = new Map<string, SubtaskCost>();
-  for (const id of order) {
+  for (const id of unlisted ? [] : order) {
     const node: SubtaskCost = { id, totals: emptyTotals(), attempts: [] };
     subtasks.set(id, node);
     tree.subtasks.push(node);
@@ -87,6 +90,7 @@ export function buildRunCost(
     if (entry.role === 'planner') add(tree.planner, entry);
     else if (entry.role === 'synthesizer') add(tree.synthesis, entry);
     else if (ROUTER_ROLES.has(entry.role)) add(tree.router, entry);
+    else if (unlisted && entry.role === 'worker') continue;
     else if (entry.role === 'worker' && subtasks.has(entry.taskId)) {
       const node = subtasks.get(entry.taskId)!;
       add(node.totals, entry);

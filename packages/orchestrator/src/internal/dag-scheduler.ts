@@ -158,7 +158,15 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
         );
         let result: SubtaskResult;
         try {
-          result = await options.execute(subtask, dependencies, controller.signal);
+          // A signal of its own per subtask: every listener a subtask adds (the pool adds one)
+          // would otherwise sit on the round's one signal, and Node's EventTarget scans its
+          // listeners on each add, which is quadratic in a 10,000-subtask batch chunk.
+          // AbortSignal.any links by reference, with no listener on the round's signal.
+          result = await options.execute(
+            subtask,
+            dependencies,
+            AbortSignal.any([controller.signal]),
+          );
         } catch (error) {
           // A router or tool set that throws (an unknown model, say) fails this subtask, not the run.
           const code = (error as { code?: unknown } | undefined)?.code;

@@ -32,9 +32,10 @@ export function describeSpec(spec: RunSpec<unknown>): RunStartRecord['spec'] {
     }
   }
   return {
-    plan: spec.plan || spec.journaled?.plans.length ? 'given' : 'planner',
+    plan: spec.plan || spec.journaled?.plans.length || spec.stream ? 'given' : 'planner',
     planRounds: spec.planRounds,
     synthesize: spec.synthesize,
     ...(outputSchema ? { outputSchema } : {}),
+    ...(spec.stream ? { streamed: { chunkSize: spec.stream.chunkSize } } : {}),
   };
 }

@@ -19,6 +19,7 @@ import {
 } from '../plan.js';
 import type { RunResult, RunStatus, SubtaskResult } from '../run-result.js';
 import { type RunModeSetup, setUpRunMode } from './batch-mode.js';
+import { compactResult } from './compact-result.js';
 import { buildRunCost, cacheHitRate } from './cost-tree.js';
 import { notRunResult, runDag } from './dag-scheduler.js';
 import { describeOptions, describeSpec } from './describe-run.js';
@@ -38,6 +39,7 @@ import { RunGateway } from './run-gateway.js';
 import { createRunPool, linkSignals } from './run-pool.js';
 import type { JournaledRun, RunSpec } from './run-spec.js';
 import { runSubtask, type SubtaskRunContext } from './run-subtask.js';
+import { runStreamedMap } from './streamed-map.js';
 import { synthesize } from './synthesize.js';
 
 const BACKEND_UNAVAILABLE = ERROR_CODES.BACKEND_UNAVAILABLE;
@@ -51,6 +53,8 @@ export class RunExecution<TAnswer> {
   readonly #signal: AbortSignal;
   readonly #results = new Map<string, SubtaskResult>();
   readonly #subtasks: PlanSubtask[] = [];
+  /** A streamed map's subtask ids, in item order (its subtasks are not kept). */
+  readonly #itemIds: string[] = [];
   #budgetError: BudgetExceededError | undefined;
   /** The run's backend became unreachable: nothing more starts, and the run ends resumable (`cancelled`). */
   #backendError: ArmyError | undefined;
@@ -70,6 +74,7 @@ export class RunExecution<TAnswer> {
       recorder: options.recorder,
       now: options.now,
       ...(spec.resume ? { recorded: spec.resume.entries.map((entry) => entry.id) } : {}),
+      ...(spec.stream ? { timelineWorkers: false } : {}),
     });
     this.#signal = linkSignals([spec.signal, options.signal]);
     this.#cache =
@@ -130,7 +135,11 @@ export class RunExecution<TAnswer> {
     let answering = false;
     try {
       let failedFast = this.#restore(journaled);
-      for (let round = 1; ; round++) {
+      if (this.#spec.stream) {
+        rounds = 1;
+        failedFast = await this.#runStreamed(failedFast, backendRun ?? pool, watch, setup);
+      }
+      for (let round = 1; !this.#spec.stream; round++) {
         const adopted = journaled?.plans.find((record) => record.round === round);
         let next: PlanSubtask[];
         if (adopted)
@@ -213,7 +222,8 @@ export class RunExecution<TAnswer> {
    */
   #restore(journaled: JournaledRun | undefined): boolean {
     if (!journaled) return false;
-    for (const result of this.#spec.resume?.results ?? []) this.#results.set(result.id, result);
+    for (const result of this.#spec.resume?.results ?? [])
+      this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
     for (const record of journaled.plans) {
       this.#subtasks.push(...record.plan.subtasks);
       if (record.round === 1) this.#reasoning = record.plan.reasoning;
@@ -335,6 +345,34 @@ export class RunExecution<TAnswer> {
     });
   }
 
+  /** A streamed map: its chunks, one after another, each a round-1 DAG of its own. */
+  #runStreamed(
+    failedFast: boolean,
+    pool: SubtaskRunContext['pool'],
+    watch: RateLimitWatch,
+    setup: RunModeSetup,
+  ): Promise<boolean> {
+    const runId = this.#runId;
+    return runStreamedMap({
+      runId,
+      stream: this.#spec.stream!,
+      ids: this.#itemIds,
+      finished: this.#results,
+      failedFast,
+      recorder: this.#options.recorder,
+      halted: () => this.#halted(),
+      onChunk: (subtasks) =>
+        this.#army.events.emit('plan:ready', { runId, plan: { round: 1, subtasks } }),
+      run: (subtasks) => this.#runRound(1, subtasks, pool, watch, setup),
+      skip: (subtasks) => this.#skipFailFast(1, subtasks),
+    });
+  }
+
+  /** Subtask ids in plan (or item) order. */
+  #ids(): string[] {
+    return this.#spec.stream ? this.#itemIds : this.#subtasks.map((subtask) => subtask.id);
+  }
+
   /** A resumed fail-fast run whose kept results hold a failure runs nothing more. */
   async #skipFailFast(round: number, subtasks: PlanSubtask[]): Promise<void> {
     const failed = [...this.#results.values()].find((result) => result.status === 'failed')!;
@@ -443,7 +481,8 @@ export class RunExecution<TAnswer> {
   }
 
   async #finished(result: SubtaskResult): Promise<void> {
-    this.#results.set(result.id, result);
+    // A streamed map keeps a compact result in memory; the journal gets the whole one.
+    this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
     const recorder = this.#options.recorder;
     const source = this.#options.artifacts;
     const restored = this.#reusedArtifacts.get(result.id);
@@ -474,7 +513,7 @@ export class RunExecution<TAnswer> {
   }
 
   async #answer(): Promise<TAnswer | undefined> {
-    const results = this.#subtasks.map((subtask) => this.#results.get(subtask.id)!);
+    const results = this.#ids().map((id) => this.#results.get(id)!);
     if (this.#spec.reduce) return this.#spec.reduce(results);
     if (!this.#spec.synthesize) return undefined;
     const usable = results.filter(
@@ -517,10 +556,10 @@ export class RunExecution<TAnswer> {
     rounds: number,
     startedAt: number,
   ): RunResult<TAnswer> {
-    const ids = this.#subtasks.map((subtask) => subtask.id);
+    const ids = this.#ids();
     // A resumed run's ledger holds the interrupted executions' entries too.
     const entries = this.#army.ledger.entries({ runId: this.#runId });
-    const cost = buildRunCost(entries, ids, this.#army.catalog);
+    const cost = buildRunCost(entries, this.#spec.stream ? 'unlisted' : ids, this.#army.catalog);
     const journaled = this.#spec.journaled;
     const artifacts = [
       ...(journaled?.artifacts ?? []),
@@ -543,12 +582,15 @@ export class RunExecution<TAnswer> {
       reused: cost.reused,
       savedByReuse: cost.savedByReuse,
       baseline: this.#army.ledger.baseline({ runId: this.#runId }, this.#options.planner),
-      timeline: [...(journaled?.timeline ?? []), ...this.#gateway.timeline].sort(
-        (a, b) => a.start - b.start,
-      ),
+      timeline: [
+        ...(journaled?.timeline.filter((call) => !this.#spec.stream || call.role !== 'worker') ??
+          []),
+        ...this.#gateway.timeline,
+      ].sort((a, b) => a.start - b.start),
       startedAt,
       endedAt: this.#options.now(),
       ...(error ? { error } : {}),
+      ...(this.#spec.stream ? { streamed: true as const } : {}),
     };
   }
 }

@@ -19,6 +19,8 @@ export interface RunGatewayOptions {
   now: () => number;
   /** Ledger entries of the run the recorder already has (a resumed run's journaled ones). */
   recorded?: Iterable<string>;
+  /** Whether worker calls go on the timeline (a streamed map's 100,000 would not fit its memory bound). @default true */
+  timelineWorkers?: boolean;
 }
 
 function keyOf(attribution: Attribution): string {
@@ -49,6 +51,7 @@ export class RunGateway implements ModelGateway {
   #nextCall = 1;
   /** Every call of the run, in the order they ended. */
   readonly timeline: TimelineEntry[] = [];
+  readonly #timelineWorkers: boolean;
 
   constructor(inner: ModelGateway, runId: string, options: RunGatewayOptions) {
     this.#inner = inner;
@@ -56,6 +59,7 @@ export class RunGateway implements ModelGateway {
     this.#recorder = options.recorder;
     this.#now = options.now;
     this.#recorded = new Set(options.recorded ?? []);
+    this.#timelineWorkers = options.timelineWorkers ?? true;
     inner.events.on('call:end', this.#onForeignCall);
     inner.events.on('call:retry', this.#onMaybeBilled);
   }
@@ -289,6 +293,7 @@ export class RunGateway implements ModelGateway {
     outcome: TimelineEntry['outcome'],
     entry: LedgerEntry | undefined,
   ): void {
+    if (!this.#timelineWorkers && attribution.role === 'worker') return;
     this.timeline.push({
       start,
       end: this.#now(),

@@ -1,8 +1,10 @@
 import type * as z from 'zod';
 import type { Artifact } from '../army-options.js';
 import type { Plan } from '../plan.js';
-import type { PlanRecord, ResumeState } from '../run-recorder.js';
+import type { ChunkRecord, PlanRecord, ResumeState } from '../run-recorder.js';
 import type { SubtaskResult, TimelineEntry } from '../run-result.js';
+import type { ItemSource } from './item-source.js';
+import type { MapItemRule } from './map-subtasks.js';
 
 export type { ResumeState };
 
@@ -16,6 +18,18 @@ export interface JournaledRun {
   timeline: TimelineEntry[];
   /** Files the kept subtasks wrote. */
   artifacts: Artifact[];
+}
+
+/** A map over an iterable: its items are read, journaled and run a chunk at a time. */
+export interface StreamedMap {
+  /** Where the items come from; undefined on a resume given no `items` (fine once every item was read). */
+  source: ItemSource<unknown> | undefined;
+  /** How an item becomes its subtask; undefined on a resume given no `brief`. */
+  rule: MapItemRule<unknown> | undefined;
+  /** Items per chunk. */
+  chunkSize: number;
+  /** Set on resume: the chunks the run read before. */
+  chunks: ChunkRecord[];
 }
 
 /** What one run is asked to do (from `run`, `runPlan`, `map` or `resume`). */
@@ -38,6 +52,8 @@ export interface RunSpec<TAnswer> {
   cache?: boolean | undefined;
   /** Set on resume: what the journal kept. */
   resume?: ResumeState;
+  /** A streamed map (items from an iterable, in chunks) instead of a plan. */
+  stream?: StreamedMap;
   /** Set on resume: the journaled plans, timeline and artifacts. */
   journaled?: JournaledRun;
 }

@@ -54,6 +54,14 @@ export type JournalRecord =
       attributions: Record<string, unknown>;
       requests: Record<string, unknown>;
     }
+  | {
+      type: 'chunk';
+      index: number;
+      from: number;
+      count: number;
+      end: boolean;
+      subtasks: Plan['subtasks'];
+    }
   | { type: 'run-end'; result: SerializedRunResult };
 
 const nano = z.number().int().nonnegative();
@@ -111,6 +119,14 @@ const recordSchema = z.discriminatedUnion('type', [
     result: z.looseObject({ id: z.string(), status: z.string() }),
   }),
   z.looseObject({ type: z.literal('batch'), batchId: z.string(), customIds: z.array(z.string()) }),
+  z.looseObject({
+    type: z.literal('chunk'),
+    index: z.number().int().nonnegative(),
+    from: z.number().int().nonnegative(),
+    count: z.number().int().nonnegative(),
+    end: z.boolean(),
+    subtasks: z.array(z.looseObject({ id: z.string() })),
+  }),
   z.looseObject({
     type: z.literal('run-end'),
     result: z.looseObject({ runId: z.string(), status: z.string(), endedAt: z.number() }),

@@ -6,6 +6,7 @@ import type {
   BatchSubmittedRecord,
   CallEndRecord,
   CallStartRecord,
+  ChunkRecord,
   PlanRecord,
   RunRecorder,
   RunStartRecord,
@@ -167,12 +168,21 @@ export class JournalRecorder implements RunRecorder {
     await this.#write(runId, [{ type: 'batch', ...batch }])?.file.sync();
   }
 
+  async chunkRead(record: ChunkRecord): Promise<void> {
+    const { runId, ...chunk } = record;
+    await this.#write(runId, [{ type: 'chunk', ...chunk }])?.file.sync();
+  }
+
   async runEnded(result: RunResult): Promise<void> {
     const run = this.#runs.get(result.runId);
     if (!run) return;
     try {
       let line: string;
-      const serialized = serializeResult(result as RunResult<unknown>);
+      const serialized = serializeResult(
+        result.streamed
+          ? withoutItems(result as RunResult<unknown>)
+          : (result as RunResult<unknown>),
+      );
       try {
         line = JSON.stringify({ type: 'run-end', result: serialized } satisfies JournalRecord);
       } catch (error) {
@@ -189,4 +199,13 @@ export class JournalRecorder implements RunRecorder {
       this.#runs.delete(result.runId);
     }
   }
+}
+
+/**
+ * A streamed map's result without its subtasks: the journal's subtask
+ * records hold them and `restoreJournaledResult` rebuilds them, so the
+ * run-end line stays small whatever the item count.
+ */
+function withoutItems(result: RunResult<unknown>): RunResult<unknown> {
+  return { ...result, subtasks: [] };
 }

@@ -7,7 +7,12 @@ import {
   type UnsettledCall,
 } from '@haiku-army/core';
 import type { Artifact } from '../army-options.js';
-import type { BatchSubmittedRecord, PlanRecord, RunStartRecord } from '../run-recorder.js';
+import type {
+  BatchSubmittedRecord,
+  ChunkRecord,
+  PlanRecord,
+  RunStartRecord,
+} from '../run-recorder.js';
 import type { SubtaskResult, TimelineEntry } from '../run-result.js';
 import {
   JOURNAL_FORMAT,
@@ -42,6 +47,8 @@ export interface JournalState {
   /** Files written, by task (the latest record of a task wins). */
   artifacts: Map<string, Artifact[]>;
   batches: BatchSubmittedRecord[];
+  /** A streamed map's chunks of items, in reading order (the first record of an index wins). */
+  chunks: ChunkRecord[];
   /** Calls started and never ended (in flight when a process died), at their worst case. */
   unsettled: UnsettledCall[];
 }
@@ -71,6 +78,7 @@ export function readJournal(path: string, logger: Logger): JournalState {
   const results = new Map<string, SubtaskResult>();
   const artifacts = new Map<string, Artifact[]>();
   const batches: BatchSubmittedRecord[] = [];
+  const chunks = new Map<number, ChunkRecord>();
   const started = new Map<string, UnsettledCall>();
   const ended = new Set<string>();
   for (const [index, line] of lines.entries()) {
@@ -133,6 +141,11 @@ export function readJournal(path: string, logger: Logger): JournalState {
         batches.push({ runId: header.runId, ...(batch as Omit<BatchSubmittedRecord, 'runId'>) });
         break;
       }
+      case 'chunk': {
+        const { type: _type, ...chunk } = record;
+        if (!chunks.has(chunk.index)) chunks.set(chunk.index, { runId: header.runId, ...chunk });
+        break;
+      }
       case 'run-end':
         segment.end = record.result;
         break;
@@ -151,6 +164,7 @@ export function readJournal(path: string, logger: Logger): JournalState {
     results,
     artifacts,
     batches,
+    chunks: [...chunks.values()].sort((a, b) => a.index - b.index),
     unsettled: [...started].filter(([call]) => !ended.has(call)).map(([, call]) => call),
   };
 }

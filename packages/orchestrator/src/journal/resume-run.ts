@@ -1,5 +1,8 @@
-import { ArmyError, ERROR_CODES, type Logger } from '@haiku-army/core';
+import { ArmyError, ERROR_CODES, invalidOption, type Logger } from '@haiku-army/core';
+import type { Brief } from '@haiku-army/worker';
 import * as z from 'zod';
+import { ItemSource, isItemIterable } from '../internal/item-source.js';
+import type { MapItemRule } from '../internal/map-subtasks.js';
 import type { ResolvedArmyOptions } from '../internal/resolve-army-options.js';
 import type { RunSpec } from '../internal/run-spec.js';
 import type { RunStatus, SubtaskResult } from '../run-result.js';
@@ -17,6 +20,18 @@ export interface ResumeOptions<TAnswer = string> {
   output?: z.ZodType;
   /** A resumed `map`'s `reduce` (code is not journaled). @default none: the answer is the synthesizer's, or none */
   reduce?: (results: SubtaskResult[]) => TAnswer | Promise<TAnswer>;
+  /**
+   * A resumed map over an iterable: the same items again, from the start (a
+   * fresh file stream, say). The items the run read before are skipped (their
+   * subtasks are in the journal; with `id`, each skipped item's id is checked
+   * against it) and the rest read on in chunks. Not needed once the run had
+   * read every item. @default none
+   */
+  items?: Iterable<unknown> | AsyncIterable<unknown>;
+  /** With `items`: the map's `brief`, for the items not read yet. */
+  brief?: (item: never, index: number) => Brief | string;
+  /** With `items`: the map's `id`, when it had one. */
+  id?: (item: never, index: number) => string;
 }
 
 /** Statuses of a run that ended on its own: resuming it runs nothing and returns its journaled result. */
@@ -95,11 +110,16 @@ export function prepareResume<TAnswer>(
   resume: ResumeOptions<TAnswer>,
 ): RunSpec<TAnswer> {
   const { start } = state;
-  if (state.plans.length === 0 && start.spec.plan === 'given')
+  if (state.plans.length === 0 && start.spec.plan === 'given' && !start.spec.streamed)
     throw new ArmyError(
       ERROR_CODES.INVALID_STATE,
       `Run ${state.runId} stopped before its plan reached the journal (nothing was spent on it); run the plan again.`,
     );
+  // Checked before anything is restored: a caller's mistake changes nothing.
+  const streamed = start.spec.streamed;
+  const stream = streamed
+    ? resumedStream(state, streamed.chunkSize, resume as ResumeOptions<unknown>)
+    : undefined;
   const gateway = options.gateway;
   const added = gateway.ledger.restore(state.entries);
   gateway.budget?.restoreRun({
@@ -112,6 +132,7 @@ export function prepareResume<TAnswer>(
   const keptIds = new Set(results.map((result) => result.id));
   const output = resume.output ?? outputFrom(start.spec.outputSchema, options.logger, state.runId);
   return {
+    ...(stream ? { stream } : {}),
     job: start.job,
     planRounds: start.spec.planRounds,
     synthesize: start.spec.synthesize,
@@ -131,5 +152,37 @@ export function prepareResume<TAnswer>(
         .filter(([taskId]) => keptIds.has(taskId))
         .flatMap(([, artifacts]) => artifacts),
     },
+  };
+}
+
+/** A resumed streamed map: the journaled chunks, and the re-supplied items and brief to read on with. */
+function resumedStream(
+  state: JournalState,
+  chunkSize: number,
+  resume: ResumeOptions<unknown>,
+): NonNullable<RunSpec<unknown>['stream']> {
+  const { items, brief, id } = resume;
+  if (items !== undefined && !isItemIterable(items))
+    throw invalidOption('items', "the map's items again, as an iterable or async iterable", items);
+  if (items !== undefined && typeof brief !== 'function')
+    throw invalidOption(
+      'brief',
+      "the map's brief function (item, index) => Brief | string, with `items`",
+      brief,
+    );
+  if (id !== undefined && typeof id !== 'function')
+    throw invalidOption('id', "the map's id function (item, index) => string", id);
+  const last = state.chunks.at(-1);
+  if (!last?.end && items === undefined)
+    throw new ArmyError(
+      ERROR_CODES.INVALID_OPTIONS,
+      `Run ${state.runId} is a map over an iterable that was not read to its end (${last ? last.from + last.count : 0} items read); ` +
+        'pass the same `items` and `brief` (and `id`, if the map had one) to army.resume(runId, { items, brief }) so it can read on.',
+    );
+  return {
+    source: items === undefined ? undefined : new ItemSource(items),
+    rule: brief === undefined ? undefined : ({ brief, id } as MapItemRule<unknown>),
+    chunkSize,
+    chunks: state.chunks,
   };
 }

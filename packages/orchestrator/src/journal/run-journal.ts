@@ -10,6 +10,7 @@ import {
   type NanoUsd,
 } from '@haiku-army/core';
 import type { Artifact } from '../army-options.js';
+import { compactResult } from '../internal/compact-result.js';
 import { buildRunCost, cacheHitRate } from '../internal/cost-tree.js';
 import type { PlanSubtask } from '../plan.js';
 import type { RunResult, RunStatus } from '../run-result.js';
@@ -56,7 +57,28 @@ export interface RunSummary {
 
 /** Every subtask the journal says the run adopted, all rounds, in order. */
 export function adoptedSubtasks(state: JournalState): PlanSubtask[] {
-  return state.plans.flatMap((record) => record.plan.subtasks);
+  return [
+    ...state.plans.flatMap((record) => record.plan.subtasks),
+    ...state.chunks.flatMap((record) => record.subtasks),
+  ];
+}
+
+/**
+ * The result the journal's last run-end record holds. A streamed map's
+ * record leaves out its subtasks; they are rebuilt (compact) from the
+ * journal's subtask records.
+ */
+export function restoreJournaledResult(state: JournalState): RunResult<unknown> {
+  const result = restoreResult(state.end!);
+  if (!result.streamed) return result;
+  const ids = adoptedSubtasks(state).map((subtask) => subtask.id);
+  return {
+    ...result,
+    subtasks: ids.flatMap((id) => {
+      const kept = state.results.get(id);
+      return kept ? [compactResult(kept)] : [];
+    }),
+  };
 }
 
 function summarize(state: JournalState, dir: string): RunSummary {
@@ -210,7 +232,7 @@ function interruptedResult(state: JournalState, catalog: ModelCatalog): RunResul
 
 /** The result a journal holds: the last execution's when it ended, else what finished (`interrupted: true`). */
 export function resultOf(state: JournalState, catalog: ModelCatalog): RunResult<unknown> {
-  return state.end ? restoreResult(state.end) : interruptedResult(state, catalog);
+  return state.end ? restoreJournaledResult(state) : interruptedResult(state, catalog);
 }
 
 /**

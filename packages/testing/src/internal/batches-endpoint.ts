@@ -164,6 +164,32 @@ async function advance(state: EngineState, batch: StoredBatch): Promise<void> {
   await batch.processing;
 }
 
+/** Results per piece of a results body. */
+const RESULT_LINES_PER_PIECE = 500;
+
+/**
+ * A batch's results as a JSONL body, serialised a piece at a time as the
+ * client reads (pull), so a 100,000-request batch is never one string.
+ */
+function resultLines(results: readonly { customId: string; result: BatchResult }[]) {
+  const encoder = new TextEncoder();
+  let next = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (next >= results.length) {
+        controller.close();
+        return;
+      }
+      const piece = results.slice(next, next + RESULT_LINES_PER_PIECE);
+      next += piece.length;
+      let text = '';
+      for (const { customId, result } of piece)
+        text += `${JSON.stringify({ custom_id: customId, result })}\n`;
+      controller.enqueue(encoder.encode(text));
+    },
+  });
+}
+
 /** Where a batches request arrived. */
 export interface BatchesRoute {
   method: string;
@@ -245,12 +271,9 @@ export async function handleBatches(
         message: `Batch ${batch.id} has not ended yet; results are available once processing_status is "ended".`,
       });
     }
-    const lines = batch.results.map(({ customId, result }) =>
-      JSON.stringify({ custom_id: customId, result }),
-    );
     const headers = baseHeaders(requestId);
     headers.set('content-type', 'application/x-jsonl');
-    return new Response(`${lines.join('\n')}\n`, { status: 200, headers });
+    return new Response(resultLines(batch.results), { status: 200, headers });
   }
   return notFound(requestId, `Not found: ${method} ${url.pathname}`);
 }

@@ -1,0 +1,133 @@
+// A batch-mode army.map over N items read from an iterable (a generator), in
+// chunks, against the fake API served by this process over HTTP (one call
+// per item: the worker answers at once): each size runs in a fresh client
+// process, which reports its items per second and its peak RSS
+// (process.resourceUsage().maxRSS). The figures are for bench/README.md,
+// never asserted.
+//
+// Each size runs twice: with Node's default heap limit (sized to the
+// machine: V8 collects lazily below it, so RSS shows its slack, not the live
+// heap) and with --max-old-space-size=<--heap MB> (RSS close to the live heap).
+//
+// node bench/batch-map.bench.mjs [--sizes 10000,100000] [--chunk 2500] [--heap 256] [--json]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { reply, startFakeAnthropic } from '@haiku-army/testing';
+
+const self = fileURLToPath(import.meta.url);
+
+/** The client: one streamed batch map, then one JSON line of figures. */
+async function client(url, items, chunkSize, journal) {
+  const { createArmy } = await import('@haiku-army/orchestrator');
+  const army = createArmy({
+    baseURL: url,
+    apiKey: 'bench',
+    journal,
+    mode: 'batch',
+    batchPollIntervalMs: 20,
+    limits: { maxOutputTokens: 64 },
+  });
+  function* tickets() {
+    for (let index = 0; index < items; index++) yield `T${index}`;
+  }
+  const started = performance.now();
+  const result = await army.map(tickets(), (ticket) => `Label the ticket ${ticket}.`, {
+    mode: 'batch',
+    chunkSize,
+  });
+  const elapsedMs = performance.now() - started;
+  const done = result.subtasks.filter((subtask) => subtask.status === 'done').length;
+  process.stdout.write(
+    `${JSON.stringify({
+      status: result.status,
+      done,
+      elapsedMs: Math.round(elapsedMs),
+      itemsPerSecond: Math.round((items / elapsedMs) * 1000),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      ledgerNanoUsd: army.ledger.spent(),
+      batchSavingNanoUsd: result.cost.batchSaving,
+    })}\n`,
+  );
+}
+
+function runClient(url, items, chunkSize, heapMb) {
+  const journal = mkdtempSync(join(tmpdir(), 'batch-map-bench-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
+        self,
+        '--client',
+        url,
+        String(items),
+        String(chunkSize),
+        journal,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.once('exit', (code) => {
+      rmSync(journal, { recursive: true, force: true });
+      if (code !== 0) reject(new Error(`The bench client exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1)));
+    });
+  });
+}
+
+export default async function batchMapBench(
+  sizes = [Number(process.env.BENCH_BATCH_MAP_ITEMS ?? 10_000)],
+  chunkSize = 2_500,
+  heaps = [undefined, 256],
+) {
+  const rows = [];
+  for (const items of sizes) {
+    for (const heapMb of heaps) {
+      // A fresh fake per run, so its bill is the run's.
+      const fake = await startFakeAnthropic({
+        batchProcessingMs: 10,
+        defaultResponder: () => reply.text('label: printer'),
+      });
+      try {
+        const figures = await runClient(fake.url, items, chunkSize, heapMb);
+        const billed = { nanoUsd: fake.billing.total() };
+        rows.push({
+          name: `${items} items, chunks of ${chunkSize}, heap ${heapMb ? `${heapMb} MB` : 'default'}`,
+          items,
+          chunkSize,
+          heapMb: heapMb ?? 'default',
+          ...figures,
+          billedNanoUsd: billed.nanoUsd,
+          reconciles: billed.nanoUsd === figures.ledgerNanoUsd,
+        });
+      } finally {
+        await fake.close();
+      }
+    }
+  }
+  return rows;
+}
+
+if (process.argv[2] === '--client') {
+  const [, , , url, items, chunkSize, journal] = process.argv;
+  await client(url, Number(items), Number(chunkSize), journal);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const argv = process.argv.slice(2);
+  const option = (name, fallback) => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : fallback;
+  };
+  const sizes = option('sizes', '10000,100000').split(',').map(Number);
+  const rows = await batchMapBench(sizes, Number(option('chunk', '2500')), [
+    undefined,
+    Number(option('heap', '256')),
+  ]);
+  if (argv.includes('--json')) for (const row of rows) console.log(JSON.stringify(row));
+  else console.table(rows);
+}

@@ -1,0 +1,151 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FakeAnthropicServer } from '@haiku-army/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createArmy, loadRun, PlanInvalidError } from '../src/index.js';
+import { reply, startScripted } from './support/scripted.js';
+
+let fake: FakeAnthropicServer | undefined;
+let dirs: string[] = [];
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs = [];
+});
+
+function journalDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'streamed-map-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const echoWorker = () =>
+  startScripted(
+    {
+      worker: (request) => {
+        const word = /Echo (\S+)\./.exec(JSON.stringify(request.messages[0]))![1]!;
+        return reply.toolUse('submit_result', { status: 'done', summary: `Echoed ${word}.` });
+      },
+    },
+    { batchProcessingMs: 10 },
+  );
+
+async function* words(count: number, pulled?: number[]): AsyncGenerator<string> {
+  for (let index = 0; index < count; index++) {
+    pulled?.push(index);
+    yield `w${index}`;
+  }
+}
+
+function records(journal: string, runId: string): any[] {
+  return readFileSync(join(journal, runId, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+describe('army.map over an iterable (streamed)', () => {
+  it('reads, journals and batches the items a chunk at a time, and returns compact results', async () => {
+    fake = await echoWorker();
+    const journal = journalDir();
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      journal,
+      batchPollIntervalMs: 10,
+    });
+    const pulled: number[] = [];
+    const handle = army.map(words(7, pulled), (word) => `Echo ${word}.`, {
+      mode: 'batch',
+      chunkSize: 3,
+    });
+    const result = await handle;
+    expect(result.status).toBe('done');
+    expect(result.streamed).toBe(true);
+    expect(pulled).toHaveLength(7);
+    expect(result.subtasks.map((subtask) => subtask.summary)).toEqual(
+      Array.from({ length: 7 }, (_, index) => `Echoed w${index}.`),
+    );
+    expect(result.subtasks[0]).toMatchObject({ id: 'item-1', attempts: [], title: '' });
+    expect(result.plan.subtasks).toEqual([]);
+    const chunks = records(journal, handle.runId).filter((record) => record.type === 'chunk');
+    expect(chunks.map(({ index, from, count, end }) => ({ index, from, count, end }))).toEqual([
+      { index: 0, from: 0, count: 3, end: false },
+      { index: 1, from: 3, count: 3, end: false },
+      { index: 2, from: 6, count: 1, end: true },
+    ]);
+    // One batch per chunk, each submitted after the one before had ended.
+    const batches = records(journal, handle.runId).filter((record) => record.type === 'batch');
+    expect(batches.map((batch) => batch.customIds.length)).toEqual([3, 3, 1]);
+    expect(batches.every((batch) => Object.keys(batch.requests).length === 0)).toBe(true);
+    const total = result.subtasks.reduce((sum, subtask) => sum + subtask.cost.total, 0);
+    expect(result.cost.total).toBe(total);
+    expect(result.cost.total).toBe(fake.billing.total());
+    // loadRun rebuilds the subtasks the run-end line leaves out.
+    const loaded = await loadRun(handle.runId, { journal });
+    expect(loaded.subtasks.map((subtask) => subtask.id)).toEqual(
+      result.subtasks.map((subtask) => subtask.id),
+    );
+  });
+
+  it('checks items as they are read: an invalid one stops the run before its chunk runs', async () => {
+    fake = await echoWorker();
+    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', journal: false });
+    const ids = ['a', 'b', 'c', 'd', 'bad id'];
+    const error = await army
+      .map(words(5), (word) => `Echo ${word}.`, { id: (_word, index) => ids[index]!, chunkSize: 2 })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect(error).toBeInstanceOf(PlanInvalidError);
+    expect((error as Error).message).toMatch(/items\[4\] \(id "bad id"\)/);
+    const duplicate = await army
+      .map(words(3), (word) => `Echo ${word}.`, { id: () => 'same', chunkSize: 2 })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect((duplicate as Error).message).toMatch(/"same" is used more than once/);
+    await expect(army.map(words(0), (word) => `Echo ${word}.`)).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+    });
+    expect(() => army.map(words(1), (word) => `Echo ${word}.`, { chunkSize: 0 })).not.toThrow();
+    await expect(
+      army.map(words(1), (word) => `Echo ${word}.`, { chunkSize: 100_001 }),
+    ).rejects.toThrow(/`chunkSize`/);
+  });
+
+  it('a resume without the items of a run that had not read them all says to pass them; with them it reads on', async () => {
+    fake = await echoWorker();
+    const journal = journalDir();
+    const options = { baseURL: fake.url, apiKey: 'test-key', journal, batchPollIntervalMs: 10 };
+    const controller = new AbortController();
+    const army = createArmy(options);
+    // Cancelled once the first chunk has finished.
+    army.events.on('task:end', ({ taskId }) => {
+      if (taskId === 'item-2') controller.abort();
+    });
+    const brief = (word: string) => `Echo ${word}.`;
+    const first = await army.map(words(6), brief, {
+      mode: 'batch',
+      chunkSize: 2,
+      signal: controller.signal,
+    });
+    expect(first.status).toBe('cancelled');
+    const resumed = createArmy(options);
+    await expect(resumed.resume(first.runId)).rejects.toThrow(/pass the same `items` and `brief`/);
+    const again = createArmy(options);
+    const result = await again.resume(first.runId, { items: words(6), brief });
+    expect(result.status).toBe('done');
+    expect(result.subtasks.map((subtask) => subtask.summary)).toEqual(
+      Array.from({ length: 6 }, (_, index) => `Echoed w${index}.`),
+    );
+    // Every item was sent to the API once, over both executions.
+    const sent = fake.transcript.entries.filter((entry) => entry.source === 'batch');
+    expect(new Set(sent.map((entry) => entry.customId)).size).toBe(sent.length);
+    expect(again.ledger.spent()).toBe(fake.billing.total());
+  });
+});
