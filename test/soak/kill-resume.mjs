@@ -171,7 +171,16 @@ export async function killResumePhase({
 
     // The journaled ledger against the bill: every entry billed at its cost;
     // the only calls billed and not journaled are those in flight at a kill.
-    const journaled = records.filter((record) => record.type === 'ledger').map((r) => r.entry);
+    // A result-cache reuse (a subtask whose result was cached just before a
+    // kill, before its finish reached the journal) is a zero-cost entry marked
+    // `reused` with no request behind it: counted apart, never billed.
+    const ledgerEntries = records.filter((record) => record.type === 'ledger').map((r) => r.entry);
+    const reused = ledgerEntries.filter((entry) => entry.reused === true);
+    check(
+      reused.every((entry) => entry.cost.total === 0),
+      'a reused ledger entry with a cost',
+    );
+    const journaled = ledgerEntries.filter((entry) => entry.reused !== true);
     const billedById = new Map(billing.map((entry) => [entry.requestId, entry]));
     let mismatched = 0;
     for (const entry of journaled) {
@@ -212,6 +221,7 @@ export async function killResumePhase({
       }, {}),
       billedCalls: billing.length,
       journaledCalls: journaled.length,
+      reusedResults: reused.length,
       billedAgainAfterFinish: billedAgain,
       runCostNanoUsd: result.cost.total,
       billedNanoUsd,
