@@ -93,6 +93,11 @@ export class RunCache {
     this.#recorded.set(taskId, list);
   }
 
+  /** Drops what was recorded for a subtask that will not be stored (idempotent). */
+  forget(taskId: string): void {
+    this.#recorded.delete(taskId);
+  }
+
   /** The key of a subtask, or undefined (then it is not cached) when its output schema cannot be described or the router has no `fingerprint`. */
   subtaskKey(
     subtask: PlanSubtask,

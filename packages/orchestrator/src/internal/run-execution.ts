@@ -315,6 +315,7 @@ export class RunExecution<TAnswer> {
           return notRunResult(subtask, round, 'cancelled', BACKEND_UNAVAILABLE, error.message);
         } finally {
           leave?.();
+          cache?.forget(subtask.id);
         }
       },
       onFinished: (result) => this.#finished(result),
