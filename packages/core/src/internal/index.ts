@@ -4,6 +4,7 @@
  * not import them.
  */
 export * as constants from '../constants.js';
+export { sleep } from '../gateway/batch-api.js';
 export { type CallReservation, reserveCall, unboundedCost } from '../gateway/call-reservation.js';
 export { CountCache, countParamsOf } from '../gateway/count-cache.js';
 export { type BoundableRequest, type InputBound, inputBound } from '../gateway/input-bound.js';

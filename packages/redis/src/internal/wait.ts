@@ -1,20 +1,7 @@
-import { AbortError } from '@haiku-army/core';
+import { sleep } from '@haiku-army/core/internal';
 
-/** Sleeps `ms`, or rejects with AbortError when `signal` aborts first. */
-export function wait(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(undefined, { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** Sleeps `ms`, or rejects with AbortError when `signal` aborts first (core's own). */
+export const wait = (ms: number, signal?: AbortSignal): Promise<void> => sleep(ms, signal);
 
 /** Tracks fire-and-forget writes, so a caller can wait for them (and hear of the first failure). */
 export class PendingWrites {
