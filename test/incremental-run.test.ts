@@ -9,7 +9,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerEntry } from '@haiku-army/core';
-import { type ArmyOptions, createArmy, loadRun, type RunResult } from '@haiku-army/orchestrator';
+import {
+  type ArmyOptions,
+  createArmy,
+  loadRun,
+  type Router,
+  type RunResult,
+} from '@haiku-army/orchestrator';
+import { complexityMap } from '@haiku-army/router';
 import {
   createDemoResponders,
   type FakeAnthropicServer,
@@ -183,6 +190,33 @@ describe('incremental runs over HTTP: a repeated job pays only for what changed'
         expect(again.tasks).toEqual([]);
       },
     );
+
+    it("a router's configuration is part of the key; a router without a fingerprint caches no subtask", async () => {
+      const { root, cache } = workspace();
+      const every = (model: string) =>
+        complexityMap({ models: { simple: model, moderate: model, complex: model } });
+      const warm = await run(armyFor(root, cache, { workers: every('claude-haiku-5-5') }).army);
+      const shards = warm.result.subtasks.map((subtask) => subtask.id).sort();
+      expect(shards.length).toBeGreaterThan(1);
+      const same = await run(armyFor(root, cache, { workers: every('claude-haiku-5-5') }).army);
+      expect(same.tasks).toEqual([]);
+      // Another map: every worker runs again, on the model the new map picks.
+      const remapped = await run(armyFor(root, cache, { workers: every('claude-haiku-4-5') }).army);
+      expect(remapped.tasks).toEqual(shards);
+      expect(new Set(remapped.result.subtasks.map((subtask) => subtask.model))).toEqual(
+        new Set(['claude-haiku-4-5']),
+      );
+      // A router that cannot say what decides its picks: its subtasks are never reused.
+      const bare: Router = {
+        name: 'bare',
+        pick: async (_subtask, context) =>
+          context.attempts.length === 0 ? { model: 'claude-haiku-5-5', reason: 'bare' } : null,
+      };
+      await run(armyFor(root, cache, { workers: bare }).army);
+      const unkeyed = await run(armyFor(root, cache, { workers: bare }).army);
+      expect(unkeyed.tasks).toEqual(shards);
+      expect(unkeyed.result.subtasks.every((subtask) => !subtask.reused)).toBe(true);
+    });
 
     it("a dependency's new summary runs its dependents again, not its siblings", async () => {
       const { root, cache } = workspace();

@@ -62,6 +62,13 @@ export interface Acceptance {
  */
 export interface Router {
   readonly name: string;
+  /**
+   * What decides this router's picks (its models, map, rules), as a stable
+   * string: the orchestrator's result cache keys a subtask on it, so a
+   * changed configuration re-runs the subtask. Without one, a run with this
+   * router caches no subtask result (a reuse could come from another model).
+   */
+  readonly fingerprint?: string;
   pick(subtask: RouterSubtask, context: RouterContext): Promise<RoutePick | null>;
   accept?(
     subtask: RouterSubtask,

@@ -23,6 +23,7 @@ export function compactResult(result: SubtaskResult): SubtaskResult {
     cost: result.cost,
     ...(result.code !== undefined ? { code: result.code } : {}),
     ...(result.reason !== undefined ? { reason: result.reason } : {}),
+    ...(result.reused !== undefined ? { reused: result.reused } : {}),
     dependsOn: NONE,
     transcriptIds: NONE,
   };

@@ -4,6 +4,7 @@ import type { Router } from '../router-types.js';
 export function fixedModelRouter(model: string): Router {
   return {
     name: `fixed:${model}`,
+    fingerprint: `fixed:${model}`,
     pick: async (_subtask, context) =>
       context.attempts.length === 0 ? { model, reason: `workers is ${model}` } : null,
   };

@@ -93,7 +93,12 @@ export class RunCache {
     this.#recorded.set(taskId, list);
   }
 
-  /** The key of a subtask, or undefined when its output schema cannot be described (then it is not cached). */
+  /** Drops what was recorded for a subtask that will not be stored (idempotent). */
+  forget(taskId: string): void {
+    this.#recorded.delete(taskId);
+  }
+
+  /** The key of a subtask, or undefined (then it is not cached) when its output schema cannot be described or the router has no `fingerprint`. */
   subtaskKey(
     subtask: PlanSubtask,
     dependencies: readonly SubtaskResult[],
@@ -108,10 +113,14 @@ export class RunCache {
         return undefined;
       }
     }
+    // A router that cannot say what decides its picks makes every subtask
+    // uncacheable: a reuse might come from a model it would no longer pick.
+    const router = options.router.fingerprint;
+    if (typeof router !== 'string') return undefined;
     return cacheKey({
       kind: 'subtask',
       version: KEY_VERSION,
-      workers: options.router.name,
+      workers: router,
       // A router picks the model from these as well as the brief.
       complexity: subtask.complexity,
       tags: subtask.tags ?? [],

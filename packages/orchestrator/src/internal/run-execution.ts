@@ -274,7 +274,9 @@ export class RunExecution<TAnswer> {
         if (cache && key !== undefined) {
           const reused = await cache.reuseSubtask(key, subtask, round);
           if (reused) {
-            this.#reusedArtifacts.set(subtask.id, reused.artifacts);
+            // Only a reuse that restored files is kept (a streamed map's 100,000 reuses stay small).
+            if (reused.artifacts.length > 0)
+              this.#reusedArtifacts.set(subtask.id, reused.artifacts);
             return reused.result;
           }
         }
@@ -313,6 +315,7 @@ export class RunExecution<TAnswer> {
           return notRunResult(subtask, round, 'cancelled', BACKEND_UNAVAILABLE, error.message);
         } finally {
           leave?.();
+          cache?.forget(subtask.id);
         }
       },
       onFinished: (result) => this.#finished(result),

@@ -59,6 +59,7 @@ export function complexityMap(options: ComplexityMapOptions = {}): Router {
   }
   return {
     name: options.name ?? 'complexity-map',
+    fingerprint: JSON.stringify({ router: 'complexity-map', models, fallback }),
     async pick(subtask) {
       const label = subtask.complexity ?? fallback;
       const model = models[label] ?? models[fallback];
