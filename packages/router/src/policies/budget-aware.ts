@@ -75,6 +75,18 @@ export function budgetAware(policy: Router, options: BudgetAwareOptions): Router
   };
   return {
     name: options.name ?? `budget-aware(${policy.name})`,
+    // Keyed on the wrapped policy and the steps (not on the budget left, which
+    // only ever steps a pick down to a cheaper model).
+    ...(policy.fingerprint !== undefined
+      ? {
+          fingerprint: JSON.stringify({
+            router: 'budget-aware',
+            policy: policy.fingerprint,
+            steps: options.steps.map((step) => ({ below: step.below, tiers: step.tiers ?? 1 })),
+            ladder,
+          }),
+        }
+      : {}),
     async pick(subtask, context) {
       const pick = await policy.pick(subtask, context);
       if (!pick || context.remainingBudget === undefined) return pick;

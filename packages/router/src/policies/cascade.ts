@@ -52,6 +52,11 @@ export function cascade(models: readonly string[], options: CascadeOptions = {})
   const noteMax = options.noteMaxChars ?? DEFAULT_NOTE_MAX_CHARS;
   return {
     name: options.name ?? 'cascade',
+    // Your own validators are functions nothing can fingerprint: with them the
+    // cascade leaves `fingerprint` unset, so the result cache stores nothing.
+    ...(options.validate === undefined
+      ? { fingerprint: JSON.stringify({ router: 'cascade', ladder, validate: 'status+schema' }) }
+      : {}),
     async pick(_subtask, context) {
       const attempts = context.attempts;
       if (attempts.length === 0) {

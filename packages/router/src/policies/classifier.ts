@@ -97,6 +97,13 @@ export function classifier(options: ClassifierOptions): ClassifierRouter {
 
   return {
     name: options.name ?? 'classifier',
+    fingerprint: JSON.stringify({
+      router: 'classifier',
+      model,
+      models,
+      instructions: briefHash(instructions),
+      maxTokens,
+    }),
     cache,
     async pick(subtask, context) {
       const key = briefHash(subtask.brief);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ModelCatalog } from '@haiku-army/core';
 import { DEFAULT_STRONG_MODEL, DEFAULT_WEAK_MODEL } from '../constants.js';
 import { checkThreshold, resolveModel } from '../internal/models.js';
@@ -30,6 +31,18 @@ export interface LearnedOptions {
 
 let defaultScorer: PromptScorer | undefined;
 
+const modelHashes = new WeakMap<LearnedModelFile, string>();
+
+/** A learned model file's content hash (computed once per file object). */
+function modelHash(file: LearnedModelFile): string {
+  let hash = modelHashes.get(file);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(JSON.stringify(file)).digest('hex');
+    modelHashes.set(file, hash);
+  }
+  return hash;
+}
+
 function committedScorer(): PromptScorer {
   if (!defaultScorer) defaultScorer = createScorer(LEARNED_MODEL);
   return defaultScorer;
@@ -55,6 +68,13 @@ export function learned(options: LearnedOptions = {}): ScoringRouter {
   const scorer = options.model === undefined ? committedScorer() : createScorer(options.model);
   return scoringRouter({
     name: options.name ?? 'learned',
+    fingerprint: JSON.stringify({
+      router: 'learned',
+      weights: modelHash(file),
+      threshold,
+      weak,
+      strong,
+    }),
     threshold,
     weak,
     strong,
@@ -70,6 +90,8 @@ export interface ScoringRouterOptions {
   weak: string;
   strong: string;
   score: ScoringRouter['score'];
+  /** What decides the scores (see {@link Router.fingerprint}); without it the result cache stores nothing. */
+  fingerprint?: string;
 }
 
 /** A two-model router from any score function: strong at or above the threshold. */
@@ -77,6 +99,16 @@ export function scoringRouter(options: ScoringRouterOptions): ScoringRouter {
   const threshold = checkThreshold(options.threshold, 'threshold');
   return {
     name: options.name,
+    ...(options.fingerprint !== undefined
+      ? {
+          fingerprint: JSON.stringify({
+            scorer: options.fingerprint,
+            threshold,
+            weak: options.weak,
+            strong: options.strong,
+          }),
+        }
+      : {}),
     threshold,
     score: options.score,
     async pick(subtask) {

@@ -106,6 +106,21 @@ export function rules(options: RulesOptions): Router {
   const fallback = resolveModel(options.catalog, options.default, 'default');
   return {
     name: options.name ?? 'rules',
+    fingerprint: JSON.stringify({
+      router: 'rules',
+      rules: options.rules.map((rule, index) => ({
+        model: compiled[index]!.model,
+        keywords: rule.keywords ?? [],
+        pattern:
+          rule.pattern instanceof RegExp
+            ? { source: rule.pattern.source, flags: rule.pattern.flags }
+            : rule.pattern === undefined
+              ? null
+              : { source: rule.pattern, flags: rule.flags ?? 'i' },
+        tags: rule.tags ?? [],
+      })),
+      default: fallback,
+    }),
     async pick(subtask) {
       const match = compiled.find((rule) => rule.test(subtask));
       if (match)
