@@ -16,7 +16,6 @@ import {
   checkUrl,
   createConnection,
   ensureConnected,
-  redisOptionsOf,
 } from './internal/connect.js';
 import { jobIdOf, runKeys } from './internal/keys.js';
 import type { ScriptedRedis } from './internal/scripts.js';
@@ -133,8 +132,12 @@ class RedisBackendRun implements BackendRun {
     this.#reader = reader;
     this.#lastResult = lastResult;
     this.#keys = runKeys(options.prefix, context.runId);
+    // The queue shares the run's bookkeeping connection, which fails a
+    // command after a few reconnect tries: an enqueue with Redis gone fails
+    // the run instead of waiting, and closing never waits on a QUIT to a dead
+    // server (BullMQ's own connections wait through reconnects forever).
     this.#queue = new Queue(options.queueName, {
-      connection: redisOptionsOf(options.url),
+      connection: redis,
       prefix: options.prefix,
     });
     this.#queue.on('error', () => {});

@@ -171,7 +171,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
       return processed;
     },
     async close() {
-      await queueWorker.close();
+      // With Redis up, running attempts finish and are acknowledged; with it
+      // gone nothing can be, and a graceful close (QUIT) would wait for it forever.
+      await queueWorker.close(redis.status !== 'ready');
       await ledger.flush().catch(() => {});
       await closeQuietly(redis);
     },
