@@ -39,6 +39,18 @@ export interface RedisBudgetOptions {
   prefix?: string;
   /** See DEFAULT_RESERVATION_LEASE_MS. @default 15 minutes */
   leaseMs?: number;
+  /**
+   * How often a run this process registered (the coordinator's) reads its
+   * spend from Redis for {@link RedisBudget.status}, ms. @default 1000
+   */
+  statusRefreshMs?: number;
+}
+
+/** A run's spend as last read from Redis, and the timer that reads it again. */
+interface RunView {
+  spent: NanoUsd;
+  reserved: NanoUsd;
+  timer: ReturnType<typeof setInterval>;
 }
 
 /**
@@ -59,6 +71,8 @@ export class RedisBudget extends Budget {
   readonly #leaseMs: number;
   readonly #shared: Pick<BudgetLimits, 'run' | 'task'>;
   readonly #writes = new PendingWrites();
+  readonly #statusRefreshMs: number;
+  readonly #views = new Map<string, RunView>();
   #budgetEvents: ArmyEvents | undefined;
   #nextId = 1;
 
@@ -77,6 +91,10 @@ export class RedisBudget extends Budget {
     this.#prefix = options.prefix ?? DEFAULT_KEY_PREFIX;
     this.#leaseMs = options.leaseMs ?? DEFAULT_RESERVATION_LEASE_MS;
     this.#shared = { ...limits };
+    const refresh = options.statusRefreshMs ?? 1000;
+    if (!Number.isInteger(refresh) || refresh < 1)
+      throw invalidOption('statusRefreshMs', 'an integer number of ms >= 1', refresh);
+    this.#statusRefreshMs = refresh;
   }
 
   override attachEvents(events: ArmyEvents): void {
@@ -93,11 +111,35 @@ export class RedisBudget extends Budget {
     const fields: string[] = [];
     if (this.#shared.run !== undefined) fields.push('limit:run', String(this.#shared.run));
     if (this.#shared.task !== undefined) fields.push('limit:task', String(this.#shared.task));
+    let spend: { spent: NanoUsd; reserved: NanoUsd } | undefined;
     try {
       if (fields.length > 0) await this.#redis.hset(keys.budget, ...fields);
+      if (this.#shared.run !== undefined) spend = await this.runSpend(runId);
     } catch (error) {
       throw backendUnavailable(this.#url, error);
     }
+    if (!spend) return;
+    // status() is synchronous (the router's budget-aware downgrade reads it
+    // per pick), and the spend of every process lands in Redis: it answers
+    // from a view read again every statusRefreshMs (a soft signal; the cap
+    // itself is enforced in Redis by each reservation).
+    clearInterval(this.#views.get(runId)?.timer);
+    const view: RunView = {
+      ...spend,
+      timer: setInterval(() => {
+        this.runSpend(runId).then(
+          (read) => {
+            if (this.#views.get(runId) !== view) return;
+            view.spent = read.spent;
+            view.reserved = read.reserved;
+          },
+          // Redis trouble surfaces through the reservations; the view stays as last read.
+          () => {},
+        );
+      }, this.#statusRefreshMs),
+    };
+    view.timer.unref?.();
+    this.#views.set(runId, view);
   }
 
   /** Spent and reserved in one run, across every process, read from Redis now. */
@@ -258,13 +300,32 @@ export class RedisBudget extends Budget {
     return true;
   }
 
-  /** Unknown without a round trip (spend from other processes lands in Redis): see `runSpend`. */
-  override status(_scope: BudgetScope, _key: string): undefined {
-    return undefined;
+  /**
+   * A run this process registered: its spend and reservations across every
+   * process, as last read from Redis (at most `statusRefreshMs` old). Task
+   * scopes and runs registered elsewhere are unknown here (`undefined`);
+   * `runSpend` reads a run's now.
+   */
+  override status(
+    scope: BudgetScope,
+    key: string,
+  ): { limit: NanoUsd; spent: NanoUsd; reserved: NanoUsd; remaining: NanoUsd } | undefined {
+    const limit = this.#shared.run;
+    const view = scope === 'run' ? this.#views.get(key) : undefined;
+    if (limit === undefined || !view) return undefined;
+    return {
+      limit,
+      spent: view.spent,
+      reserved: view.reserved,
+      remaining: Math.max(0, limit - view.spent - view.reserved),
+    };
   }
 
   /** Redis already holds the run's spend across the crash: nothing to restore. */
   override restoreRun(_input: RestoreRunInput): void {}
 
-  override endRun(_runId: string): void {}
+  override endRun(runId: string): void {
+    clearInterval(this.#views.get(runId)?.timer);
+    this.#views.delete(runId);
+  }
 }

@@ -1,6 +1,6 @@
 import { BudgetExceededError } from '@haiku-army/core';
 import { connectRedis, RedisBudget, RedisRateLimiter, type ScriptedRedis } from '@haiku-army/redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisServerAvailable, startRedis, type TestRedis } from './support/redis-server.js';
 
 const request = (taskId: string, amount: number, minimum = amount) => ({
@@ -55,6 +55,46 @@ describe.skipIf(!redisServerAvailable())('the budget and rate limits in Redis', 
     await worker.flush();
     expect((await lowered).amount).toBe(70);
     expect(await coordinator.runSpend('run-1')).toEqual({ spent: 30, reserved: 70 });
+  });
+
+  it('reports a registered run’s spend across processes in status(), read again from Redis as it grows', async () => {
+    await (await connection()).flushall();
+    const coordinator = new RedisBudget({
+      redis: await connection(),
+      url: redis.url,
+      limits: { run: 1000, task: 500 },
+      statusRefreshMs: 10,
+    });
+    expect(coordinator.status('run', 'run-1')).toBeUndefined();
+    await coordinator.registerRun('run-1');
+    expect(coordinator.status('run', 'run-1')).toEqual({
+      limit: 1000,
+      spent: 0,
+      reserved: 0,
+      remaining: 1000,
+    });
+    // Another process spends: the coordinator's view catches up.
+    const worker = new RedisBudget({ redis: await connection(), url: redis.url });
+    const held = await worker.acquire(request('a', 300));
+    (await worker.acquire(request('b', 250))).settle(200);
+    await worker.flush();
+    await vi.waitFor(() =>
+      expect(coordinator.status('run', 'run-1')).toEqual({
+        limit: 1000,
+        spent: 200,
+        reserved: 300,
+        remaining: 500,
+      }),
+    );
+    held.settle(100);
+    await worker.flush();
+    await vi.waitFor(() => expect(coordinator.status('run', 'run-1')?.remaining).toBe(700));
+    // Task scopes, runs it did not register, and a process without caps stay unknown.
+    expect(coordinator.status('task', 'run-1/a')).toBeUndefined();
+    expect(coordinator.status('run', 'run-2')).toBeUndefined();
+    expect(worker.status('run', 'run-1')).toBeUndefined();
+    coordinator.endRun('run-1');
+    expect(coordinator.status('run', 'run-1')).toBeUndefined();
   });
 
   it('counts the reservation of a process that died (its lease expired) as spent at its worst case', async () => {
