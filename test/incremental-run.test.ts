@@ -157,6 +157,26 @@ describe('incremental runs over HTTP: a repeated job pays only for what changed'
     );
   });
 
+  it('with rounds > 1 a follow-up round’s plan is reused too: an unchanged re-run bills nothing', async () => {
+    const { root, cache } = workspace();
+    const { army } = armyFor(root, cache, { rounds: 2 });
+    const first = await run(army);
+    // The simulated planner answers round 2 with done: true (two planner calls).
+    expect(first.result.cost.tree.planner.calls).toBe(2);
+    const planner = first.entries.filter((entry) => entry.taskId === 'planner');
+    const again = await run(army);
+    expect(again.tasks).toEqual([]);
+    expect(fake.billing.entries).toHaveLength(0);
+    expect(again.result.answer).toBe(first.result.answer);
+    // The plan, round 2's plan, every subtask and the synthesis.
+    expect(again.result.reused).toBe(first.result.subtasks.length + 3);
+    const reusedPlans = again.entries.filter((entry) => entry.taskId === 'planner');
+    expect(reusedPlans.map((entry) => entry.originalCost?.total)).toEqual(
+      planner.map((entry) => entry.cost.total),
+    );
+    expect(again.result.savedByReuse).toBe(first.result.cost.total);
+  });
+
   it('cache: false bills the whole job (on the run, or on the army)', async () => {
     const { root, cache } = workspace();
     const { army } = armyFor(root, cache);

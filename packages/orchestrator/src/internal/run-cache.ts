@@ -20,9 +20,15 @@ import type { Artifact } from '../army-options.js';
 import { cacheKey } from '../cache/cache-key.js';
 import type { CachedKind, CachedResult, ResultCache } from '../cache/result-cache.js';
 import { PLANNER_TASK_ID, SYNTHESIS_TASK_ID } from '../constants.js';
-import { type Plan, type PlanSubtask, planSchema } from '../plan.js';
+import {
+  type Plan,
+  type PlanSubtask,
+  planSchema,
+  type RoundPlan,
+  roundPlanSchema,
+} from '../plan.js';
 import type { SubtaskResult } from '../run-result.js';
-import { validatePlan } from '../validate-plan.js';
+import { type ValidatePlanOptions, validatePlan, validateWith } from '../validate-plan.js';
 import type { ResolvedArmyOptions } from './resolve-army-options.js';
 import type { RunGateway } from './run-gateway.js';
 import { briefFor } from './run-subtask.js';
@@ -287,6 +293,46 @@ export class RunCache {
     return plan;
   }
 
+  /**
+   * A follow-up round's plan (`rounds > 1`): reused when its prompt (the job
+   * and every result so far) and what the tools see are unchanged, and it is
+   * still valid against this run's results; else made by `call` and stored.
+   */
+  async roundPlan(
+    round: number,
+    prompt: PromptParts,
+    validation: ValidatePlanOptions,
+    call: () => Promise<RoundPlan>,
+  ): Promise<RoundPlan> {
+    const key = await this.planKey(prompt, round);
+    const entry = await this.#lookup(key, 'plan');
+    const { plan: kept } = entry
+      ? validateWith(entry.value, validation, roundPlanSchema)
+      : { plan: undefined };
+    if (entry && kept) {
+      this.#recordReuse(PLANNER_TASK_ID, 'planner', entry.model, entry.originalCost);
+      return kept;
+    }
+    // The planner's earlier rounds are on the same task: only this call's cost is the round's.
+    const before = this.#spentBy(PLANNER_TASK_ID);
+    const plan = await call();
+    const after = this.#spentBy(PLANNER_TASK_ID);
+    await this.#store({
+      kind: 'plan',
+      key,
+      model: this.#options.planner,
+      originalCost: {
+        input: after.input - before.input,
+        output: after.output - before.output,
+        cacheWrite: after.cacheWrite - before.cacheWrite,
+        cacheRead: after.cacheRead - before.cacheRead,
+        total: after.total - before.total,
+      },
+      value: plan,
+    });
+    return plan;
+  }
+
   /** The synthesized answer: reused when its prompt is unchanged, else written by `call` and stored. */
   async synthesis(prompt: PromptParts, call: () => Promise<string>): Promise<string> {
     const key = this.synthesisKey(prompt);
@@ -298,13 +344,15 @@ export class RunCache {
   }
 
   /** The planner's key: its prompt and what the tools see of the workspace (their fingerprints). */
-  async planKey(prompt: PromptParts): Promise<string> {
+  async planKey(prompt: PromptParts, round = 1): Promise<string> {
     const fingerprints: [string, string][] = [];
     for (const tool of this.#options.tools)
       if (tool.fingerprint) fingerprints.push([tool.name, await tool.fingerprint(this.#signal)]);
     return cacheKey({
       kind: 'plan',
       version: KEY_VERSION,
+      // Round 1's key is as before (existing caches stay valid).
+      ...(round > 1 ? { round } : {}),
       ...prompt,
       maxSubtasks: this.#options.maxSubtasks,
       tools: this.#options.tools.map((tool) => tool.toApiTool()),

@@ -454,25 +454,40 @@ export class RunExecution<TAnswer> {
   async #nextRound(round: number): Promise<RoundPlan> {
     const options = this.#options;
     const known = new Set(this.#results.keys());
-    const next = await callPlanner({
-      gateway: this.#gateway,
-      runId: this.#runId,
-      model: options.planner,
-      maxTokens: options.plannerMaxTokens,
-      system: plannerSystem(options.tools, options.maxSubtasks),
-      user: roundMessage(
-        this.#spec.job,
-        round,
-        options.rounds,
-        [...this.#results.values()],
-        options.maxSubtasks - known.size,
-      ),
-      schema: roundPlanSchema,
-      validation: { maxSubtasks: options.maxSubtasks, known, allowEmpty: true },
-      repair: repairMessage,
-      what: `The planner’s round ${round} plan`,
-      signal: this.#signal,
-    });
+    const system = plannerSystem(options.tools, options.maxSubtasks);
+    // In plan order, not finishing order: the same results make the same
+    // prompt (its cache key, and the provider's prompt cache).
+    const results = this.#ids().flatMap((id) => this.#results.get(id) ?? []);
+    const user = roundMessage(
+      this.#spec.job,
+      round,
+      options.rounds,
+      results,
+      options.maxSubtasks - known.size,
+    );
+    const validation = { maxSubtasks: options.maxSubtasks, known, allowEmpty: true };
+    const call = () =>
+      callPlanner({
+        gateway: this.#gateway,
+        runId: this.#runId,
+        model: options.planner,
+        maxTokens: options.plannerMaxTokens,
+        system,
+        user,
+        schema: roundPlanSchema,
+        validation,
+        repair: repairMessage,
+        what: `The planner’s round ${round} plan`,
+        signal: this.#signal,
+      });
+    const next = this.#cache
+      ? await this.#cache.roundPlan(
+          round,
+          { model: options.planner, maxTokens: options.plannerMaxTokens, system, user },
+          validation,
+          call,
+        )
+      : await call();
     return next.done ? { ...next, subtasks: [] } : next;
   }
 
