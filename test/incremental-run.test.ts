@@ -236,6 +236,18 @@ describe('incremental runs over HTTP: a repeated job pays only for what changed'
       const unkeyed = await run(armyFor(root, cache, { workers: bare }).army);
       expect(unkeyed.tasks).toEqual(shards);
       expect(unkeyed.result.subtasks.every((subtask) => !subtask.reused)).toBe(true);
+      // A pick made from the run's state (a budgetAware step-down) is not stored either.
+      const moment: Router = {
+        name: 'moment',
+        fingerprint: 'moment',
+        pick: async (_subtask, context) =>
+          context.attempts.length === 0
+            ? { model: 'claude-haiku-5-5', reason: 'budget low', transient: true }
+            : null,
+      };
+      await run(armyFor(root, cache, { workers: moment }).army);
+      const transient = await run(armyFor(root, cache, { workers: moment }).army);
+      expect(transient.tasks).toEqual(shards);
     });
 
     it("a dependency's new summary runs its dependents again, not its siblings", async () => {

@@ -47,6 +47,12 @@ export interface RoutePick {
   reason: string;
   /** A short note for the next attempt's brief (why the last one was rejected). */
   note?: string;
+  /**
+   * The pick depended on the run's state (e.g. the budget left), not only on
+   * the subtask and the router's configuration: the result cache does not
+   * store the subtask, since a later run in another state would pick otherwise.
+   */
+  transient?: boolean;
 }
 
 /** A validator's verdict on an attempt. */

@@ -102,4 +102,24 @@ describe('router fingerprints', () => {
     const own: Router = { name: 'own', pick: async () => ({ model: HAIKU, reason: 'always' }) };
     expect(budgetAware(own, { steps }).fingerprint).toBeUndefined();
   });
+
+  it('budgetAware: a stepped-down pick is transient (not cached); one it left alone is not', async () => {
+    const strong: Router = {
+      name: 'strong',
+      fingerprint: 'strong',
+      pick: async () => ({ model: OPUS, reason: 'hard' }),
+    };
+    const router = budgetAware(strong, { steps: [{ below: 1_000_000 }] });
+    const subtask = { id: 'a', brief: 'Do it.' };
+    const plenty = await router.pick(subtask, {
+      runId: 'r',
+      attempts: [],
+      remainingBudget: 5_000_000,
+    });
+    expect(plenty).toMatchObject({ model: OPUS });
+    expect(plenty?.transient).toBeUndefined();
+    const low = await router.pick(subtask, { runId: 'r', attempts: [], remainingBudget: 10 });
+    expect(low?.model).not.toBe(OPUS);
+    expect(low?.transient).toBe(true);
+  });
 });

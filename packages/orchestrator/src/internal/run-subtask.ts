@@ -24,6 +24,8 @@ import type { RateLimitWatch } from './rate-limit-watch.js';
 
 /** The `untracked` entry of an attempt whose result carried no dependency record. */
 const UNRECORDED = '(the worker reported no dependency record)';
+const TRANSIENT_PICK = '(the router picked the model from the run’s state, e.g. the budget left)';
+const FALLBACK_PICK = '(a rate-limited model was swapped for its fallback)';
 
 /** What running one subtask needs from its run. */
 export interface SubtaskRunContext {
@@ -201,6 +203,15 @@ export async function runSubtask(
     context.onDependencies?.(
       result.dependencies ?? { reads: [], queries: [], writes: [], untracked: [UNRECORDED] },
     );
+    // A model chosen from the moment (the budget left, a rate limit) is not
+    // what a later run would pick: the subtask is not stored.
+    if (pick.transient || fallbackFrom !== undefined)
+      context.onDependencies?.({
+        reads: [],
+        queries: [],
+        writes: [],
+        untracked: [pick.transient ? TRANSIENT_PICK : FALLBACK_PICK],
+      });
     transcriptIds.push(result.transcriptId);
     cost = addCost(cost, result.cost);
     calls += result.calls;

@@ -75,8 +75,8 @@ export function budgetAware(policy: Router, options: BudgetAwareOptions): Router
   };
   return {
     name: options.name ?? `budget-aware(${policy.name})`,
-    // Keyed on the wrapped policy and the steps (not on the budget left, which
-    // only ever steps a pick down to a cheaper model).
+    // Keyed on the wrapped policy and the steps, not on the budget left: a
+    // stepped-down pick is `transient`, so its result is never cached.
     ...(policy.fingerprint !== undefined
       ? {
           fingerprint: JSON.stringify({
@@ -102,6 +102,7 @@ export function budgetAware(policy: Router, options: BudgetAwareOptions): Router
       return {
         ...pick,
         model,
+        transient: true,
         reason: `${pick.reason}; stepped down ${from - to} tier(s) to ${model}: ${remaining} nano-USD left`,
       };
     },

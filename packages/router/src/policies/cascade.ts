@@ -55,7 +55,15 @@ export function cascade(models: readonly string[], options: CascadeOptions = {})
     // Your own validators are functions nothing can fingerprint: with them the
     // cascade leaves `fingerprint` unset, so the result cache stores nothing.
     ...(options.validate === undefined
-      ? { fingerprint: JSON.stringify({ router: 'cascade', ladder, validate: 'status+schema' }) }
+      ? {
+          fingerprint: JSON.stringify({
+            router: 'cascade',
+            ladder,
+            validate: 'status+schema',
+            // The rejection note in a retry's brief is cut to this length.
+            noteMax,
+          }),
+        }
       : {}),
     async pick(_subtask, context) {
       const attempts = context.attempts;

@@ -97,6 +97,9 @@ export function classifier(options: ClassifierOptions): ClassifierRouter {
 
   return {
     name: options.name ?? 'classifier',
+    // What decides a label's model. The labels themselves are model output
+    // (and may come from a shared `cache`): like the label cache within a
+    // process, a reuse trusts the label the stored result was made with.
     fingerprint: JSON.stringify({
       router: 'classifier',
       model,

@@ -31,16 +31,12 @@ export interface LearnedOptions {
 
 let defaultScorer: PromptScorer | undefined;
 
-const modelHashes = new WeakMap<LearnedModelFile, string>();
-
-/** A learned model file's content hash (computed once per file object). */
+/**
+ * A learned model file's content hash, computed on each `learned()` (not
+ * memoised by object: a file edited in place must change the fingerprint).
+ */
 function modelHash(file: LearnedModelFile): string {
-  let hash = modelHashes.get(file);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(JSON.stringify(file)).digest('hex');
-    modelHashes.set(file, hash);
-  }
-  return hash;
+  return createHash('sha256').update(JSON.stringify(file)).digest('hex');
 }
 
 function committedScorer(): PromptScorer {
