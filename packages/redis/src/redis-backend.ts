@@ -38,6 +38,8 @@ export interface RedisBackendOptions {
   connectTimeoutMs?: number;
   /** Budget reservations of a process that died count as spent after this long, ms. @default 15 minutes */
   reservationLeaseMs?: number;
+  /** How often the coordinator reads a run's shared spend for `budget.status()` (a budgetAware router's input), ms. @default 1000 */
+  statusRefreshMs?: number;
 }
 
 /** The Redis backend, with its own `close()` (the budget's connection outlives each run). */
@@ -308,6 +310,8 @@ class RedisBackendRun implements BackendRun {
         .exec()
         .catch(() => {});
     } finally {
+      // Also when the run ended by a throw the orchestrator's endRun did not follow.
+      this.#context.gateway.budget?.endRun(this.#context.runId);
       await this.#queue.close().catch(() => {});
       await closeQuietly(this.#reader);
     }
@@ -351,6 +355,9 @@ export function redisBackend(options: RedisBackendOptions): RedisBackend {
         ...(options.reservationLeaseMs !== undefined
           ? { leaseMs: options.reservationLeaseMs }
           : {}),
+        ...(options.statusRefreshMs !== undefined
+          ? { statusRefreshMs: options.statusRefreshMs }
+          : {}),
       });
       return budget;
     },
@@ -363,18 +370,20 @@ export function redisBackend(options: RedisBackendOptions): RedisBackend {
         );
       await budget?.registerRun(context.runId);
       const reader = createConnection({ url, connectTimeoutMs: options.connectTimeoutMs });
-      await ensureConnected(reader, url, options.connectTimeoutMs);
       const keys = runKeys(prefix, context.runId);
       let last = '0-0';
       try {
+        await ensureConnected(reader, url, options.connectTimeoutMs);
         const newest = (await redis.xrevrange(keys.results, '+', '-', 'COUNT', 1)) as [
           string,
           string[],
         ][];
         if (newest[0]) last = newest[0][0];
       } catch (error) {
+        // The run never opened: its budget view stops, its reader closes.
+        budget?.endRun(context.runId);
         await closeQuietly(reader);
-        throw backendUnavailable(url, error);
+        throw ArmyError.is(error) ? error : backendUnavailable(url, error);
       }
       return new RedisBackendRun(
         context,
@@ -385,6 +394,7 @@ export function redisBackend(options: RedisBackendOptions): RedisBackend {
       );
     },
     async close() {
+      budget?.endAllRuns();
       await closeQuietly(redis);
     },
   };

@@ -124,18 +124,26 @@ export class RedisBudget extends Budget {
     // from a view read again every statusRefreshMs (a soft signal; the cap
     // itself is enforced in Redis by each reservation).
     clearInterval(this.#views.get(runId)?.timer);
+    let reading = false;
     const view: RunView = {
       ...spend,
       timer: setInterval(() => {
-        this.runSpend(runId).then(
-          (read) => {
-            if (this.#views.get(runId) !== view) return;
-            view.spent = read.spent;
-            view.reserved = read.reserved;
-          },
-          // Redis trouble surfaces through the reservations; the view stays as last read.
-          () => {},
-        );
+        // One read at a time: a slow Redis does not stack them.
+        if (reading) return;
+        reading = true;
+        this.runSpend(runId)
+          .then(
+            (read) => {
+              if (this.#views.get(runId) !== view) return;
+              view.spent = read.spent;
+              view.reserved = read.reserved;
+            },
+            // Redis trouble surfaces through the reservations; the view stays as last read.
+            () => {},
+          )
+          .finally(() => {
+            reading = false;
+          });
       }, this.#statusRefreshMs),
     };
     view.timer.unref?.();
@@ -302,7 +310,8 @@ export class RedisBudget extends Budget {
 
   /**
    * A run this process registered: its spend and reservations across every
-   * process, as last read from Redis (at most `statusRefreshMs` old). Task
+   * process, as last read from Redis (every `statusRefreshMs`; older while
+   * Redis does not answer). Task
    * scopes and runs registered elsewhere are unknown here (`undefined`);
    * `runSpend` reads a run's now.
    */
@@ -327,5 +336,10 @@ export class RedisBudget extends Budget {
   override endRun(runId: string): void {
     clearInterval(this.#views.get(runId)?.timer);
     this.#views.delete(runId);
+  }
+
+  /** Stops reading the spend of every run this process registered (the backend's `close()` calls it). */
+  endAllRuns(): void {
+    for (const runId of [...this.#views.keys()]) this.endRun(runId);
   }
 }

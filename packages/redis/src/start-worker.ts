@@ -171,9 +171,22 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
       return processed;
     },
     async close() {
-      // With Redis up, running attempts finish and are acknowledged; with it
-      // gone nothing can be, and a graceful close (QUIT) would wait for it forever.
-      await queueWorker.close(redis.status !== 'ready');
+      // With Redis up, running attempts finish and are acknowledged first.
+      // Redis gone (before or during that wait), nothing can be: BullMQ's own
+      // connections would wait through reconnects forever, so the wait ends
+      // when the bookkeeping connection drops, and the attempts left running
+      // go to another process through BullMQ's stalled-job recovery. The
+      // close itself is by force (no QUIT to a server that may be gone).
+      if (redis.status === 'ready') {
+        let onLost = () => {};
+        const lost = new Promise<void>((resolve) => {
+          onLost = resolve;
+          redis.once('close', onLost);
+        });
+        await Promise.race([queueWorker.pause().catch(() => {}), lost]);
+        redis.off('close', onLost);
+      }
+      await queueWorker.close(true);
       await ledger.flush().catch(() => {});
       await closeQuietly(redis);
     },

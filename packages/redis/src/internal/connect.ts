@@ -51,11 +51,20 @@ export interface ConnectionOptions {
 
 /** A connection (not yet connected) with the package's scripts defined. */
 export function createConnection(options: ConnectionOptions): ScriptedRedis {
+  let connected = false;
   const redis = new Redis(options.url, {
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     // A command sent while Redis is down fails after a few reconnect tries rather than waiting forever.
     maxRetriesPerRequest: options.blocking ? null : 3,
+    // A connection that never reached Redis ends at once ('end', from which
+    // `connect()` starts over) instead of reconnecting in the background: a
+    // failed first connect leaves nothing running. One that was connected
+    // reconnects with ioredis's backoff, so it serves again once Redis is back.
+    retryStrategy: (times) => (connected ? Math.min(times * 50, 2000) : null),
+  });
+  redis.on('ready', () => {
+    connected = true;
   });
   // ioredis reports connection errors as events; they surface through the commands that fail.
   redis.on('error', (error: Error) => lastErrors.set(redis, error));
@@ -74,13 +83,20 @@ export async function ensureConnected(
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
-      (redis.status === 'wait' ? redis.connect() : Promise.resolve()).then(() => redis.ping()),
+      // A connection this dropped before ('end') connects again: a shared one
+      // (the backend's) serves the next run once Redis is back.
+      (redis.status === 'wait' || redis.status === 'end'
+        ? redis.connect()
+        : Promise.resolve()
+      ).then(() => redis.ping()),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
   } catch (error) {
-    redis.disconnect();
+    // Not disconnected: one that never connected has ended by itself (see
+    // createConnection), and disconnecting one between reconnect tries would
+    // leave ioredis stuck in 'reconnecting' with nothing to wake it.
     throw backendUnavailable(url, lastErrors.get(redis) ?? error);
   } finally {
     clearTimeout(timer);

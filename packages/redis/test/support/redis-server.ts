@@ -42,9 +42,9 @@ export interface TestRedis {
 }
 
 /** Starts redis-server on a free loopback port in a temp dir, without persistence. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(options: { port?: number } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'army-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     'redis-server',
     [
