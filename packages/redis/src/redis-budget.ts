@@ -123,7 +123,7 @@ export class RedisBudget extends Budget {
     // per pick), and the spend of every process lands in Redis: it answers
     // from a view read again every statusRefreshMs (a soft signal; the cap
     // itself is enforced in Redis by each reservation).
-    clearInterval(this.#views.get(runId)?.timer);
+    this.endRun(runId);
     let reading = false;
     const view: RunView = {
       ...spend,

@@ -285,12 +285,14 @@ export class RunCache {
 
   /** The plan: reused when its key holds, else made by `call` and stored. */
   async plan(prompt: PromptParts, call: () => Promise<Plan>): Promise<Plan> {
-    const key = await this.planKey(prompt);
-    const reused = await this.reusePlan(key);
-    if (reused) return reused;
-    const plan = await call();
-    await this.storePlan(key, plan);
-    return plan;
+    return this.#planned(
+      await this.planKey(prompt),
+      (value) => {
+        const { plan } = validatePlan(value, { maxSubtasks: this.#options.maxSubtasks });
+        return plan && planSchema.safeParse(plan).success ? plan : undefined;
+      },
+      call,
+    );
   }
 
   /**
@@ -304,16 +306,26 @@ export class RunCache {
     validation: ValidatePlanOptions,
     call: () => Promise<RoundPlan>,
   ): Promise<RoundPlan> {
-    const key = await this.planKey(prompt, round);
+    return this.#planned(
+      await this.planKey(prompt, round),
+      (value) => validateWith(value, validation, roundPlanSchema).plan,
+      call,
+    );
+  }
+
+  /** A stored plan that `valid` accepts, reused; else one made by `call`, stored with what that call cost. */
+  async #planned<T>(
+    key: string,
+    valid: (value: unknown) => T | undefined,
+    call: () => Promise<T>,
+  ): Promise<T> {
     const entry = await this.#lookup(key, 'plan');
-    const { plan: kept } = entry
-      ? validateWith(entry.value, validation, roundPlanSchema)
-      : { plan: undefined };
+    const kept = entry ? valid(entry.value) : undefined;
     if (entry && kept) {
       this.#recordReuse(PLANNER_TASK_ID, 'planner', entry.model, entry.originalCost);
       return kept;
     }
-    // The planner's earlier rounds are on the same task: only this call's cost is the round's.
+    // Every round's planner calls are on one task: only this call's cost is this plan's.
     const before = this.#spentBy(PLANNER_TASK_ID);
     const plan = await call();
     const after = this.#spentBy(PLANNER_TASK_ID);
@@ -357,26 +369,6 @@ export class RunCache {
       maxSubtasks: this.#options.maxSubtasks,
       tools: this.#options.tools.map((tool) => tool.toApiTool()),
       fingerprints,
-    });
-  }
-
-  /** The plan stored under `key`, still valid under this army's limits, reused; or undefined. */
-  async reusePlan(key: string): Promise<Plan | undefined> {
-    const entry = await this.#lookup(key, 'plan');
-    if (!entry) return undefined;
-    const { plan } = validatePlan(entry.value, { maxSubtasks: this.#options.maxSubtasks });
-    if (!plan || !planSchema.safeParse(plan).success) return undefined;
-    this.#recordReuse(PLANNER_TASK_ID, 'planner', entry.model, entry.originalCost);
-    return plan;
-  }
-
-  async storePlan(key: string, plan: Plan): Promise<void> {
-    await this.#store({
-      kind: 'plan',
-      key,
-      model: this.#options.planner,
-      originalCost: this.#spentBy(PLANNER_TASK_ID),
-      value: plan,
     });
   }
 

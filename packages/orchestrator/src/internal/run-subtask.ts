@@ -200,18 +200,22 @@ export async function runSubtask(
     last = result;
     // A result without a dependency record (a backend or pool that does not
     // carry one) cannot be re-checked later, so it makes the subtask uncacheable.
-    context.onDependencies?.(
-      result.dependencies ?? { reads: [], queries: [], writes: [], untracked: [UNRECORDED] },
-    );
+    const recorded = result.dependencies ?? {
+      reads: [],
+      queries: [],
+      writes: [],
+      untracked: [UNRECORDED],
+    };
     // A model chosen from the moment (the budget left, a rate limit) is not
-    // what a later run would pick: the subtask is not stored.
-    if (pick.transient || fallbackFrom !== undefined)
-      context.onDependencies?.({
-        reads: [],
-        queries: [],
-        writes: [],
-        untracked: [pick.transient ? TRANSIENT_PICK : FALLBACK_PICK],
-      });
+    // what a later run would pick: the subtask is not stored either.
+    const momentary = pick.transient
+      ? TRANSIENT_PICK
+      : fallbackFrom !== undefined
+        ? FALLBACK_PICK
+        : undefined;
+    context.onDependencies?.(
+      momentary ? { ...recorded, untracked: [...recorded.untracked, momentary] } : recorded,
+    );
     transcriptIds.push(result.transcriptId);
     cost = addCost(cost, result.cost);
     calls += result.calls;

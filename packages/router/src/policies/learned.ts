@@ -64,13 +64,8 @@ export function learned(options: LearnedOptions = {}): ScoringRouter {
   const scorer = options.model === undefined ? committedScorer() : createScorer(options.model);
   return scoringRouter({
     name: options.name ?? 'learned',
-    fingerprint: JSON.stringify({
-      router: 'learned',
-      weights: modelHash(file),
-      threshold,
-      weak,
-      strong,
-    }),
+    // scoringRouter adds the threshold and the two models.
+    fingerprint: JSON.stringify({ router: 'learned', weights: modelHash(file) }),
     threshold,
     weak,
     strong,
