@@ -64,6 +64,21 @@ export interface MapOptions<TData, TAnswer, TItem = unknown> extends RunOptions 
    * chunk size, not the item count. @default 10,000 (at most 100,000)
    */
   chunkSize?: number;
+  /**
+   * For items given as an iterable: `false` keeps no per-item result in
+   * memory, so memory is bounded by the chunk size whatever the item count
+   * (each compact result kept otherwise is about 1 kB). Each result still
+   * goes to the journal (read them with `loadRun`) and to `onResult`; the
+   * run result's `subtasks` is empty and its `counts` says how many ended in
+   * each status. Not with `reduce` or `synthesize`, which read every result.
+   * @default true
+   */
+  keepResults?: boolean;
+  /**
+   * Called with each item's whole result as it finishes (awaited: a slow
+   * callback holds that subtask's slot), after the journal has it.
+   */
+  onResult?: (result: SubtaskResult<TData>) => void | Promise<void>;
 }
 
 /** Checks a streamed map's `chunkSize`. */
@@ -77,6 +92,29 @@ function checkChunkSize(value: unknown): number {
   )
     throw invalidOption('chunkSize', `an integer from 1 to ${MAX_BATCH_REQUESTS}`, value);
   return value;
+}
+
+/** Checks a map's `keepResults`: `false` only for a streamed map that needs no answer from every result. */
+function checkKeepResults(
+  options: { keepResults?: unknown; reduce?: unknown; synthesize?: unknown },
+  array: boolean,
+): boolean {
+  const { keepResults } = options;
+  if (keepResults === undefined || keepResults === true) return true;
+  if (keepResults !== false) throw invalidOption('keepResults', 'a boolean', keepResults);
+  if (array)
+    throw invalidOption(
+      'keepResults',
+      'true (or absent) for items given as an array, which are in memory already; pass an iterable to stream them',
+      keepResults,
+    );
+  if (options.reduce !== undefined || options.synthesize === true)
+    throw invalidOption(
+      'keepResults',
+      'true (or absent) with `reduce` or `synthesize: true`, which read every result; use `onResult` to fold them as they finish',
+      keepResults,
+    );
+  return false;
 }
 
 function checkJob(job: unknown): string {
@@ -258,6 +296,9 @@ export class Army {
         throw invalidOption('output', 'a zod 4 schema', options.output);
       if (options.id !== undefined && typeof options.id !== 'function')
         throw invalidOption('id', 'a function (item, index) => string', options.id);
+      if (options.onResult !== undefined && typeof options.onResult !== 'function')
+        throw invalidOption('onResult', 'a function (result) => void', options.onResult);
+      const keepResults = checkKeepResults(options, Array.isArray(items));
       const mode = this.#mode(options);
       const rule = { brief, id: options.id } as MapItemRule<unknown>;
       const answer = {
@@ -267,6 +308,7 @@ export class Army {
         ...(options.cache === false ? { cache: false } : {}),
         ...(options.output ? { output: options.output } : {}),
         ...(options.reduce ? { reduce: options.reduce as RunSpec<TAnswer>['reduce'] } : {}),
+        ...(options.onResult ? { onResult: options.onResult as RunSpec<TAnswer>['onResult'] } : {}),
       };
       if (!Array.isArray(items))
         return {
@@ -277,6 +319,7 @@ export class Army {
             source: new ItemSource(items as Iterable<unknown> | AsyncIterable<unknown>),
             rule,
             chunkSize: checkChunkSize(options.chunkSize),
+            keepResults,
             chunks: [],
           },
         };

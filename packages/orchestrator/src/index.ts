@@ -104,6 +104,7 @@ export type {
   RunResult,
   RunStatus,
   SubtaskCost,
+  SubtaskCounts,
   SubtaskResult,
   SubtaskStatus,
   TimelineEntry,

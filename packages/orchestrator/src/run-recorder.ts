@@ -20,8 +20,12 @@ export interface RunStartRecord {
     synthesize: boolean;
     /** The JSON Schema of every subtask's `data` (`map`'s `output`), when it has one. */
     outputSchema?: Record<string, unknown>;
-    /** Set for a map over an iterable: its items are read and journaled in chunks of `chunkSize`. */
-    streamed?: { chunkSize: number };
+    /**
+     * Set for a map over an iterable: its items are read and journaled in
+     * chunks of `chunkSize`; `keepResults: false` when its results were not
+     * kept in memory (a resume goes on the same way).
+     */
+    streamed?: { chunkSize: number; keepResults?: false };
   };
   /** Set when this start resumes an interrupted run (same `runId`). */
   resumed?: true;

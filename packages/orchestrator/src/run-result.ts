@@ -16,6 +16,14 @@ export type RunStatus = 'done' | 'partial' | 'failed' | 'cancelled' | 'budget_ex
 /** How a subtask ended. `skipped`: never started (a dependency failed, fail-fast, or the budget ran out). */
 export type SubtaskStatus = 'done' | 'partial' | 'failed' | 'skipped' | 'cancelled';
 
+/** Finished subtasks by status. */
+export type SubtaskCounts = Record<SubtaskStatus, number>;
+
+/** Counts of no subtasks. */
+export function zeroCounts(): SubtaskCounts {
+  return { done: 0, partial: 0, failed: 0, skipped: 0, cancelled: 0 };
+}
+
 /** One attempt of a subtask (a cascade has several). */
 export interface AttemptResult {
   /** 1 = the first model tried. */
@@ -141,7 +149,14 @@ export interface RunResult<TAnswer = string> {
   plan: Plan;
   /** How many planning rounds ran. */
   rounds: number;
+  /** Every finished subtask, in plan (or item) order; empty for a streamed map run with `keepResults: false`. */
   subtasks: SubtaskResult[];
+  /**
+   * Set for a streamed map: how many of its subtasks ended in each status
+   * (with `keepResults: false`, the result's only per-status view; the
+   * journal, `loadRun` and `onResult` have each result).
+   */
+  counts?: SubtaskCounts;
   artifacts: Artifact[];
   cost: RunCost;
   /** Cache-read input tokens over all input tokens (input + cache writes + cache reads). */

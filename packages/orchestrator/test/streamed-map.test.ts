@@ -148,4 +148,76 @@ describe('army.map over an iterable (streamed)', () => {
     expect(new Set(sent.map((entry) => entry.customId)).size).toBe(sent.length);
     expect(again.ledger.spent()).toBe(fake.billing.total());
   });
+  it('with keepResults: false keeps no result in memory: onResult gets each, the result counts them, a resume goes on the same way', async () => {
+    fake = await echoWorker();
+    const journal = journalDir();
+    const options = { baseURL: fake.url, apiKey: 'test-key', journal, batchPollIntervalMs: 10 };
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const army = createArmy(options);
+    army.events.on('task:end', ({ taskId }) => {
+      if (taskId === 'item-3') controller.abort();
+    });
+    const brief = (word: string) => `Echo ${word}.`;
+    const first = await army.map(words(7), brief, {
+      mode: 'batch',
+      chunkSize: 3,
+      keepResults: false,
+      signal: controller.signal,
+      onResult: async (result) => {
+        // Called with the whole result, once the journal has it.
+        expect(result.attempts.length).toBeGreaterThan(0);
+        seen.push(`${result.id}:${result.summary}`);
+      },
+    });
+    expect(first.status).toBe('cancelled');
+    expect(first.subtasks).toEqual([]);
+    expect(first.counts).toEqual({ done: 3, partial: 0, failed: 0, skipped: 0, cancelled: 0 });
+    expect(seen).toEqual(['item-1:Echoed w0.', 'item-2:Echoed w1.', 'item-3:Echoed w2.']);
+    const again = createArmy(options);
+    await expect(
+      again.resume(first.runId, { items: words(7), brief, reduce: () => 'x' }),
+    ).rejects.toThrow(/keepResults: false/);
+    const later: string[] = [];
+    const result = await again.resume(first.runId, {
+      items: words(7),
+      brief,
+      onResult: (subtask) => {
+        later.push(subtask.id);
+      },
+    });
+    expect(result.status).toBe('done');
+    expect(result.subtasks).toEqual([]);
+    expect(result.counts).toMatchObject({ done: 7, failed: 0 });
+    // The resume ran (and reported) only the items the first execution had not finished.
+    expect(later).toEqual(['item-4', 'item-5', 'item-6', 'item-7']);
+    expect(again.ledger.spent()).toBe(fake.billing.total());
+    // Every result is in the journal.
+    const loaded = await loadRun(first.runId, { journal });
+    expect(loaded.subtasks.map((subtask) => subtask.summary)).toEqual(
+      Array.from({ length: 7 }, (_, index) => `Echoed w${index}.`),
+    );
+    expect(loaded.counts).toMatchObject({ done: 7 });
+  });
+
+  it('refuses keepResults: false where every result is needed, or for an array', async () => {
+    fake = await echoWorker();
+    const army = createArmy({ baseURL: fake.url, apiKey: 'test-key', journal: false });
+    const brief = (word: string) => `Echo ${word}.`;
+    await expect(
+      army.map(words(2), brief, { keepResults: false, reduce: (results) => results.length }),
+    ).rejects.toThrow(/`keepResults`.*`reduce` or `synthesize: true`/);
+    await expect(
+      army.map(words(2), brief, { keepResults: false, synthesize: true }),
+    ).rejects.toThrow(/`keepResults`/);
+    await expect(army.map(['a'], brief, { keepResults: false })).rejects.toThrow(
+      /items given as an array/,
+    );
+    await expect(
+      army.map(words(2), brief, { keepResults: 'no' as unknown as boolean }),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(
+      army.map(words(2), brief, { onResult: 'log' as unknown as () => void }),
+    ).rejects.toThrow(/`onResult`/);
+  });
 });

@@ -1,7 +1,9 @@
 import {
   AbortError,
   ArmyError,
+  type Attribution,
   ERROR_CODES,
+  type GatewayRequest,
   invalidOption,
   type TaskEndEvent,
   type TaskEvent,
@@ -18,7 +20,12 @@ import { createPoolQueue, type PoolConfig, resolvePoolConfig } from './internal/
 import { type PreparedTask, prepareTask } from './internal/prepare-task.js';
 import { checkRunId, resolveRunId } from './internal/run-id.js';
 import { resolveWorkerConfig, type WorkerConfig } from './internal/worker-config.js';
-import { type WorkerHooks, WorkerRun } from './internal/worker-run.js';
+import {
+  firstWorkerRequest,
+  type WorkerHooks,
+  WorkerRun,
+  workerAttribution,
+} from './internal/worker-run.js';
 import type { TranscriptStore } from './transcript-store.js';
 import type {
   PoolCancelOptions,
@@ -123,6 +130,26 @@ export class WorkerPool {
   /** A live snapshot: queued, running, outcomes so far and cost so far. */
   get stats(): WorkerPoolStats {
     return { ...this.#counts, cost: this.#cost };
+  }
+
+  /**
+   * The first model call a task submitted to this pool would make, built as
+   * its run builds it (its request and attribution), without running it: a
+   * batch can carry the first turns of many tasks before their runs start,
+   * and each run's first call is then answered from its batch result.
+   * Undefined when the pool cannot promise that call as built: cache
+   * warming holds first calls, or the task's `maxCost` checks it first.
+   * @throws ArmyError `INVALID_OPTIONS` / `UNKNOWN_MODEL` for a bad task, as `submit` does
+   */
+  firstCall(
+    task: WorkerTask<unknown>,
+  ): { request: GatewayRequest; attribution: Attribution } | undefined {
+    const prepared = prepareTask(this.#config, task);
+    if (this.#pool.warmers) return undefined;
+    const request = firstWorkerRequest(prepared);
+    if (!request) return undefined;
+    const runId = resolveRunId(this.#config.runId, task.runId, undefined);
+    return { request, attribution: workerAttribution(runId, prepared.task) };
   }
 
   /** Queues one task; resolves with its result once it has run (or was cancelled). */

@@ -147,8 +147,12 @@ export class CostLedger {
   readonly #now: () => number;
   readonly #generateId: () => string;
   readonly #entries: LedgerEntry[] = [];
-  /** Batch entries by `batchId` and `customId`. */
-  readonly #batchIndex = new Map<string, LedgerEntry>();
+  /**
+   * Batch entries by `batchId`, then `customId`: a map per batch, so an
+   * entry costs the index one slot (its own `customId` string is the key),
+   * not a joined key string of its own.
+   */
+  readonly #batchIndex = new Map<string, Map<string, LedgerEntry>>();
   readonly #pending = new Set<Promise<void>>();
   readonly #failures: LedgerStoreError[] = [];
   readonly #durable: boolean;
@@ -180,13 +184,18 @@ export class CostLedger {
   }
 
   #index(entry: LedgerEntry): void {
-    if (entry.batchId !== undefined && entry.customId !== undefined)
-      this.#batchIndex.set(JSON.stringify([entry.batchId, entry.customId]), entry);
+    if (entry.batchId === undefined || entry.customId === undefined) return;
+    let batch = this.#batchIndex.get(entry.batchId);
+    if (!batch) {
+      batch = new Map();
+      this.#batchIndex.set(entry.batchId, batch);
+    }
+    batch.set(entry.customId, entry);
   }
 
   /** The entry recorded for a batch request (its batch id and `custom_id`), if any. */
   batchEntry(batchId: string, customId: string): LedgerEntry | undefined {
-    return this.#batchIndex.get(JSON.stringify([batchId, customId]));
+    return this.#batchIndex.get(batchId)?.get(customId);
   }
 
   /** True once `load()` ran, or when the ledger's store is its own fresh in-memory one. */

@@ -1,13 +1,14 @@
-import type {
-  ArmyEvents,
-  Attribution,
-  BatchGateway,
-  CallOptions,
-  GatewayRequest,
-  GatewayResponse,
-  GatewayStream,
-  GatewayStreamEvent,
-  ModelGateway,
+import {
+  AbortError,
+  type ArmyEvents,
+  type Attribution,
+  type BatchGateway,
+  type CallOptions,
+  type GatewayRequest,
+  type GatewayResponse,
+  type GatewayStream,
+  type GatewayStreamEvent,
+  type ModelGateway,
 } from '@haiku-army/core';
 import { subtaskCustomId } from '../batch-custom-id.js';
 import type { BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
@@ -70,6 +71,8 @@ export class BatchCollector implements ModelGateway {
   readonly #turns = new Map<string, number>();
   /** Custom id -> the resumed batch that holds it. */
   readonly #resumable = new Map<string, BatchSubmittedRecord>();
+  /** Custom id -> the response of a first call sent ahead of its subtask's run (see `sendAhead`). */
+  readonly #ahead = new Map<string, { waiter: BatchWaiter; promise: Promise<GatewayResponse> }>();
   #gathering: BatchWaiter[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #checkQueued = false;
@@ -95,6 +98,15 @@ export class BatchCollector implements ModelGateway {
     });
     for (const record of options.resume ?? [])
       for (const customId of record.customIds) this.#resumable.set(customId, record);
+    // One listener for every call sent ahead (a chunk's worth): a cancel rejects those not answered.
+    options.signal.addEventListener(
+      'abort',
+      () => {
+        for (const { waiter } of this.#ahead.values())
+          waiter.reject(new AbortError(undefined, { cause: options.signal.reason }));
+      },
+      { once: true },
+    );
   }
 
   get events(): ArmyEvents {
@@ -128,17 +140,66 @@ export class BatchCollector implements ModelGateway {
 
   /**
    * A subtask started: until the returned leave is called, the collector
-   * expects a call from it before a wave is complete.
+   * expects a call from it before a wave is complete. Given its id, the
+   * leave also forgets its calls' turn counts (it makes no more calls in
+   * this run), so a streamed map's memory does not grow with its items.
    */
-  enter(): () => void {
+  enter(taskId?: string): () => void {
     this.#active += 1;
     let left = false;
     return () => {
       if (left) return;
       left = true;
       this.#active -= 1;
+      if (taskId !== undefined) {
+        for (let attempt = 1; this.#turns.delete(`${taskId}\n${attempt}`); attempt++);
+        this.#ahead.delete(subtaskCustomId(taskId, 1, 1));
+      }
       this.#check();
     };
+  }
+
+  /**
+   * Sends the first calls of subtasks that have not started (built with the
+   * pool's `firstCall`) as one wave now, so their runs need not all be in
+   * flight for the batch to hold them all: a subtask's run starts once
+   * `ahead(taskId)` settles, and its first call is answered from the batch
+   * result. Calls a resumed batch holds, or already made, are left out.
+   * Nothing is sent when batching is off or past its deadline.
+   */
+  sendAhead(calls: readonly { request: GatewayRequest; attribution: Attribution }[]): void {
+    if (!this.#options.batching || this.#closed || this.#waves.pastDeadline()) return;
+    const wave: BatchWaiter[] = [];
+    const start = this.#options.now();
+    for (const { request, attribution } of calls) {
+      const attempt = attribution.attempt ?? 1;
+      const customId = subtaskCustomId(attribution.taskId, attempt, 1);
+      if (
+        this.#resumable.has(customId) ||
+        this.#ahead.has(customId) ||
+        this.#turns.has(`${attribution.taskId}\n${attempt}`)
+      )
+        continue;
+      // Not counted as waiting: no subtask run has entered for it yet.
+      const sent = createWaiter(
+        { customId, request, attribution, options: { signal: this.#options.signal }, start },
+        () => {},
+        { listen: false },
+      );
+      // Its run takes the outcome (a cancelled run's may go untaken: it is recorded all the same).
+      sent.promise.catch(() => {});
+      this.#ahead.set(customId, sent);
+      wave.push(sent.waiter);
+    }
+    if (wave.length > 0) this.#waves.send(wave);
+  }
+
+  /** Settles once the first call sent ahead for the subtask is answered (or failed); undefined if none was. */
+  ahead(taskId: string): Promise<void> | undefined {
+    return this.#ahead.get(subtaskCustomId(taskId, 1, 1))?.promise.then(
+      () => {},
+      () => {},
+    );
   }
 
   call(
@@ -147,6 +208,8 @@ export class BatchCollector implements ModelGateway {
     options?: CallOptions,
   ): Promise<GatewayResponse> {
     const customId = this.#batchedId(attribution);
+    const ahead = this.#takeAhead(customId);
+    if (ahead) return ahead;
     if (customId === undefined) {
       this.#waves.stats.interactive += 1;
       return this.#gateway.call(request, attribution, options);
@@ -156,12 +219,13 @@ export class BatchCollector implements ModelGateway {
 
   stream(request: GatewayRequest, attribution: Attribution, options?: CallOptions): GatewayStream {
     const customId = this.#batchedId(attribution);
-    if (customId === undefined) {
+    const ahead = this.#takeAhead(customId);
+    if (customId === undefined && !ahead) {
       this.#waves.stats.interactive += 1;
       return this.#gateway.stream(request, attribution, options);
     }
     // A batch does not stream: the stream yields no events and ends with the result.
-    const result = this.#enqueue(customId, request, attribution, options);
+    const result = ahead ?? this.#enqueue(customId!, request, attribution, options);
     result.catch(() => {});
     return {
       result,
@@ -186,7 +250,7 @@ export class BatchCollector implements ModelGateway {
     const turn = (this.#turns.get(key) ?? 0) + 1;
     this.#turns.set(key, turn);
     const customId = subtaskCustomId(attribution.taskId, attempt, turn);
-    if (this.#resumable.has(customId)) return customId;
+    if (this.#resumable.has(customId) || this.#ahead.has(customId)) return customId;
     const options = this.#options;
     if (
       !options.batching ||
@@ -197,6 +261,14 @@ export class BatchCollector implements ModelGateway {
     )
       return undefined;
     return customId;
+  }
+
+  /** The response of a call sent ahead under this custom id, taken (once). */
+  #takeAhead(customId: string | undefined): Promise<GatewayResponse> | undefined {
+    if (customId === undefined) return undefined;
+    const ahead = this.#ahead.get(customId);
+    if (ahead) this.#ahead.delete(customId);
+    return ahead?.promise;
   }
 
   #enqueue(

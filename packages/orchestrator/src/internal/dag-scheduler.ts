@@ -18,11 +18,15 @@ export interface DagSchedulerOptions {
   signal: AbortSignal;
   /** Why no further subtask may start (e.g. the run's budget ran out), or undefined. */
   stopReason(): { code: string; reason: string } | undefined;
-  /** Runs one subtask to its final result (it must honour `signal`). */
+  /**
+   * Runs one subtask to its final result (it must honour the signal
+   * `signal()` returns: made on the first call, so a subtask that waits
+   * long before it does anything holds none).
+   */
   execute(
     subtask: PlanSubtask,
     dependencies: SubtaskResult[],
-    signal: AbortSignal,
+    signal: () => AbortSignal,
   ): Promise<SubtaskResult>;
   /** A subtask became ready (its dependencies finished). */
   onReady(subtask: PlanSubtask): void;
@@ -162,11 +166,11 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
           // would otherwise sit on the round's one signal, and Node's EventTarget scans its
           // listeners on each add, which is quadratic in a 10,000-subtask batch chunk.
           // AbortSignal.any links by reference, with no listener on the round's signal.
-          result = await options.execute(
-            subtask,
-            dependencies,
-            AbortSignal.any([controller.signal]),
-          );
+          let own: AbortSignal | undefined;
+          result = await options.execute(subtask, dependencies, () => {
+            own ??= AbortSignal.any([controller.signal]);
+            return own;
+          });
         } catch (error) {
           // A router or tool set that throws (an unknown model, say) fails this subtask, not the run.
           const code = (error as { code?: unknown } | undefined)?.code;

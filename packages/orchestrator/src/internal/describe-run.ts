@@ -36,6 +36,13 @@ export function describeSpec(spec: RunSpec<unknown>): RunStartRecord['spec'] {
     planRounds: spec.planRounds,
     synthesize: spec.synthesize,
     ...(outputSchema ? { outputSchema } : {}),
-    ...(spec.stream ? { streamed: { chunkSize: spec.stream.chunkSize } } : {}),
+    ...(spec.stream
+      ? {
+          streamed: {
+            chunkSize: spec.stream.chunkSize,
+            ...(spec.stream.keepResults ? {} : { keepResults: false as const }),
+          },
+        }
+      : {}),
   };
 }

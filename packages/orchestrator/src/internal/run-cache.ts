@@ -142,6 +142,14 @@ export class RunCache {
     });
   }
 
+  /**
+   * Whether a stored result may be reused for the key (`reuseSubtask` then
+   * checks what it read): a subtask that may be reused is not sent ahead.
+   */
+  async hasSubtask(key: string): Promise<boolean> {
+    return (await this.#lookup(key, 'subtask'))?.dependencies !== undefined;
+  }
+
   async #lookup(key: string, kind: CachedKind): Promise<CachedResult | undefined> {
     try {
       const entry = await this.#cache.get(key);

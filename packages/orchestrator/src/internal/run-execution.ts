@@ -6,7 +6,11 @@ import {
   invalidOption,
   type ModelGateway,
 } from '@haiku-army/core';
-import { DEFAULT_SUMMARY_TOKEN_CAP, type SubtaskDependencies } from '@haiku-army/worker';
+import {
+  DEFAULT_SUMMARY_TOKEN_CAP,
+  type SubtaskDependencies,
+  WorkerPool,
+} from '@haiku-army/worker';
 import type { BackendRun } from '../army-backend.js';
 import type { Artifact } from '../army-options.js';
 import { PlanInvalidError } from '../errors.js';
@@ -17,7 +21,14 @@ import {
   type RoundPlan,
   roundPlanSchema,
 } from '../plan.js';
-import type { RunResult, RunStatus, SubtaskResult } from '../run-result.js';
+import type { RoutePick } from '../router-types.js';
+import {
+  type RunResult,
+  type RunStatus,
+  type SubtaskCounts,
+  type SubtaskResult,
+  zeroCounts,
+} from '../run-result.js';
 import { type RunModeSetup, setUpRunMode } from './batch-mode.js';
 import { compactResult } from './compact-result.js';
 import { buildRunCost, cacheHitRate } from './cost-tree.js';
@@ -38,7 +49,7 @@ import { RunCache } from './run-cache.js';
 import { RunGateway } from './run-gateway.js';
 import { createRunPool, linkSignals } from './run-pool.js';
 import type { JournaledRun, RunSpec } from './run-spec.js';
-import { runSubtask, type SubtaskRunContext } from './run-subtask.js';
+import { firstAttempt, runSubtask, type SubtaskRunContext } from './run-subtask.js';
 import { runStreamedMap } from './streamed-map.js';
 import { synthesize } from './synthesize.js';
 
@@ -55,6 +66,16 @@ export class RunExecution<TAnswer> {
   readonly #subtasks: PlanSubtask[] = [];
   /** A streamed map's subtask ids, in item order (its subtasks are not kept). */
   readonly #itemIds: string[] = [];
+  /** Whether finished results stay in `#results` (not for a streamed map with `keepResults: false`). */
+  readonly #keep: boolean;
+  /** Finished subtasks not kept in `#results`. */
+  readonly #finishedIds = new Set<string>();
+  /** Finished subtasks by status (kept or not). */
+  readonly #counts: SubtaskCounts = zeroCounts();
+  /** The first finished subtask that failed. */
+  #firstFailed: string | undefined;
+  /** Routing picks of first attempts sent ahead in a batch, by subtask (taken when it runs). */
+  readonly #firstPicks = new Map<string, RoutePick>();
   #budgetError: BudgetExceededError | undefined;
   /** The run's backend became unreachable: nothing more starts, and the run ends resumable (`cancelled`). */
   #backendError: ArmyError | undefined;
@@ -77,6 +98,7 @@ export class RunExecution<TAnswer> {
       ...(spec.stream ? { timelineWorkers: false } : {}),
     });
     this.#signal = linkSignals([spec.signal, options.signal]);
+    this.#keep = spec.stream?.keepResults ?? true;
     this.#cache =
       options.cache && spec.cache !== false
         ? new RunCache(options.cache, options, runId, this.#gateway, this.#signal)
@@ -222,8 +244,7 @@ export class RunExecution<TAnswer> {
    */
   #restore(journaled: JournaledRun | undefined): boolean {
     if (!journaled) return false;
-    for (const result of this.#spec.resume?.results ?? [])
-      this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
+    for (const result of this.#spec.resume?.results ?? []) this.#takeResult(result);
     for (const record of journaled.plans) {
       this.#subtasks.push(...record.plan.subtasks);
       if (record.round === 1) this.#reasoning = record.plan.reasoning;
@@ -232,10 +253,15 @@ export class RunExecution<TAnswer> {
         plan: { round: record.round, subtasks: record.plan.subtasks },
       });
     }
-    return (
-      this.#options.failurePolicy === 'fail-fast' &&
-      [...this.#results.values()].some((result) => result.status === 'failed')
-    );
+    return this.#options.failurePolicy === 'fail-fast' && this.#firstFailed !== undefined;
+  }
+
+  /** Takes note of a finished subtask: kept (compact, for a streamed map) or only counted. */
+  #takeResult(result: SubtaskResult): void {
+    if (!this.#keep) this.#finishedIds.add(result.id);
+    else this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
+    this.#counts[result.status] += 1;
+    if (result.status === 'failed') this.#firstFailed ??= result.id;
   }
 
   /** Runs one round's subtasks; returns whether one failed under fail-fast. */
@@ -280,25 +306,17 @@ export class RunExecution<TAnswer> {
             return reused.result;
           }
         }
+        // A first call sent ahead in a batch: the run starts once its result is in.
+        const ahead = setup.collector?.ahead(subtask.id);
+        if (ahead) await ahead;
+        const firstPick = this.#firstPicks.get(subtask.id);
+        this.#firstPicks.delete(subtask.id);
         // A batch wave is complete once every running subtask waits on the collector.
-        const leave = setup.collector?.enter();
+        const leave = setup.collector?.enter(subtask.id);
         try {
           const result = await runSubtask(subtask, round, dependencies, {
-            runId,
-            gateway: this.#gateway,
-            pool,
-            router: options.router,
-            events,
-            maxAttempts: options.maxAttempts,
-            summaryTokenCap: options.summaryTokenCap ?? DEFAULT_SUMMARY_TOKEN_CAP,
-            rateLimits: watch,
-            rateLimitFallback: options.rateLimitFallback,
-            rateLimitFallbackAfterMs: options.rateLimitFallbackAfterMs,
-            output: this.#spec.output,
-            signal,
-            onRunBudgetExceeded: (budgetError) => {
-              this.#budgetError ??= budgetError;
-            },
+            ...this.#subtaskContext(pool, watch, signal()),
+            ...(firstPick ? { firstPick } : {}),
             ...(cache
               ? {
                   onDependencies: (recorded: SubtaskDependencies) =>
@@ -321,6 +339,72 @@ export class RunExecution<TAnswer> {
       onFinished: (result) => this.#finished(result),
     });
     return outcome.failedFast !== undefined;
+  }
+
+  /** What running a subtask needs from this run. */
+  #subtaskContext(
+    pool: SubtaskRunContext['pool'],
+    watch: RateLimitWatch,
+    signal: AbortSignal,
+  ): SubtaskRunContext {
+    const options = this.#options;
+    return {
+      runId: this.#runId,
+      gateway: this.#gateway,
+      pool,
+      router: options.router,
+      events: this.#army.events,
+      maxAttempts: options.maxAttempts,
+      summaryTokenCap: options.summaryTokenCap ?? DEFAULT_SUMMARY_TOKEN_CAP,
+      rateLimits: watch,
+      rateLimitFallback: options.rateLimitFallback,
+      rateLimitFallbackAfterMs: options.rateLimitFallbackAfterMs,
+      output: this.#spec.output,
+      signal,
+      onRunBudgetExceeded: (budgetError) => {
+        this.#budgetError ??= budgetError;
+      },
+    };
+  }
+
+  /**
+   * A batch-mode chunk's first calls, sent ahead as one wave before its
+   * subtasks run (see BatchCollector.sendAhead): each subtask's run then
+   * starts only once its result is in, so a chunk of 10,000 is not 10,000
+   * worker runs held in memory for the hours a batch may take. Subtasks the
+   * result cache may answer, or whose first attempt cannot be known ahead
+   * (the router throws or picks nothing, a `maxCost`, cache warming), run as
+   * before: their calls join the waves as they are made.
+   */
+  async #sendAhead(
+    subtasks: readonly PlanSubtask[],
+    pool: SubtaskRunContext['pool'],
+    watch: RateLimitWatch,
+    setup: RunModeSetup,
+  ): Promise<void> {
+    const collector = setup.collector;
+    if (!collector || setup.mode !== 'batch' || !(pool instanceof WorkerPool)) return;
+    const context = this.#subtaskContext(pool, watch, this.#signal);
+    const cache = this.#cache;
+    const calls: Parameters<typeof collector.sendAhead>[0][number][] = [];
+    for (const subtask of subtasks) {
+      if (this.#halted()) return;
+      const key = cache?.subtaskKey(subtask, [], this.#spec.output);
+      if (cache && key !== undefined && (await cache.hasSubtask(key))) continue;
+      const first = await firstAttempt(subtask, context);
+      if (!first) continue;
+      let call: ReturnType<WorkerPool['firstCall']>;
+      try {
+        call = pool.firstCall(first.task);
+      } catch {
+        // A task the pool refuses: its run reports why.
+        continue;
+      }
+      if (!call) continue;
+      this.#firstPicks.set(subtask.id, first.pick);
+      calls.push(call);
+    }
+    collector.sendAhead(calls);
   }
 
   /** The run's backend, opened (`undefined`: the in-process pool runs the workers). */
@@ -360,13 +444,16 @@ export class RunExecution<TAnswer> {
       runId,
       stream: this.#spec.stream!,
       ids: this.#itemIds,
-      finished: this.#results,
+      finished: { has: (id) => this.#results.has(id) || this.#finishedIds.has(id) },
       failedFast,
       recorder: this.#options.recorder,
       halted: () => this.#halted(),
       onChunk: (subtasks) =>
         this.#army.events.emit('plan:ready', { runId, plan: { round: 1, subtasks } }),
-      run: (subtasks) => this.#runRound(1, subtasks, pool, watch, setup),
+      run: async (subtasks) => {
+        await this.#sendAhead(subtasks, pool, watch, setup);
+        return this.#runRound(1, subtasks, pool, watch, setup);
+      },
       skip: (subtasks) => this.#skipFailFast(1, subtasks),
     });
   }
@@ -378,7 +465,7 @@ export class RunExecution<TAnswer> {
 
   /** A resumed fail-fast run whose kept results hold a failure runs nothing more. */
   async #skipFailFast(round: number, subtasks: PlanSubtask[]): Promise<void> {
-    const failed = [...this.#results.values()].find((result) => result.status === 'failed')!;
+    const failed = this.#firstFailed!;
     for (const subtask of subtasks)
       await this.#finished(
         notRunResult(
@@ -386,7 +473,7 @@ export class RunExecution<TAnswer> {
           round,
           'skipped',
           'FAIL_FAST',
-          `subtask "${failed.id}" failed and failurePolicy is fail-fast.`,
+          `subtask "${failed}" failed and failurePolicy is fail-fast.`,
         ),
       );
   }
@@ -407,9 +494,7 @@ export class RunExecution<TAnswer> {
   }
 
   #anySucceeded(): boolean {
-    return [...this.#results.values()].some(
-      (result) => result.status === 'done' || result.status === 'partial',
-    );
+    return this.#counts.done + this.#counts.partial > 0;
   }
 
   #status(failedFast: boolean): RunStatus {
@@ -417,8 +502,9 @@ export class RunExecution<TAnswer> {
     if (this.#budgetError) return 'budget_exceeded';
     if (this.#backendError) return 'cancelled';
     if (failedFast) return 'failed';
-    const results = [...this.#results.values()];
-    if (results.every((result) => result.status === 'done')) return 'done';
+    const counts = this.#counts;
+    const finished = Object.values(counts).reduce((sum, count) => sum + count, 0);
+    if (counts.done === finished) return 'done';
     return this.#anySucceeded() ? 'partial' : 'failed';
   }
 
@@ -499,8 +585,8 @@ export class RunExecution<TAnswer> {
   }
 
   async #finished(result: SubtaskResult): Promise<void> {
-    // A streamed map keeps a compact result in memory; the journal gets the whole one.
-    this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
+    // A streamed map keeps a compact result in memory (or none); the journal gets the whole one.
+    this.#takeResult(result);
     const recorder = this.#options.recorder;
     const source = this.#options.artifacts;
     const restored = this.#reusedArtifacts.get(result.id);
@@ -519,6 +605,7 @@ export class RunExecution<TAnswer> {
     }
     // Journaled (and flushed) before the result is final: dependents start after this.
     await recorder.subtaskFinished?.({ runId: this.#runId, result });
+    await this.#spec.onResult?.(result);
     this.#army.events.emit('task:end', {
       runId: this.#runId,
       taskId: result.id,
@@ -531,6 +618,8 @@ export class RunExecution<TAnswer> {
   }
 
   async #answer(): Promise<TAnswer | undefined> {
+    // Without kept results there is nothing to answer from (`map` refuses `reduce` and `synthesize` then).
+    if (!this.#keep) return undefined;
     const results = this.#ids().map((id) => this.#results.get(id)!);
     if (this.#spec.reduce) return this.#spec.reduce(results);
     if (!this.#spec.synthesize) return undefined;
@@ -593,7 +682,8 @@ export class RunExecution<TAnswer> {
       ...(answer !== undefined ? { answer } : {}),
       plan: { reasoning: this.#reasoning, subtasks: [...this.#subtasks] },
       rounds,
-      subtasks: ids.map((id) => this.#results.get(id)!).filter(Boolean),
+      subtasks: this.#keep ? ids.map((id) => this.#results.get(id)!).filter(Boolean) : [],
+      ...(this.#spec.stream ? { counts: { ...this.#counts } } : {}),
       artifacts,
       cost,
       cacheHitRate: cacheHitRate(cost.tree.total),

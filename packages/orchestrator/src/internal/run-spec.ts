@@ -28,6 +28,12 @@ export interface StreamedMap {
   rule: MapItemRule<unknown> | undefined;
   /** Items per chunk. */
   chunkSize: number;
+  /**
+   * `false`: no per-item result stays in memory (each goes to the journal
+   * and `onResult`; the run result has `counts`), so memory does not grow
+   * with the item count.
+   */
+  keepResults: boolean;
   /** Set on resume: the chunks the run read before. */
   chunks: ChunkRecord[];
 }
@@ -50,6 +56,8 @@ export interface RunSpec<TAnswer> {
   mode?: 'interactive' | 'batch' | undefined;
   /** `false`: this run neither reuses nor stores cached results. */
   cache?: boolean | undefined;
+  /** Called with each subtask's whole result as it finishes (awaited). */
+  onResult?: ((result: SubtaskResult) => void | Promise<void>) | undefined;
   /** Set on resume: what the journal kept. */
   resume?: ResumeState;
   /** A streamed map (items from an iterable, in chunks) instead of a plan. */

@@ -17,7 +17,13 @@ import {
 import type * as z from 'zod';
 import { ESCALATABLE_CODES } from '../constants.js';
 import type { PlanSubtask } from '../plan.js';
-import type { Router, RouterAttempt, RouterContext, RouterSubtask } from '../router-types.js';
+import type {
+  RoutePick,
+  Router,
+  RouterAttempt,
+  RouterContext,
+  RouterSubtask,
+} from '../router-types.js';
 import type { AttemptResult, SubtaskResult } from '../run-result.js';
 import { dependencyGuidance } from './prompts.js';
 import type { RateLimitWatch } from './rate-limit-watch.js';
@@ -49,6 +55,8 @@ export interface SubtaskRunContext {
   onDependencies?(dependencies: SubtaskDependencies): void;
   /** Called when a run-scope budget cap refused a call. */
   onRunBudgetExceeded(error: BudgetExceededError): void;
+  /** The router's pick for attempt 1, made already (see {@link firstAttempt}): the router is not asked again for it. */
+  firstPick?: RoutePick | undefined;
 }
 
 /** The brief a worker gets: the planner's, plus its dependencies' results and the router's note. */
@@ -120,14 +128,13 @@ function routerAttemptOf(result: WorkerResult, reason?: string): RouterAttempt {
  * worker failed with an escalatable code) goes back to the router with the
  * attempt history. Each escalation emits `task:escalate`.
  */
-export async function runSubtask(
+/** The subtask as the router sees it. */
+function routedSubtask(
   subtask: PlanSubtask,
-  round: number,
   dependencies: readonly SubtaskResult[],
-  context: SubtaskRunContext,
-): Promise<SubtaskResult> {
-  const { runId, router, events } = context;
-  const routed: RouterSubtask = {
+  context: Pick<SubtaskRunContext, 'summaryTokenCap' | 'output'>,
+): RouterSubtask {
+  return {
     id: subtask.id,
     brief: renderBrief(briefFor(subtask, dependencies), {
       summaryTokenCap: context.summaryTokenCap,
@@ -136,6 +143,71 @@ export async function runSubtask(
     ...(subtask.tags ? { tags: subtask.tags } : {}),
     ...(context.output ? { output: context.output } : {}),
   };
+}
+
+/** The worker task of one attempt. */
+function attemptTask(
+  subtask: PlanSubtask,
+  dependencies: readonly SubtaskResult[],
+  model: string,
+  number: number,
+  note: string | undefined,
+  output: z.ZodType | undefined,
+): WorkerTask {
+  return {
+    id: subtask.id,
+    brief: briefFor(subtask, dependencies, number > 1 ? note : undefined),
+    model,
+    attempt: number,
+    ...(subtask.tags ? { tags: subtask.tags } : {}),
+    ...(output ? { output } : {}),
+  };
+}
+
+/**
+ * Attempt 1 of a subtask with no dependencies, routed ahead of its run: the
+ * router's pick and the worker task it makes (run it with `firstPick`, so
+ * the router is asked once). Undefined when attempt 1 cannot be known ahead:
+ * the router picks nothing or throws (its run reports that), or the pick is
+ * a rate-limited model its fallback would replace.
+ */
+export async function firstAttempt(
+  subtask: PlanSubtask,
+  context: Omit<SubtaskRunContext, 'firstPick'>,
+): Promise<{ pick: RoutePick; task: WorkerTask } | undefined> {
+  if (subtask.dependsOn.length > 0) return undefined;
+  let pick: RoutePick | null | undefined;
+  try {
+    pick = await context.router.pick(routedSubtask(subtask, [], context), {
+      runId: context.runId,
+      attempts: [],
+      signal: context.signal,
+      ...remainingBudget(context),
+    });
+  } catch {
+    return undefined;
+  }
+  if (!pick || !context.gateway.catalog.has(pick.model)) return undefined;
+  const model = context.gateway.catalog.get(pick.model).id;
+  if (context.rateLimitFallback[model] && context.rateLimits.isLimited(model)) return undefined;
+  return { pick, task: attemptTask(subtask, [], model, 1, undefined, context.output) };
+}
+
+function remainingBudget(context: Pick<SubtaskRunContext, 'gateway' | 'runId'>): {
+  remainingBudget?: number;
+} {
+  const remaining = context.gateway.budget?.status('run', context.runId)?.remaining;
+  return remaining !== undefined ? { remainingBudget: remaining } : {};
+}
+
+export async function runSubtask(
+  subtask: PlanSubtask,
+  round: number,
+  dependencies: readonly SubtaskResult[],
+  context: SubtaskRunContext,
+): Promise<SubtaskResult> {
+  const { runId, router, events } = context;
+  const routed = routedSubtask(subtask, dependencies, context);
   const history: RouterAttempt[] = [];
   const attempts: AttemptResult[] = [];
   const transcriptIds: string[] = [];
@@ -145,19 +217,19 @@ export async function runSubtask(
   let rejection: string | undefined;
   let note: string | undefined;
   let failure: RouterFailure | undefined;
-  const routerContext = (): RouterContext => {
-    const remaining = context.gateway.budget?.status('run', runId)?.remaining;
-    return {
-      runId,
-      attempts: [...history],
-      signal: context.signal,
-      ...(remaining !== undefined ? { remainingBudget: remaining } : {}),
-    };
-  };
+  const routerContext = (): RouterContext => ({
+    runId,
+    attempts: [...history],
+    signal: context.signal,
+    ...remainingBudget(context),
+  });
   while (attempts.length < context.maxAttempts && !context.signal.aborted) {
     let pick: Awaited<ReturnType<Router['pick']>>;
     try {
-      pick = await router.pick(routed, routerContext());
+      pick =
+        attempts.length === 0 && context.firstPick
+          ? context.firstPick
+          : await router.pick(routed, routerContext());
     } catch (error) {
       failure = routerFailure('pick', error, context);
       break;
@@ -165,7 +237,9 @@ export async function runSubtask(
     if (!pick) break;
     let model = context.gateway.catalog.get(pick.model).id;
     let fallbackFrom: string | undefined;
-    const sibling = context.rateLimitFallback[model];
+    // A first attempt routed ahead keeps its model: its first call is in a batch already.
+    const sibling =
+      attempts.length === 0 && context.firstPick ? undefined : context.rateLimitFallback[model];
     if (
       sibling &&
       context.rateLimits.isLimited(model) &&
@@ -187,14 +261,7 @@ export async function runSubtask(
     }
     note = pick.note ?? rejection;
     const result = await context.pool.submit(
-      {
-        id: subtask.id,
-        brief: briefFor(subtask, dependencies, number > 1 ? note : undefined),
-        model,
-        attempt: number,
-        ...(subtask.tags ? { tags: subtask.tags } : {}),
-        ...(context.output ? { output: context.output } : {}),
-      },
+      attemptTask(subtask, dependencies, model, number, note, context.output),
       { signal: context.signal },
     );
     last = result;

@@ -1,7 +1,6 @@
 import { ArmyError, ERROR_CODES, invalidOption } from '@haiku-army/core';
 import type { PlanSubtask } from '../plan.js';
 import type { RunRecorder } from '../run-recorder.js';
-import type { SubtaskResult } from '../run-result.js';
 import { mapSubtasks } from './map-subtasks.js';
 import type { StreamedMap } from './run-spec.js';
 
@@ -12,7 +11,7 @@ export interface StreamedMapRun {
   /** Filled with every item's subtask id, in order. */
   ids: string[];
   /** Finished subtasks (kept by a resume, then each as it finishes). */
-  finished: ReadonlyMap<string, SubtaskResult>;
+  finished: { has(id: string): boolean };
   /** A kept failure already stopped the run under fail-fast. */
   failedFast: boolean;
   recorder: RunRecorder;

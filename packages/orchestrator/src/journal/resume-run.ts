@@ -32,6 +32,8 @@ export interface ResumeOptions<TAnswer = string> {
   brief?: (item: never, index: number) => Brief | string;
   /** With `items`: the map's `id`, when it had one. */
   id?: (item: never, index: number) => string;
+  /** A resumed `map`'s `onResult` (code is not journaled): called for each subtask that finishes now. */
+  onResult?: (result: SubtaskResult) => void | Promise<void>;
 }
 
 /** Statuses of a run that ended on its own: resuming it runs nothing and returns its journaled result. */
@@ -118,8 +120,16 @@ export function prepareResume<TAnswer>(
   // Checked before anything is restored: a caller's mistake changes nothing.
   const streamed = start.spec.streamed;
   const stream = streamed
-    ? resumedStream(state, streamed.chunkSize, resume as ResumeOptions<unknown>)
+    ? resumedStream(state, streamed, resume as ResumeOptions<unknown>)
     : undefined;
+  if (resume.onResult !== undefined && typeof resume.onResult !== 'function')
+    throw invalidOption('onResult', 'a function (result) => void', resume.onResult);
+  if (stream && !stream.keepResults && resume.reduce !== undefined)
+    throw invalidOption(
+      'reduce',
+      'absent: the map ran with `keepResults: false`, so its results are not in memory to reduce (read them with loadRun)',
+      'a function',
+    );
   const gateway = options.gateway;
   const added = gateway.ledger.restore(state.entries);
   gateway.budget?.restoreRun({
@@ -143,6 +153,7 @@ export function prepareResume<TAnswer>(
       : {}),
     ...(output ? { output } : {}),
     ...(resume.reduce ? { reduce: resume.reduce } : {}),
+    ...(resume.onResult ? { onResult: resume.onResult } : {}),
     resume: { results, batches: state.batches, entries: state.entries },
     journaled: {
       plans: state.plans,
@@ -158,7 +169,7 @@ export function prepareResume<TAnswer>(
 /** A resumed streamed map: the journaled chunks, and the re-supplied items and brief to read on with. */
 function resumedStream(
   state: JournalState,
-  chunkSize: number,
+  { chunkSize, keepResults }: { chunkSize: number; keepResults?: false },
   resume: ResumeOptions<unknown>,
 ): NonNullable<RunSpec<unknown>['stream']> {
   const { items, brief, id } = resume;
@@ -183,6 +194,7 @@ function resumedStream(
     source: items === undefined ? undefined : new ItemSource(items),
     rule: brief === undefined ? undefined : ({ brief, id } as MapItemRule<unknown>),
     chunkSize,
+    keepResults: keepResults !== false,
     chunks: state.chunks,
   };
 }

@@ -13,7 +13,7 @@ import type { Artifact } from '../army-options.js';
 import { compactResult } from '../internal/compact-result.js';
 import { buildRunCost, cacheHitRate } from '../internal/cost-tree.js';
 import type { PlanSubtask } from '../plan.js';
-import type { RunResult, RunStatus } from '../run-result.js';
+import { type RunResult, type RunStatus, zeroCounts } from '../run-result.js';
 import { JOURNAL_FILE, restoreResult } from './journal-format.js';
 import { journalPath, resolveJournalRoot, runDirectory } from './journal-root.js';
 import { type JournalState, journaledTimeline, readJournal } from './read-journal.js';
@@ -72,13 +72,13 @@ export function restoreJournaledResult(state: JournalState): RunResult<unknown> 
   const result = restoreResult(state.end!);
   if (!result.streamed) return result;
   const ids = adoptedSubtasks(state).map((subtask) => subtask.id);
-  return {
-    ...result,
-    subtasks: ids.flatMap((id) => {
-      const kept = state.results.get(id);
-      return kept ? [compactResult(kept)] : [];
-    }),
-  };
+  const subtasks = ids.flatMap((id) => {
+    const kept = state.results.get(id);
+    return kept ? [compactResult(kept)] : [];
+  });
+  const counts = zeroCounts();
+  for (const subtask of subtasks) counts[subtask.status] += 1;
+  return { ...result, subtasks, counts };
 }
 
 function summarize(state: JournalState, dir: string): RunSummary {

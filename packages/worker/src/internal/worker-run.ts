@@ -95,6 +95,41 @@ export interface RunOptions {
   hooks?: WorkerHooks | undefined;
 }
 
+/** The attribution of every model call a run of `task` makes. */
+export function workerAttribution(runId: string, task: PreparedTask['task']): Attribution {
+  return {
+    runId,
+    taskId: task.id,
+    role: 'worker',
+    ...(task.parentTaskId !== undefined ? { parentTaskId: task.parentTaskId } : {}),
+    ...(task.attempt !== undefined ? { attempt: task.attempt } : {}),
+    ...(task.tags !== undefined ? { tags: [...task.tags] } : {}),
+  };
+}
+
+/**
+ * The request of a run's first model call, as its loop builds it: the brief
+ * alone (with the last-turn notice when the task has one turn). Undefined
+ * when the first call is not sure to be made as built: a `maxCost` check
+ * comes before it.
+ */
+export function firstWorkerRequest(prepared: PreparedTask): GatewayRequest | undefined {
+  const { limits, model, system, apiTools, briefText, cacheHistory } = prepared;
+  if (limits.maxCost !== undefined) return undefined;
+  const lastTurn = limits.maxTurns === 1;
+  const brief: MessageParam = { role: 'user', content: briefText };
+  if (lastTurn) appendText(brief, LAST_TURN_NOTICE);
+  return buildWorkerRequest({
+    model,
+    maxOutputTokens: limits.maxOutputTokens,
+    system,
+    tools: apiTools,
+    messages: [brief],
+    lastTurn,
+    cacheHistory,
+  });
+}
+
 function ownController(controller: AbortController): ReturnType<typeof linkedController> {
   // Every concurrent tool call of a turn listens on it (see linkedController).
   setMaxListeners(0, controller.signal);
@@ -132,15 +167,7 @@ export class WorkerRun {
     this.#config = config;
     this.#prepared = prepared;
     this.#options = options;
-    const { task } = prepared;
-    this.#attribution = {
-      runId: config.runId,
-      taskId: task.id,
-      role: 'worker',
-      ...(task.parentTaskId !== undefined ? { parentTaskId: task.parentTaskId } : {}),
-      ...(task.attempt !== undefined ? { attempt: task.attempt } : {}),
-      ...(task.tags !== undefined ? { tags: [...task.tags] } : {}),
-    };
+    this.#attribution = workerAttribution(config.runId, prepared.task);
   }
 
   async run(): Promise<WorkerResult> {
