@@ -9,7 +9,10 @@
 // machine: V8 collects lazily below it, so RSS shows its slack, not the live
 // heap) and with --max-old-space-size=<--heap MB> (RSS close to the live heap).
 //
-// node bench/batch-map.bench.mjs [--sizes 10000,100000] [--chunk 2500] [--heap 256] [--json]
+// By default the map keeps no per-item result in memory (`keepResults:
+// false`, its results counted); --keep keeps each compact result.
+//
+// node bench/batch-map.bench.mjs [--sizes 10000,100000] [--chunk 10000] [--heap 256] [--keep] [--json]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +23,7 @@ import { reply, startFakeAnthropic } from '@haiku-army/testing';
 const self = fileURLToPath(import.meta.url);
 
 /** The client: one streamed batch map, then one JSON line of figures. */
-async function client(url, items, chunkSize, journal) {
+async function client(url, items, chunkSize, journal, keepResults) {
   const { createArmy } = await import('@haiku-army/orchestrator');
   const army = createArmy({
     baseURL: url,
@@ -37,9 +40,10 @@ async function client(url, items, chunkSize, journal) {
   const result = await army.map(tickets(), (ticket) => `Label the ticket ${ticket}.`, {
     mode: 'batch',
     chunkSize,
+    keepResults,
   });
   const elapsedMs = performance.now() - started;
-  const done = result.subtasks.filter((subtask) => subtask.status === 'done').length;
+  const done = result.counts.done;
   process.stdout.write(
     `${JSON.stringify({
       status: result.status,
@@ -53,7 +57,7 @@ async function client(url, items, chunkSize, journal) {
   );
 }
 
-function runClient(url, items, chunkSize, heapMb) {
+function runClient(url, items, chunkSize, heapMb, keepResults) {
   const journal = mkdtempSync(join(tmpdir(), 'batch-map-bench-'));
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -66,6 +70,7 @@ function runClient(url, items, chunkSize, heapMb) {
         String(items),
         String(chunkSize),
         journal,
+        String(keepResults),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -83,8 +88,9 @@ function runClient(url, items, chunkSize, heapMb) {
 
 export default async function batchMapBench(
   sizes = [Number(process.env.BENCH_BATCH_MAP_ITEMS ?? 10_000)],
-  chunkSize = 2_500,
+  chunkSize = 10_000,
   heaps = [undefined, 256],
+  keepResults = false,
 ) {
   const rows = [];
   for (const items of sizes) {
@@ -95,12 +101,13 @@ export default async function batchMapBench(
         defaultResponder: () => reply.text('label: printer'),
       });
       try {
-        const figures = await runClient(fake.url, items, chunkSize, heapMb);
+        const figures = await runClient(fake.url, items, chunkSize, heapMb, keepResults);
         const billed = { nanoUsd: fake.billing.total() };
         rows.push({
-          name: `${items} items, chunks of ${chunkSize}, heap ${heapMb ? `${heapMb} MB` : 'default'}`,
+          name: `${items} items, chunks of ${chunkSize}, heap ${heapMb ? `${heapMb} MB` : 'default'}${keepResults ? ', results kept' : ''}`,
           items,
           chunkSize,
+          keepResults,
           heapMb: heapMb ?? 'default',
           ...figures,
           billedNanoUsd: billed.nanoUsd,
@@ -115,8 +122,8 @@ export default async function batchMapBench(
 }
 
 if (process.argv[2] === '--client') {
-  const [, , , url, items, chunkSize, journal] = process.argv;
-  await client(url, Number(items), Number(chunkSize), journal);
+  const [, , , url, items, chunkSize, journal, keepResults] = process.argv;
+  await client(url, Number(items), Number(chunkSize), journal, keepResults === 'true');
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const argv = process.argv.slice(2);
   const option = (name, fallback) => {
@@ -124,10 +131,12 @@ if (process.argv[2] === '--client') {
     return at >= 0 ? argv[at + 1] : fallback;
   };
   const sizes = option('sizes', '10000,100000').split(',').map(Number);
-  const rows = await batchMapBench(sizes, Number(option('chunk', '2500')), [
-    undefined,
-    Number(option('heap', '256')),
-  ]);
+  const rows = await batchMapBench(
+    sizes,
+    Number(option('chunk', '10000')),
+    [undefined, Number(option('heap', '256'))],
+    argv.includes('--keep'),
+  );
   if (argv.includes('--json')) for (const row of rows) console.log(JSON.stringify(row));
   else console.table(rows);
 }

@@ -142,6 +142,46 @@ describe('planning a batch', () => {
     expect(code).toBe(ERROR_CODES.BATCH_ITEM_TOO_LARGE);
   });
 
+  it("measures each request's line exactly as JSON.stringify makes it, with shared frozen system and tools (property)", () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 40 });
+    const block = fc.record({ type: fc.constant('text'), text });
+    const tool = fc.record({
+      name: fc.stringMatching(/^[a-z_]{1,12}$/),
+      description: text,
+      input_schema: fc.record({ type: fc.constant('object') }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(block, { maxLength: 3 }),
+        fc.array(tool, { maxLength: 3 }),
+        fc.array(text, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (system, tools, briefs, freeze) => {
+          const shared = freeze
+            ? {
+                system: Object.freeze(system.map((b) => Object.freeze(b))),
+                tools: Object.freeze(tools.map((t) => Object.freeze(t))),
+              }
+            : { system, tools };
+          const items = briefs.map((brief, index) => ({
+            ...item(`t${index}`),
+            request: {
+              model: 'claude-haiku-5-5',
+              max_tokens: 64,
+              ...shared,
+              messages: [{ role: 'user' as const, content: brief }],
+            } as never,
+          }));
+          for (const planned of planItems(items, defaultCatalog)) {
+            const line = JSON.stringify({ custom_id: planned.customId, params: planned.request });
+            expect(planned.bytes).toBe(Buffer.byteLength(line, 'utf8') + 1);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('reserves at batch prices and never below what the batch tier can bill (property)', () => {
     const model = getModel('claude-haiku-5-5');
     fc.assert(

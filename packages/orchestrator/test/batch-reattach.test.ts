@@ -13,7 +13,7 @@ import {
   planSubtaskSchema,
   subtaskCustomId,
 } from '../src/index.js';
-import { BatchCollector } from '../src/internal/batch-collector.js';
+import { AHEAD_RUN_SLOTS, BatchCollector } from '../src/internal/batch-collector.js';
 import { resolveArmyOptions } from '../src/internal/resolve-army-options.js';
 import { RunExecution } from '../src/internal/run-execution.js';
 import { RunGateway } from '../src/internal/run-gateway.js';
@@ -237,5 +237,73 @@ describe('reattaching to a batch an interrupted run submitted', () => {
     expect((await handle).status).toBe('done');
     expect(fake.billing.entries).toHaveLength(3);
     expect(batchCreates(fake)).toHaveLength(1);
+  });
+});
+
+describe('first calls sent ahead (BatchCollector.sendAhead)', () => {
+  it('answers each run’s first call from one batch sent before the runs start, and lets at most AHEAD_RUN_SLOTS run at once', async () => {
+    fake = await startFakeAnthropic({
+      latency: 0,
+      batchProcessingMs: 10,
+      defaultResponder: (sent) => reply.text(`answer to ${lastUserText(sent)}`),
+    });
+    const runId = 'run-ahead';
+    const gateway = createGateway({ baseURL: fake.url, apiKey: 'test-key' });
+    const run = new RunGateway(gateway, runId, { recorder: {}, now: Date.now });
+    const collector = new BatchCollector({
+      runId,
+      gateway: run,
+      batches: gateway,
+      recorder: {},
+      batching: true,
+      toolTurns: 'batch',
+      windowMs: 50,
+      pollIntervalMs: 10,
+      deadlineAt: undefined,
+      now: Date.now,
+      signal: new AbortController().signal,
+    });
+    const count = AHEAD_RUN_SLOTS + 44;
+    const ids = Array.from({ length: count }, (_, index) => `t-${index}`);
+    const attribution = (taskId: string): Attribution => ({
+      runId,
+      taskId,
+      role: 'worker',
+      attempt: 1,
+    });
+    collector.sendAhead(
+      ids.map((taskId) => ({ request: request(taskId), attribution: attribution(taskId) })),
+    );
+    expect(collector.ahead('t-unknown')).toBeUndefined();
+    let running = 0;
+    let most = 0;
+    // The runs holding a slot wait until every slot is taken: no run ends before then.
+    let full!: () => void;
+    const filled = new Promise<void>((resolve) => {
+      full = resolve;
+    });
+    const answers = await Promise.all(
+      ids.map(async (taskId) => {
+        await collector.ahead(taskId);
+        running += 1;
+        most = Math.max(most, running);
+        if (running === AHEAD_RUN_SLOTS) full();
+        const leave = collector.enter(taskId);
+        const first = await collector.call(request(taskId), attribution(taskId));
+        await filled;
+        running -= 1;
+        leave();
+        collector.release(taskId);
+        return (first.message.content[0] as { type: 'text'; text: string }).text;
+      }),
+    );
+    await collector.close();
+    await run.close();
+    expect(answers).toEqual(ids.map((taskId) => `answer to ${taskId}`));
+    expect(most).toBe(AHEAD_RUN_SLOTS);
+    // One batch for every first call; none sent again.
+    expect(batchCreates(fake)).toHaveLength(1);
+    expect(fake.billing.entries).toHaveLength(count);
+    expect(gateway.ledger.spent()).toBe(fake.billing.total());
   });
 });

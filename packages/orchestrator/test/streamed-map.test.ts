@@ -1,10 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FakeAnthropicServer } from '@haiku-army/testing';
+import { type FakeAnthropicServer, toolExchanges } from '@haiku-army/testing';
+import { defineTool } from '@haiku-army/worker';
 import { afterEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { createArmy, loadRun, PlanInvalidError } from '../src/index.js';
 import { reply, startScripted } from './support/scripted.js';
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  for (let waited = 0; !check(); waited += 5) {
+    if (waited > ms) throw new Error('Timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 let fake: FakeAnthropicServer | undefined;
 let dirs: string[] = [];
@@ -219,5 +228,72 @@ describe('army.map over an iterable (streamed)', () => {
     await expect(
       army.map(words(2), brief, { onResult: 'log' as unknown as () => void }),
     ).rejects.toThrow(/`onResult`/);
+  });
+  it("sends each chunk's first calls ahead as one batch; a tool turn goes in a later wave; a cancel while the batch runs ends the run and a resume pays nothing twice", async () => {
+    const lookup = defineTool({
+      name: 'lookup',
+      description: 'Looks a word up.',
+      input: z.object({ word: z.string() }),
+      run: ({ word }) => `meaning of ${word}`,
+    });
+    fake = await startScripted(
+      {
+        // Even words ask the tool first; odd ones answer at once.
+        worker: (request) => {
+          const word = /Echo (w(\d+))\./.exec(JSON.stringify(request.messages[0]))!;
+          if (Number(word[2]) % 2 === 0 && toolExchanges(request).length === 0)
+            return reply.toolUse('lookup', { word: word[1] });
+          return reply.toolUse('submit_result', { status: 'done', summary: `Echoed ${word[1]}.` });
+        },
+      },
+      { batchProcessingMs: 40 },
+    );
+    const journal = journalDir();
+    const options = {
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      journal,
+      batchPollIntervalMs: 10,
+      tools: [lookup],
+    };
+    const brief = (word: string) => `Echo ${word}.`;
+    const army = createArmy(options);
+    const result = await army.map(words(8), brief, { mode: 'batch', chunkSize: 4 });
+    expect(result.status).toBe('done');
+    expect(result.subtasks.map((subtask) => subtask.summary)).toEqual(
+      Array.from({ length: 8 }, (_, index) => `Echoed w${index}.`),
+    );
+    const batches = records(journal, result.runId).filter((record) => record.type === 'batch');
+    // Per chunk: the four first calls, then the two tool turns.
+    expect(batches.map((batch) => batch.customIds.length)).toEqual([4, 2, 4, 2]);
+    const sent = fake.transcript.entries.filter((entry) => entry.source === 'batch');
+    expect(new Set(sent.map((entry) => entry.customId)).size).toBe(12);
+    expect(sent).toHaveLength(12);
+    expect(army.ledger.spent()).toBe(fake.billing.total());
+
+    // Cancelled while the first chunk's batch is processing.
+    const controller = new AbortController();
+    const cancelled = createArmy(options);
+    const handle = cancelled.map(words(4), brief, {
+      mode: 'batch',
+      chunkSize: 4,
+      signal: controller.signal,
+    });
+    await until(
+      () =>
+        existsSync(join(journal, handle.runId, 'journal.jsonl')) &&
+        records(journal, handle.runId).some((record) => record.type === 'batch'),
+    );
+    controller.abort();
+    const stopped = await handle;
+    expect(stopped.status).toBe('cancelled');
+    const again = createArmy(options);
+    const finished = await again.resume(stopped.runId, { items: words(4), brief });
+    expect(finished.status).toBe('done');
+    const firstTurns = fake.transcript.entries.filter(
+      (entry) => entry.source === 'batch' && entry.customId?.endsWith('_1_1'),
+    );
+    expect(new Set(firstTurns.map((entry) => entry.customId)).size).toBe(firstTurns.length);
+    expect(again.ledger.spent() + army.ledger.spent()).toBe(fake.billing.total());
   });
 });

@@ -3,7 +3,7 @@ import { reply, toolExchanges } from '@haiku-army/testing';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createWorker, defineTool, WorkerPool } from '../src/index.js';
-import { HAIKU, useHarness } from './support/harness.js';
+import { HAIKU, lookup, useHarness } from './support/harness.js';
 
 const { start } = useHarness();
 
@@ -163,5 +163,67 @@ describe('WorkerPool run ids', () => {
       ['own', 'task-run'],
       ['default', 'worker-run'],
     ]);
+  });
+});
+
+describe('WorkerPool.firstCall', () => {
+  it('builds the request and attribution of the first call a run of the task makes', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('done') } });
+    const sent: { request: unknown; attribution: unknown }[] = [];
+    // Records each call, then makes it.
+    const gateway = new Proxy(harness.gateway, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'call' && key !== 'stream')
+          return typeof value === 'function' ? value.bind(target) : value;
+        return (request: unknown, attribution: unknown, options: unknown) => {
+          sent.push({ request, attribution });
+          return (value as (...args: unknown[]) => unknown).call(
+            target,
+            request,
+            attribution,
+            options,
+          );
+        };
+      },
+    });
+    const output = z.object({ label: z.string() });
+    for (const [limits, tags] of [
+      [{ maxOutputTokens: 256 }, undefined],
+      [{ maxTurns: 1 }, ['triage']],
+    ] as const) {
+      const pool = new WorkerPool({
+        gateway,
+        runId: 'run-1',
+        tools: [lookup],
+        sharedPrefix: 'Shared context for every worker.',
+        warmCache: false,
+        limits,
+      });
+      const task = {
+        id: 'item-1',
+        brief: 'Label the ticket T1.',
+        attempt: 1,
+        output,
+        ...(tags ? { tags: [...tags] } : {}),
+      };
+      const first = pool.firstCall(task);
+      sent.length = 0;
+      await pool.submit(task);
+      expect(first).toBeDefined();
+      expect(first!.request).toEqual(sent[0]!.request);
+      expect(first!.attribution).toEqual(sent[0]!.attribution);
+    }
+  });
+
+  it('is undefined when the first call is not sure to be made as built, and refuses a bad task', async () => {
+    const harness = await start({ models: { [HAIKU]: () => reply.text('done') } });
+    const capped = new WorkerPool({ gateway: harness.gateway, limits: { maxCost: 1_000_000 } });
+    expect(capped.firstCall({ id: 'a', brief: 'Do it.' })).toBeUndefined();
+    const warming = new WorkerPool({ gateway: harness.gateway, warmCache: true });
+    expect(warming.firstCall({ id: 'a', brief: 'Do it.' })).toBeUndefined();
+    const pool = new WorkerPool({ gateway: harness.gateway });
+    expect(() => pool.firstCall({ id: '', brief: 'Do it.' })).toThrow(/task\.id/);
+    expect(harness.fake.transcript.entries).toHaveLength(0);
   });
 });

@@ -76,6 +76,48 @@ function resolveModel(catalog: ModelCatalog, index: number, request: GatewayRequ
   }
 }
 
+/** JSON sizes of frozen request parts (a worker pool's system blocks and tools, shared by every request). */
+const frozenBytes = new WeakMap<object, number>();
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+/** The JSON size of an array whose frozen object elements are measured once. */
+function arrayBytes(list: readonly unknown[]): number {
+  let bytes = 2 + Math.max(0, list.length - 1);
+  for (const element of list) {
+    if (element === null || typeof element !== 'object' || !Object.isFrozen(element)) {
+      bytes += jsonBytes(element);
+      continue;
+    }
+    let size = frozenBytes.get(element);
+    if (size === undefined) {
+      size = jsonBytes(element);
+      frozenBytes.set(element, size);
+    }
+    bytes += size;
+  }
+  return bytes;
+}
+
+/**
+ * The size of the request's line in a create body (`{"custom_id":...,"params":...}`
+ * and its comma), exactly as JSON.stringify makes it, without building the
+ * whole line: the `system` and `tools` arrays (the same frozen blocks in
+ * every request of a pool, a few kB each) are measured element by element,
+ * each frozen element once, and the rest with them left out. A JSON object's
+ * length does not depend on its key order, so the parts add up.
+ */
+function lineBytes(customId: string, request: GatewayRequest): number {
+  const { system, tools } = request as { system?: unknown; tools?: unknown };
+  if (!Array.isArray(system) || !Array.isArray(tools))
+    return jsonBytes({ custom_id: customId, params: request }) + 1;
+  // Empty arrays stand in for them: 2 bytes each, replaced by their measured size.
+  const rest = jsonBytes({ custom_id: customId, params: { ...request, system: [], tools: [] } });
+  return rest - 4 + arrayBytes(system) + arrayBytes(tools) + 1;
+}
+
 /**
  * Checks every item before anything is sent: a non-empty list, valid
  * attributions and requests, known models, unique custom ids.
@@ -121,8 +163,7 @@ export function planItems(items: readonly BatchItem[], catalog: ModelCatalog): P
       );
     }
     seen.set(customId, index);
-    const bytes =
-      Buffer.byteLength(JSON.stringify({ custom_id: customId, params: request }), 'utf8') + 1;
+    const bytes = lineBytes(customId, request);
     return { index, customId, request, attribution: item.attribution, model, bytes };
   });
 }

@@ -15,6 +15,15 @@ import type { BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
 import { type BatchWaiter, createWaiter } from './batch-waiter.js';
 import { BatchWaves, type WaveTarget } from './batch-waves.js';
 
+/**
+ * Subtasks whose first call was sent ahead that run at once once their
+ * results are in: a 10,000-request batch's results arrive together, and
+ * 10,000 worker runs (each with its cache write and journal record) at once
+ * would hold them all in memory. A subtask gives its slot back when it ends,
+ * or when it makes a later call that waits for the next wave.
+ */
+export const AHEAD_RUN_SLOTS = 256;
+
 /** Options of a {@link BatchCollector}. */
 export interface BatchCollectorOptions {
   runId: string;
@@ -73,6 +82,13 @@ export class BatchCollector implements ModelGateway {
   readonly #resumable = new Map<string, BatchSubmittedRecord>();
   /** Custom id -> the response of a first call sent ahead of its subtask's run (see `sendAhead`). */
   readonly #ahead = new Map<string, { waiter: BatchWaiter; promise: Promise<GatewayResponse> }>();
+  /** Subtasks sent ahead that hold no run slot yet (a wave is not complete while one may still call). */
+  #aheadOpen = 0;
+  /** Run slots free, and the subtasks waiting for one (see AHEAD_RUN_SLOTS). */
+  #freeSlots = AHEAD_RUN_SLOTS;
+  readonly #slotQueue: (() => void)[] = [];
+  /** Subtasks holding a run slot. */
+  readonly #holding = new Set<string>();
   #gathering: BatchWaiter[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #checkQueued = false;
@@ -104,6 +120,8 @@ export class BatchCollector implements ModelGateway {
       () => {
         for (const { waiter } of this.#ahead.values())
           waiter.reject(new AbortError(undefined, { cause: options.signal.reason }));
+        // Cancelled subtasks end at once: none waits for a slot.
+        for (const next of this.#slotQueue.splice(0)) next();
       },
       { once: true },
     );
@@ -165,10 +183,12 @@ export class BatchCollector implements ModelGateway {
    * flight for the batch to hold them all: a subtask's run starts once
    * `ahead(taskId)` settles, and its first call is answered from the batch
    * result. Calls a resumed batch holds, or already made, are left out.
-   * Nothing is sent when batching is off or past its deadline.
+   * Nothing is sent when batching is off or past its deadline. Returns the
+   * ids of the subtasks whose first call was sent.
    */
-  sendAhead(calls: readonly { request: GatewayRequest; attribution: Attribution }[]): void {
-    if (!this.#options.batching || this.#closed || this.#waves.pastDeadline()) return;
+  sendAhead(calls: readonly { request: GatewayRequest; attribution: Attribution }[]): Set<string> {
+    const sent = new Set<string>();
+    if (!this.#options.batching || this.#closed || this.#waves.pastDeadline()) return sent;
     const wave: BatchWaiter[] = [];
     const start = this.#options.now();
     for (const { request, attribution } of calls) {
@@ -181,25 +201,61 @@ export class BatchCollector implements ModelGateway {
       )
         continue;
       // Not counted as waiting: no subtask run has entered for it yet.
-      const sent = createWaiter(
+      const made = createWaiter(
         { customId, request, attribution, options: { signal: this.#options.signal }, start },
         () => {},
         { listen: false },
       );
       // Its run takes the outcome (a cancelled run's may go untaken: it is recorded all the same).
-      sent.promise.catch(() => {});
-      this.#ahead.set(customId, sent);
-      wave.push(sent.waiter);
+      made.promise.catch(() => {});
+      this.#ahead.set(customId, made);
+      wave.push(made.waiter);
+      sent.add(attribution.taskId);
     }
+    this.#aheadOpen += wave.length;
     if (wave.length > 0) this.#waves.send(wave);
+    return sent;
   }
 
-  /** Settles once the first call sent ahead for the subtask is answered (or failed); undefined if none was. */
+  /**
+   * Settles once the first call sent ahead for the subtask is answered (or
+   * failed) and a run slot is free for it; undefined if none was sent. Its
+   * slot is held until `release(taskId)`, or until it makes a call that
+   * waits for a wave.
+   */
   ahead(taskId: string): Promise<void> | undefined {
-    return this.#ahead.get(subtaskCustomId(taskId, 1, 1))?.promise.then(
-      () => {},
-      () => {},
+    const sent = this.#ahead.get(subtaskCustomId(taskId, 1, 1));
+    if (!sent) return undefined;
+    return sent.promise.then(
+      () => this.#slot(taskId),
+      () => this.#slot(taskId),
     );
+  }
+
+  #slot(taskId: string): Promise<void> {
+    const take = (): void => {
+      this.#aheadOpen -= 1;
+      if (!this.#options.signal.aborted) this.#holding.add(taskId);
+    };
+    if (this.#options.signal.aborted || this.#freeSlots > 0) {
+      if (!this.#options.signal.aborted) this.#freeSlots -= 1;
+      take();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.#slotQueue.push(() => {
+        take();
+        resolve();
+      });
+    });
+  }
+
+  /** Gives back the subtask's run slot, if it holds one (to the next subtask waiting). */
+  release(taskId: string): void {
+    if (!this.#holding.delete(taskId)) return;
+    const next = this.#slotQueue.shift();
+    if (next) next();
+    else this.#freeSlots += 1;
   }
 
   call(
@@ -285,6 +341,8 @@ export class BatchCollector implements ModelGateway {
       },
     );
     if (waiter.settled) return promise;
+    // Waiting for a wave (maybe a batch's hours) holds no run slot.
+    this.release(attribution.taskId);
     const record = this.#resumable.get(customId);
     if (record) {
       this.#resumable.delete(customId);
@@ -305,12 +363,17 @@ export class BatchCollector implements ModelGateway {
    * microtasks and the first may call before the last has started.
    */
   #check(): void {
-    if (this.#checkQueued || this.#gathering.length === 0 || this.#waiting < this.#active) return;
+    if (this.#checkQueued || !this.#complete()) return;
     this.#checkQueued = true;
     setImmediate(() => {
       this.#checkQueued = false;
-      if (this.#gathering.length > 0 && this.#waiting >= this.#active) this.#flush();
+      if (this.#complete()) this.#flush();
     });
+  }
+
+  /** Every running subtask waits on the collector, and none sent ahead may still join (the window timer sends anyway). */
+  #complete(): boolean {
+    return this.#gathering.length > 0 && this.#waiting >= this.#active && this.#aheadOpen === 0;
   }
 
   #flush(): void {

@@ -36,6 +36,9 @@ import { briefFor } from './run-subtask.js';
 /** Version of the key layout: bump it when what a key covers changes. */
 const KEY_VERSION = 1;
 
+/** A schema JSON Schema cannot express: its subtasks are not cached. */
+const UNDESCRIBABLE = Symbol('undescribable');
+
 /** A subtask result taken from the cache, with the files it restored. */
 export interface ReusedSubtask {
   result: SubtaskResult;
@@ -73,6 +76,8 @@ export class RunCache {
   readonly #signal: AbortSignal;
   /** Dependencies recorded per subtask, over its attempts. */
   readonly #recorded = new Map<string, SubtaskDependencies[]>();
+  /** Each output schema's JSON Schema (a streamed map asks for it once per item). */
+  readonly #schemas = new WeakMap<z.ZodType, unknown>();
 
   constructor(
     cache: ResultCache,
@@ -113,11 +118,16 @@ export class RunCache {
     const options = this.#options;
     let outputSchema: unknown = null;
     if (output) {
-      try {
-        outputSchema = z.toJSONSchema(output, { io: 'input' });
-      } catch {
-        return undefined;
+      outputSchema = this.#schemas.get(output);
+      if (outputSchema === undefined) {
+        try {
+          outputSchema = z.toJSONSchema(output, { io: 'input' });
+        } catch {
+          outputSchema = UNDESCRIBABLE;
+        }
+        this.#schemas.set(output, outputSchema);
       }
+      if (outputSchema === UNDESCRIBABLE) return undefined;
     }
     // A router that cannot say what decides its picks makes every subtask
     // uncacheable: a reuse might come from a model it would no longer pick.

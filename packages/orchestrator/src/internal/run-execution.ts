@@ -55,6 +55,9 @@ import { synthesize } from './synthesize.js';
 
 const BACKEND_UNAVAILABLE = ERROR_CODES.BACKEND_UNAVAILABLE;
 
+/** Subtasks a chunk prepares at once to send their first calls ahead (each may read the result cache). */
+const SEND_AHEAD_LOOKUPS = 64;
+
 /** One run of the army, from its plan to its result. */
 export class RunExecution<TAnswer> {
   readonly #options: ResolvedArmyOptions;
@@ -74,8 +77,12 @@ export class RunExecution<TAnswer> {
   readonly #counts: SubtaskCounts = zeroCounts();
   /** The first finished subtask that failed. */
   #firstFailed: string | undefined;
-  /** Routing picks of first attempts sent ahead in a batch, by subtask (taken when it runs). */
-  readonly #firstPicks = new Map<string, RoutePick>();
+  /**
+   * Subtasks whose first attempt was sent ahead in a batch (taken when each
+   * runs): the router's pick, and the cache key they were looked up under
+   * (and missed) just before.
+   */
+  readonly #sentAhead = new Map<string, { pick: RoutePick; key: string | undefined }>();
   #budgetError: BudgetExceededError | undefined;
   /** The run's backend became unreachable: nothing more starts, and the run ends resumable (`cancelled`). */
   #backendError: ArmyError | undefined;
@@ -296,8 +303,11 @@ export class RunExecution<TAnswer> {
       execute: async (subtask, dependencies, signal) => {
         events.emit('task:start', { runId, taskId: subtask.id });
         const cache = this.#cache;
-        const key = cache?.subtaskKey(subtask, dependencies, this.#spec.output);
-        if (cache && key !== undefined) {
+        const sent = this.#sentAhead.get(subtask.id);
+        this.#sentAhead.delete(subtask.id);
+        const key = sent ? sent.key : cache?.subtaskKey(subtask, dependencies, this.#spec.output);
+        // A subtask sent ahead missed the cache a moment ago (and its first call is paid for).
+        if (cache && key !== undefined && !sent) {
           const reused = await cache.reuseSubtask(key, subtask, round);
           if (reused) {
             // Only a reuse that restored files is kept (a streamed map's 100,000 reuses stay small).
@@ -306,17 +316,15 @@ export class RunExecution<TAnswer> {
             return reused.result;
           }
         }
-        // A first call sent ahead in a batch: the run starts once its result is in.
+        // A first call sent ahead in a batch: the run starts once its result is in (and a run slot is free).
         const ahead = setup.collector?.ahead(subtask.id);
         if (ahead) await ahead;
-        const firstPick = this.#firstPicks.get(subtask.id);
-        this.#firstPicks.delete(subtask.id);
         // A batch wave is complete once every running subtask waits on the collector.
         const leave = setup.collector?.enter(subtask.id);
         try {
           const result = await runSubtask(subtask, round, dependencies, {
             ...this.#subtaskContext(pool, watch, signal()),
-            ...(firstPick ? { firstPick } : {}),
+            ...(sent ? { firstPick: sent.pick } : {}),
             ...(cache
               ? {
                   onDependencies: (recorded: SubtaskDependencies) =>
@@ -333,6 +341,7 @@ export class RunExecution<TAnswer> {
           return notRunResult(subtask, round, 'cancelled', BACKEND_UNAVAILABLE, error.message);
         } finally {
           leave?.();
+          setup.collector?.release(subtask.id);
           cache?.forget(subtask.id);
         }
       },
@@ -386,25 +395,33 @@ export class RunExecution<TAnswer> {
     if (!collector || setup.mode !== 'batch' || !(pool instanceof WorkerPool)) return;
     const context = this.#subtaskContext(pool, watch, this.#signal);
     const cache = this.#cache;
-    const calls: Parameters<typeof collector.sendAhead>[0][number][] = [];
-    for (const subtask of subtasks) {
-      if (this.#halted()) return;
+    const prepare = async (subtask: PlanSubtask) => {
       const key = cache?.subtaskKey(subtask, [], this.#spec.output);
-      if (cache && key !== undefined && (await cache.hasSubtask(key))) continue;
+      if (cache && key !== undefined && (await cache.hasSubtask(key))) return undefined;
       const first = await firstAttempt(subtask, context);
-      if (!first) continue;
+      if (!first) return undefined;
       let call: ReturnType<WorkerPool['firstCall']>;
       try {
         call = pool.firstCall(first.task);
       } catch {
         // A task the pool refuses: its run reports why.
-        continue;
+        return undefined;
       }
-      if (!call) continue;
-      this.#firstPicks.set(subtask.id, first.pick);
-      calls.push(call);
+      return call && { subtask, call, pick: first.pick, key };
+    };
+    const ready: NonNullable<Awaited<ReturnType<typeof prepare>>>[] = [];
+    // A few at a time: each may read the result cache.
+    for (let from = 0; from < subtasks.length; from += SEND_AHEAD_LOOKUPS) {
+      if (this.#halted()) return;
+      const prepared = await Promise.all(
+        subtasks.slice(from, from + SEND_AHEAD_LOOKUPS).map(prepare),
+      );
+      for (const one of prepared) if (one) ready.push(one);
     }
-    collector.sendAhead(calls);
+    const sent = collector.sendAhead(ready.map((one) => one.call));
+    for (const one of ready)
+      if (sent.has(one.subtask.id))
+        this.#sentAhead.set(one.subtask.id, { pick: one.pick, key: one.key });
   }
 
   /** The run's backend, opened (`undefined`: the in-process pool runs the workers). */
