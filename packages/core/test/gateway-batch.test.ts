@@ -182,6 +182,33 @@ describe('planning a batch', () => {
     );
   });
 
+  it('measures again a shared block that is frozen only on top, after its inside changed', () => {
+    const inner = { type: 'ephemeral' as const };
+    const block = Object.freeze({ type: 'text' as const, text: 'shared', cache_control: inner });
+    const plan = () =>
+      planItems(
+        [
+          {
+            ...item('t0'),
+            request: {
+              model: 'claude-haiku-5-5',
+              max_tokens: 64,
+              system: [block],
+              tools: [],
+              messages: [{ role: 'user' as const, content: 'hi' }],
+            } as never,
+          },
+        ],
+        defaultCatalog,
+      )[0]!;
+    const before = plan();
+    (inner as { ttl?: string }).ttl = '1h';
+    const after = plan();
+    const line = JSON.stringify({ custom_id: after.customId, params: after.request });
+    expect(after.bytes).toBe(Buffer.byteLength(line, 'utf8') + 1);
+    expect(after.bytes).toBeGreaterThan(before.bytes);
+  });
+
   it('reserves at batch prices and never below what the batch tier can bill (property)', () => {
     const model = getModel('claude-haiku-5-5');
     fc.assert(

@@ -296,4 +296,57 @@ describe('army.map over an iterable (streamed)', () => {
     expect(new Set(firstTurns.map((entry) => entry.customId)).size).toBe(firstTurns.length);
     expect(again.ledger.spent() + army.ledger.spent()).toBe(fake.billing.total());
   });
+  it('asks the router once per subtask, sent ahead or not, and a fail-fast stop gives up the calls sent ahead (their batch is cancelled, nothing billed)', async () => {
+    fake = await echoWorker();
+    const picked: string[] = [];
+    const router = (throwFor?: string) => ({
+      name: 'counting',
+      pick: async (subtask: { id: string }) => {
+        picked.push(subtask.id);
+        if (subtask.id === throwFor) throw new Error('no model for this one');
+        return { model: 'claude-haiku-5-5', reason: 'the only one' };
+      },
+    });
+    const brief = (word: string) => `Echo ${word}.`;
+    // With maxCost, no first call can be sent ahead: the picks are kept for the runs.
+    const capped = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      journal: false,
+      batchPollIntervalMs: 10,
+      workers: router(),
+      limits: { maxCost: 50_000_000 },
+    });
+    const result = await capped.map(words(6), brief, { mode: 'batch', chunkSize: 3 });
+    expect(result.counts).toMatchObject({ done: 6 });
+    expect(picked.sort()).toEqual(['item-1', 'item-2', 'item-3', 'item-4', 'item-5', 'item-6']);
+
+    await fake.close();
+    fake = await startScripted(
+      {
+        worker: () => reply.toolUse('submit_result', { status: 'done', summary: 'Echoed.' }),
+      },
+      { batchProcessingMs: 5_000 },
+    );
+    picked.length = 0;
+    const failFast = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      journal: false,
+      batchPollIntervalMs: 10,
+      workers: router('item-3'),
+      failurePolicy: 'fail-fast',
+    });
+    const stopped = await failFast.map(words(4), brief, { mode: 'batch', chunkSize: 4 });
+    expect(stopped.status).toBe('failed');
+    expect(stopped.counts?.failed).toBe(1);
+    // The three calls sent ahead were given up before their batch ran: none was billed.
+    expect(fake.billing.entries).toHaveLength(0);
+    // A batch created before the stop was cancelled (or the create was given up).
+    const paths = fake.transcript.entries.map((entry) => `${entry.method} ${entry.path}`);
+    expect(paths.filter((path) => path.endsWith('/cancel'))).toHaveLength(
+      paths.filter((path) => path === 'POST /v1/messages/batches').length,
+    );
+    expect(failFast.ledger.spent()).toBe(0);
+  });
 });

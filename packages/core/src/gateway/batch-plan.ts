@@ -76,27 +76,42 @@ function resolveModel(catalog: ModelCatalog, index: number, request: GatewayRequ
   }
 }
 
-/** JSON sizes of frozen request parts (a worker pool's system blocks and tools, shared by every request). */
+/**
+ * JSON sizes of deep-frozen request parts (a worker pool's system blocks and
+ * tools, shared by every request), or -1 for a part that is not (measured
+ * each time).
+ */
 const frozenBytes = new WeakMap<object, number>();
 
 function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
 }
 
-/** The JSON size of an array whose frozen object elements are measured once. */
+/** Frozen all the way down, with data properties only: its JSON can never change. */
+function deepFrozen(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(value))) {
+    if (!('value' in descriptor)) return false;
+    const inner: unknown = descriptor.value;
+    if (inner !== null && typeof inner === 'object' && !deepFrozen(inner)) return false;
+  }
+  return true;
+}
+
+/** The JSON size of an array whose deep-frozen object elements are measured once. */
 function arrayBytes(list: readonly unknown[]): number {
   let bytes = 2 + Math.max(0, list.length - 1);
   for (const element of list) {
-    if (element === null || typeof element !== 'object' || !Object.isFrozen(element)) {
+    if (element === null || typeof element !== 'object') {
       bytes += jsonBytes(element);
       continue;
     }
     let size = frozenBytes.get(element);
     if (size === undefined) {
-      size = jsonBytes(element);
+      size = deepFrozen(element) ? jsonBytes(element) : -1;
       frozenBytes.set(element, size);
     }
-    bytes += size;
+    bytes += size >= 0 ? size : jsonBytes(element);
   }
   return bytes;
 }
@@ -104,9 +119,9 @@ function arrayBytes(list: readonly unknown[]): number {
 /**
  * The size of the request's line in a create body (`{"custom_id":...,"params":...}`
  * and its comma), exactly as JSON.stringify makes it, without building the
- * whole line: the `system` and `tools` arrays (the same frozen blocks in
- * every request of a pool, a few kB each) are measured element by element,
- * each frozen element once, and the rest with them left out. A JSON object's
+ * whole line: the `system` and `tools` arrays (the same deep-frozen blocks
+ * in every request of a pool, a few kB each) are measured element by
+ * element, each deep-frozen element once, and the rest with them left out. A JSON object's
  * length does not depend on its key order, so the parts add up.
  */
 function lineBytes(customId: string, request: GatewayRequest): number {

@@ -89,6 +89,9 @@ export class BatchCollector implements ModelGateway {
   readonly #slotQueue: (() => void)[] = [];
   /** Subtasks holding a run slot. */
   readonly #holding = new Set<string>();
+  /** The run or its round stopped: calls sent ahead are given up and no subtask waits for a slot. */
+  #abandoned = false;
+  readonly #onRunAbort: () => void;
   #gathering: BatchWaiter[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #checkQueued = false;
@@ -114,17 +117,23 @@ export class BatchCollector implements ModelGateway {
     });
     for (const record of options.resume ?? [])
       for (const customId of record.customIds) this.#resumable.set(customId, record);
-    // One listener for every call sent ahead (a chunk's worth): a cancel rejects those not answered.
-    options.signal.addEventListener(
-      'abort',
-      () => {
-        for (const { waiter } of this.#ahead.values())
-          waiter.reject(new AbortError(undefined, { cause: options.signal.reason }));
-        // Cancelled subtasks end at once: none waits for a slot.
-        for (const next of this.#slotQueue.splice(0)) next();
-      },
-      { once: true },
-    );
+    // One listener for every call sent ahead (a chunk's worth), removed by close().
+    this.#onRunAbort = () => this.abandonAhead(options.signal.reason);
+    options.signal.addEventListener('abort', this.#onRunAbort, { once: true });
+  }
+
+  /**
+   * The run or its round stopped (cancelled, fail-fast, a failed callback):
+   * every call sent ahead and not answered is rejected (nobody waits for its
+   * batch any more, so `close()` cancels it), and subtasks waiting for a run
+   * slot go on at once (to end as cancelled).
+   */
+  abandonAhead(reason?: unknown): void {
+    this.#abandoned = true;
+    this.#aheadOpen = 0;
+    for (const { waiter } of this.#ahead.values())
+      waiter.reject(new AbortError(undefined, { cause: reason }));
+    for (const next of this.#slotQueue.splice(0)) next();
   }
 
   get events(): ArmyEvents {
@@ -188,7 +197,8 @@ export class BatchCollector implements ModelGateway {
    */
   sendAhead(calls: readonly { request: GatewayRequest; attribution: Attribution }[]): Set<string> {
     const sent = new Set<string>();
-    if (!this.#options.batching || this.#closed || this.#waves.pastDeadline()) return sent;
+    if (!this.#options.batching || this.#closed || this.#abandoned || this.#waves.pastDeadline())
+      return sent;
     const wave: BatchWaiter[] = [];
     const start = this.#options.now();
     for (const { request, attribution } of calls) {
@@ -234,11 +244,11 @@ export class BatchCollector implements ModelGateway {
 
   #slot(taskId: string): Promise<void> {
     const take = (): void => {
-      this.#aheadOpen -= 1;
-      if (!this.#options.signal.aborted) this.#holding.add(taskId);
+      if (this.#aheadOpen > 0) this.#aheadOpen -= 1;
+      if (!this.#abandoned) this.#holding.add(taskId);
     };
-    if (this.#options.signal.aborted || this.#freeSlots > 0) {
-      if (!this.#options.signal.aborted) this.#freeSlots -= 1;
+    if (this.#abandoned || this.#freeSlots > 0) {
+      if (!this.#abandoned) this.#freeSlots -= 1;
       take();
       return Promise.resolve();
     }
@@ -391,6 +401,7 @@ export class BatchCollector implements ModelGateway {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#options.signal.removeEventListener('abort', this.#onRunAbort);
     this.#flush();
     await this.#waves.close();
   }

@@ -30,6 +30,8 @@ export interface DagSchedulerOptions {
   ): Promise<SubtaskResult>;
   /** A subtask became ready (its dependencies finished). */
   onReady(subtask: PlanSubtask): void;
+  /** The round stopped early (cancelled, fail-fast, a failed callback): running subtasks are being aborted. */
+  onAbort?(reason: unknown): void;
   /** A subtask has its final result; awaited before its dependents are released. */
   onFinished(result: SubtaskResult): Promise<void>;
 }
@@ -84,6 +86,11 @@ export async function runDag(options: DagSchedulerOptions): Promise<DagOutcome> 
   // Every running subtask listens to it: hundreds at once is expected.
   setMaxListeners(0, controller.signal);
   const forward = () => controller.abort(options.signal.reason);
+  const onAbort = options.onAbort;
+  if (onAbort)
+    controller.signal.addEventListener('abort', () => onAbort(controller.signal.reason), {
+      once: true,
+    });
   if (options.signal.aborted) forward();
   else options.signal.addEventListener('abort', forward, { once: true });
   let failedFast: SubtaskResult | undefined;

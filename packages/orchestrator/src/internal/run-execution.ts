@@ -78,11 +78,14 @@ export class RunExecution<TAnswer> {
   /** The first finished subtask that failed. */
   #firstFailed: string | undefined;
   /**
-   * Subtasks whose first attempt was sent ahead in a batch (taken when each
-   * runs): the router's pick, and the cache key they were looked up under
-   * (and missed) just before.
+   * Subtasks routed ahead of their run (taken when each runs): the router's
+   * pick for attempt 1, whether its first call was sent ahead in a batch,
+   * and the cache key they were looked up under (and missed) just before.
    */
-  readonly #sentAhead = new Map<string, { pick: RoutePick; key: string | undefined }>();
+  readonly #routed = new Map<
+    string,
+    { pick: RoutePick; sentAhead: boolean; key: string | undefined }
+  >();
   #budgetError: BudgetExceededError | undefined;
   /** The run's backend became unreachable: nothing more starts, and the run ends resumable (`cancelled`). */
   #backendError: ArmyError | undefined;
@@ -300,14 +303,18 @@ export class RunExecution<TAnswer> {
             ? { code: BACKEND_UNAVAILABLE, reason: this.#backendError.message }
             : undefined,
       onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
+      // Calls sent ahead for subtasks of a stopped round are given up (their batch is cancelled).
+      onAbort: (reason) => setup.collector?.abandonAhead(reason),
       execute: async (subtask, dependencies, signal) => {
         events.emit('task:start', { runId, taskId: subtask.id });
         const cache = this.#cache;
-        const sent = this.#sentAhead.get(subtask.id);
-        this.#sentAhead.delete(subtask.id);
-        const key = sent ? sent.key : cache?.subtaskKey(subtask, dependencies, this.#spec.output);
-        // A subtask sent ahead missed the cache a moment ago (and its first call is paid for).
-        if (cache && key !== undefined && !sent) {
+        const routed = this.#routed.get(subtask.id);
+        this.#routed.delete(subtask.id);
+        const key = routed
+          ? routed.key
+          : cache?.subtaskKey(subtask, dependencies, this.#spec.output);
+        // A subtask routed ahead missed the cache a moment ago (and its first call may be paid for).
+        if (cache && key !== undefined && !routed) {
           const reused = await cache.reuseSubtask(key, subtask, round);
           if (reused) {
             // Only a reuse that restored files is kept (a streamed map's 100,000 reuses stay small).
@@ -324,7 +331,7 @@ export class RunExecution<TAnswer> {
         try {
           const result = await runSubtask(subtask, round, dependencies, {
             ...this.#subtaskContext(pool, watch, signal()),
-            ...(sent ? { firstPick: sent.pick } : {}),
+            ...(routed ? { firstPick: { pick: routed.pick, sentAhead: routed.sentAhead } } : {}),
             ...(cache
               ? {
                   onDependencies: (recorded: SubtaskDependencies) =>
@@ -402,26 +409,30 @@ export class RunExecution<TAnswer> {
       if (!first) return undefined;
       let call: ReturnType<WorkerPool['firstCall']>;
       try {
-        call = pool.firstCall(first.task);
+        call = first.task && pool.firstCall(first.task);
       } catch {
         // A task the pool refuses: its run reports why.
-        return undefined;
+        call = undefined;
       }
-      return call && { subtask, call, pick: first.pick, key };
+      return { subtask, call, pick: first.pick, key };
     };
     const ready: NonNullable<Awaited<ReturnType<typeof prepare>>>[] = [];
-    // A few at a time: each may read the result cache.
-    for (let from = 0; from < subtasks.length; from += SEND_AHEAD_LOOKUPS) {
+    // No more than the DAG runs at once (the rest run as before, their calls
+    // joining waves as made), a few at a time: each may read the result cache.
+    const ahead = subtasks.slice(0, setup.concurrency);
+    for (let from = 0; from < ahead.length; from += SEND_AHEAD_LOOKUPS) {
       if (this.#halted()) return;
-      const prepared = await Promise.all(
-        subtasks.slice(from, from + SEND_AHEAD_LOOKUPS).map(prepare),
-      );
+      const prepared = await Promise.all(ahead.slice(from, from + SEND_AHEAD_LOOKUPS).map(prepare));
       for (const one of prepared) if (one) ready.push(one);
     }
-    const sent = collector.sendAhead(ready.map((one) => one.call));
+    const sent = collector.sendAhead(ready.flatMap((one) => (one.call ? [one.call] : [])));
+    // Every pick is kept for its run, sent ahead or not: the router is asked once.
     for (const one of ready)
-      if (sent.has(one.subtask.id))
-        this.#sentAhead.set(one.subtask.id, { pick: one.pick, key: one.key });
+      this.#routed.set(one.subtask.id, {
+        pick: one.pick,
+        sentAhead: sent.has(one.subtask.id),
+        key: one.key,
+      });
   }
 
   /** The run's backend, opened (`undefined`: the in-process pool runs the workers). */

@@ -55,8 +55,12 @@ export interface SubtaskRunContext {
   onDependencies?(dependencies: SubtaskDependencies): void;
   /** Called when a run-scope budget cap refused a call. */
   onRunBudgetExceeded(error: BudgetExceededError): void;
-  /** The router's pick for attempt 1, made already (see {@link firstAttempt}): the router is not asked again for it. */
-  firstPick?: RoutePick | undefined;
+  /**
+   * The router's pick for attempt 1, made already (see {@link firstAttempt}):
+   * the router is not asked again for it. `sentAhead`: its first call is in
+   * a batch already, so a rate-limit fallback does not swap its model.
+   */
+  firstPick?: { pick: RoutePick; sentAhead: boolean } | undefined;
 }
 
 /** The brief a worker gets: the planner's, plus its dependencies' results and the router's note. */
@@ -166,15 +170,17 @@ function attemptTask(
 
 /**
  * Attempt 1 of a subtask with no dependencies, routed ahead of its run: the
- * router's pick and the worker task it makes (run it with `firstPick`, so
- * the router is asked once). Undefined when attempt 1 cannot be known ahead:
- * the router picks nothing or throws (its run reports that), or the pick is
- * a rate-limited model its fallback would replace.
+ * router's pick (run the subtask with it as `firstPick`, so the router is
+ * asked once) and, when its first call can be sent ahead, the worker task
+ * it makes. No task when the pick is a model the catalog does not know (its
+ * run reports that) or a rate-limited one its fallback may replace.
+ * Undefined when the router picks nothing or throws: its run asks again and
+ * reports that.
  */
 export async function firstAttempt(
   subtask: PlanSubtask,
   context: Omit<SubtaskRunContext, 'firstPick'>,
-): Promise<{ pick: RoutePick; task: WorkerTask } | undefined> {
+): Promise<{ pick: RoutePick; task?: WorkerTask } | undefined> {
   if (subtask.dependsOn.length > 0) return undefined;
   let pick: RoutePick | null | undefined;
   try {
@@ -187,9 +193,10 @@ export async function firstAttempt(
   } catch {
     return undefined;
   }
-  if (!pick || !context.gateway.catalog.has(pick.model)) return undefined;
+  if (!pick) return undefined;
+  if (!context.gateway.catalog.has(pick.model)) return { pick };
   const model = context.gateway.catalog.get(pick.model).id;
-  if (context.rateLimitFallback[model] && context.rateLimits.isLimited(model)) return undefined;
+  if (context.rateLimitFallback[model] && context.rateLimits.isLimited(model)) return { pick };
   return { pick, task: attemptTask(subtask, [], model, 1, undefined, context.output) };
 }
 
@@ -228,7 +235,7 @@ export async function runSubtask(
     try {
       pick =
         attempts.length === 0 && context.firstPick
-          ? context.firstPick
+          ? context.firstPick.pick
           : await router.pick(routed, routerContext());
     } catch (error) {
       failure = routerFailure('pick', error, context);
@@ -239,7 +246,9 @@ export async function runSubtask(
     let fallbackFrom: string | undefined;
     // A first attempt routed ahead keeps its model: its first call is in a batch already.
     const sibling =
-      attempts.length === 0 && context.firstPick ? undefined : context.rateLimitFallback[model];
+      attempts.length === 0 && context.firstPick?.sentAhead
+        ? undefined
+        : context.rateLimitFallback[model];
     if (
       sibling &&
       context.rateLimits.isLimited(model) &&
