@@ -10,6 +10,7 @@ import {
   type GatewayStreamEvent,
   type ModelGateway,
 } from '@haiku-army/core';
+import { MAX_OUTPUT_TOKENS_LABEL } from '@haiku-army/worker';
 import { subtaskCustomId } from '../batch-custom-id.js';
 import type { BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
 import { type BatchWaiter, createWaiter } from './batch-waiter.js';
@@ -211,11 +212,11 @@ export class BatchCollector implements ModelGateway {
       )
         continue;
       // Not counted as waiting: no subtask run has entered for it yet.
-      const made = createWaiter(
-        { customId, request, attribution, options: { signal: this.#options.signal }, start },
-        () => {},
-        { listen: false },
-      );
+      // The worker's own call options: a budget error of an interactive retry names its limit.
+      const options = { signal: this.#options.signal, maxTokensLabel: MAX_OUTPUT_TOKENS_LABEL };
+      const made = createWaiter({ customId, request, attribution, options, start }, () => {}, {
+        listen: false,
+      });
       // Its run takes the outcome (a cancelled run's may go untaken: it is recorded all the same).
       made.promise.catch(() => {});
       this.#ahead.set(customId, made);
