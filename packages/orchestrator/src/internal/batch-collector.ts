@@ -170,7 +170,8 @@ export class BatchCollector implements ModelGateway {
    * A subtask started: until the returned leave is called, the collector
    * expects a call from it before a wave is complete. Given its id, the
    * leave also forgets its calls' turn counts (it makes no more calls in
-   * this run), so a streamed map's memory does not grow with its items.
+   * this run), so a streamed map's memory does not grow with its items, and
+   * gives back its run slot (see `ahead`).
    */
   enter(taskId?: string): () => void {
     this.#active += 1;
@@ -182,6 +183,7 @@ export class BatchCollector implements ModelGateway {
       if (taskId !== undefined) {
         for (let attempt = 1; this.#turns.delete(`${taskId}\n${attempt}`); attempt++);
         this.#ahead.delete(subtaskCustomId(taskId, 1, 1));
+        this.release(taskId);
       }
       this.#check();
     };
@@ -202,6 +204,8 @@ export class BatchCollector implements ModelGateway {
       return sent;
     const wave: BatchWaiter[] = [];
     const start = this.#options.now();
+    // The worker's own call options (one object for the wave): a budget error of an interactive retry names its limit.
+    const options = { signal: this.#options.signal, maxTokensLabel: MAX_OUTPUT_TOKENS_LABEL };
     for (const { request, attribution } of calls) {
       const attempt = attribution.attempt ?? 1;
       const customId = subtaskCustomId(attribution.taskId, attempt, 1);
@@ -212,8 +216,6 @@ export class BatchCollector implements ModelGateway {
       )
         continue;
       // Not counted as waiting: no subtask run has entered for it yet.
-      // The worker's own call options: a budget error of an interactive retry names its limit.
-      const options = { signal: this.#options.signal, maxTokensLabel: MAX_OUTPUT_TOKENS_LABEL };
       const made = createWaiter({ customId, request, attribution, options, start }, () => {}, {
         listen: false,
       });
@@ -231,8 +233,8 @@ export class BatchCollector implements ModelGateway {
   /**
    * Settles once the first call sent ahead for the subtask is answered (or
    * failed) and a run slot is free for it; undefined if none was sent. Its
-   * slot is held until `release(taskId)`, or until it makes a call that
-   * waits for a wave.
+   * slot is held until it leaves (see `enter`), or until it makes a call
+   * that waits for a wave.
    */
   ahead(taskId: string): Promise<void> | undefined {
     const sent = this.#ahead.get(subtaskCustomId(taskId, 1, 1));

@@ -71,8 +71,8 @@ export class RunExecution<TAnswer> {
   readonly #itemIds: string[] = [];
   /** Whether finished results stay in `#results` (not for a streamed map with `keepResults: false`). */
   readonly #keep: boolean;
-  /** Finished subtasks not kept in `#results`. */
-  readonly #finishedIds = new Set<string>();
+  /** Finished subtasks a resume kept, when `#results` does not hold them (only those: a chunk read now has none). */
+  readonly #resumedIds = new Set<string>();
   /** Finished subtasks by status (kept or not). */
   readonly #counts: SubtaskCounts = zeroCounts();
   /** The first finished subtask that failed. */
@@ -254,7 +254,10 @@ export class RunExecution<TAnswer> {
    */
   #restore(journaled: JournaledRun | undefined): boolean {
     if (!journaled) return false;
-    for (const result of this.#spec.resume?.results ?? []) this.#takeResult(result);
+    for (const result of this.#spec.resume?.results ?? []) {
+      this.#takeResult(result);
+      if (!this.#keep) this.#resumedIds.add(result.id);
+    }
     for (const record of journaled.plans) {
       this.#subtasks.push(...record.plan.subtasks);
       if (record.round === 1) this.#reasoning = record.plan.reasoning;
@@ -268,8 +271,8 @@ export class RunExecution<TAnswer> {
 
   /** Takes note of a finished subtask: kept (compact, for a streamed map) or only counted. */
   #takeResult(result: SubtaskResult): void {
-    if (!this.#keep) this.#finishedIds.add(result.id);
-    else this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
+    if (this.#keep)
+      this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
     this.#counts[result.status] += 1;
     if (result.status === 'failed') this.#firstFailed ??= result.id;
   }
@@ -348,7 +351,6 @@ export class RunExecution<TAnswer> {
           return notRunResult(subtask, round, 'cancelled', BACKEND_UNAVAILABLE, error.message);
         } finally {
           leave?.();
-          setup.collector?.release(subtask.id);
           cache?.forget(subtask.id);
         }
       },
@@ -472,7 +474,7 @@ export class RunExecution<TAnswer> {
       runId,
       stream: this.#spec.stream!,
       ids: this.#itemIds,
-      finished: { has: (id) => this.#results.has(id) || this.#finishedIds.has(id) },
+      finished: { has: (id) => this.#results.has(id) || this.#resumedIds.has(id) },
       failedFast,
       recorder: this.#options.recorder,
       halted: () => this.#halted(),

@@ -10,7 +10,7 @@ export interface StreamedMapRun {
   stream: StreamedMap;
   /** Filled with every item's subtask id, in order. */
   ids: string[];
-  /** Finished subtasks (kept by a resume, then each as it finishes). */
+  /** Whether a subtask finished before its chunk runs (one a resume kept). */
   finished: { has(id: string): boolean };
   /** A kept failure already stopped the run under fail-fast. */
   failedFast: boolean;
