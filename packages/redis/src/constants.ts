@@ -28,3 +28,6 @@ export const WIRE_VERSION = 1;
 
 /** How long a run's keys (results, ledger stream, budget) and finished jobs are kept after the run, seconds: 7 days. */
 export const RUN_KEYS_TTL_S = 7 * 24 * 3600;
+
+/** Why a worker process fails a job it stopped (or did not start) because the coordinator cancelled it. */
+export const CANCELLED_JOB_REASON = 'The run was cancelled by its coordinator.';

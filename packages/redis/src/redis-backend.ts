@@ -17,7 +17,7 @@ import {
   createConnection,
   ensureConnected,
 } from './internal/connect.js';
-import { jobIdOf, runKeys } from './internal/keys.js';
+import { cancelChannel, jobIdOf, runKeys } from './internal/keys.js';
 import type { ScriptedRedis } from './internal/scripts.js';
 import { type AttemptJob, fromWire, toJob, type WireResult } from './internal/wire.js';
 import { RedisBudget } from './redis-budget.js';
@@ -40,6 +40,13 @@ export interface RedisBackendOptions {
   reservationLeaseMs?: number;
   /** How often the coordinator reads a run's shared spend for `budget.status()` (a budgetAware router's input), ms. @default 1000 */
   statusRefreshMs?: number;
+  /**
+   * When a run is cancelled, how long its end waits for the attempts that
+   * were running on worker processes to stop (each is aborted there, and its
+   * billed calls reach the run's ledger), ms. One still running after this
+   * (its worker unreachable) is left to end on its own. @default 10000
+   */
+  cancelWaitMs?: number;
 }
 
 /** The Redis backend, with its own `close()` (the budget's connection outlives each run). */
@@ -49,7 +56,7 @@ export interface RedisBackend extends ArmyBackend {
 }
 
 type RunOptions = Required<
-  Pick<RedisBackendOptions, 'url' | 'queueName' | 'prefix' | 'failedCheckMs'>
+  Pick<RedisBackendOptions, 'url' | 'queueName' | 'prefix' | 'failedCheckMs' | 'cancelWaitMs'>
 >;
 
 interface Waiter {
@@ -113,6 +120,8 @@ class RedisBackendRun implements BackendRun {
   readonly #queue: Queue;
   readonly #keys: ReturnType<typeof runKeys>;
   readonly #waiters = new Map<string, Waiter>();
+  /** Attempts cancelled while they may be running on a worker process (their end waits for them). */
+  readonly #cancelled = new Map<string, Promise<void>>();
   #lastResult: string;
   /** The last ledger stream entry merged into the coordinator's ledger (all of it, a resumed run's earlier calls too). */
   #lastLedger = '0-0';
@@ -249,8 +258,8 @@ class RedisBackendRun implements BackendRun {
     return new Promise<WorkerResult>((resolve, reject) => {
       const onAbort = () => {
         if (!this.#waiters.delete(jobId)) return;
-        // A job no worker took yet is removed; one running finishes, and its spend reaches the ledger.
-        this.#queue.remove(jobId).catch(() => {});
+        // A job no worker took yet is removed; one running is aborted on its worker (see #cancel).
+        this.#cancelled.set(jobId, this.#cancel(jobId));
         resolve(notRun(task, context.workerModel, 'ABORTED', 'The run was cancelled.'));
       };
       this.#waiters.set(jobId, {
@@ -266,8 +275,14 @@ class RedisBackendRun implements BackendRun {
       void (async () => {
         try {
           // Resumed, or handed back: an attempt that already has a result is not enqueued again.
-          const kept = await this.#redis.hget(this.#keys.resultsByJob, jobId);
+          // One a cancelled run stopped is wanted again: its failed job goes, so it can be added anew.
+          const [[, kept], [, wasCancelled]] = (await this.#redis
+            .multi()
+            .hget(this.#keys.resultsByJob, jobId)
+            .srem(this.#keys.cancelled, jobId)
+            .exec()) as [[unknown, string | null], [unknown, number]];
           if (kept !== null) return this.#settle(jobId, kept);
+          if (wasCancelled === 1) await this.#queue.remove(jobId).catch(() => 0);
           // The job id is the attempt's: adding it again (a resumed coordinator) reattaches to it.
           await this.#queue.add('attempt', data, {
             jobId,
@@ -282,9 +297,57 @@ class RedisBackendRun implements BackendRun {
     });
   }
 
+  /**
+   * Stops a cancelled attempt wherever it is: marked cancelled in Redis (a
+   * worker that takes it later does not run it), announced to every worker
+   * process (the one running it aborts it; its billed calls stay in the
+   * ledger and it leaves no result, so a resume runs it again), and removed
+   * from the queue if no worker holds it.
+   */
+  async #cancel(jobId: string): Promise<void> {
+    try {
+      await this.#redis
+        .multi()
+        .sadd(this.#keys.cancelled, jobId)
+        .expire(this.#keys.cancelled, RUN_KEYS_TTL_S)
+        .publish(cancelChannel(this.#options.prefix), jobId)
+        .exec();
+      await this.#queue.remove(jobId).catch(() => 0);
+    } catch {
+      // Redis trouble surfaces through the results reader.
+    }
+  }
+
+  /**
+   * Waits (up to `cancelWaitMs`) for the cancelled attempts that were
+   * running on worker processes to stop, so their billed calls are in the
+   * ledger stream before the run's ledger is read for the last time; then
+   * removes their failed jobs, so a resume can enqueue them again.
+   */
+  async #settleCancelled(): Promise<void> {
+    if (this.#cancelled.size === 0) return;
+    await Promise.all(this.#cancelled.values());
+    const until = Date.now() + this.#options.cancelWaitMs;
+    let left = [...this.#cancelled.keys()];
+    while (left.length > 0) {
+      const still: string[] = [];
+      for (const jobId of left) {
+        const state = await this.#queue.getJobState(jobId).catch(() => 'unknown');
+        if (state === 'active') still.push(jobId);
+        else if (state !== 'unknown') await this.#queue.remove(jobId).catch(() => 0);
+      }
+      left = still;
+      if (left.length === 0 || Date.now() >= until) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#failedCheck);
+    try {
+      await this.#settleCancelled();
+    } catch {}
     try {
       await this.#readLoop;
     } catch {}
@@ -341,6 +404,9 @@ export function redisBackend(options: RedisBackendOptions): RedisBackend {
     throw invalidOption('queueName', 'a non-empty name without ":"', queueName);
   const prefix = options.prefix ?? DEFAULT_KEY_PREFIX;
   const failedCheckMs = options.failedCheckMs ?? 1000;
+  const cancelWaitMs = options.cancelWaitMs ?? 10_000;
+  if (!Number.isFinite(cancelWaitMs) || cancelWaitMs < 0)
+    throw invalidOption('cancelWaitMs', 'a number of ms >= 0', cancelWaitMs);
   // One connection for the budget and the run's bookkeeping, made lazily (createArmy is synchronous).
   const redis = createConnection({ url, connectTimeoutMs: options.connectTimeoutMs });
   let budget: RedisBudget | undefined;
@@ -387,7 +453,7 @@ export function redisBackend(options: RedisBackendOptions): RedisBackend {
       }
       return new RedisBackendRun(
         context,
-        { url, queueName, prefix, failedCheckMs },
+        { url, queueName, prefix, failedCheckMs, cancelWaitMs },
         redis,
         reader,
         last,

@@ -6,10 +6,15 @@ import {
   type ModelGateway,
 } from '@haiku-army/core';
 import { MemoryTranscriptStore, type Tool, type TranscriptStore, Worker } from '@haiku-army/worker';
-import { type Job, Worker as QueueWorker } from 'bullmq';
-import { DEFAULT_KEY_PREFIX, DEFAULT_QUEUE_NAME, DEFAULT_WORKER_CONCURRENCY } from './constants.js';
+import { type Job, Worker as QueueWorker, UnrecoverableError } from 'bullmq';
+import {
+  CANCELLED_JOB_REASON,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_WORKER_CONCURRENCY,
+} from './constants.js';
 import { checkUrl, createConnection, ensureConnected, redisOptionsOf } from './internal/connect.js';
-import { runKeys } from './internal/keys.js';
+import { cancelChannel, runKeys } from './internal/keys.js';
 import type { ScriptedRedis } from './internal/scripts.js';
 import { attemptJobSchema, fromJob, toWire } from './internal/wire.js';
 import { RedisBudget } from './redis-budget.js';
@@ -121,12 +126,20 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
   const transcripts = options.transcripts ?? new MemoryTranscriptStore();
   let processed = 0;
 
-  const processJob = async (job: Job): Promise<string> => {
+  // BullMQ passes the signal only to a processor that declares three parameters.
+  const processJob = async (job: Job, _token?: string, signal?: AbortSignal): Promise<string> => {
     const data = attemptJobSchema.parse(job.data);
     const keys = runKeys(prefix, data.runId);
     const jobId = job.id!;
     // A finished attempt is never run again (its job may come back after a crash before the ack).
-    if ((await redis.hexists(keys.resultsByJob, jobId)) === 1) return 'kept';
+    const [[, kept], [, cancelled]] = (await redis
+      .multi()
+      .hexists(keys.resultsByJob, jobId)
+      .sismember(keys.cancelled, jobId)
+      .exec()) as [[unknown, number], [unknown, number]];
+    if (kept === 1) return 'kept';
+    // Cancelled before a worker took it (or while it waited for a stalled one's lock).
+    if (cancelled === 1) throw new UnrecoverableError(CANCELLED_JOB_REASON);
     const { task, limits } = fromJob(data);
     const worker = new Worker({
       gateway,
@@ -137,11 +150,14 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
       ...(limits ? { limits } : {}),
       ...(data.summaryTokenCap !== undefined ? { summaryTokenCap: data.summaryTokenCap } : {}),
     });
-    const result = await worker.run(task);
+    const result = await worker.run(task, signal ? { signal } : {});
     // Nothing is acknowledged before its ledger entries and settlements are in Redis.
     await ledger.flush();
     await budget.flush();
     await rateLimiter?.flush().catch(() => {});
+    // Aborted by its coordinator's cancel: what it spent is in the ledger; it
+    // leaves no result, so a resume of the run runs it again.
+    if (signal?.aborted) throw new UnrecoverableError(CANCELLED_JOB_REASON);
     const json = JSON.stringify(toWire(result));
     await redis
       .multi()
@@ -164,6 +180,23 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
   });
   queueWorker.on('error', () => {});
   await queueWorker.waitUntilReady();
+  // A coordinator's cancel reaches the attempt wherever it runs: every
+  // worker process listens, the one running it aborts it (BullMQ's own job
+  // cancellation). A lost message is covered by the cancelled set, checked
+  // before each attempt starts.
+  const subscriber = createConnection({ url, connectTimeoutMs: options.connectTimeoutMs });
+  subscriber.on('message', (_channel: string, jobId: string) => {
+    queueWorker.cancelJob(jobId, CANCELLED_JOB_REASON);
+  });
+  try {
+    await ensureConnected(subscriber, url, options.connectTimeoutMs);
+    await subscriber.subscribe(cancelChannel(prefix));
+  } catch (error) {
+    await queueWorker.close(true).catch(() => {});
+    subscriber.disconnect();
+    await closeQuietly(redis);
+    throw error;
+  }
 
   return {
     gateway,
@@ -188,6 +221,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
       }
       await queueWorker.close(true);
       await ledger.flush().catch(() => {});
+      subscriber.disconnect();
       await closeQuietly(redis);
     },
   };

@@ -8,7 +8,14 @@ export function runKeys(prefix: string, runId: string) {
     ledger: `${base}:ledger`,
     results: `${base}:results`,
     resultsByJob: `${base}:results-by-job`,
+    /** Attempts the coordinator cancelled (job ids): a worker that takes one does not run it. */
+    cancelled: `${base}:cancelled`,
   };
+}
+
+/** The channel a coordinator publishes a cancelled attempt's job id on; every worker process listens. */
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
 }
 
 /** Keys of one model's shared rate-limit buckets. */
