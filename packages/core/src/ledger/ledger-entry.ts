@@ -31,6 +31,7 @@ export interface LedgerEntry {
   model: string;
   /** Escalation attempt from the attribution (1 = first tier). */
   attempt: number;
+  /** The attribution's tags, copied; read-only (an entry without tags shares one frozen empty array). */
   tags: string[];
   usage: NormalizedUsage;
   cost: CostBreakdown;

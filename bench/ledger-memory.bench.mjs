@@ -1,0 +1,62 @@
+// Heap held per ledger entry: a CostLedger records N batch-style entries
+// (one per item of a map, as a batch map's ledger does), in a fresh process
+// run with --expose-gc, and the live heap after a full collection is
+// compared with that of N / 3 entries. Once with the ledger's default ids
+// and once with `generateId: crypto.randomUUID` as it is (Node builds it by
+// concatenation, which V8 keeps as a tree of string pieces). The figures are
+// for bench/README.md, never asserted.
+//
+// node bench/ledger-memory.bench.mjs [--entries 150000]
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+
+const self = fileURLToPath(import.meta.url);
+
+async function child(count, ids) {
+  const { CostLedger } = await import('@haiku-army/core');
+  const ledger = new CostLedger(ids === 'randomUUID' ? { generateId: randomUUID } : {});
+  for (let index = 0; index < count; index++)
+    ledger.record({
+      attribution: { runId: 'run', taskId: `item-${index}`, role: 'worker' },
+      model: 'claude-haiku-5-5',
+      usage: { input_tokens: 641, output_tokens: 5, service_tier: 'batch' },
+      batchId: 'msgbatch_bench',
+      customId: `item-${index}_1_1`,
+    });
+  globalThis.gc();
+  globalThis.gc();
+  const used = getHeapStatistics().used_heap_size;
+  process.stdout.write(`${JSON.stringify({ used, entries: ledger.entries().length })}\n`);
+}
+
+function heapWith(count, ids) {
+  const run = spawnSync(process.execPath, ['--expose-gc', self, '--child', String(count), ids], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`the bench child failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim()).used;
+}
+
+export default async function ledgerMemoryBench(entries = 150_000) {
+  const rows = [];
+  for (const ids of ['default', 'randomUUID']) {
+    const fewer = Math.round(entries / 3);
+    const perEntry = (heapWith(entries, ids) - heapWith(fewer, ids)) / (entries - fewer);
+    rows.push({
+      name: `ledger heap per entry (${ids} ids)`,
+      entries,
+      bytesPerEntry: Math.round(perEntry),
+    });
+  }
+  return rows;
+}
+
+if (process.argv[2] === '--child') {
+  await child(Number(process.argv[3]), process.argv[4]);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf('--entries');
+  console.table(await ledgerMemoryBench(at >= 0 ? Number(argv[at + 1]) : undefined));
+}
