@@ -307,3 +307,89 @@ describe('first calls sent ahead (BatchCollector.sendAhead)', () => {
     expect(gateway.ledger.spent()).toBe(fake.billing.total());
   });
 });
+
+describe('first calls a resumed run’s batch holds', () => {
+  it('are reattached ahead, not sent again: the resumed runs start as results come in, at most AHEAD_RUN_SLOTS at once', async () => {
+    fake = await startFakeAnthropic({
+      latency: 0,
+      batchProcessingMs: 10,
+      defaultResponder: (sent) => reply.text(`answer to ${lastUserText(sent)}`),
+    });
+    const runId = 'run-resumed-ahead';
+    const attribution = (taskId: string): Attribution => ({
+      runId,
+      taskId,
+      role: 'worker',
+      attempt: 1,
+    });
+    const count = AHEAD_RUN_SLOTS + 44;
+    const ids = Array.from({ length: count }, (_, index) => `t-${index}`);
+    // The interrupted process submitted every first call, journaled the batch, and died.
+    const client = new Anthropic({ baseURL: fake.url, apiKey: 'test-key' });
+    const created = await client.messages.batches.create({
+      requests: ids.map((taskId) => ({
+        custom_id: subtaskCustomId(taskId, 1, 1),
+        params: request(taskId),
+      })),
+    });
+    const record: BatchSubmittedRecord = {
+      runId,
+      batchId: created.id,
+      customIds: ids.map((taskId) => subtaskCustomId(taskId, 1, 1)),
+      attributions: Object.fromEntries(
+        ids.map((taskId) => [subtaskCustomId(taskId, 1, 1), attribution(taskId)]),
+      ),
+      requests: {},
+    };
+    const gateway = createGateway({ baseURL: fake.url, apiKey: 'test-key' });
+    const run = new RunGateway(gateway, runId, { recorder: {}, now: Date.now });
+    const collector = new BatchCollector({
+      runId,
+      gateway: run,
+      batches: gateway,
+      recorder: {},
+      batching: true,
+      toolTurns: 'batch',
+      windowMs: 50,
+      pollIntervalMs: 10,
+      deadlineAt: undefined,
+      resume: [record],
+      journalRequests: false,
+      now: Date.now,
+      signal: new AbortController().signal,
+    });
+    const sent = collector.sendAhead(
+      ids.map((taskId) => ({ request: request(taskId), attribution: attribution(taskId) })),
+    );
+    expect([...sent]).toEqual(ids);
+    let running = 0;
+    let most = 0;
+    let full!: () => void;
+    const filled = new Promise<void>((resolve) => {
+      full = resolve;
+    });
+    const answers = await Promise.all(
+      ids.map(async (taskId) => {
+        await collector.ahead(taskId);
+        running += 1;
+        most = Math.max(most, running);
+        if (running === AHEAD_RUN_SLOTS) full();
+        const leave = collector.enter(taskId);
+        const first = await collector.call(request(taskId), attribution(taskId));
+        await filled;
+        running -= 1;
+        leave();
+        return (first.message.content[0] as { type: 'text'; text: string }).text;
+      }),
+    );
+    await collector.close();
+    await run.close();
+    expect(answers).toEqual(ids.map((taskId) => `answer to ${taskId}`));
+    expect(most).toBe(AHEAD_RUN_SLOTS);
+    expect(collector.stats.reattached).toBe(count);
+    // Only the interrupted process's batch: nothing was submitted again, every result billed once.
+    expect(batchCreates(fake)).toHaveLength(1);
+    expect(fake.billing.entries).toHaveLength(count);
+    expect(gateway.ledger.spent()).toBe(fake.billing.total());
+  });
+});

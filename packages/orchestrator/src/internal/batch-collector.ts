@@ -194,9 +194,11 @@ export class BatchCollector implements ModelGateway {
    * pool's `firstCall`) as one wave now, so their runs need not all be in
    * flight for the batch to hold them all: a subtask's run starts once
    * `ahead(taskId)` settles, and its first call is answered from the batch
-   * result. Calls a resumed batch holds, or already made, are left out.
+   * result. A first call a resumed run's batch holds is not sent again but
+   * reattached to that batch the same way, so a resumed chunk's runs also
+   * start as their results come in. Calls already made are left out.
    * Nothing is sent when batching is off or past its deadline. Returns the
-   * ids of the subtasks whose first call was sent.
+   * ids of the subtasks whose first call was sent or reattached.
    */
   sendAhead(calls: readonly { request: GatewayRequest; attribution: Attribution }[]): Set<string> {
     const sent = new Set<string>();
@@ -209,11 +211,7 @@ export class BatchCollector implements ModelGateway {
     for (const { request, attribution } of calls) {
       const attempt = attribution.attempt ?? 1;
       const customId = subtaskCustomId(attribution.taskId, attempt, 1);
-      if (
-        this.#resumable.has(customId) ||
-        this.#ahead.has(customId) ||
-        this.#turns.has(`${attribution.taskId}\n${attempt}`)
-      )
+      if (this.#ahead.has(customId) || this.#turns.has(`${attribution.taskId}\n${attempt}`))
         continue;
       // Not counted as waiting: no subtask run has entered for it yet.
       const made = createWaiter({ customId, request, attribution, options, start }, () => {}, {
@@ -222,10 +220,14 @@ export class BatchCollector implements ModelGateway {
       // Its run takes the outcome (a cancelled run's may go untaken: it is recorded all the same).
       made.promise.catch(() => {});
       this.#ahead.set(customId, made);
-      wave.push(made.waiter);
       sent.add(attribution.taskId);
+      const record = this.#resumable.get(customId);
+      if (record) {
+        this.#resumable.delete(customId);
+        this.#waves.reattach(record, made.waiter);
+      } else wave.push(made.waiter);
     }
-    this.#aheadOpen += wave.length;
+    this.#aheadOpen += sent.size;
     if (wave.length > 0) this.#waves.send(wave);
     return sent;
   }
