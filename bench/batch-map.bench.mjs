@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import { reply, startFakeAnthropic } from '@haiku-army/testing';
 
 const self = fileURLToPath(import.meta.url);
@@ -44,6 +45,11 @@ async function client(url, items, chunkSize, journal, keepResults) {
   });
   const elapsedMs = performance.now() - started;
   const done = result.counts.done;
+  // What is still reachable once the run is over (the army, its ledger and
+  // the result), after a full collection: the client runs with --expose-gc
+  // for this one call, which changes nothing before it.
+  globalThis.gc();
+  const liveHeapMb = Math.round(getHeapStatistics().used_heap_size / 1024 / 1024);
   process.stdout.write(
     `${JSON.stringify({
       status: result.status,
@@ -51,6 +57,7 @@ async function client(url, items, chunkSize, journal, keepResults) {
       elapsedMs: Math.round(elapsedMs),
       itemsPerSecond: Math.round((items / elapsedMs) * 1000),
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      liveHeapMb,
       ledgerNanoUsd: army.ledger.spent(),
       batchSavingNanoUsd: result.cost.batchSaving,
     })}\n`,
@@ -63,6 +70,7 @@ function runClient(url, items, chunkSize, heapMb, keepResults) {
     const child = spawn(
       process.execPath,
       [
+        '--expose-gc',
         ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
         self,
         '--client',
