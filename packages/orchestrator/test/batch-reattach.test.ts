@@ -37,6 +37,40 @@ const request = (text: string) => ({
   messages: [{ role: 'user' as const, content: text }],
 });
 
+/**
+ * Runs every subtask as the run execution does once its first call went
+ * ahead: wait for `ahead`, enter, take the first call's answer. The runs
+ * holding a slot wait until every slot is taken, so none ends before then.
+ * Returns each run's answer and the most that ran at once.
+ */
+async function runAhead(
+  collector: BatchCollector,
+  ids: readonly string[],
+  attribution: (taskId: string) => Attribution,
+): Promise<{ answers: string[]; most: number }> {
+  let running = 0;
+  let most = 0;
+  let full!: () => void;
+  const filled = new Promise<void>((resolve) => {
+    full = resolve;
+  });
+  const answers = await Promise.all(
+    ids.map(async (taskId) => {
+      await collector.ahead(taskId);
+      running += 1;
+      most = Math.max(most, running);
+      if (running === AHEAD_RUN_SLOTS) full();
+      const leave = collector.enter(taskId);
+      const first = await collector.call(request(taskId), attribution(taskId));
+      await filled;
+      running -= 1;
+      leave();
+      return (first.message.content[0] as { type: 'text'; text: string }).text;
+    }),
+  );
+  return { answers, most };
+}
+
 describe('subtaskCustomId', () => {
   it('is deterministic, valid for the API, readable when it can be, and distinct', () => {
     expect(subtaskCustomId('shard-7', 1, 2)).toBe('shard-7_1_2');
@@ -275,28 +309,7 @@ describe('first calls sent ahead (BatchCollector.sendAhead)', () => {
       ids.map((taskId) => ({ request: request(taskId), attribution: attribution(taskId) })),
     );
     expect(collector.ahead('t-unknown')).toBeUndefined();
-    let running = 0;
-    let most = 0;
-    // The runs holding a slot wait until every slot is taken: no run ends before then.
-    let full!: () => void;
-    const filled = new Promise<void>((resolve) => {
-      full = resolve;
-    });
-    const answers = await Promise.all(
-      ids.map(async (taskId) => {
-        await collector.ahead(taskId);
-        running += 1;
-        most = Math.max(most, running);
-        if (running === AHEAD_RUN_SLOTS) full();
-        const leave = collector.enter(taskId);
-        const first = await collector.call(request(taskId), attribution(taskId));
-        await filled;
-        running -= 1;
-        leave();
-        collector.release(taskId);
-        return (first.message.content[0] as { type: 'text'; text: string }).text;
-      }),
-    );
+    const { answers, most } = await runAhead(collector, ids, attribution);
     await collector.close();
     await run.close();
     expect(answers).toEqual(ids.map((taskId) => `answer to ${taskId}`));
@@ -362,26 +375,7 @@ describe('first calls a resumed run’s batch holds', () => {
       ids.map((taskId) => ({ request: request(taskId), attribution: attribution(taskId) })),
     );
     expect([...sent]).toEqual(ids);
-    let running = 0;
-    let most = 0;
-    let full!: () => void;
-    const filled = new Promise<void>((resolve) => {
-      full = resolve;
-    });
-    const answers = await Promise.all(
-      ids.map(async (taskId) => {
-        await collector.ahead(taskId);
-        running += 1;
-        most = Math.max(most, running);
-        if (running === AHEAD_RUN_SLOTS) full();
-        const leave = collector.enter(taskId);
-        const first = await collector.call(request(taskId), attribution(taskId));
-        await filled;
-        running -= 1;
-        leave();
-        return (first.message.content[0] as { type: 'text'; text: string }).text;
-      }),
-    );
+    const { answers, most } = await runAhead(collector, ids, attribution);
     await collector.close();
     await run.close();
     expect(answers).toEqual(ids.map((taskId) => `answer to ${taskId}`));

@@ -13,16 +13,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerAvailable, startRedis, type TestRedis } from './support/redis-server.js';
+import { hasToolResult } from './support/requests.js';
 
 const SUBTASKS = 6;
-
-function hasToolResult(request: { messages: { content: unknown }[] }): boolean {
-  return request.messages.some(
-    (message) =>
-      Array.isArray(message.content) &&
-      message.content.some((block: { type?: string }) => block.type === 'tool_result'),
-  );
-}
 
 describe.skipIf(!redisServerAvailable())('cancelling a run on the Redis backend', () => {
   let redis: TestRedis;

@@ -4,17 +4,10 @@ import { reply, startFakeAnthropic } from '@haiku-army/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerAvailable, startRedis, type TestRedis } from './support/redis-server.js';
+import { hasToolResult } from './support/requests.js';
 import { startWorkerProcesses } from './support/worker-processes.js';
 
 const SUBTASKS = 300;
-
-function hasToolResult(request: { messages: { content: unknown }[] }): boolean {
-  return request.messages.some(
-    (message) =>
-      Array.isArray(message.content) &&
-      message.content.some((block: { type?: string }) => block.type === 'tool_result'),
-  );
-}
 
 describe.skipIf(!redisServerAvailable())(
   'a worker killed between the turns of its subtasks',
