@@ -10,7 +10,12 @@ import {
 import type { ArmyBackend, BackendRun, BackendRunContext } from '@haiku-army/orchestrator';
 import type { WorkerResult, WorkerTask } from '@haiku-army/worker';
 import { Queue } from 'bullmq';
-import { DEFAULT_KEY_PREFIX, DEFAULT_QUEUE_NAME, RUN_KEYS_TTL_S } from './constants.js';
+import {
+  CANCELLED_JOB_REASON,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_QUEUE_NAME,
+  RUN_KEYS_TTL_S,
+} from './constants.js';
 import {
   backendUnavailable,
   checkUrl,
@@ -63,6 +68,8 @@ interface Waiter {
   resolve: (result: WorkerResult) => void;
   reject: (error: unknown) => void;
   task: WorkerTask;
+  /** The job's payload, to enqueue it again. */
+  data: AttemptJob;
 }
 
 /** A result for an attempt that never ran to the end on a worker. */
@@ -223,6 +230,11 @@ class RedisBackendRun implements BackendRun {
       try {
         if ((await this.#queue.getJobState(jobId)) !== 'failed') continue;
         const job = await this.#queue.getJob(jobId);
+        if (job?.failedReason === CANCELLED_JOB_REASON) {
+          // An earlier cancel of this run stopped it after this resume asked for it again: run it anew.
+          if ((await this.#queue.remove(jobId)) === 1) await this.#enqueue(jobId, waiter.data);
+          continue;
+        }
         this.#waiters.delete(jobId);
         waiter.resolve(
           notRun(
@@ -256,14 +268,19 @@ class RedisBackendRun implements BackendRun {
     }
     const { signal } = options;
     return new Promise<WorkerResult>((resolve, reject) => {
+      let enqueued: Promise<void> = Promise.resolve();
       const onAbort = () => {
         if (!this.#waiters.delete(jobId)) return;
         // A job no worker took yet is removed; one running is aborted on its worker (see #cancel).
-        this.#cancelled.set(jobId, this.#cancel(jobId));
+        this.#cancelled.set(
+          jobId,
+          enqueued.then(() => this.#cancel(jobId)),
+        );
         resolve(notRun(task, context.workerModel, 'ABORTED', 'The run was cancelled.'));
       };
       this.#waiters.set(jobId, {
         task,
+        data,
         resolve: (result) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(result);
@@ -272,7 +289,7 @@ class RedisBackendRun implements BackendRun {
       });
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      void (async () => {
+      enqueued = (async () => {
         try {
           // Resumed, or handed back: an attempt that already has a result is not enqueued again.
           // One a cancelled run stopped is wanted again: its failed job goes, so it can be added anew.
@@ -282,18 +299,23 @@ class RedisBackendRun implements BackendRun {
             .srem(this.#keys.cancelled, jobId)
             .exec()) as [[unknown, string | null], [unknown, number]];
           if (kept !== null) return this.#settle(jobId, kept);
+          // (Still running there, it is removed once it fails: see #checkFailed.)
           if (wasCancelled === 1) await this.#queue.remove(jobId).catch(() => 0);
-          // The job id is the attempt's: adding it again (a resumed coordinator) reattaches to it.
-          await this.#queue.add('attempt', data, {
-            jobId,
-            attempts: 1,
-            removeOnComplete: { age: RUN_KEYS_TTL_S },
-            removeOnFail: { age: RUN_KEYS_TTL_S },
-          });
+          await this.#enqueue(jobId, data);
         } catch (error) {
           this.#fail(backendUnavailable(this.#options.url, error));
         }
       })();
+    });
+  }
+
+  /** The job id is the attempt's: adding it again (a resumed coordinator) reattaches to it. */
+  async #enqueue(jobId: string, data: AttemptJob): Promise<void> {
+    await this.#queue.add('attempt', data, {
+      jobId,
+      attempts: 1,
+      removeOnComplete: { age: RUN_KEYS_TTL_S },
+      removeOnFail: { age: RUN_KEYS_TTL_S },
     });
   }
 
@@ -326,19 +348,33 @@ class RedisBackendRun implements BackendRun {
    */
   async #settleCancelled(): Promise<void> {
     if (this.#cancelled.size === 0) return;
-    await Promise.all(this.#cancelled.values());
-    const until = Date.now() + this.#options.cancelWaitMs;
-    let left = [...this.#cancelled.keys()];
-    while (left.length > 0) {
-      const still: string[] = [];
-      for (const jobId of left) {
-        const state = await this.#queue.getJobState(jobId).catch(() => 'unknown');
-        if (state === 'active') still.push(jobId);
-        else if (state !== 'unknown') await this.#queue.remove(jobId).catch(() => 0);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, this.#options.cancelWaitMs);
+    });
+    const settle = async () => {
+      await Promise.all(this.#cancelled.values());
+      let left = [...this.#cancelled.keys()];
+      // With Redis gone (the run failed on it) there is nothing to wait for or remove.
+      while (left.length > 0 && !timedOut && !this.#failure && this.#redis.status === 'ready') {
+        const states = await Promise.all(
+          left.map((jobId) => this.#queue.getJobState(jobId).catch(() => 'unknown')),
+        );
+        // Stopped (failed), or queued after all (an add that raced the cancel): removed.
+        const ended = left.filter((_, index) => !['active', 'unknown'].includes(states[index]!));
+        await Promise.all(ended.map((jobId) => this.#queue.remove(jobId).catch(() => 0)));
+        left = left.filter((_, index) => states[index] === 'active');
+        if (left.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      left = still;
-      if (left.length === 0 || Date.now() >= until) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    try {
+      await Promise.race([settle(), deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

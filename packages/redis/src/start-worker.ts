@@ -155,9 +155,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
     await ledger.flush();
     await budget.flush();
     await rateLimiter?.flush().catch(() => {});
-    // Aborted by its coordinator's cancel: what it spent is in the ledger; it
-    // leaves no result, so a resume of the run runs it again.
-    if (signal?.aborted) throw new UnrecoverableError(CANCELLED_JOB_REASON);
+    // Stopped by its coordinator's cancel: what it spent is in the ledger; it
+    // leaves no result, so a resume of the run runs it again. (A cancel that
+    // came once the attempt had ended does not throw its result away.)
+    if (signal?.aborted && result.status === 'failed' && result.code === 'ABORTED')
+      throw new UnrecoverableError(CANCELLED_JOB_REASON);
     const json = JSON.stringify(toWire(result));
     await redis
       .multi()
@@ -168,7 +170,24 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
     return 'done';
   };
 
-  const queueWorker = new QueueWorker(queueName, processJob, {
+  // A coordinator's cancel reaches the attempt wherever it runs: every
+  // worker process listens (from before it takes a job), the one running it
+  // aborts it (BullMQ's own job cancellation). A lost message is covered by
+  // the cancelled set, checked before each attempt starts.
+  let queueWorker: QueueWorker | undefined;
+  const subscriber = createConnection({ url, connectTimeoutMs: options.connectTimeoutMs });
+  subscriber.on('message', (_channel: string, jobId: string) => {
+    queueWorker?.cancelJob(jobId, CANCELLED_JOB_REASON);
+  });
+  try {
+    await ensureConnected(subscriber, url, options.connectTimeoutMs);
+    await subscriber.subscribe(cancelChannel(prefix));
+  } catch (error) {
+    subscriber.disconnect();
+    await closeQuietly(redis);
+    throw error;
+  }
+  const bullWorker = new QueueWorker(queueName, processJob, {
     connection: redisOptionsOf(url),
     prefix,
     concurrency,
@@ -178,25 +197,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
       ? { stalledInterval: options.stalledIntervalMs }
       : {}),
   });
-  queueWorker.on('error', () => {});
-  await queueWorker.waitUntilReady();
-  // A coordinator's cancel reaches the attempt wherever it runs: every
-  // worker process listens, the one running it aborts it (BullMQ's own job
-  // cancellation). A lost message is covered by the cancelled set, checked
-  // before each attempt starts.
-  const subscriber = createConnection({ url, connectTimeoutMs: options.connectTimeoutMs });
-  subscriber.on('message', (_channel: string, jobId: string) => {
-    queueWorker.cancelJob(jobId, CANCELLED_JOB_REASON);
-  });
-  try {
-    await ensureConnected(subscriber, url, options.connectTimeoutMs);
-    await subscriber.subscribe(cancelChannel(prefix));
-  } catch (error) {
-    await queueWorker.close(true).catch(() => {});
-    subscriber.disconnect();
-    await closeQuietly(redis);
-    throw error;
-  }
+  queueWorker = bullWorker;
+  bullWorker.on('error', () => {});
+  await bullWorker.waitUntilReady();
 
   return {
     gateway,
@@ -216,13 +219,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<ArmyWork
           onLost = resolve;
           redis.once('close', onLost);
         });
-        await Promise.race([queueWorker.pause().catch(() => {}), lost]);
+        await Promise.race([bullWorker.pause().catch(() => {}), lost]);
         redis.off('close', onLost);
       }
-      await queueWorker.close(true);
-      await ledger.flush().catch(() => {});
-      subscriber.disconnect();
-      await closeQuietly(redis);
+      try {
+        await bullWorker.close(true);
+        await ledger.flush().catch(() => {});
+      } finally {
+        subscriber.disconnect();
+        await closeQuietly(redis);
+      }
     },
   };
 }

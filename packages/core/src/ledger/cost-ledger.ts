@@ -128,7 +128,7 @@ function flatRandomUUID(): string {
 }
 
 /** The tags of every entry without any: one shared frozen array rather than one per entry. */
-const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_TAGS: readonly string[] = Object.freeze([]);
 
 function emptyTotals(): LedgerTotals {
   return { calls: 0, usage: zeroTokens(), cost: zeroCost(), estimated: 0 };
@@ -337,7 +337,7 @@ export class CostLedger {
       known.add(entry.id);
       const copy: LedgerEntry = {
         ...entry,
-        tags: Array.isArray(entry.tags) ? [...entry.tags] : [],
+        tags: Array.isArray(entry.tags) && entry.tags.length > 0 ? [...entry.tags] : NO_TAGS,
       };
       this.#entries.push(copy);
       this.#index(copy);

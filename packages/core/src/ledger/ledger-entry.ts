@@ -32,7 +32,7 @@ export interface LedgerEntry {
   /** Escalation attempt from the attribution (1 = first tier). */
   attempt: number;
   /** The attribution's tags, copied; read-only (an entry without tags shares one frozen empty array). */
-  tags: string[];
+  tags: readonly string[];
   usage: NormalizedUsage;
   cost: CostBreakdown;
   /** Time from first attempt to the end of the successful one, ms. */

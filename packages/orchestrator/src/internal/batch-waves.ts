@@ -312,7 +312,8 @@ export class BatchWaves {
     let state = this.#reattached.get(record.batchId);
     if (!state) {
       const created: Reattached = {
-        flight: this.#flight(() => created.waiters.size > 0),
+        // Wanted while a caller still waits (one rejected by a stopped round no longer does).
+        flight: this.#flight(() => [...created.waiters.values()].some((waiter) => !waiter.settled)),
         outcomes: new Map(),
         waiters: new Map(),
         ended: false,
