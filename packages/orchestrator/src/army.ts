@@ -372,7 +372,7 @@ export function resumeRun<TAnswer = string>(
 ): RunHandle<TAnswer> {
   if (!options || typeof options !== 'object')
     throw invalidOption('options', 'an options object with `runId`', options);
-  const { runId, signal, output, reduce, items, brief, id, ...armyOptions } = options;
+  const { runId, signal, output, reduce, onResult, items, brief, id, ...armyOptions } = options;
   return new Army(armyOptions).resume<TAnswer>(runId, {
     ...(signal ? { signal } : {}),
     ...(items !== undefined ? { items } : {}),
@@ -380,6 +380,7 @@ export function resumeRun<TAnswer = string>(
     ...(id !== undefined ? { id } : {}),
     ...(output ? { output } : {}),
     ...(reduce ? { reduce } : {}),
+    ...(onResult ? { onResult } : {}),
   });
 }
 
