@@ -3,6 +3,7 @@ import { journalLogger } from './army-setup.js';
 import { type CliIo, type ResolvedIo, resolveIo } from './cli-io.js';
 import { cacheCommand } from './commands/cache.js';
 import { estimateCommand } from './commands/estimate.js';
+import { mapCommand } from './commands/map.js';
 import { mcpCommand } from './commands/mcp.js';
 import { mockCommand } from './commands/mock.js';
 import { modelsCommand } from './commands/models.js';
@@ -86,6 +87,26 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
       .argument('<job>', 'what to do, e.g. "find every place that retries an API call"')
       .option('--no-cache', 'reuse no cached result and store none (every subtask is paid again)'),
   ).action(wrap((job: string, flags) => runCommand(job, flags, io)));
+
+  armyOptions(
+    program
+      .command('map')
+      .description(
+        'one worker subtask per line of a file (no planner), streamed in chunks and journaled; prints the counts and the bill',
+      )
+      .argument('<items-file>', 'a text file, one item per line (blank lines are skipped)')
+      .option(
+        '--brief <template>',
+        'what each worker does, with {item} where its line goes (required)',
+      )
+      .option(
+        '--chunk <n>',
+        'lines read, journaled and run at a time; a Message Batch each with --batch (default 10000)',
+        integerAtLeast(1),
+      )
+      .option('--results <file>', 'append each result to this JSONL file as it finishes')
+      .option('--no-cache', 'reuse no cached result and store none (every item is paid again)'),
+  ).action(wrap((itemsFile: string, flags) => mapCommand(itemsFile, flags, io)));
 
   const cache = program
     .command('cache')

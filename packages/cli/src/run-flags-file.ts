@@ -3,9 +3,10 @@ import path from 'node:path';
 import { ArmyError, ERROR_CODES } from '@haiku-army/core';
 import * as z from 'zod';
 import type { ArmyFlags } from './army-setup.js';
+import type { MapSource } from './commands/map.js';
 
 /**
- * The file `army run` writes next to a run's journal
+ * The file `army run` and `army map` write next to a run's journal
  * (`<journal>/<runId>/army-cli.json`) with the flags the orchestrator's
  * journal does not keep (`--root`, `--out`, `--workers auto`, ...), so
  * `army resume <runId>` rebuilds the same army without being told them again.
@@ -28,6 +29,15 @@ const runFlagsSchema = z.object({
   budget: z.number().int().positive().optional(),
   rounds: z.number().int().positive().optional(),
   batch: z.boolean().optional(),
+  /** `army map`: the items file and brief template, read again by `army resume`. */
+  map: z
+    .object({
+      items: z.string(),
+      brief: z.string(),
+      chunkSize: z.number().int().positive().optional(),
+      results: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** The flags a run was started with, as {@link RUN_FLAGS_FILE} keeps them (absolute paths). */
@@ -66,7 +76,10 @@ export function writeRunFlags(
  * The flags a run was started with, or undefined when the run was not
  * started by `army run` (a library run) or its file is unreadable.
  */
-export function readRunFlags(journal: string, runId: string): ArmyFlags | undefined {
+export function readRunFlags(
+  journal: string,
+  runId: string,
+): (ArmyFlags & { map?: MapSource }) | undefined {
   let text: string;
   try {
     text = readFileSync(runFlagsPath(journal, runId), 'utf8');

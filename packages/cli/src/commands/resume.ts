@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { loadRun, loadRunSummary, type RunSummary, resumeRun } from '@haiku-army/orchestrator';
 import { type ArmyFlags, armyConfig, journalDir, journalLogger } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
@@ -6,6 +7,7 @@ import { toJson, usageError } from '../errors.js';
 import { readRunFlags } from '../run-flags-file.js';
 import { renderBill } from '../view/bill.js';
 import { plural } from '../view/format.js';
+import { type MapSource, mapRunOptions, ResultsFile } from './map.js';
 import { checkArmyFlags } from './run.js';
 import { exitCodeFor, watchRun } from './watch-run.js';
 
@@ -35,11 +37,15 @@ const RUN_AGAIN_CODES = new Set([
   'DEPENDENCY_FAILED',
 ]);
 
-/** The run's flags when `army run` started it; else what its journal says, with `--root` required. */
-function flagsOf(summary: RunSummary, journal: string, flags: ResumeFlags): ArmyFlags {
+/** The run's flags when `army run` or `army map` started it; else what its journal says, with `--root` required. */
+function flagsOf(
+  summary: RunSummary,
+  journal: string,
+  flags: ResumeFlags,
+): ArmyFlags & { map?: MapSource } {
   const recorded = readRunFlags(journal, summary.runId);
-  const base: ArmyFlags = recorded ?? fromJournal(summary);
-  const merged: ArmyFlags = {
+  const base: ArmyFlags & { map?: MapSource } = recorded ?? fromJournal(summary);
+  const merged: ArmyFlags & { map?: MapSource } = {
     ...base,
     ...(flags.root !== undefined ? { root: flags.root } : {}),
     ...(flags.out !== undefined ? { out: flags.out } : {}),
@@ -100,9 +106,13 @@ export async function resumeCommand(
     io.out(flags.json ? toJson(before) : renderBill(before));
     return exitCodeFor(before, false);
   }
+  const { map, ...army } = armyFlags;
+  // A streamed map not read to its end reads its items file on from where it stopped.
+  if (map) checkItemsStillThere(runId, map);
   const connection = await connect(io.env);
+  let results: ResultsFile | undefined;
   try {
-    const config = armyConfig(armyFlags, connection, io);
+    const config = armyConfig(army, connection, io);
     io.err(connection.banner);
     const kept = before.subtasks.filter(
       (result) => result.status !== 'cancelled' && !RUN_AGAIN_CODES.has(result.code ?? ''),
@@ -111,7 +121,13 @@ export async function resumeCommand(
       `Resuming run ${runId} (${summary.status}): ${kept.length} of ${plural(summary.subtasks.total, 'subtask')} kept, ${summary.subtasks.total - kept.length} to run again, then the synthesis.`,
     );
     const controller = new AbortController();
-    const handle = resumeRun({ ...config.options, runId, signal: controller.signal });
+    if (map?.results) results = new ResultsFile(map.results);
+    const handle = resumeRun({
+      ...config.options,
+      runId,
+      signal: controller.signal,
+      ...(map ? mapRunOptions(map, results) : {}),
+    });
     return await watchRun(handle, {
       io,
       setup: config,
@@ -120,10 +136,24 @@ export async function resumeCommand(
       json: flags.json === true,
       job: summary.job,
       restored: { results: kept, spent: summary.cost },
+      ...(map ? { perItem: true } : {}),
       ...(armyFlags.budget !== undefined ? { budget: armyFlags.budget } : {}),
       ...(armyFlags.batch ? { batch: true } : {}),
     });
   } finally {
+    await results?.close();
     await connection.close();
   }
+}
+
+/** A map's items file must still be there to read on from; else a usage error saying where it was. */
+function checkItemsStillThere(runId: string, map: MapSource): void {
+  let isFile = false;
+  try {
+    isFile = statSync(map.items).isFile();
+  } catch {}
+  if (!isFile)
+    throw usageError(
+      `Run ${runId} maps the lines of ${map.items}, which is no longer a file; put the same file back there to resume it (the items it read before are skipped, not run again).`,
+    );
 }

@@ -21,6 +21,8 @@ export interface WatchOptions {
   batch?: boolean;
   /** Aborts the run (wired to Ctrl-C). */
   controller: AbortController;
+  /** A map (`army map`): one line per chunk and per failure, not per item. */
+  perItem?: boolean;
   /** `army resume`: the subtasks the run keeps and what it had spent before. */
   restored?: { results: readonly SubtaskResult[]; spent: number };
 }
@@ -71,6 +73,7 @@ export async function watchRun(handle: RunHandle, options: WatchOptions): Promis
     inFlight: () => setup.gateway.inFlight,
     events: setup.gateway.events,
     live,
+    ...(options.perItem ? { quiet: true } : {}),
     ...(options.budget !== undefined ? { budget: options.budget } : {}),
     ...(options.restored ? { restored: options.restored } : {}),
   });
@@ -103,13 +106,19 @@ export async function watchRun(handle: RunHandle, options: WatchOptions): Promis
     );
     return EXIT.USAGE;
   }
-  const finished = result.subtasks.filter((subtask) =>
-    ['done', 'partial', 'failed'].includes(subtask.status),
-  ).length;
+  // A streamed map keeps counts, not its results.
+  const counts = result.counts;
+  const finished = counts
+    ? counts.done + counts.partial + counts.failed
+    : result.subtasks.filter((subtask) => ['done', 'partial', 'failed'].includes(subtask.status))
+        .length;
+  const total = counts
+    ? Object.values(counts).reduce((sum, count) => sum + count, 0)
+    : result.plan.subtasks.length;
   const took = seconds(result.endedAt - result.startedAt);
   if (result.status === 'cancelled') {
     io.err(
-      `Cancelled run ${result.runId} after ${took}: ${finished} of ${plural(result.plan.subtasks.length, 'subtask')} finished, ${money(result.cost.total)} spent. Continue it with: army resume ${result.runId}${journalFlag(setup, io)}`,
+      `Cancelled run ${result.runId} after ${took}: ${finished} of ${plural(total, 'subtask')} finished, ${money(result.cost.total)} spent. Continue it with: army resume ${result.runId}${journalFlag(setup, io)}`,
     );
   } else {
     const why = result.error ? `: ${result.error.message}` : '';

@@ -57,16 +57,34 @@ export function renderBill(result: RunResult, options: BillOptions = {}): string
         'right',
       ]),
     );
+  } else if (result.counts) {
+    // A streamed map keeps counts, not its results (they are in the journal).
+    const counts = Object.entries(result.counts).filter(([, count]) => count > 0);
+    lines.push(
+      counts.length > 0
+        ? `Items: ${counts.map(([status, count]) => `${count} ${status}`).join(', ')} (each result is in the journal: army report ${result.runId} --json).`
+        : 'No subtask ran.',
+    );
   } else lines.push('No subtask ran.');
   lines.push('');
   const tree = result.cost.tree;
-  const subtaskTotals = tree.subtasks.reduce(
-    (sum, node) => ({
-      calls: sum.calls + node.totals.calls,
-      total: sum.total + node.totals.cost.total,
-    }),
-    { calls: 0, total: 0 },
-  );
+  const others = [tree.planner, tree.router, tree.synthesis, tree.other];
+  // A streamed map's tree has no node per item: its workers' calls are the rest of the total.
+  const subtaskTotals = result.counts
+    ? {
+        calls: others.reduce((calls, totals) => calls - totals.calls, result.cost.calls),
+        total: others.reduce((total, totals) => total - totals.cost.total, result.cost.total),
+      }
+    : tree.subtasks.reduce(
+        (sum, node) => ({
+          calls: sum.calls + node.totals.calls,
+          total: sum.total + node.totals.cost.total,
+        }),
+        { calls: 0, total: 0 },
+      );
+  const subtaskCount = result.counts
+    ? Object.values(result.counts).reduce((sum, count) => sum + count, 0)
+    : tree.subtasks.length;
   const totals = [
     totalsRow('Planner', modelsOf(result, 'planner'), tree.planner),
     ...(tree.router.calls > 0
@@ -74,7 +92,7 @@ export function renderBill(result: RunResult, options: BillOptions = {}): string
       : []),
     [
       'Subtasks',
-      plural(tree.subtasks.length, 'subtask'),
+      plural(subtaskCount, 'subtask'),
       plural(subtaskTotals.calls, 'call'),
       money(subtaskTotals.total),
     ],

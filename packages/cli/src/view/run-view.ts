@@ -22,8 +22,27 @@ export interface RunViewOptions {
   budget?: NanoUsd;
   /** Redraw in place (a terminal) rather than one line per event. */
   live: boolean;
+  /**
+   * Event lines for a map of many items: no line per item queued, started,
+   * call or done; its failures, chunks, batches and the run's end still get one.
+   */
+  quiet?: boolean;
   /** A resumed run: the subtasks it keeps and what it had spent. */
   restored?: { results: readonly SubtaskResult[]; spent: NanoUsd };
+}
+
+/** An event a quiet view prints no line for: one per item, not a failure. */
+function perItemEvent(event: ArmyStreamEvent): boolean {
+  switch (event.type) {
+    case 'task:queued':
+    case 'task:start':
+    case 'call:end':
+      return true;
+    case 'task:end':
+      return event.status === 'done';
+    default:
+      return false;
+  }
 }
 
 /**
@@ -71,6 +90,7 @@ export class RunView {
   onEvent(event: ArmyStreamEvent): void {
     this.progress.apply(event);
     if (this.#draw) return;
+    if (this.#options.quiet && perItemEvent(event)) return;
     const line = eventLine(event, this.#options.io.now() - this.#startedAt);
     if (line !== undefined) this.#line(line);
   }

@@ -1,0 +1,193 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { briefOf, readItems } from '../src/commands/map.js';
+import { RUN_FLAGS_FILE } from '../src/run-flags-file.js';
+import { army, PACKAGES_DIR, tempDir } from './support/harness.js';
+
+const BRIEF = 'Label the support ticket "{item}" as bug, question or request.';
+
+/** A file of `count` tickets, one per line, with blank lines between some. */
+function ticketsFile(count: number): string {
+  const file = path.join(tempDir('items'), 'tickets.txt');
+  const lines: string[] = [];
+  for (let index = 1; index <= count; index++) {
+    lines.push(`ticket ${index}: the printer on floor ${index} costs $&1 to fix`);
+    if (index % 4 === 0) lines.push('');
+  }
+  writeFileSync(file, `${lines.join('\r\n')}\r\n`);
+  return file;
+}
+
+function resultLines(file: string): { id: string; status: string; cost: number }[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line));
+}
+
+describe('army map', () => {
+  it('runs one subtask per non-empty line in chunks, batched, with each result appended to --results', async () => {
+    const journal = tempDir('journal');
+    const items = ticketsFile(25);
+    const results = path.join(tempDir('results'), 'labels.jsonl');
+    const outcome = await army(
+      [
+        'map',
+        items,
+        '--root',
+        PACKAGES_DIR,
+        '--brief',
+        BRIEF,
+        '--chunk',
+        '10',
+        '--batch',
+        '--results',
+        results,
+        '--json',
+      ],
+      { env: { HAIKU_ARMY_JOURNAL: journal } },
+    );
+    expect(outcome.code).toBe(0);
+    const result = JSON.parse(outcome.stdout);
+    expect(result.status).toBe('done');
+    expect(result.streamed).toBe(true);
+    expect(result.counts).toEqual({ done: 25, partial: 0, failed: 0, skipped: 0, cancelled: 0 });
+    // One batch per chunk of 10 lines; no line per item on stderr.
+    expect(outcome.stderr.match(/batch {3}\S+ submitted: (\d+) requests/g)).toEqual([
+      expect.stringMatching(/10 requests$/),
+      expect.stringMatching(/10 requests$/),
+      expect.stringMatching(/5 requests$/),
+    ]);
+    expect(outcome.stderr).not.toMatch(/start {3}item-/);
+    // Every item once, at the batch tier, and the file's costs add up to the bill.
+    const lines = resultLines(results);
+    expect(lines.map((line) => line.id).sort()).toEqual(
+      Array.from({ length: 25 }, (_, index) => `item-${index + 1}`).sort(),
+    );
+    expect(lines.every((line) => line.status === 'done')).toBe(true);
+    expect(lines.reduce((sum, line) => sum + line.cost, 0)).toBe(result.cost.total);
+    expect(result.cost.batchSaving).toBeGreaterThan(0);
+    // What `army resume` needs to read the file on is next to the journal.
+    const flags = JSON.parse(
+      readFileSync(path.join(journal, result.runId, RUN_FLAGS_FILE), 'utf8'),
+    );
+    expect(flags.map).toEqual({ items, brief: BRIEF, chunkSize: 10, results });
+  });
+
+  it('reads the non-empty lines as written (CR dropped) and puts each into the brief as is', async () => {
+    const read: string[] = [];
+    for await (const item of readItems(ticketsFile(5))) read.push(item);
+    expect(read).toEqual(
+      Array.from(
+        { length: 5 },
+        (_, index) => `ticket ${index + 1}: the printer on floor ${index + 1} costs $&1 to fix`,
+      ),
+    );
+    expect(briefOf(BRIEF)(read[0]!)).toBe(
+      'Label the support ticket "ticket 1: the printer on floor 1 costs $&1 to fix" as bug, question or request.',
+    );
+    expect(briefOf('{item} / {item}')('a$1')).toBe('a$1 / a$1');
+  });
+
+  it('prints the counts and a bill whose rows add up to the total', async () => {
+    const outcome = await army(['map', ticketsFile(6), '--root', PACKAGES_DIR, '--brief', BRIEF]);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toMatch(/^Items: 6 done \(each result is in the journal/);
+    const row = (label: string) =>
+      new RegExp(`^${label}\\s.*?(\\d+) calls?\\s+\\$(\\d+\\.\\d{6})$`, 'm').exec(outcome.stdout);
+    const subtasks = row('Subtasks')!;
+    const total = row('Total')!;
+    expect(outcome.stdout).toMatch(/^Subtasks +6 subtasks/m);
+    expect(subtasks[1]).toBe(total[1]);
+    expect(subtasks[2]).toBe(total[2]);
+    expect(Number(total[1])).toBeGreaterThanOrEqual(6);
+  });
+
+  it('is resumed by `army resume`, which reads the same file on without running a finished item again', async () => {
+    const journal = tempDir('journal');
+    const items = ticketsFile(30);
+    const results = path.join(tempDir('results'), 'labels.jsonl');
+    const interrupt = new AbortController();
+    let chunks = 0;
+    const cancelled = await army(
+      [
+        'map',
+        items,
+        '--root',
+        PACKAGES_DIR,
+        '--brief',
+        BRIEF,
+        '--chunk',
+        '10',
+        '--results',
+        results,
+      ],
+      {
+        env: { HAIKU_ARMY_JOURNAL: journal },
+        interrupt: interrupt.signal,
+        onStderr: (text) => {
+          // Ctrl-C once the second chunk was read: the first is done, the third never read.
+          chunks = text.match(/plan {4}round 1: /g)?.length ?? 0;
+          if (chunks === 2) interrupt.abort();
+        },
+      },
+    );
+    expect(cancelled.code).toBe(130);
+    const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+    const before = resultLines(results).filter((line) => line.status === 'done');
+    expect(before.length).toBeGreaterThanOrEqual(10);
+    expect(before.length).toBeLessThan(30);
+
+    const resumed = await army(['resume', runId, '--json'], {
+      env: { HAIKU_ARMY_JOURNAL: journal },
+    });
+    expect(resumed.code).toBe(0);
+    const result = JSON.parse(resumed.stdout);
+    expect(result.status).toBe('done');
+    expect(result.counts.done).toBe(30);
+    const done = resultLines(results).filter((line) => line.status === 'done');
+    // Each item finished once over both executions, its result appended once.
+    expect(done.map((line) => line.id).sort()).toEqual(
+      Array.from({ length: 30 }, (_, index) => `item-${index + 1}`).sort(),
+    );
+  });
+
+  it('refuses a --brief without {item}, a missing items file and a resumed map whose file is gone, saying what to pass', async () => {
+    const noPlaceholder = await army([
+      'map',
+      ticketsFile(2),
+      '--root',
+      '.',
+      '--brief',
+      'Label it.',
+    ]);
+    expect(noPlaceholder.code).toBe(2);
+    expect(noPlaceholder.stderr).toMatch(/--brief "Label it\." has no \{item\}/);
+    const noBrief = await army(['map', ticketsFile(2), '--root', '.']);
+    expect(noBrief.code).toBe(2);
+    expect(noBrief.stderr).toMatch(/Missing --brief/);
+    const noFile = await army(['map', 'no-such-file.txt', '--root', '.', '--brief', BRIEF]);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toMatch(/The items file "no-such-file.txt" is not a file/);
+
+    const journal = tempDir('journal');
+    const items = ticketsFile(30);
+    const interrupt = new AbortController();
+    const cancelled = await army(
+      ['map', items, '--root', PACKAGES_DIR, '--brief', BRIEF, '--chunk', '10'],
+      {
+        env: { HAIKU_ARMY_JOURNAL: journal },
+        interrupt: interrupt.signal,
+        onStderr: (text) => {
+          if ((text.match(/plan {4}round 1: /g)?.length ?? 0) === 2) interrupt.abort();
+        },
+      },
+    );
+    const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+    rmSync(items);
+    const resumed = await army(['resume', runId], { env: { HAIKU_ARMY_JOURNAL: journal } });
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toMatch(/maps the lines of .*tickets\.txt, which is no longer a file/);
+  });
+});
