@@ -5,7 +5,7 @@ import { type FakeAnthropicServer, toolExchanges } from '@haiku-army/testing';
 import { defineTool } from '@haiku-army/worker';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { createArmy, loadRun, PlanInvalidError } from '../src/index.js';
+import { createArmy, loadRun, PlanInvalidError, resumeRun } from '../src/index.js';
 import { reply, startScripted } from './support/scripted.js';
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
@@ -188,7 +188,10 @@ describe('army.map over an iterable (streamed)', () => {
       again.resume(first.runId, { items: words(7), brief, reduce: () => 'x' }),
     ).rejects.toThrow(/keepResults: false/);
     const later: string[] = [];
-    const result = await again.resume(first.runId, {
+    // resumeRun (a fresh process's way in) passes onResult on as army.resume does.
+    const result = await resumeRun({
+      ...options,
+      runId: first.runId,
       items: words(7),
       brief,
       onResult: (subtask) => {
@@ -200,7 +203,7 @@ describe('army.map over an iterable (streamed)', () => {
     expect(result.counts).toMatchObject({ done: 7, failed: 0 });
     // The resume ran (and reported) only the items the first execution had not finished.
     expect(later).toEqual(['item-4', 'item-5', 'item-6', 'item-7']);
-    expect(again.ledger.spent()).toBe(fake.billing.total());
+    expect(result.cost.total).toBe(fake.billing.total());
     // Every result is in the journal.
     const loaded = await loadRun(first.runId, { journal });
     expect(loaded.subtasks.map((subtask) => subtask.summary)).toEqual(
