@@ -36,6 +36,8 @@ const runFlagsSchema = z.object({
       brief: z.string(),
       chunkSize: z.number().int().positive().optional(),
       results: z.string().optional(),
+      itemsSize: z.number().int().nonnegative().optional(),
+      itemsMtimeMs: z.number().nonnegative().optional(),
     })
     .optional(),
 });

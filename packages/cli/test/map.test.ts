@@ -19,7 +19,9 @@ function ticketsFile(count: number): string {
   return file;
 }
 
-function resultLines(file: string): { id: string; status: string; cost: number }[] {
+function resultLines(
+  file: string,
+): { runId: string; id: string; status: string; calls: number; cost: number }[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.length > 0)
@@ -72,7 +74,8 @@ describe('army map', () => {
     const flags = JSON.parse(
       readFileSync(path.join(journal, result.runId, RUN_FLAGS_FILE), 'utf8'),
     );
-    expect(flags.map).toEqual({ items, brief: BRIEF, chunkSize: 10, results });
+    expect(flags.map).toMatchObject({ items, brief: BRIEF, chunkSize: 10, results });
+    expect(flags.map.itemsSize).toBe(readFileSync(items).length);
   });
 
   it('reads the non-empty lines as written (CR dropped) and puts each into the brief as is', async () => {
@@ -90,18 +93,29 @@ describe('army map', () => {
     expect(briefOf('{item} / {item}')('a$1')).toBe('a$1 / a$1');
   });
 
-  it('prints the counts and a bill whose rows add up to the total', async () => {
-    const outcome = await army(['map', ticketsFile(6), '--root', PACKAGES_DIR, '--brief', BRIEF]);
+  it('prints the counts and a bill whose Subtasks row is what the items cost', async () => {
+    const results = path.join(tempDir('results'), 'labels.jsonl');
+    const outcome = await army([
+      'map',
+      ticketsFile(6),
+      '--root',
+      PACKAGES_DIR,
+      '--brief',
+      BRIEF,
+      '--results',
+      results,
+    ]);
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toMatch(/^Items: 6 done \(each result is in the journal/);
     const row = (label: string) =>
       new RegExp(`^${label}\\s.*?(\\d+) calls?\\s+\\$(\\d+\\.\\d{6})$`, 'm').exec(outcome.stdout);
     const subtasks = row('Subtasks')!;
-    const total = row('Total')!;
     expect(outcome.stdout).toMatch(/^Subtasks +6 subtasks/m);
-    expect(subtasks[1]).toBe(total[1]);
-    expect(subtasks[2]).toBe(total[2]);
-    expect(Number(total[1])).toBeGreaterThanOrEqual(6);
+    // The row adds up what each item's result says it took.
+    const lines = resultLines(results);
+    expect(Number(subtasks[1])).toBe(lines.reduce((sum, line) => sum + line.calls, 0));
+    expect(subtasks[2]).toBe((lines.reduce((sum, line) => sum + line.cost, 0) / 1e9).toFixed(6));
+    expect(row('Total')![2]).toBe(subtasks[2]);
   });
 
   it('is resumed by `army resume`, which reads the same file on without running a finished item again', async () => {
@@ -135,7 +149,8 @@ describe('army map', () => {
     );
     expect(cancelled.code).toBe(130);
     const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
-    const before = resultLines(results).filter((line) => line.status === 'done');
+    const before = resultLines(results);
+    expect(before.every((line) => line.status === 'done')).toBe(true);
     expect(before.length).toBeGreaterThanOrEqual(10);
     expect(before.length).toBeLessThan(30);
 
@@ -146,8 +161,9 @@ describe('army map', () => {
     const result = JSON.parse(resumed.stdout);
     expect(result.status).toBe('done');
     expect(result.counts.done).toBe(30);
-    const done = resultLines(results).filter((line) => line.status === 'done');
-    // Each item finished once over both executions, its result appended once.
+    const done = resultLines(results);
+    // Each item finished once over both executions, its result appended once (a cancelled one is not written).
+    expect(done.every((line) => line.status === 'done' && line.runId === runId)).toBe(true);
     expect(done.map((line) => line.id).sort()).toEqual(
       Array.from({ length: 30 }, (_, index) => `item-${index + 1}`).sort(),
     );
@@ -184,10 +200,90 @@ describe('army map', () => {
         },
       },
     );
+    expect(cancelled.code).toBe(130);
     const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
     rmSync(items);
     const resumed = await army(['resume', runId], { env: { HAIKU_ARMY_JOURNAL: journal } });
     expect(resumed.code).toBe(2);
     expect(resumed.stderr).toMatch(/maps the lines of .*tickets\.txt, which is no longer a file/);
+  });
+
+  it('writes on resume the kept results a crash left out of the results file', async () => {
+    const journal = tempDir('journal');
+    const items = ticketsFile(30);
+    const results = path.join(tempDir('results'), 'labels.jsonl');
+    const interrupt = new AbortController();
+    const cancelled = await army(
+      [
+        'map',
+        items,
+        '--root',
+        PACKAGES_DIR,
+        '--brief',
+        BRIEF,
+        '--chunk',
+        '10',
+        '--results',
+        results,
+      ],
+      {
+        env: { HAIKU_ARMY_JOURNAL: journal },
+        interrupt: interrupt.signal,
+        onStderr: (text) => {
+          if ((text.match(/plan {4}round 1: /g)?.length ?? 0) === 2) interrupt.abort();
+        },
+      },
+    );
+    expect(cancelled.code).toBe(130);
+    const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+    // As if the process died after the journal had these results and before the file did.
+    const written = readFileSync(results, 'utf8').split('\n').filter(Boolean);
+    expect(written.length).toBeGreaterThanOrEqual(10);
+    writeFileSync(results, `${written.slice(0, 4).join('\n')}\n{"runId":"${runId}","id":"item-`);
+    const resumed = await army(['resume', runId], { env: { HAIKU_ARMY_JOURNAL: journal } });
+    expect(resumed.code).toBe(0);
+    const lines = readFileSync(results, 'utf8').split('\n').filter(Boolean);
+    const ids = lines.slice(4).flatMap((line) => {
+      try {
+        return [JSON.parse(line).id as string];
+      } catch {
+        return [];
+      }
+    });
+    expect([...lines.slice(0, 4).map((line) => JSON.parse(line).id), ...ids].sort()).toEqual(
+      Array.from({ length: 30 }, (_, index) => `item-${index + 1}`).sort(),
+    );
+  });
+
+  it('refuses a results path it cannot write before anything runs, and a resume over a changed items file', async () => {
+    const journal = tempDir('journal');
+    const unwritable = await army(
+      ['map', ticketsFile(3), '--root', '.', '--brief', BRIEF, '--results', '/no/such/dir/x.jsonl'],
+      { env: { HAIKU_ARMY_JOURNAL: journal } },
+    );
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toMatch(
+      /^army: Cannot open the results file \/no\/such\/dir\/x\.jsonl/,
+    );
+    expect(unwritable.stderr).not.toMatch(/offline:/);
+
+    const items = ticketsFile(30);
+    const interrupt = new AbortController();
+    const cancelled = await army(
+      ['map', items, '--root', PACKAGES_DIR, '--brief', BRIEF, '--chunk', '10'],
+      {
+        env: { HAIKU_ARMY_JOURNAL: journal },
+        interrupt: interrupt.signal,
+        onStderr: (text) => {
+          if ((text.match(/plan {4}round 1: /g)?.length ?? 0) === 2) interrupt.abort();
+        },
+      },
+    );
+    expect(cancelled.code).toBe(130);
+    const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+    writeFileSync(items, `new first line\n${readFileSync(items, 'utf8')}`);
+    const resumed = await army(['resume', runId], { env: { HAIKU_ARMY_JOURNAL: journal } });
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toMatch(/which changed since the run started/);
   });
 });

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  fstatSync,
+  openSync,
+  readSync,
+  statSync,
+  type WriteStream,
+} from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SubtaskResult } from '@haiku-army/orchestrator';
@@ -34,6 +43,28 @@ export interface MapSource {
   chunkSize?: number;
   /** The results file, absolute. */
   results?: string;
+  /** The items file's size and modification time when the map started: a resume refuses a changed file. */
+  itemsSize?: number;
+  itemsMtimeMs?: number;
+}
+
+/**
+ * Codes of results the run's stop imposed, which a resume runs again (the
+ * orchestrator's rule, mirrored here): such a result is neither written to
+ * the results file nor shown as kept.
+ */
+export const RUN_AGAIN_CODES: ReadonlySet<string> = new Set([
+  'ABORTED',
+  'BACKEND_UNAVAILABLE',
+  'BUDGET_EXCEEDED',
+  'FAIL_FAST',
+  'NOT_READY',
+  'DEPENDENCY_FAILED',
+]);
+
+/** Whether a resume keeps this result (else it runs the subtask again). */
+export function keptByResume(result: SubtaskResult): boolean {
+  return result.status !== 'cancelled' && !RUN_AGAIN_CODES.has(result.code ?? '');
 }
 
 /** Checks `--brief`: a template that names where the item goes. */
@@ -70,14 +101,14 @@ function checkItemsFile(file: string, io: ResolvedIo): string {
  * count the non-empty lines.
  */
 export async function* readItems(file: string): AsyncGenerator<string> {
-  const lines = createInterface({
-    input: createReadStream(file, { encoding: 'utf8' }),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  const input = createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   try {
     for await (const line of lines) if (line.trim() !== '') yield line;
   } finally {
     lines.close();
+    // Closing the interface leaves the file open when the map stops early.
+    input.destroy();
   }
 }
 
@@ -88,15 +119,31 @@ export function briefOf(template: string): (item: string) => string {
 }
 
 /**
- * Appends each result to a JSONL file as it finishes, waiting when the
- * stream's buffer is full (so a fast map cannot outgrow memory).
+ * Appends each result a resume would keep to a JSONL file as it finishes
+ * (a cancelled one is not written: the resume runs it and writes it then),
+ * waiting when the stream's buffer is full so a fast map cannot outgrow
+ * memory. The file is opened at once, so a path that cannot be written is
+ * an error before anything is spent.
  */
 export class ResultsFile {
   readonly #stream: WriteStream;
+  readonly #runId: string;
   #failed: Error | undefined;
 
-  constructor(file: string) {
-    this.#stream = createWriteStream(file, { flags: 'a' });
+  constructor(file: string, runId: string) {
+    let fd: number;
+    try {
+      fd = openSync(file, 'a+');
+    } catch (error) {
+      throw usageError(
+        `Cannot open the results file ${file} (${(error as Error).message}); pass a --results path in a writable folder.`,
+      );
+    }
+    this.#runId = runId;
+    // A line a crash tore off is ended first, so the next result starts a line of its own.
+    const torn = endsTorn(fd);
+    this.#stream = createWriteStream(file, { fd });
+    if (torn) this.#stream.write('\n');
     this.#stream.on('error', (error) => {
       this.#failed = error;
     });
@@ -105,25 +152,62 @@ export class ResultsFile {
   /** Writes one result (as `onResult`). */
   readonly write = async (result: SubtaskResult): Promise<void> => {
     if (this.#failed) throw this.#failed;
+    if (!keptByResume(result)) return;
     const line = {
+      runId: this.#runId,
       id: result.id,
       status: result.status,
       summary: result.summary,
       ...(result.data !== undefined ? { data: result.data } : {}),
       ...(result.code !== undefined ? { code: result.code } : {}),
       ...(result.model !== undefined ? { model: result.model } : {}),
+      calls: result.calls,
       cost: result.cost.total,
     };
     if (!this.#stream.write(`${JSON.stringify(line)}\n`)) await once(this.#stream, 'drain');
   };
 
-  /** Flushes and closes the file. */
+  /** Flushes and closes the file; throws the stream's error, if it had one. */
   async close(): Promise<void> {
-    if (this.#stream.closed || this.#stream.destroyed) return;
-    this.#stream.end();
-    await once(this.#stream, 'close');
+    if (!this.#stream.closed && !this.#stream.destroyed) {
+      this.#stream.end();
+      await once(this.#stream, 'close').catch(() => {});
+    }
     if (this.#failed) throw this.#failed;
   }
+}
+
+/** Whether the open file is non-empty and its last byte is not a newline. */
+function endsTorn(fd: number): boolean {
+  const { size } = fstatSync(fd);
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
+}
+
+/**
+ * The ids of the run's results already in a results file: a resume writes
+ * the kept results a crash left out of it (the journal had them first).
+ */
+export async function idsInResults(file: string, runId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  if (!existsSync(file)) return ids;
+  for await (const line of readItems(file)) {
+    try {
+      const parsed = JSON.parse(line) as { runId?: unknown; id?: unknown };
+      if (parsed.runId === runId && typeof parsed.id === 'string') ids.add(parsed.id);
+    } catch {
+      // A line torn by a crash: its result is written again.
+    }
+  }
+  return ids;
+}
+
+/** The items file's size and modification time, to tell on resume that it changed. */
+export function itemsFingerprint(file: string): { itemsSize: number; itemsMtimeMs: number } {
+  const stat = statSync(file);
+  return { itemsSize: stat.size, itemsMtimeMs: stat.mtimeMs };
 }
 
 /** The map's run options from its source: the items again, their briefs, the results file. */
@@ -157,10 +241,26 @@ export async function mapCommand(
     ...(flags.chunk !== undefined ? { chunkSize: flags.chunk } : {}),
     ...(flags.results !== undefined ? { results: path.resolve(io.cwd, flags.results) } : {}),
   };
-  const connection = await connect(io.env);
-  let results: ResultsFile | undefined;
+  Object.assign(source, itemsFingerprint(source.items));
+  const runId = randomUUID();
+  // Opened before anything is spent: a path that cannot be written is the only line printed.
+  const results = source.results ? new ResultsFile(source.results, runId) : undefined;
   try {
-    const runId = randomUUID();
+    return await mapWith(source, results, runId, flags, io);
+  } finally {
+    await results?.close();
+  }
+}
+
+async function mapWith(
+  source: MapSource,
+  results: ResultsFile | undefined,
+  runId: string,
+  flags: MapFlags,
+  io: ResolvedIo,
+): Promise<number> {
+  const connection = await connect(io.env);
+  try {
     const setup = setUpArmy(flags, connection, io, { generateId: () => runId });
     writeRunFlags(setup.journal, runId, {
       root: setup.root,
@@ -172,7 +272,6 @@ export async function mapCommand(
       ...(flags.batch ? { batch: true } : {}),
       map: source,
     });
-    if (source.results) results = new ResultsFile(source.results);
     io.err(connection.banner);
     const controller = new AbortController();
     const { items, brief, ...rest } = mapRunOptions(source, results);
@@ -196,7 +295,6 @@ export async function mapCommand(
       ...(flags.batch ? { batch: true } : {}),
     });
   } finally {
-    await results?.close();
     await connection.close();
   }
 }

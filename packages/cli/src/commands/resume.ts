@@ -1,5 +1,11 @@
 import { statSync } from 'node:fs';
-import { loadRun, loadRunSummary, type RunSummary, resumeRun } from '@haiku-army/orchestrator';
+import {
+  loadRun,
+  loadRunSummary,
+  type RunSummary,
+  resumeRun,
+  type SubtaskResult,
+} from '@haiku-army/orchestrator';
 import { type ArmyFlags, armyConfig, journalDir, journalLogger } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import { connect } from '../connection.js';
@@ -7,7 +13,14 @@ import { toJson, usageError } from '../errors.js';
 import { readRunFlags } from '../run-flags-file.js';
 import { renderBill } from '../view/bill.js';
 import { plural } from '../view/format.js';
-import { type MapSource, mapRunOptions, ResultsFile } from './map.js';
+import {
+  idsInResults,
+  itemsFingerprint,
+  keptByResume,
+  type MapSource,
+  mapRunOptions,
+  ResultsFile,
+} from './map.js';
 import { checkArmyFlags } from './run.js';
 import { exitCodeFor, watchRun } from './watch-run.js';
 
@@ -23,19 +36,6 @@ export interface ResumeFlags {
 
 /** Statuses of a run that ended on its own: resuming it runs nothing. */
 const ENDED = new Set(['done', 'partial', 'failed']);
-
-/**
- * Codes of results the run's stop imposed, which a resume runs again (the
- * orchestrator's rule, mirrored here only to show the kept subtasks as
- * finished in the view from the start).
- */
-const RUN_AGAIN_CODES = new Set([
-  'ABORTED',
-  'BUDGET_EXCEEDED',
-  'FAIL_FAST',
-  'NOT_READY',
-  'DEPENDENCY_FAILED',
-]);
 
 /** The run's flags when `army run` or `army map` started it; else what its journal says, with `--root` required. */
 function flagsOf(
@@ -107,21 +107,40 @@ export async function resumeCommand(
     return exitCodeFor(before, false);
   }
   const { map, ...army } = armyFlags;
-  // A streamed map not read to its end reads its items file on from where it stopped.
-  if (map) checkItemsStillThere(runId, map);
+  // A map reads its items file on from where it stopped: the same file.
+  if (map) checkItemsUnchanged(runId, map);
+  const kept = before.subtasks.filter(keptByResume);
+  const results = map?.results ? new ResultsFile(map.results, runId) : undefined;
+  try {
+    if (results && map?.results) {
+      // Kept results a crash left out of the file (the journal had them first) are written now.
+      const written = await idsInResults(map.results, runId);
+      for (const result of kept) if (!written.has(result.id)) await results.write(result);
+    }
+    return await resumeWith(runId, summary, army, map, results, kept, flags, io);
+  } finally {
+    await results?.close();
+  }
+}
+
+async function resumeWith(
+  runId: string,
+  summary: RunSummary,
+  army: ArmyFlags,
+  map: MapSource | undefined,
+  results: ResultsFile | undefined,
+  kept: SubtaskResult[],
+  flags: ResumeFlags,
+  io: ResolvedIo,
+): Promise<number> {
   const connection = await connect(io.env);
-  let results: ResultsFile | undefined;
   try {
     const config = armyConfig(army, connection, io);
     io.err(connection.banner);
-    const kept = before.subtasks.filter(
-      (result) => result.status !== 'cancelled' && !RUN_AGAIN_CODES.has(result.code ?? ''),
-    );
     io.err(
       `Resuming run ${runId} (${summary.status}): ${kept.length} of ${plural(summary.subtasks.total, 'subtask')} kept, ${summary.subtasks.total - kept.length} to run again, then the synthesis.`,
     );
     const controller = new AbortController();
-    if (map?.results) results = new ResultsFile(map.results);
     const handle = resumeRun({
       ...config.options,
       runId,
@@ -137,23 +156,33 @@ export async function resumeCommand(
       job: summary.job,
       restored: { results: kept, spent: summary.cost },
       ...(map ? { perItem: true } : {}),
-      ...(armyFlags.budget !== undefined ? { budget: armyFlags.budget } : {}),
-      ...(armyFlags.batch ? { batch: true } : {}),
+      ...(army.budget !== undefined ? { budget: army.budget } : {}),
+      ...(army.batch ? { batch: true } : {}),
     });
   } finally {
-    await results?.close();
     await connection.close();
   }
 }
 
-/** A map's items file must still be there to read on from; else a usage error saying where it was. */
-function checkItemsStillThere(runId: string, map: MapSource): void {
-  let isFile = false;
+/**
+ * A map's items file must still be there, unchanged (same size and
+ * modification time): the items read before are skipped by count, so an
+ * edited file would skip or repeat lines. Else a usage error saying so.
+ */
+function checkItemsUnchanged(runId: string, map: MapSource): void {
+  let now: ReturnType<typeof itemsFingerprint> | undefined;
   try {
-    isFile = statSync(map.items).isFile();
+    now = statSync(map.items).isFile() ? itemsFingerprint(map.items) : undefined;
   } catch {}
-  if (!isFile)
+  if (!now)
     throw usageError(
       `Run ${runId} maps the lines of ${map.items}, which is no longer a file; put the same file back there to resume it (the items it read before are skipped, not run again).`,
+    );
+  if (
+    (map.itemsSize !== undefined && now.itemsSize !== map.itemsSize) ||
+    (map.itemsMtimeMs !== undefined && now.itemsMtimeMs !== map.itemsMtimeMs)
+  )
+    throw usageError(
+      `Run ${runId} maps the lines of ${map.items}, which changed since the run started (size or modification time); the items it read before are skipped by count, so restore the file as it was, or start a new \`army map\`.`,
     );
 }

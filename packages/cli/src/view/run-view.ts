@@ -39,7 +39,8 @@ function perItemEvent(event: ArmyStreamEvent): boolean {
     case 'call:end':
       return true;
     case 'task:end':
-      return event.status === 'done';
+      // Failures and partial results get a line; a stop's cancels and skips are in the counts.
+      return event.status !== 'failed' && event.status !== 'partial';
     default:
       return false;
   }
