@@ -183,6 +183,18 @@ describe('army map', () => {
     const noBrief = await army(['map', ticketsFile(2), '--root', '.']);
     expect(noBrief.code).toBe(2);
     expect(noBrief.stderr).toMatch(/Missing --brief/);
+    const rounds = await army([
+      'map',
+      ticketsFile(2),
+      '--root',
+      '.',
+      '--brief',
+      BRIEF,
+      '--rounds',
+      '2',
+    ]);
+    expect(rounds.code).toBe(2);
+    expect(rounds.stderr).toMatch(/`army map` has no planner/);
     const noFile = await army(['map', 'no-such-file.txt', '--root', '.', '--brief', BRIEF]);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toMatch(/The items file "no-such-file.txt" is not a file/);

@@ -235,6 +235,10 @@ export async function mapCommand(
   io: ResolvedIo,
 ): Promise<number> {
   checkArmyFlags(flags, io);
+  if (flags.rounds !== undefined)
+    throw usageError(
+      '--rounds sets the planning rounds of `army run`; `army map` has no planner (one subtask per line), so drop it.',
+    );
   const source: MapSource = {
     items: checkItemsFile(itemsFile, io),
     brief: checkBrief(flags.brief),

@@ -138,7 +138,7 @@ async function resumeWith(
     const config = armyConfig(army, connection, io);
     io.err(connection.banner);
     io.err(
-      `Resuming run ${runId} (${summary.status}): ${kept.length} of ${plural(summary.subtasks.total, 'subtask')} kept, ${summary.subtasks.total - kept.length} to run again, then the synthesis.`,
+      `Resuming run ${runId} (${summary.status}): ${kept.length} of ${plural(summary.subtasks.total, 'subtask')} kept, ${summary.subtasks.total - kept.length} to run again, ${map ? `then the lines of ${map.items} not read yet` : 'then the synthesis'}.`,
     );
     const controller = new AbortController();
     const handle = resumeRun({
