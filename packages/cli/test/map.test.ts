@@ -28,6 +28,23 @@ function resultLines(
     .map((line) => JSON.parse(line));
 }
 
+/** `army map` over the file in chunks of 10, Ctrl-C once the second chunk is read: the first is done, the third never read. */
+async function cancelledMap(journal: string, items: string, extra: string[] = []) {
+  const interrupt = new AbortController();
+  const cancelled = await army(
+    ['map', items, '--root', PACKAGES_DIR, '--brief', BRIEF, '--chunk', '10', ...extra],
+    {
+      env: { HAIKU_ARMY_JOURNAL: journal },
+      interrupt: interrupt.signal,
+      onStderr: (text) => {
+        if ((text.match(/plan {4}round 1: /g)?.length ?? 0) === 2) interrupt.abort();
+      },
+    },
+  );
+  expect(cancelled.code).toBe(130);
+  return /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+}
+
 describe('army map', () => {
   it('runs one subtask per non-empty line in chunks, batched, with each result appended to --results', async () => {
     const journal = tempDir('journal');
@@ -122,33 +139,7 @@ describe('army map', () => {
     const journal = tempDir('journal');
     const items = ticketsFile(30);
     const results = path.join(tempDir('results'), 'labels.jsonl');
-    const interrupt = new AbortController();
-    let chunks = 0;
-    const cancelled = await army(
-      [
-        'map',
-        items,
-        '--root',
-        PACKAGES_DIR,
-        '--brief',
-        BRIEF,
-        '--chunk',
-        '10',
-        '--results',
-        results,
-      ],
-      {
-        env: { HAIKU_ARMY_JOURNAL: journal },
-        interrupt: interrupt.signal,
-        onStderr: (text) => {
-          // Ctrl-C once the second chunk was read: the first is done, the third never read.
-          chunks = text.match(/plan {4}round 1: /g)?.length ?? 0;
-          if (chunks === 2) interrupt.abort();
-        },
-      },
-    );
-    expect(cancelled.code).toBe(130);
-    const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+    const runId = await cancelledMap(journal, items, ['--results', results]);
     const before = resultLines(results);
     expect(before.every((line) => line.status === 'done')).toBe(true);
     expect(before.length).toBeGreaterThanOrEqual(10);
@@ -201,19 +192,7 @@ describe('army map', () => {
 
     const journal = tempDir('journal');
     const items = ticketsFile(30);
-    const interrupt = new AbortController();
-    const cancelled = await army(
-      ['map', items, '--root', PACKAGES_DIR, '--brief', BRIEF, '--chunk', '10'],
-      {
-        env: { HAIKU_ARMY_JOURNAL: journal },
-        interrupt: interrupt.signal,
-        onStderr: (text) => {
-          if ((text.match(/plan {4}round 1: /g)?.length ?? 0) === 2) interrupt.abort();
-        },
-      },
-    );
-    expect(cancelled.code).toBe(130);
-    const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+    const runId = await cancelledMap(journal, items);
     rmSync(items);
     const resumed = await army(['resume', runId], { env: { HAIKU_ARMY_JOURNAL: journal } });
     expect(resumed.code).toBe(2);
@@ -224,30 +203,7 @@ describe('army map', () => {
     const journal = tempDir('journal');
     const items = ticketsFile(30);
     const results = path.join(tempDir('results'), 'labels.jsonl');
-    const interrupt = new AbortController();
-    const cancelled = await army(
-      [
-        'map',
-        items,
-        '--root',
-        PACKAGES_DIR,
-        '--brief',
-        BRIEF,
-        '--chunk',
-        '10',
-        '--results',
-        results,
-      ],
-      {
-        env: { HAIKU_ARMY_JOURNAL: journal },
-        interrupt: interrupt.signal,
-        onStderr: (text) => {
-          if ((text.match(/plan {4}round 1: /g)?.length ?? 0) === 2) interrupt.abort();
-        },
-      },
-    );
-    expect(cancelled.code).toBe(130);
-    const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+    const runId = await cancelledMap(journal, items, ['--results', results]);
     // As if the process died after the journal had these results and before the file did.
     const written = readFileSync(results, 'utf8').split('\n').filter(Boolean);
     expect(written.length).toBeGreaterThanOrEqual(10);
@@ -280,19 +236,7 @@ describe('army map', () => {
     expect(unwritable.stderr).not.toMatch(/offline:/);
 
     const items = ticketsFile(30);
-    const interrupt = new AbortController();
-    const cancelled = await army(
-      ['map', items, '--root', PACKAGES_DIR, '--brief', BRIEF, '--chunk', '10'],
-      {
-        env: { HAIKU_ARMY_JOURNAL: journal },
-        interrupt: interrupt.signal,
-        onStderr: (text) => {
-          if ((text.match(/plan {4}round 1: /g)?.length ?? 0) === 2) interrupt.abort();
-        },
-      },
-    );
-    expect(cancelled.code).toBe(130);
-    const runId = /Cancelled run (\S+) after/.exec(cancelled.stderr)![1]!;
+    const runId = await cancelledMap(journal, items);
     writeFileSync(items, `new first line\n${readFileSync(items, 'utf8')}`);
     const resumed = await army(['resume', runId], { env: { HAIKU_ARMY_JOURNAL: journal } });
     expect(resumed.code).toBe(2);

@@ -18,7 +18,7 @@ import type { ResolvedIo } from '../cli-io.js';
 import { connect } from '../connection.js';
 import { usageError } from '../errors.js';
 import { writeRunFlags } from '../run-flags-file.js';
-import { checkArmyFlags } from './run.js';
+import { checkArmyFlags, runFlagsOf } from './run.js';
 import { watchRun } from './watch-run.js';
 
 /** Where a brief template takes its item. */
@@ -266,16 +266,7 @@ async function mapWith(
   const connection = await connect(io.env);
   try {
     const setup = setUpArmy(flags, connection, io, { generateId: () => runId });
-    writeRunFlags(setup.journal, runId, {
-      root: setup.root,
-      ...(flags.out !== undefined ? { out: path.resolve(io.cwd, flags.out) } : {}),
-      planner: setup.planner,
-      workers: flags.workers === 'auto' ? 'auto' : setup.workers,
-      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-      ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
-      ...(flags.batch ? { batch: true } : {}),
-      map: source,
-    });
+    writeRunFlags(setup.journal, runId, { ...runFlagsOf(flags, setup, io), map: source });
     io.err(connection.banner);
     const controller = new AbortController();
     const { items, brief, ...rest } = mapRunOptions(source, results);
