@@ -239,13 +239,14 @@ export async function mapCommand(
     throw usageError(
       '--rounds sets the planning rounds of `army run`; `army map` has no planner (one subtask per line), so drop it.',
     );
+  const items = checkItemsFile(itemsFile, io);
   const source: MapSource = {
-    items: checkItemsFile(itemsFile, io),
+    items,
     brief: checkBrief(flags.brief),
     ...(flags.chunk !== undefined ? { chunkSize: flags.chunk } : {}),
     ...(flags.results !== undefined ? { results: path.resolve(io.cwd, flags.results) } : {}),
+    ...itemsFingerprint(items),
   };
-  Object.assign(source, itemsFingerprint(source.items));
   const runId = randomUUID();
   // Opened before anything is spent: a path that cannot be written is the only line printed.
   const results = source.results ? new ResultsFile(source.results, runId) : undefined;
@@ -285,7 +286,7 @@ async function mapWith(
       controller,
       json: flags.json === true,
       job,
-      perItem: true,
+      quiet: true,
       ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
       ...(flags.batch ? { batch: true } : {}),
     });

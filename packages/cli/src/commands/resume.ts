@@ -155,7 +155,7 @@ async function resumeWith(
       json: flags.json === true,
       job: summary.job,
       restored: { results: kept, spent: summary.cost },
-      ...(map ? { perItem: true } : {}),
+      ...(map ? { quiet: true } : {}),
       ...(army.budget !== undefined ? { budget: army.budget } : {}),
       ...(army.batch ? { batch: true } : {}),
     });

@@ -6,7 +6,7 @@ import type { Connection } from '../connection.js';
 import { EXIT } from '../constants.js';
 import { toJson } from '../errors.js';
 import { renderBill } from '../view/bill.js';
-import { money, plural, seconds } from '../view/format.js';
+import { countsTotal, money, plural, seconds } from '../view/format.js';
 import { RunView } from '../view/run-view.js';
 
 /** How `army run` and `army resume` show a run. */
@@ -21,8 +21,8 @@ export interface WatchOptions {
   batch?: boolean;
   /** Aborts the run (wired to Ctrl-C). */
   controller: AbortController;
-  /** A map (`army map`): one line per chunk and per failure, not per item. */
-  perItem?: boolean;
+  /** A map (`army map`): event lines per chunk and per failure, not per item (see RunViewOptions.quiet). */
+  quiet?: boolean;
   /** `army resume`: the subtasks the run keeps and what it had spent before. */
   restored?: { results: readonly SubtaskResult[]; spent: number };
 }
@@ -73,7 +73,7 @@ export async function watchRun(handle: RunHandle, options: WatchOptions): Promis
     inFlight: () => setup.gateway.inFlight,
     events: setup.gateway.events,
     live,
-    ...(options.perItem ? { quiet: true } : {}),
+    ...(options.quiet ? { quiet: true } : {}),
     ...(options.budget !== undefined ? { budget: options.budget } : {}),
     ...(options.restored ? { restored: options.restored } : {}),
   });
@@ -112,9 +112,7 @@ export async function watchRun(handle: RunHandle, options: WatchOptions): Promis
     ? counts.done + counts.partial + counts.failed
     : result.subtasks.filter((subtask) => ['done', 'partial', 'failed'].includes(subtask.status))
         .length;
-  const total = counts
-    ? Object.values(counts).reduce((sum, count) => sum + count, 0)
-    : result.plan.subtasks.length;
+  const total = counts ? countsTotal(counts) : result.plan.subtasks.length;
   const took = seconds(result.endedAt - result.startedAt);
   if (result.status === 'cancelled') {
     io.err(

@@ -1,6 +1,6 @@
 import type { LedgerTotals } from '@haiku-army/core';
 import type { RunResult } from '@haiku-army/orchestrator';
-import { columns, money, percent, plural, table } from './format.js';
+import { columns, countsTotal, money, percent, plural, table } from './format.js';
 
 /** What a bill says besides the result. */
 export interface BillOptions {
@@ -82,9 +82,7 @@ export function renderBill(result: RunResult, options: BillOptions = {}): string
         }),
         { calls: 0, total: 0 },
       );
-  const subtaskCount = result.counts
-    ? Object.values(result.counts).reduce((sum, count) => sum + count, 0)
-    : tree.subtasks.length;
+  const subtaskCount = result.counts ? countsTotal(result.counts) : tree.subtasks.length;
   const totals = [
     totalsRow('Planner', modelsOf(result, 'planner'), tree.planner),
     ...(tree.router.calls > 0

@@ -56,3 +56,8 @@ export function columns(rows: string[][], align: ('left' | 'right')[] = []): str
       .trimEnd(),
   );
 }
+
+/** How many subtasks a streamed map's counts cover (every status). */
+export function countsTotal(counts: Readonly<Record<string, number>>): number {
+  return Object.values(counts).reduce((sum, count) => sum + count, 0);
+}
