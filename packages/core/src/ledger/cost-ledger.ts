@@ -20,11 +20,15 @@ import { invalidOption, LedgerStoreError } from '../errors.js';
 import type { NanoUsd } from '../money.js';
 import { entriesToCsv } from './ledger-csv.js';
 import { budgetedCost, type LedgerEntry, type LedgerOutcome } from './ledger-entry.js';
-import { type LedgerStore, MemoryLedgerStore } from './ledger-store.js';
+import type { LedgerStore } from './ledger-store.js';
+import { PackedEntries } from './packed-entries.js';
 
 /** Options for {@link CostLedger}. */
 export interface CostLedgerOptions {
-  /** Where entries are kept. @default new MemoryLedgerStore() */
+  /**
+   * Where entries are also kept (a durable store outlives the process).
+   * @default none: the ledger's own memory holds them (a default store would hold every entry twice)
+   */
   store?: LedgerStore;
   /** Prices entries. @default the default catalog */
   catalog?: ModelCatalog;
@@ -159,17 +163,19 @@ function mergeTotals(into: LedgerTotals, from: LedgerTotals): void {
  * await ledger.load();
  */
 export class CostLedger {
-  readonly #store: LedgerStore;
+  /** Undefined when the caller gave none: the ledger's own columns are the in-memory copy. */
+  readonly #store: LedgerStore | undefined;
   readonly #catalog: ModelCatalog;
   readonly #now: () => number;
   readonly #generateId: () => string;
-  readonly #entries: LedgerEntry[] = [];
+  /** Every entry, in columns (see PackedEntries: an entry as objects costs ~500 bytes of heap). */
+  readonly #entries = new PackedEntries(NO_TAGS);
   /**
-   * Batch entries by `batchId`, then `customId`: a map per batch, so an
-   * entry costs the index one slot (its own `customId` string is the key),
+   * Batch entries' indexes by `batchId`, then `customId`: a map per batch, so
+   * an entry costs the index one slot (its own `customId` string is the key),
    * not a joined key string of its own.
    */
-  readonly #batchIndex = new Map<string, Map<string, LedgerEntry>>();
+  readonly #batchIndex = new Map<string, Map<string, number>>();
   readonly #pending = new Set<Promise<void>>();
   readonly #failures: LedgerStoreError[] = [];
   readonly #durable: boolean;
@@ -177,8 +183,8 @@ export class CostLedger {
   readonly baselineModel: string;
 
   constructor(options: CostLedgerOptions = {}) {
-    this.#store = options.store ?? new MemoryLedgerStore();
-    // A fresh in-memory store has nothing from earlier runs to load.
+    this.#store = options.store;
+    // Without a store there is nothing from earlier runs to load.
     this.#durable = options.store !== undefined;
     this.#catalog = options.catalog ?? defaultCatalog;
     this.#now = options.now ?? Date.now;
@@ -188,31 +194,51 @@ export class CostLedger {
 
   /** Loads the entries already in the store (earlier runs). Call once before recording. */
   async load(): Promise<this> {
-    const loaded = await this.#store.load();
-    const known = new Set(this.#entries.map((entry) => entry.id));
+    const loaded = (await this.#store?.load()) ?? [];
+    const known = this.#knownIds();
     for (const entry of loaded) {
       if (known.has(entry.id)) continue;
-      this.#entries.push(entry);
-      this.#index(entry);
+      this.#push(entry);
     }
-    this.#entries.sort((a, b) => a.timestamp - b.timestamp);
+    this.#sort();
     this.#loaded = true;
     return this;
   }
 
-  #index(entry: LedgerEntry): void {
-    if (entry.batchId === undefined || entry.customId === undefined) return;
-    let batch = this.#batchIndex.get(entry.batchId);
+  #knownIds(): Set<string> {
+    const known = new Set<string>();
+    for (let index = 0; index < this.#entries.length; index++) known.add(this.#entries.id(index));
+    return known;
+  }
+
+  /** Stores an entry and indexes it. */
+  #push(entry: LedgerEntry): void {
+    this.#index(this.#entries.push(entry));
+  }
+
+  #index(index: number): void {
+    const batchId = this.#entries.batchId(index);
+    const customId = this.#entries.customId(index);
+    if (batchId === undefined || customId === undefined) return;
+    let batch = this.#batchIndex.get(batchId);
     if (!batch) {
       batch = new Map();
-      this.#batchIndex.set(entry.batchId, batch);
+      this.#batchIndex.set(batchId, batch);
     }
-    batch.set(entry.customId, entry);
+    batch.set(customId, index);
+  }
+
+  /** Orders the entries by time; the batch index follows them. */
+  #sort(): void {
+    if (!this.#entries.sortByTimestamp()) return;
+    this.#batchIndex.clear();
+    for (let index = 0; index < this.#entries.length; index++) this.#index(index);
   }
 
   /** The entry recorded for a batch request (its batch id and `custom_id`), if any. */
   batchEntry(batchId: string, customId: string): LedgerEntry | undefined {
-    return this.#batchIndex.get(batchId)?.get(customId);
+    const index = this.#batchIndex.get(batchId)?.get(customId);
+    return index === undefined ? undefined : this.#entries.at(index);
   }
 
   /** True once `load()` ran, or when the ledger's store is its own fresh in-memory one. */
@@ -263,8 +289,7 @@ export class CostLedger {
       entry.reused = true;
       entry.originalCost = { ...input.reused.originalCost };
     }
-    this.#entries.push(entry);
-    this.#index(entry);
+    this.#push(entry);
     this.#append(entry);
     return entry;
   }
@@ -275,6 +300,7 @@ export class CostLedger {
    * `flush()`, never as an unhandled rejection.
    */
   #append(entry: LedgerEntry): void {
+    if (!this.#store) return;
     let written: void | Promise<void>;
     try {
       written = this.#store.append(entry);
@@ -317,7 +343,7 @@ export class CostLedger {
   restore(entries: readonly LedgerEntry[]): LedgerEntry[] {
     if (!Array.isArray(entries))
       throw invalidOption('entries', 'an array of ledger entries', entries);
-    const known = new Set(this.#entries.map((entry) => entry.id));
+    const known = this.#knownIds();
     const added: LedgerEntry[] = [];
     for (const [index, entry] of entries.entries()) {
       if (
@@ -339,8 +365,7 @@ export class CostLedger {
         ...entry,
         tags: Array.isArray(entry.tags) && entry.tags.length > 0 ? [...entry.tags] : NO_TAGS,
       };
-      this.#entries.push(copy);
-      this.#index(copy);
+      this.#push(copy);
       added.push(copy);
       try {
         this.#append(copy);
@@ -348,7 +373,7 @@ export class CostLedger {
         this.#failures.push(error as LedgerStoreError);
       }
     }
-    if (added.length > 0) this.#entries.sort((a, b) => a.timestamp - b.timestamp);
+    if (added.length > 0) this.#sort();
     return added;
   }
 
@@ -369,22 +394,48 @@ export class CostLedger {
   /** Flushes and closes the store. */
   async close(): Promise<void> {
     await this.flush();
-    await this.#store.close?.();
+    await this.#store?.close?.();
   }
 
   /** Entries matching the filter, oldest first. */
   entries(filter: LedgerFilter = {}): LedgerEntry[] {
-    return this.#entries.filter((entry) => {
+    const entries = this.#entries;
+    // Resolved once, and only when an entry is compared (an unknown model over no entries throws nothing).
+    let model: string | undefined;
+    const wantedModel = (name: string): string => {
+      if (model === undefined) model = this.#catalog.get(name).id;
+      return model;
+    };
+    const matches = (entry: LedgerEntry): boolean => {
       if (filter.runId !== undefined && entry.runId !== filter.runId) return false;
       if (filter.taskId !== undefined && entry.taskId !== filter.taskId) return false;
       if (filter.role !== undefined && entry.role !== filter.role) return false;
-      if (filter.model !== undefined && entry.model !== this.#catalog.get(filter.model).id)
-        return false;
+      if (filter.model !== undefined && entry.model !== wantedModel(filter.model)) return false;
       if (filter.tag !== undefined && !entry.tags.includes(filter.tag)) return false;
       if (filter.since !== undefined && entry.timestamp < filter.since) return false;
       if (filter.until !== undefined && entry.timestamp >= filter.until) return false;
       return true;
-    });
+    };
+    const matching: LedgerEntry[] = [];
+    // The columns are tested first, so only matching entries are built as objects.
+    for (let index = 0; index < entries.length; index++) {
+      const whole = entries.whole(index);
+      if (whole) {
+        if (matches(whole)) matching.push(whole);
+        continue;
+      }
+      if (filter.runId !== undefined && entries.runId(index) !== filter.runId) continue;
+      if (filter.taskId !== undefined && entries.taskId(index) !== filter.taskId) continue;
+      if (filter.role !== undefined && entries.role(index) !== filter.role) continue;
+      if (filter.model !== undefined && entries.model(index) !== wantedModel(filter.model))
+        continue;
+      if (filter.tag !== undefined && !entries.hasTag(index, filter.tag)) continue;
+      const timestamp = entries.timestamp(index);
+      if (filter.since !== undefined && timestamp < filter.since) continue;
+      if (filter.until !== undefined && timestamp >= filter.until) continue;
+      matching.push(entries.at(index));
+    }
+    return matching;
   }
 
   /** Totals over the entries matching the filter. */

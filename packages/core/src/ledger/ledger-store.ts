@@ -12,7 +12,7 @@ export interface LedgerStore {
   close?(): void | Promise<void>;
 }
 
-/** Keeps entries in memory. The default store; nothing survives the process. */
+/** Keeps entries in memory, for ledgers that share one within a process; nothing survives the process. (A ledger given no store keeps its entries itself.) */
 export class MemoryLedgerStore implements LedgerStore {
   readonly #entries: LedgerEntry[] = [];
 
