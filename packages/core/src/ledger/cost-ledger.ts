@@ -399,6 +399,15 @@ export class CostLedger {
 
   /** Entries matching the filter, oldest first. */
   entries(filter: LedgerFilter = {}): LedgerEntry[] {
+    return [...this.each(filter)];
+  }
+
+  /**
+   * Entries matching the filter, oldest first, built one at a time as they
+   * are read: totals over a large ledger never hold all its entries as
+   * objects at once. Entries recorded while iterating are not among them.
+   */
+  *each(filter: LedgerFilter = {}): Generator<LedgerEntry, void, undefined> {
     const entries = this.#entries;
     // Resolved once, and only when an entry is compared (an unknown model over no entries throws nothing).
     let model: string | undefined;
@@ -416,12 +425,12 @@ export class CostLedger {
       if (filter.until !== undefined && entry.timestamp >= filter.until) return false;
       return true;
     };
-    const matching: LedgerEntry[] = [];
+    const length = entries.length;
     // The columns are tested first, so only matching entries are built as objects.
-    for (let index = 0; index < entries.length; index++) {
+    for (let index = 0; index < length; index++) {
       const whole = entries.whole(index);
       if (whole) {
-        if (matches(whole)) matching.push(whole);
+        if (matches(whole)) yield whole;
         continue;
       }
       if (filter.runId !== undefined && entries.runId(index) !== filter.runId) continue;
@@ -433,15 +442,14 @@ export class CostLedger {
       const timestamp = entries.timestamp(index);
       if (filter.since !== undefined && timestamp < filter.since) continue;
       if (filter.until !== undefined && timestamp >= filter.until) continue;
-      matching.push(entries.at(index));
+      yield entries.at(index);
     }
-    return matching;
   }
 
   /** Totals over the entries matching the filter. */
   totals(filter: LedgerFilter = {}): LedgerTotals {
     const totals = emptyTotals();
-    for (const entry of this.entries(filter)) addEntry(totals, entry);
+    for (const entry of this.each(filter)) addEntry(totals, entry);
     return totals;
   }
 
@@ -455,7 +463,7 @@ export class CostLedger {
    */
   spent(filter: LedgerFilter = {}): NanoUsd {
     let total = 0;
-    for (const entry of this.entries(filter)) total += budgetedCost(entry);
+    for (const entry of this.each(filter)) total += budgetedCost(entry);
     return total;
   }
 
@@ -464,7 +472,7 @@ export class CostLedger {
     keys: (entry: LedgerEntry) => readonly string[],
   ): Record<string, LedgerTotals> {
     const groups: Record<string, LedgerTotals> = {};
-    for (const entry of this.entries(filter)) {
+    for (const entry of this.each(filter)) {
       for (const key of keys(entry)) {
         groups[key] ??= emptyTotals();
         addEntry(groups[key], entry);
@@ -508,7 +516,7 @@ export class CostLedger {
       }
       return found;
     };
-    for (const entry of this.entries(filter)) {
+    for (const entry of this.each(filter)) {
       const current = node(entry.taskId);
       addEntry(current.own, entry);
       if (entry.parentTaskId !== undefined && entry.parentTaskId !== entry.taskId) {
@@ -557,7 +565,7 @@ export class CostLedger {
     const reference = this.#catalog.get(model);
     let baseline = 0;
     let actual = 0;
-    for (const entry of this.entries(filter)) {
+    for (const entry of this.each(filter)) {
       actual += entry.cost.total;
       baseline += costOf(reference, {
         input_tokens: promptTokens(entry.usage),

@@ -29,23 +29,15 @@ function add(totals: LedgerTotals, entry: LedgerEntry): void {
 const ROUTER_ROLES = new Set(['router', 'classifier']);
 
 /**
- * What the batch tier saved: for every entry a Message Batch produced, its
- * cost at the standard price (core's `costOf` on the same usage) minus what
- * it was billed at the batch price. A model the catalog does not know adds
- * nothing.
+ * What the batch tier saved on one entry: its cost at the standard price
+ * (core's `costOf` on the same usage) minus what it was billed at the batch
+ * price. 0 for an entry outside a batch or of a model the catalog does not know.
  */
-export function batchSaving(
-  entries: readonly LedgerEntry[],
-  catalog: ModelCatalog = defaultCatalog,
-): NanoUsd {
-  let saving = 0;
-  for (const entry of entries) {
-    if (entry.batchId === undefined) continue;
-    const model = catalog.find(entry.model);
-    if (!model) continue;
-    saving += costOf(model, { ...entry.usage, serviceTier: 'standard' }).total - entry.cost.total;
-  }
-  return saving;
+function batchSavingOf(entry: LedgerEntry, catalog: ModelCatalog): NanoUsd {
+  if (entry.batchId === undefined) return 0;
+  const model = catalog.find(entry.model);
+  if (!model) return 0;
+  return costOf(model, { ...entry.usage, serviceTier: 'standard' }).total - entry.cost.total;
 }
 
 /**
@@ -53,9 +45,11 @@ export function batchSaving(
  * subtask (in `order`) with its attempts, synthesis, and anything else.
  * `order: 'unlisted'` (a streamed map, whose items each carry their own
  * cost): worker entries count in the total only, with no node per subtask.
+ * `entries` is read once, so a ledger's `each()` can stream them (a large
+ * map's entries are then never all objects at once).
  */
 export function buildRunCost(
-  entries: readonly LedgerEntry[],
+  entries: Iterable<LedgerEntry>,
   order: readonly string[] | 'unlisted',
   catalog: ModelCatalog = defaultCatalog,
 ): RunCost {
@@ -76,7 +70,9 @@ export function buildRunCost(
   }
   let reused = 0;
   let savedByReuse = 0;
+  let saving = 0;
   for (const entry of entries) {
+    saving += batchSavingOf(entry, catalog);
     if (entry.reused) {
       reused += 1;
       savedByReuse += entry.originalCost?.total ?? 0;
@@ -111,7 +107,7 @@ export function buildRunCost(
     usage: tree.total.usage,
     calls: tree.total.calls,
     estimated: tree.total.estimated,
-    batchSaving: batchSaving(entries, catalog),
+    batchSaving: saving,
     reused,
     savedByReuse,
     tree,

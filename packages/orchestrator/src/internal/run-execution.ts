@@ -695,7 +695,8 @@ export class RunExecution<TAnswer> {
   ): RunResult<TAnswer> {
     const ids = this.#ids();
     // A resumed run's ledger holds the interrupted executions' entries too.
-    const entries = this.#army.ledger.entries({ runId: this.#runId });
+    // Streamed from the ledger: a 100,000-item map's entries are never all objects at once.
+    const entries = this.#army.ledger.each({ runId: this.#runId });
     const cost = buildRunCost(entries, this.#spec.stream ? 'unlisted' : ids, this.#army.catalog);
     const journaled = this.#spec.journaled;
     const artifacts = [

@@ -111,7 +111,7 @@ export class RunGateway implements ModelGateway {
     this.#inner.events.off('call:end', this.#onForeignCall);
     this.#inner.events.off('call:retry', this.#onMaybeBilled);
     if (this.#recorder.ledgerEntry)
-      for (const entry of this.#inner.ledger.entries({ runId: this.#runId })) this.#record(entry);
+      for (const entry of this.#inner.ledger.each({ runId: this.#runId })) this.#record(entry);
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { CostLedger, type LedgerEntry, type LedgerStore } from '../src/index.js';
+
+/** A ledger whose entries cover every optional field record() can write. */
+function variedLedger(store?: LedgerStore): { ledger: CostLedger; recorded: LedgerEntry[] } {
+  let clock = 1_000;
+  let id = 0;
+  const ledger = new CostLedger({
+    ...(store ? { store } : {}),
+    now: () => (clock += 7),
+    generateId: () => `id-${++id}`,
+  });
+  const recorded = [
+    ledger.record({
+      attribution: { runId: 'r1', taskId: 'plan', role: 'planner' },
+      model: 'claude-opus-5-5',
+      usage: {
+        input_tokens: 1_200,
+        output_tokens: 300,
+        cache_creation_input_tokens: 50,
+        cache_read_input_tokens: 4_000,
+      },
+      requestId: 'req_1',
+      latencyMs: 812,
+    }),
+    ledger.record({
+      attribution: {
+        runId: 'r1',
+        taskId: 'a',
+        parentTaskId: 'plan',
+        role: 'worker',
+        attempt: 2,
+        tags: ['docs', 'x'],
+      },
+      model: 'claude-haiku-5-5',
+      usage: { input_tokens: 900, output_tokens: 40, service_tier: 'batch' },
+      batchId: 'msgbatch_1',
+      customId: 'item-0',
+      retries: 3,
+      outcome: 'max_tokens',
+    }),
+    ledger.record({
+      attribution: { runId: 'r2', taskId: 'b', role: 'worker', tags: ['x'] },
+      model: 'claude-haiku-5-5',
+      usage: { input_tokens: 10, output_tokens: 5 },
+      estimated: true,
+      reservedBound: 99_000,
+      outcome: 'aborted',
+    }),
+    ledger.record({
+      attribution: { runId: 'r2', taskId: 'c', role: 'worker' },
+      model: 'claude-haiku-5-5',
+      usage: { input_tokens: 0, output_tokens: 0 },
+      reused: { originalCost: { input: 1, output: 2, cacheWrite: 3, cacheRead: 4, total: 10 } },
+    }),
+  ];
+  return { ledger, recorded };
+}
+
+describe('CostLedger kept in columns', () => {
+  it('gives back every field of every entry exactly as record() returned it', () => {
+    const { ledger, recorded } = variedLedger();
+    const read = ledger.entries();
+    expect(read).toEqual(recorded);
+    // Key order too: JSON exports and journals stay byte-identical.
+    expect(read.map((entry) => JSON.stringify(entry))).toEqual(
+      recorded.map((entry) => JSON.stringify(entry)),
+    );
+    expect(ledger.batchEntry('msgbatch_1', 'item-0')).toEqual(recorded[1]);
+    expect(ledger.batchEntry('msgbatch_1', 'item-1')).toBeUndefined();
+    expect(ledger.entries({ tag: 'x' }).map((entry) => entry.taskId)).toEqual(['a', 'b']);
+    expect(ledger.entries({ runId: 'r2', role: 'worker' })).toHaveLength(2);
+    expect(ledger.spent({ runId: 'r2' })).toBe(99_000);
+  });
+
+  it('hands out copies: changing a read entry changes nothing stored', () => {
+    const { ledger } = variedLedger();
+    const [first] = ledger.entries();
+    first!.cost.total = 0;
+    // An entry without tags shares one frozen empty array (see LedgerEntry.tags).
+    expect(Object.isFrozen(first!.tags)).toBe(true);
+    expect(ledger.entries()[0]!.cost.total).toBeGreaterThan(0);
+    const [, tagged] = ledger.entries();
+    (tagged!.tags as string[]).push('mutated');
+    expect(ledger.entries()[1]!.tags).toEqual(['docs', 'x']);
+  });
+
+  it('keeps an entry of another shape whole, and reorders by time with the batch index following', () => {
+    const { ledger, recorded } = variedLedger();
+    const foreign = {
+      ...recorded[1]!,
+      id: 'foreign',
+      timestamp: 1,
+      customId: 'item-9',
+      note: 'written by another version',
+    } as LedgerEntry;
+    expect(ledger.restore([foreign])).toHaveLength(1);
+    const read = ledger.entries();
+    expect(read[0]).toEqual(foreign);
+    expect(read.slice(1)).toEqual(recorded);
+    expect(ledger.batchEntry('msgbatch_1', 'item-9')).toEqual(foreign);
+    expect(ledger.batchEntry('msgbatch_1', 'item-0')).toEqual(recorded[1]);
+    expect(ledger.entries({ runId: 'r1', tag: 'docs' }).map((entry) => entry.id)).toEqual([
+      'foreign',
+      'id-2',
+    ]);
+  });
+
+  it('streams entries one at a time from each(), and one recorded meanwhile is not among them', () => {
+    const { ledger, recorded } = variedLedger();
+    const seen: string[] = [];
+    for (const entry of ledger.each({ runId: 'r1' })) {
+      seen.push(entry.id);
+      ledger.record({
+        attribution: { runId: 'r1', taskId: 'late', role: 'worker' },
+        model: 'claude-haiku-5-5',
+        usage: { input_tokens: 1, output_tokens: 1 },
+      });
+    }
+    expect(seen).toEqual([recorded[0]!.id, recorded[1]!.id]);
+    expect(ledger.entries({ runId: 'r1' })).toHaveLength(4);
+  });
+
+  it('without a store holds nothing twice; with one, the store gets each entry once', async () => {
+    const appended: LedgerEntry[] = [];
+    const store: LedgerStore = { append: (entry) => void appended.push(entry), load: () => [] };
+    const { ledger, recorded } = variedLedger(store);
+    await ledger.load();
+    expect(appended).toEqual(recorded);
+    const bare = await variedLedger().ledger.load();
+    expect(bare.entries()).toHaveLength(4);
+    expect(bare.loaded).toBe(true);
+  });
+});
