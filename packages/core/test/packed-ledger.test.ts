@@ -131,4 +131,64 @@ describe('CostLedger kept in columns', () => {
     expect(bare.entries()).toHaveLength(4);
     expect(bare.loaded).toBe(true);
   });
+  it('merges entries restored out of order in many replies into the order a full sort gives', () => {
+    // Three "processes" whose entries interleave in time, arriving in small, shuffled replies.
+    const source = new CostLedger({
+      generateId: (() => {
+        let n = 0;
+        return () => `src-${n++}`;
+      })(),
+    });
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const all: LedgerEntry[] = [];
+    for (let k = 0; k < 600; k++) {
+      const entry = source.record({
+        attribution: { runId: 'r', taskId: `t${k}`, role: 'worker', tags: k % 3 ? [] : ['p'] },
+        model: 'claude-haiku-5-5',
+        usage: { input_tokens: k + 1, output_tokens: 1, service_tier: 'batch' },
+        batchId: `msgbatch_${k % 4}`,
+        customId: `item-${k}`,
+      });
+      // Equal timestamps on purpose: the merge must stay stable among them.
+      all.push({ ...entry, timestamp: 1_000 + Math.floor(random() * 200) });
+    }
+    // One unusual entry among them, kept whole.
+    all[123] = { ...all[123]!, note: 'from another version' } as LedgerEntry;
+    const ledger = new CostLedger();
+    const plan = ledger.record({
+      attribution: { runId: 'r', taskId: 'plan', role: 'planner' },
+      model: 'claude-haiku-5-5',
+      usage: { input_tokens: 1, output_tokens: 1 },
+    });
+    const replies: LedgerEntry[][] = [];
+    for (let k = 0; k < all.length; ) {
+      const size = 1 + Math.floor(random() * 40);
+      replies.push(all.slice(k, k + size).sort(() => random() - 0.5));
+      k += size;
+    }
+    for (const reply of replies) ledger.restore(reply);
+    // A repeat delivery adds nothing.
+    expect(ledger.restore(all.slice(0, 50))).toEqual([]);
+    const expected = [plan, ...replies.flat()]
+      .map((entry, order) => ({ entry, order }))
+      .sort((a, b) => a.entry.timestamp - b.entry.timestamp || a.order - b.order)
+      .map(({ entry }) => entry);
+    // The planner's entry (recorded now) is newer than every restored one.
+    expect(expected.at(-1)!.taskId).toBe('plan');
+    expect(ledger.entries().map((entry) => entry.id)).toEqual(expected.map((entry) => entry.id));
+    expect(ledger.entries()).toEqual(expected);
+    for (const entry of all)
+      expect(ledger.batchEntry(entry.batchId!, entry.customId!)?.id).toBe(entry.id);
+    expect(ledger.entries({ tag: 'p' })).toHaveLength(200);
+    // The entry kept whole is handed out as a copy too.
+    const whole = ledger.entries().find((entry) => entry.id === all[123]!.id)!;
+    whole.cost.total = -1;
+    expect(ledger.batchEntry(all[123]!.batchId!, all[123]!.customId!)?.cost.total).toBe(
+      all[123]!.cost.total,
+    );
+  });
 });

@@ -176,6 +176,7 @@ export class CostLedger {
    * not a joined key string of its own.
    */
   readonly #batchIndex = new Map<string, Map<string, number>>();
+  #ids: Set<string> | undefined;
   readonly #pending = new Set<Promise<void>>();
   readonly #failures: LedgerStoreError[] = [];
   readonly #durable: boolean;
@@ -195,9 +196,11 @@ export class CostLedger {
   /** Loads the entries already in the store (earlier runs). Call once before recording. */
   async load(): Promise<this> {
     const loaded = (await this.#store?.load()) ?? [];
-    const known = this.#knownIds();
+    // Kept only when restore() already keeps one: a ledger that only loads needs none after.
+    const known = this.#ids ?? this.#heldIds();
     for (const entry of loaded) {
       if (known.has(entry.id)) continue;
+      known.add(entry.id);
       this.#push(entry);
     }
     this.#sort();
@@ -205,15 +208,27 @@ export class CostLedger {
     return this;
   }
 
+  /**
+   * Every held entry's id, built the first time restore() must skip entries
+   * already held, then kept current by #push: a coordinator restores
+   * other processes' entries every few hundred milliseconds, and rebuilding
+   * the set each time would cost a pass over the whole ledger.
+   */
   #knownIds(): Set<string> {
-    const known = new Set<string>();
-    for (let index = 0; index < this.#entries.length; index++) known.add(this.#entries.id(index));
-    return known;
+    this.#ids ??= this.#heldIds();
+    return this.#ids;
+  }
+
+  #heldIds(): Set<string> {
+    const ids = new Set<string>();
+    for (let index = 0; index < this.#entries.length; index++) ids.add(this.#entries.id(index));
+    return ids;
   }
 
   /** Stores an entry and indexes it. */
   #push(entry: LedgerEntry): void {
     this.#index(this.#entries.push(entry));
+    this.#ids?.add(entry.id);
   }
 
   #index(index: number): void {
@@ -230,9 +245,9 @@ export class CostLedger {
 
   /** Orders the entries by time; the batch index follows them. */
   #sort(): void {
-    if (!this.#entries.sortByTimestamp()) return;
-    this.#batchIndex.clear();
-    for (let index = 0; index < this.#entries.length; index++) this.#index(index);
+    // Entries before `from` kept their places, and so their batch-index slots.
+    const from = this.#entries.sortByTimestamp();
+    for (let index = from; index < this.#entries.length; index++) this.#index(index);
   }
 
   /** The entry recorded for a batch request (its batch id and `custom_id`), if any. */
@@ -241,7 +256,7 @@ export class CostLedger {
     return index === undefined ? undefined : this.#entries.at(index);
   }
 
-  /** True once `load()` ran, or when the ledger's store is its own fresh in-memory one. */
+  /** True once `load()` ran, or when the ledger has no store (nothing earlier to load). */
   get loaded(): boolean {
     return this.#loaded || !this.#durable;
   }
@@ -430,7 +445,7 @@ export class CostLedger {
     for (let index = 0; index < length; index++) {
       const whole = entries.whole(index);
       if (whole) {
-        if (matches(whole)) yield whole;
+        if (matches(whole)) yield entries.at(index);
         continue;
       }
       if (filter.runId !== undefined && entries.runId(index) !== filter.runId) continue;

@@ -174,8 +174,9 @@ export class PackedEntries {
     this.#ids.push(entry.id);
     this.#taskIds.push(entry.taskId);
     if (!packable(entry)) {
-      // Its columns stay zero: every read of it goes to the object.
-      this.#whole.set(index, entry);
+      // Its columns stay zero: every read of it goes to the object, a copy of
+      // what was given, handed out as copies (as a packed entry is rebuilt).
+      this.#whole.set(index, structuredClone(entry));
       this.#customIds.push(undefined);
       this.#requestIds.push(undefined);
       return index;
@@ -210,7 +211,7 @@ export class PackedEntries {
     return index;
   }
 
-  /** The entry itself when it is kept whole (see push), else undefined. */
+  /** The entry kept whole (see push), else undefined: read it, do not hand it out (at() copies). */
   whole(index: number): LedgerEntry | undefined {
     return this.#whole.get(index);
   }
@@ -264,7 +265,7 @@ export class PackedEntries {
   /** The entry at `index`, as a fresh object. */
   at(index: number): LedgerEntry {
     const whole = this.#whole.get(index);
-    if (whole) return whole;
+    if (whole) return structuredClone(whole);
     const numbers = this.#numbers;
     const n = index * NUMBERS;
     const codes = this.#codes;
@@ -316,23 +317,71 @@ export class PackedEntries {
     return entry;
   }
 
-  /** Orders the entries by timestamp (stably) when they are not in order already; true when it moved any. */
-  sortByTimestamp(): boolean {
-    let sorted = true;
-    for (let index = 1; index < this.#length && sorted; index++)
-      sorted = this.timestamp(index - 1) <= this.timestamp(index);
-    if (sorted) return false;
-    const all: LedgerEntry[] = [];
-    for (let index = 0; index < this.#length; index++) all.push(this.at(index));
-    all.sort((a, b) => a.timestamp - b.timestamp);
-    this.#length = 0;
-    this.#ids.length = 0;
-    this.#taskIds.length = 0;
-    this.#customIds.length = 0;
-    this.#requestIds.length = 0;
-    this.#originalCosts.clear();
-    this.#whole.clear();
-    for (const entry of all) this.push(entry);
-    return true;
+  /**
+   * Orders the entries by timestamp, stably, when they are not in order
+   * already. Returns the first index whose entry may have moved (`length`
+   * when none did), so a caller re-indexes only from there.
+   *
+   * Restored entries arrive appended after a sorted run of entries and
+   * mostly belong near its end (a coordinator merges other processes'
+   * entries every few hundred milliseconds), so only the range from the
+   * first held entry newer than the oldest arrival is reordered, column by
+   * column, without building entries as objects.
+   */
+  sortByTimestamp(): number {
+    const length = this.#length;
+    let unsorted = 1;
+    while (unsorted < length && this.timestamp(unsorted - 1) <= this.timestamp(unsorted))
+      unsorted++;
+    if (unsorted >= length) return length;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let index = unsorted; index < length; index++)
+      oldest = Math.min(oldest, this.timestamp(index));
+    // [0, unsorted) is in order: find its first entry newer than `oldest`.
+    let from = 0;
+    let to = unsorted;
+    while (from < to) {
+      const middle = (from + to) >>> 1;
+      if (this.timestamp(middle) <= oldest) from = middle + 1;
+      else to = middle;
+    }
+    const count = length - from;
+    const stamps = new Float64Array(count);
+    for (let k = 0; k < count; k++) stamps[k] = this.timestamp(from + k);
+    // order[k]: the offset (from `from`) of the entry that goes to from + k.
+    const order = Uint32Array.from({ length: count }, (_, k) => k).sort(
+      (a, b) => stamps[a]! - stamps[b]! || a - b,
+    );
+    this.#permute(from, order);
+    return from;
+  }
+
+  /** Moves the entry at from + order[k] to from + k, for every column and map. */
+  #permute(from: number, order: Uint32Array): void {
+    const count = order.length;
+    const numbers = this.#numbers.slice(from * NUMBERS, (from + count) * NUMBERS);
+    const codes = this.#codes.slice(from * CODES, (from + count) * CODES);
+    for (let k = 0; k < count; k++) {
+      const old = order[k]!;
+      this.#numbers.set(numbers.subarray(old * NUMBERS, (old + 1) * NUMBERS), (from + k) * NUMBERS);
+      this.#codes.set(codes.subarray(old * CODES, (old + 1) * CODES), (from + k) * CODES);
+    }
+    const columns: (string | undefined)[][] = [
+      this.#ids,
+      this.#taskIds,
+      this.#customIds,
+      this.#requestIds,
+    ];
+    for (const column of columns) {
+      const moved = column.slice(from);
+      for (let k = 0; k < count; k++) column[from + k] = moved[order[k]!];
+    }
+    const newIndex = new Uint32Array(count);
+    for (let k = 0; k < count; k++) newIndex[order[k]!] = from + k;
+    for (const map of [this.#whole, this.#originalCosts] as Map<number, unknown>[]) {
+      const moved = [...map].filter(([index]) => index >= from);
+      for (const [index] of moved) map.delete(index);
+      for (const [index, value] of moved) map.set(newIndex[index - from]!, value);
+    }
   }
 }
