@@ -29,6 +29,8 @@ const runFlagsSchema = z.object({
   budget: z.number().int().positive().optional(),
   rounds: z.number().int().positive().optional(),
   batch: z.boolean().optional(),
+  /** `--no-cache`: the run reused and stored no cached result, and its resume does neither. */
+  cache: z.literal(false).optional(),
   /** `army map`: the items file and brief template, read again by `army resume`. */
   map: z
     .object({

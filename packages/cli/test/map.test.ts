@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { briefOf, readItems } from '../src/commands/map.js';
@@ -241,5 +241,64 @@ describe('army map', () => {
     const resumed = await army(['resume', runId], { env: { HAIKU_ARMY_JOURNAL: journal } });
     expect(resumed.code).toBe(2);
     expect(resumed.stderr).toMatch(/which changed since the run started/);
+  });
+  it('stops resumably when the results file cannot be written mid-run, and the resume fills it in', async () => {
+    const journal = tempDir('journal');
+    const items = ticketsFile(30);
+    // A results path on a full disk: every write fails with ENOSPC once the file is open.
+    const results = path.join(tempDir('results'), 'labels.jsonl');
+    symlinkSync('/dev/full', results);
+    const full = await army(
+      [
+        'map',
+        items,
+        '--root',
+        PACKAGES_DIR,
+        '--brief',
+        BRIEF,
+        '--chunk',
+        '10',
+        '--results',
+        results,
+      ],
+      { env: { HAIKU_ARMY_JOURNAL: journal } },
+    );
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/run +ended cancelled/);
+    const runId = /Cancelled run (\S+) after/.exec(full.stderr)![1]!;
+    expect(full.stderr).toMatch(
+      new RegExp(
+        `writing the results file .*labels\\.jsonl failed \\(ENOSPC.*army resume ${runId}\``,
+      ),
+    );
+    // Room again: the resume appends every result the file lacks and runs the rest.
+    rmSync(results);
+    const resumed = await army(['resume', runId, '--json'], {
+      env: { HAIKU_ARMY_JOURNAL: journal },
+    });
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).counts.done).toBe(30);
+    expect(
+      resultLines(results)
+        .map((line) => line.id)
+        .sort(),
+    ).toEqual(Array.from({ length: 30 }, (_, index) => `item-${index + 1}`).sort());
+  });
+
+  it('resumes a map that read its whole file without the file, and keeps --no-cache', async () => {
+    const journal = tempDir('journal');
+    // 15 lines in chunks of 10: the second chunk ends the file.
+    const items = ticketsFile(15);
+    const runId = await cancelledMap(journal, items, ['--no-cache']);
+    const flags = JSON.parse(readFileSync(path.join(journal, runId, RUN_FLAGS_FILE), 'utf8'));
+    expect(flags.cache).toBe(false);
+    rmSync(items);
+    const resumed = await army(['resume', runId, '--json'], {
+      env: { HAIKU_ARMY_JOURNAL: journal },
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).counts.done).toBe(15);
+    // Neither execution stored a cached result.
+    expect(existsSync(path.join(journal, '.cache'))).toBe(false);
   });
 });

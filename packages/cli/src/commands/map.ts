@@ -16,6 +16,7 @@ import type { SubtaskResult } from '@haiku-army/orchestrator';
 import { type ArmyFlags, setUpArmy } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import { connect } from '../connection.js';
+import { EXIT } from '../constants.js';
 import { usageError } from '../errors.js';
 import { writeRunFlags } from '../run-flags-file.js';
 import { checkArmyFlags, runFlagsOf } from './run.js';
@@ -123,12 +124,18 @@ export function briefOf(template: string): (item: string) => string {
  * (a cancelled one is not written: the resume runs it and writes it then),
  * waiting when the stream's buffer is full so a fast map cannot outgrow
  * memory. The file is opened at once, so a path that cannot be written is
- * an error before anything is spent.
+ * an error before anything is spent. A write that fails later (a full disk)
+ * does not fail the run: `onFailure` is told (the commands cancel the run,
+ * which stays resumable), later results are not written, and `army resume`
+ * appends the ones missing, from the journal, which has every result first.
  */
 export class ResultsFile {
+  readonly file: string;
   readonly #stream: WriteStream;
   readonly #runId: string;
   #failed: Error | undefined;
+  /** Called once, with the first write error. */
+  onFailure: ((error: Error) => void) | undefined;
 
   constructor(file: string, runId: string) {
     let fd: number;
@@ -139,20 +146,28 @@ export class ResultsFile {
         `Cannot open the results file ${file} (${(error as Error).message}); pass a --results path in a writable folder.`,
       );
     }
+    this.file = file;
     this.#runId = runId;
     // A line a crash tore off is ended first, so the next result starts a line of its own.
     const torn = endsTorn(fd);
     this.#stream = createWriteStream(file, { fd });
     if (torn) this.#stream.write('\n');
     this.#stream.on('error', (error) => {
+      if (this.#failed) return;
       this.#failed = error;
+      this.onFailure?.(error);
     });
+  }
+
+  /** The first write error, if a write failed. */
+  get failed(): Error | undefined {
+    return this.#failed;
   }
 
   /** Writes one result (as `onResult`). */
   readonly write = async (result: SubtaskResult): Promise<void> => {
-    if (this.#failed) throw this.#failed;
-    if (!keptByResume(result)) return;
+    // After a failed write the journal keeps the results; a resume writes them.
+    if (this.#failed || !keptByResume(result)) return;
     const line = {
       runId: this.#runId,
       id: result.id,
@@ -164,17 +179,28 @@ export class ResultsFile {
       calls: result.calls,
       cost: result.cost.total,
     };
-    if (!this.#stream.write(`${JSON.stringify(line)}\n`)) await once(this.#stream, 'drain');
+    // A failure while waiting for `drain` is the stream's 'error' (see above).
+    if (!this.#stream.write(`${JSON.stringify(line)}\n`))
+      await once(this.#stream, 'drain').catch(() => {});
   };
 
-  /** Flushes and closes the file; throws the stream's error, if it had one. */
+  /** Flushes and closes the file (a failure to is in `failed`). */
   async close(): Promise<void> {
-    if (!this.#stream.closed && !this.#stream.destroyed) {
-      this.#stream.end();
-      await once(this.#stream, 'close').catch(() => {});
-    }
-    if (this.#failed) throw this.#failed;
+    if (this.#stream.closed || this.#stream.destroyed) return;
+    this.#stream.end();
+    await once(this.#stream, 'close').catch(() => {});
   }
+}
+
+/**
+ * After a run whose results file could not be written: says so, and how the
+ * missing results get there. Returns the exit code (a failure).
+ */
+export function resultsFileFailed(results: ResultsFile, runId: string, io: ResolvedIo): number {
+  io.err(
+    `army: writing the results file ${results.file} failed (${results.failed!.message}), so the run was stopped. Every finished result is in the journal: once the file can be written, \`army resume ${runId}\` appends the missing ones and runs the items not finished.`,
+  );
+  return EXIT.FAILED;
 }
 
 /** Whether the open file is non-empty and its last byte is not a newline. */
@@ -250,11 +276,13 @@ export async function mapCommand(
   const runId = randomUUID();
   // Opened before anything is spent: a path that cannot be written is the only line printed.
   const results = source.results ? new ResultsFile(source.results, runId) : undefined;
+  let code: number;
   try {
-    return await mapWith(source, results, runId, flags, io);
+    code = await mapWith(source, results, runId, flags, io);
   } finally {
     await results?.close();
   }
+  return results?.failed ? resultsFileFailed(results, runId, io) : code;
 }
 
 async function mapWith(
@@ -270,6 +298,7 @@ async function mapWith(
     writeRunFlags(setup.journal, runId, { ...runFlagsOf(flags, setup, io), map: source });
     io.err(connection.banner);
     const controller = new AbortController();
+    if (results) results.onFailure = (error) => controller.abort(error);
     const { items, brief, ...rest } = mapRunOptions(source, results);
     const job = `Map over ${path.basename(source.items)}: ${source.brief}`;
     const handle = setup.army.map(items, brief, {

@@ -9,6 +9,7 @@ import {
 import { type ArmyFlags, armyConfig, journalDir, journalLogger } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import { connect } from '../connection.js';
+import { EXIT } from '../constants.js';
 import { toJson, usageError } from '../errors.js';
 import { readRunFlags } from '../run-flags-file.js';
 import { renderBill } from '../view/bill.js';
@@ -20,6 +21,7 @@ import {
   type MapSource,
   mapRunOptions,
   ResultsFile,
+  resultsFileFailed,
 } from './map.js';
 import { checkArmyFlags } from './run.js';
 import { exitCodeFor, watchRun } from './watch-run.js';
@@ -100,27 +102,33 @@ export async function resumeCommand(
   const summary = await loadRunSummary(runId, { journal, logger });
   const armyFlags = flagsOf(summary, journal, flags);
   checkArmyFlags(armyFlags, io);
-  if (ENDED.has(summary.status)) {
-    // Nothing to run (resumeRun would return the journaled result): no API, no fake.
-    io.err(`Run ${runId} already ended ${summary.status}; nothing runs again. Its bill:`);
-    io.out(flags.json ? toJson(before) : renderBill(before));
-    return exitCodeFor(before, false);
-  }
   const { map, ...army } = armyFlags;
-  // A map reads its items file on from where it stopped: the same file.
-  if (map) checkItemsUnchanged(runId, map);
   const kept = before.subtasks.filter(keptByResume);
   const results = map?.results ? new ResultsFile(map.results, runId) : undefined;
+  let code: number;
   try {
     if (results && map?.results) {
-      // Kept results a crash left out of the file (the journal had them first) are written now.
+      // Kept results a crash or a failed write left out of the file (the journal had them first).
       const written = await idsInResults(map.results, runId);
       for (const result of kept) if (!written.has(result.id)) await results.write(result);
     }
-    return await resumeWith(runId, summary, army, map, results, kept, flags, io);
+    if (ENDED.has(summary.status)) {
+      // Nothing to run (resumeRun would return the journaled result): no API, no fake.
+      io.err(`Run ${runId} already ended ${summary.status}; nothing runs again. Its bill:`);
+      io.out(flags.json ? toJson(before) : renderBill(before));
+      code = exitCodeFor(before, false);
+    } else {
+      // A map reads its items file on from where it stopped: the same file (not
+      // needed once the map read it to its end: only unfinished items run again).
+      if (map && summary.items?.end !== true) checkItemsUnchanged(runId, map);
+      code = results?.failed
+        ? EXIT.FAILED
+        : await resumeWith(runId, summary, army, map, results, kept, flags, io);
+    }
   } finally {
     await results?.close();
   }
+  return results?.failed ? resultsFileFailed(results, runId, io) : code;
 }
 
 async function resumeWith(
@@ -141,6 +149,7 @@ async function resumeWith(
       `Resuming run ${runId} (${summary.status}): ${kept.length} of ${plural(summary.subtasks.total, 'subtask')} kept, ${summary.subtasks.total - kept.length} to run again, ${map ? `then the lines of ${map.items} not read yet` : 'then the synthesis'}.`,
     );
     const controller = new AbortController();
+    if (results) results.onFailure = (error) => controller.abort(error);
     const handle = resumeRun({
       ...config.options,
       runId,

@@ -34,6 +34,7 @@ export function runFlagsOf(
     ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
     ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
     ...(flags.batch ? { batch: true } : {}),
+    ...(flags.cache === false ? { cache: false as const } : {}),
   };
 }
 

@@ -49,6 +49,11 @@ export interface RunSummary {
     unfinished: number;
   };
   mode: 'interactive' | 'batch';
+  /**
+   * A streamed map's items: how many it read from its iterable, and whether
+   * it read to the end (then a resume needs no `items` to read on).
+   */
+  items?: { read: number; end: boolean };
   /** The run's options as journaled (planner, router name, concurrency, ...; never the API key). */
   options: Record<string, unknown>;
   /** The run's journal folder. */
@@ -98,6 +103,7 @@ function summarize(state: JournalState, dir: string): RunSummary {
     else counts.unfinished += 1;
   }
   const mode = state.start.options.mode === 'batch' ? 'batch' : 'interactive';
+  const last = state.chunks.at(-1);
   return {
     runId: state.runId,
     job: state.start.job,
@@ -107,6 +113,7 @@ function summarize(state: JournalState, dir: string): RunSummary {
     cost: state.entries.reduce((sum, entry) => sum + entry.cost.total, 0),
     subtasks: counts,
     mode,
+    ...(last ? { items: { read: last.from + last.count, end: last.end } } : {}),
     options: state.start.options,
     dir,
   };
