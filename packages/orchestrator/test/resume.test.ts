@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeAnthropicServer, lastUserText, type Responder } from '@haiku-army/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createArmy, type RunRecorder, type RunResult, resumeRun } from '../src/index.js';
+import {
+  createArmy,
+  type RunRecorder,
+  type RunResult,
+  resultsKeptOnResume,
+  resumeRun,
+  type SubtaskResult,
+  stoppedByRun,
+} from '../src/index.js';
 import { reply, sequence, startScripted, subtask, workerByBrief } from './support/scripted.js';
 
 let fake: FakeAnthropicServer | undefined;
@@ -294,6 +302,41 @@ describe('resume', () => {
       code: 'INVALID_OPTIONS',
       message: expect.stringContaining('journal: false'),
     });
+  });
+});
+
+describe('what a resume keeps', () => {
+  const result = (
+    id: string,
+    status: SubtaskResult['status'],
+    code?: string,
+    dependsOn: string[] = [],
+  ) => ({ id, status, dependsOn, ...(code ? { code } : {}) }) as SubtaskResult;
+
+  it("keeps results of the subtasks' own work and runs again what the stop imposed", () => {
+    const results = [
+      result('a', 'done'),
+      result('b', 'failed', 'WORKER_FAILED'),
+      result('c', 'cancelled', 'ABORTED'),
+      result('d', 'skipped', 'BUDGET_EXCEEDED'),
+      result('e', 'skipped', 'FAIL_FAST'),
+      // Skipped because b failed, which is kept: stays skipped.
+      result('f', 'skipped', 'DEPENDENCY_FAILED', ['b']),
+      // Skipped because c did not finish, which runs again: runs again too.
+      result('g', 'skipped', 'DEPENDENCY_FAILED', ['c']),
+      // Skipped because f is skipped (kept): stays skipped, however the list is ordered.
+      result('h', 'skipped', 'DEPENDENCY_FAILED', ['f']),
+      result('i', 'partial'),
+    ];
+    expect(results.filter(stoppedByRun).map((one) => one.id)).toEqual(['c', 'd', 'e']);
+    expect(resultsKeptOnResume(results).map((one) => one.id)).toEqual(['a', 'b', 'f', 'h', 'i']);
+    expect(resultsKeptOnResume([...results].reverse()).map((one) => one.id)).toEqual([
+      'i',
+      'h',
+      'f',
+      'b',
+      'a',
+    ]);
   });
 });
 

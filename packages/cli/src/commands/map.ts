@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { SubtaskResult } from '@haiku-army/orchestrator';
+import { type SubtaskResult, stoppedByRun } from '@haiku-army/orchestrator';
 import { type ArmyFlags, setUpArmy } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import { connect } from '../connection.js';
@@ -47,25 +47,6 @@ export interface MapSource {
   /** The items file's size and modification time when the map started: a resume refuses a changed file. */
   itemsSize?: number;
   itemsMtimeMs?: number;
-}
-
-/**
- * Codes of results the run's stop imposed, which a resume runs again (the
- * orchestrator's rule, mirrored here): such a result is neither written to
- * the results file nor shown as kept.
- */
-export const RUN_AGAIN_CODES: ReadonlySet<string> = new Set([
-  'ABORTED',
-  'BACKEND_UNAVAILABLE',
-  'BUDGET_EXCEEDED',
-  'FAIL_FAST',
-  'NOT_READY',
-  'DEPENDENCY_FAILED',
-]);
-
-/** Whether a resume keeps this result (else it runs the subtask again). */
-export function keptByResume(result: SubtaskResult): boolean {
-  return result.status !== 'cancelled' && !RUN_AGAIN_CODES.has(result.code ?? '');
 }
 
 /** Checks `--brief`: a template that names where the item goes. */
@@ -167,7 +148,7 @@ export class ResultsFile {
   /** Writes one result (as `onResult`). */
   readonly write = async (result: SubtaskResult): Promise<void> => {
     // After a failed write the journal keeps the results; a resume writes them.
-    if (this.#failed || !keptByResume(result)) return;
+    if (this.#failed || stoppedByRun(result)) return;
     const line = {
       runId: this.#runId,
       id: result.id,

@@ -3,6 +3,7 @@ import {
   loadRun,
   loadRunSummary,
   type RunSummary,
+  resultsKeptOnResume,
   resumeRun,
   type SubtaskResult,
 } from '@haiku-army/orchestrator';
@@ -17,7 +18,6 @@ import { plural } from '../view/format.js';
 import {
   idsInResults,
   itemsFingerprint,
-  keptByResume,
   type MapSource,
   mapRunOptions,
   ResultsFile,
@@ -103,7 +103,7 @@ export async function resumeCommand(
   const armyFlags = flagsOf(summary, journal, flags);
   checkArmyFlags(armyFlags, io);
   const { map, ...army } = armyFlags;
-  const kept = before.subtasks.filter(keptByResume);
+  const kept = resultsKeptOnResume(before.subtasks);
   const results = map?.results ? new ResultsFile(map.results, runId) : undefined;
   let code: number;
   try {

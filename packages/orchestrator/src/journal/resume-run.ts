@@ -51,16 +51,30 @@ const INTERRUPTED_CODES = new Set([
 const SUCCEEDED = new Set(['done', 'partial']);
 
 /**
+ * Whether the run's stop imposed this result (cancelled, or stopped by the
+ * budget, fail-fast or a lost backend) rather than the subtask's own work:
+ * a resume runs such a subtask again.
+ *
+ * @example const runAgain = result.subtasks.filter(stoppedByRun);
+ */
+export function stoppedByRun(result: Pick<SubtaskResult, 'status' | 'code'>): boolean {
+  return result.status === 'cancelled' || INTERRUPTED_CODES.has(result.code ?? '');
+}
+
+/**
  * The finished subtasks a resume keeps: done and partial ones, and those
  * that failed or were skipped on their own account. Cancelled ones, those
  * stopped by the budget or fail-fast, and dependents skipped only because a
  * dependency that runs again did not finish, run again.
+ *
+ * @example const kept = resultsKeptOnResume((await loadRun(runId)).subtasks);
  */
-export function keptResults(state: JournalState): SubtaskResult[] {
+export function resultsKeptOnResume(results: Iterable<SubtaskResult>): SubtaskResult[] {
+  const all = [...results];
   const kept = new Map<string, SubtaskResult>();
   const waiting: SubtaskResult[] = [];
-  for (const result of state.results.values()) {
-    if (result.status === 'cancelled' || INTERRUPTED_CODES.has(result.code ?? '')) continue;
+  for (const result of all) {
+    if (stoppedByRun(result)) continue;
     if (result.code === 'DEPENDENCY_FAILED') waiting.push(result);
     else kept.set(result.id, result);
   }
@@ -79,7 +93,15 @@ export function keptResults(state: JournalState): SubtaskResult[] {
       }
     }
   }
-  return adoptedSubtasks(state).flatMap((subtask) => kept.get(subtask.id) ?? []);
+  return all.filter((result) => kept.get(result.id) === result);
+}
+
+/** The journaled results a resume keeps, in plan (or item) order. */
+function keptResults(state: JournalState): SubtaskResult[] {
+  const kept = new Set(resultsKeptOnResume(state.results.values()).map((result) => result.id));
+  return adoptedSubtasks(state).flatMap((subtask) =>
+    kept.has(subtask.id) ? [state.results.get(subtask.id)!] : [],
+  );
 }
 
 /** The journaled JSON Schema of `data` as a zod schema, when this zod can rebuild one. */
