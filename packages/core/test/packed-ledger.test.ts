@@ -68,6 +68,9 @@ describe('CostLedger kept in columns', () => {
     );
     expect(ledger.batchEntry('msgbatch_1', 'item-0')).toEqual(recorded[1]);
     expect(ledger.batchEntry('msgbatch_1', 'item-1')).toBeUndefined();
+    expect(ledger.entry('id-3')).toEqual(recorded[2]);
+    expect(ledger.entry('id-1')).toEqual(recorded[0]);
+    expect(ledger.entry('no-such-id')).toBeUndefined();
     expect(ledger.entries({ tag: 'x' }).map((entry) => entry.taskId)).toEqual(['a', 'b']);
     expect(ledger.entries({ runId: 'r2', role: 'worker' })).toHaveLength(2);
     expect(ledger.spent({ runId: 'r2' })).toBe(99_000);

@@ -412,6 +412,18 @@ export class CostLedger {
     await this.#store?.close?.();
   }
 
+  /**
+   * The entry with this id, if the ledger holds it. Searched from the newest,
+   * so looking up an entry just recorded (a call's `entryId`) costs little
+   * however long the ledger is.
+   *
+   * @example const entry = ledger.entry(event.entryId);
+   */
+  entry(id: string): LedgerEntry | undefined {
+    const index = this.#entries.lastIndexOf(id);
+    return index < 0 ? undefined : this.#entries.at(index);
+  }
+
   /** Entries matching the filter, oldest first. */
   entries(filter: LedgerFilter = {}): LedgerEntry[] {
     return [...this.each(filter)];

@@ -216,6 +216,11 @@ export class PackedEntries {
     return this.#whole.get(index);
   }
 
+  /** The index of the entry with this id, searched from the newest (-1: none). */
+  lastIndexOf(id: string): number {
+    return this.#ids.lastIndexOf(id);
+  }
+
   id(index: number): string {
     return this.#ids[index]!;
   }

@@ -74,12 +74,16 @@ export class RunGateway implements ModelGateway {
     this.#pending.add(written);
   }
 
+  /** The run's ledger entry with this id (a call's `entryId`), if the ledger holds it. */
+  #entryOf(id: string): LedgerEntry | undefined {
+    const entry = this.#inner.ledger.entry(id);
+    return entry?.runId === this.#runId ? entry : undefined;
+  }
+
   /** A retried attempt the API may have billed is a ledger entry of its own: it reaches the recorder too. */
   readonly #onMaybeBilled = (event: CallRetryEvent): void => {
     if (event.attribution.runId !== this.#runId || !event.maybeBilled || !event.entryId) return;
-    const entry = this.#inner.ledger
-      .entries({ runId: this.#runId, taskId: event.attribution.taskId })
-      .find((candidate) => candidate.id === event.entryId);
+    const entry = this.#entryOf(event.entryId);
     if (entry) this.#record(entry);
   };
 
@@ -92,12 +96,7 @@ export class RunGateway implements ModelGateway {
     const { attribution } = event;
     if (attribution.runId !== this.#runId || this.#inflight.has(keyOf(attribution))) return;
     const end = this.#now();
-    const entry =
-      event.entryId === undefined
-        ? undefined
-        : this.#inner.ledger
-            .entries({ runId: this.#runId, taskId: attribution.taskId })
-            .find((candidate) => candidate.id === event.entryId);
+    const entry = event.entryId === undefined ? undefined : this.#entryOf(event.entryId);
     this.#push(end - event.latencyMs, attribution, event.model, event.outcome, entry);
     if (entry) this.#record(entry);
   };
