@@ -29,12 +29,17 @@ function resultLines(
 }
 
 /** `army map` over the file in chunks of 10, Ctrl-C once the second chunk is read: the first is done, the third never read. */
-async function cancelledMap(journal: string, items: string, extra: string[] = []) {
+async function cancelledMap(
+  journal: string,
+  items: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+) {
   const interrupt = new AbortController();
   const cancelled = await army(
     ['map', items, '--root', PACKAGES_DIR, '--brief', BRIEF, '--chunk', '10', ...extra],
     {
-      env: { HAIKU_ARMY_JOURNAL: journal },
+      env: { HAIKU_ARMY_JOURNAL: journal, ...env },
       interrupt: interrupt.signal,
       onStderr: (text) => {
         if ((text.match(/plan {4}round 1: /g)?.length ?? 0) === 2) interrupt.abort();
@@ -287,18 +292,57 @@ describe('army map', () => {
 
   it('resumes a map that read its whole file without the file, and keeps --no-cache', async () => {
     const journal = tempDir('journal');
+    // A cache folder named, as a user's would be: only --no-cache keeps it empty.
+    const cache = path.join(tempDir('cache'), 'results');
+    const env = { HAIKU_ARMY_JOURNAL: journal, HAIKU_ARMY_CACHE: cache };
     // 15 lines in chunks of 10: the second chunk ends the file.
     const items = ticketsFile(15);
-    const runId = await cancelledMap(journal, items, ['--no-cache']);
+    const runId = await cancelledMap(journal, items, ['--no-cache'], env);
     const flags = JSON.parse(readFileSync(path.join(journal, runId, RUN_FLAGS_FILE), 'utf8'));
     expect(flags.cache).toBe(false);
     rmSync(items);
-    const resumed = await army(['resume', runId, '--json'], {
-      env: { HAIKU_ARMY_JOURNAL: journal },
-    });
+    const resumed = await army(['resume', runId, '--json'], { env });
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout).counts.done).toBe(15);
     // Neither execution stored a cached result.
-    expect(existsSync(path.join(journal, '.cache'))).toBe(false);
+    expect(existsSync(cache)).toBe(false);
+  });
+  it('appends on resume what the results file lacks, even when that write fails first or the run had ended', async () => {
+    const journal = tempDir('journal');
+    const env = { HAIKU_ARMY_JOURNAL: journal };
+    const items = ticketsFile(30);
+    const results = path.join(tempDir('results'), 'labels.jsonl');
+    const runId = await cancelledMap(journal, items, ['--results', results]);
+    const written = resultLines(results).length;
+    // The disk fills up before the resume: its first writes (the repair) fail.
+    rmSync(results);
+    symlinkSync('/dev/full', results);
+    const full = await army(['resume', runId], { env });
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/writing the results file .*labels\.jsonl failed \(ENOSPC/);
+    // It ran nothing on: the run stays resumable.
+    expect(full.stderr).not.toMatch(/ended done/);
+    rmSync(results);
+    const resumed = await army(['resume', runId], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/Resuming run/);
+    const all = Array.from({ length: 30 }, (_, index) => `item-${index + 1}`).sort();
+    expect(
+      resultLines(results)
+        .map((line) => line.id)
+        .sort(),
+    ).toEqual(all);
+    expect(written).toBeGreaterThanOrEqual(10);
+    // The run has ended: a resume only completes the file (here, after losing its last lines).
+    const lines = readFileSync(results, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(results, `${lines.slice(0, 20).join('\n')}\n`);
+    const ended = await army(['resume', runId], { env });
+    expect(ended.code).toBe(0);
+    expect(ended.stderr).toMatch(/already ended done[\s\S]*Appended 10 results the results file/);
+    expect(
+      resultLines(results)
+        .map((line) => line.id)
+        .sort(),
+    ).toEqual(all);
   });
 });

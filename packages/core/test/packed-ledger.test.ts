@@ -194,4 +194,27 @@ describe('CostLedger kept in columns', () => {
       all[123]!.cost.total,
     );
   });
+  it('loads an id its store holds twice once, and refuses an entry it cannot copy without changing anything', async () => {
+    const { recorded } = variedLedger();
+    const store: LedgerStore = {
+      append: () => {},
+      load: () => [recorded[0]!, recorded[1]!, recorded[0]!],
+    };
+    const loaded = await new CostLedger({ store }).load();
+    expect(loaded.entries()).toEqual([recorded[0], recorded[1]]);
+
+    const ledger = new CostLedger();
+    const odd = { ...recorded[2]!, id: 'odd', timestamp: 1, hook: () => 1 } as LedgerEntry;
+    expect(() => ledger.restore([recorded[1]!, odd, recorded[3]!])).toThrow(
+      /entries\[1\].*plain data/,
+    );
+    // The entry before it is in, nothing of the refused one is, and the ledger still lines up.
+    expect(ledger.entries()).toEqual([recorded[1]]);
+    expect(
+      ledger.restore([recorded[3]!, { ...odd, hook: 'now plain' } as LedgerEntry]),
+    ).toHaveLength(2);
+    expect(ledger.entries().map((entry) => entry.id)).toEqual(['odd', 'id-2', 'id-4']);
+    expect(ledger.batchEntry('msgbatch_1', 'item-0')?.id).toBe('id-2');
+    expect(ledger.entry('id-4')).toEqual(recorded[3]);
+  });
 });

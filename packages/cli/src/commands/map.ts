@@ -115,8 +115,7 @@ export class ResultsFile {
   readonly #stream: WriteStream;
   readonly #runId: string;
   #failed: Error | undefined;
-  /** Called once, with the first write error. */
-  onFailure: ((error: Error) => void) | undefined;
+  #onFailure: ((error: Error) => void) | undefined;
 
   constructor(file: string, runId: string) {
     let fd: number;
@@ -136,8 +135,17 @@ export class ResultsFile {
     this.#stream.on('error', (error) => {
       if (this.#failed) return;
       this.#failed = error;
-      this.onFailure?.(error);
+      this.#onFailure?.(error);
     });
+  }
+
+  /**
+   * Called once with the first write error; at once when set after one (the
+   * stream reports it asynchronously, maybe before the run has started).
+   */
+  set onFailure(callback: (error: Error) => void) {
+    this.#onFailure = callback;
+    if (this.#failed) callback(this.#failed);
   }
 
   /** The first write error, if a write failed. */
@@ -174,12 +182,12 @@ export class ResultsFile {
 }
 
 /**
- * After a run whose results file could not be written: says so, and how the
- * missing results get there. Returns the exit code (a failure).
+ * After a command whose results file could not be written: says so, and how
+ * the missing results get there. Returns the exit code (a failure).
  */
 export function resultsFileFailed(results: ResultsFile, runId: string, io: ResolvedIo): number {
   io.err(
-    `army: writing the results file ${results.file} failed (${results.failed!.message}), so the run was stopped. Every finished result is in the journal: once the file can be written, \`army resume ${runId}\` appends the missing ones and runs the items not finished.`,
+    `army: writing the results file ${results.file} failed (${results.failed!.message}). Every finished result is in the journal: once the file can be written, \`army resume ${runId}\` appends the ones it lacks (and runs any items not finished).`,
   );
   return EXIT.FAILED;
 }
@@ -199,7 +207,8 @@ function endsTorn(fd: number): boolean {
  */
 export async function idsInResults(file: string, runId: string): Promise<Set<string>> {
   const ids = new Set<string>();
-  if (!existsSync(file)) return ids;
+  // Only a regular file holds lines (a device such as /dev/null or /dev/full holds none).
+  if (!existsSync(file) || !statSync(file).isFile()) return ids;
   for await (const line of readItems(file)) {
     try {
       const parsed = JSON.parse(line) as { runId?: unknown; id?: unknown };

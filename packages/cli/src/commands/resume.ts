@@ -104,31 +104,70 @@ export async function resumeCommand(
   checkArmyFlags(armyFlags, io);
   const { map, ...army } = armyFlags;
   const kept = resultsKeptOnResume(before.subtasks);
+  if (ENDED.has(summary.status)) {
+    // Nothing to run (resumeRun would return the journaled result): no API, no fake.
+    io.err(`Run ${runId} already ended ${summary.status}; nothing runs again. Its bill:`);
+    io.out(flags.json ? toJson(before) : renderBill(before));
+    const filled = map?.results ? await fillEndedResults(map.results, runId, kept, io) : true;
+    return filled ? exitCodeFor(before, false) : EXIT.FAILED;
+  }
+  // A map reads its items file on from where it stopped: the same file (not
+  // needed once the map read it to its end: only unfinished items run again).
+  if (map && summary.items?.end !== true) checkItemsUnchanged(runId, map);
   const results = map?.results ? new ResultsFile(map.results, runId) : undefined;
   let code: number;
   try {
-    if (results && map?.results) {
-      // Kept results a crash or a failed write left out of the file (the journal had them first).
-      const written = await idsInResults(map.results, runId);
-      for (const result of kept) if (!written.has(result.id)) await results.write(result);
-    }
-    if (ENDED.has(summary.status)) {
-      // Nothing to run (resumeRun would return the journaled result): no API, no fake.
-      io.err(`Run ${runId} already ended ${summary.status}; nothing runs again. Its bill:`);
-      io.out(flags.json ? toJson(before) : renderBill(before));
-      code = exitCodeFor(before, false);
-    } else {
-      // A map reads its items file on from where it stopped: the same file (not
-      // needed once the map read it to its end: only unfinished items run again).
-      if (map && summary.items?.end !== true) checkItemsUnchanged(runId, map);
-      code = results?.failed
-        ? EXIT.FAILED
-        : await resumeWith(runId, summary, army, map, results, kept, flags, io);
-    }
+    if (results) await appendMissing(results, runId, kept);
+    code = results?.failed
+      ? EXIT.FAILED
+      : await resumeWith(runId, summary, army, map, results, kept, flags, io);
   } finally {
     await results?.close();
   }
   return results?.failed ? resultsFileFailed(results, runId, io) : code;
+}
+
+/** Appends the kept results a crash or a failed write left out of the results file (the journal had them first). */
+async function appendMissing(
+  results: ResultsFile,
+  runId: string,
+  kept: readonly SubtaskResult[],
+): Promise<void> {
+  const written = await idsInResults(results.file, runId);
+  for (const result of kept) if (!written.has(result.id)) await results.write(result);
+}
+
+/**
+ * An ended map's results file gets the results it lacks. One that cannot be
+ * written is reported (its results stay in the journal), not refused: the
+ * bill is shown all the same. Returns whether the file is complete.
+ */
+async function fillEndedResults(
+  file: string,
+  runId: string,
+  kept: readonly SubtaskResult[],
+  io: ResolvedIo,
+): Promise<boolean> {
+  const written = await idsInResults(file, runId);
+  const missing = kept.filter((result) => !written.has(result.id));
+  if (missing.length === 0) return true;
+  let failure: string | undefined;
+  try {
+    const results = new ResultsFile(file, runId);
+    for (const result of missing) await results.write(result);
+    await results.close();
+    failure = results.failed?.message;
+  } catch (error) {
+    failure = (error as Error).message;
+  }
+  if (failure === undefined) {
+    io.err(`Appended ${plural(missing.length, 'result')} the results file ${file} lacked.`);
+    return true;
+  }
+  io.err(
+    `army: ${plural(missing.length, 'result')} of the run could not be appended to ${file} (${failure}); they are in the journal: army report ${runId} --json.`,
+  );
+  return false;
 }
 
 async function resumeWith(

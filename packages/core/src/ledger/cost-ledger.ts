@@ -193,7 +193,11 @@ export class CostLedger {
     this.baselineModel = this.#catalog.get(options.baselineModel ?? DEFAULT_BASELINE_MODEL).id;
   }
 
-  /** Loads the entries already in the store (earlier runs). Call once before recording. */
+  /**
+   * Loads the entries already in the store (earlier runs). Call once before
+   * recording. An id the store holds more than once (a line appended again)
+   * is loaded once, so nothing is counted twice.
+   */
   async load(): Promise<this> {
     const loaded = (await this.#store?.load()) ?? [];
     // Kept only when restore() already keeps one: a ledger that only loads needs none after.
@@ -351,7 +355,8 @@ export class CostLedger {
    * totals, the cost tree and period caps include them. Entries whose id the
    * ledger already holds are skipped; the others are appended to the store
    * too (a failed write surfaces from `flush()`; the entries stay in memory).
-   * Returns the entries it added.
+   * Returns the entries it added. An entry that is not one throws
+   * `INVALID_OPTIONS` naming its index; the entries before it are added.
    *
    * @example const added = ledger.restore(journaledEntries);
    */
@@ -375,12 +380,22 @@ export class CostLedger {
           entry,
         );
       if (known.has(entry.id)) continue;
-      known.add(entry.id);
       const copy: LedgerEntry = {
         ...entry,
         tags: Array.isArray(entry.tags) && entry.tags.length > 0 ? [...entry.tags] : NO_TAGS,
       };
-      this.#push(copy);
+      try {
+        this.#push(copy);
+      } catch (error) {
+        // Only an entry of another shape that cannot be copied (a function in it) gets here.
+        if (added.length > 0) this.#sort();
+        throw invalidOption(
+          `entries[${index}]`,
+          `a ledger entry of plain data (${(error as Error).message})`,
+          entry,
+        );
+      }
+      known.add(entry.id);
       added.push(copy);
       try {
         this.#append(copy);

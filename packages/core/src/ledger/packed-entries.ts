@@ -104,6 +104,8 @@ function packable(entry: LedgerEntry): boolean {
 
 export class PackedEntries {
   #length = 0;
+  /** Entries [0, #sorted) are in timestamp order (so a re-sort looks only past them). */
+  #sorted = 0;
   #capacity = 0;
   #numbers = new Float64Array(0);
   #codes = new Uint32Array(0);
@@ -169,14 +171,18 @@ export class PackedEntries {
 
   /** Appends an entry; returns its index. The object itself is not kept (unless its shape is unusual). */
   push(entry: LedgerEntry): number {
+    // Its columns stay zero: every read of it goes to the object, a copy of
+    // what was given, handed out as copies (as a packed entry is rebuilt).
+    // Copied first: an entry that cannot be (a function in it) changes nothing.
+    const whole = packable(entry) ? undefined : structuredClone(entry);
     if (this.#length === this.#capacity) this.#grow();
     const index = this.#length++;
     this.#ids.push(entry.id);
     this.#taskIds.push(entry.taskId);
-    if (!packable(entry)) {
-      // Its columns stay zero: every read of it goes to the object, a copy of
-      // what was given, handed out as copies (as a packed entry is rebuilt).
-      this.#whole.set(index, structuredClone(entry));
+    if (index === this.#sorted && (index === 0 || entry.timestamp >= this.timestamp(index - 1)))
+      this.#sorted++;
+    if (whole) {
+      this.#whole.set(index, whole);
       this.#customIds.push(undefined);
       this.#requestIds.push(undefined);
       return index;
@@ -335,9 +341,10 @@ export class PackedEntries {
    */
   sortByTimestamp(): number {
     const length = this.#length;
-    let unsorted = 1;
+    let unsorted = Math.max(1, this.#sorted);
     while (unsorted < length && this.timestamp(unsorted - 1) <= this.timestamp(unsorted))
       unsorted++;
+    this.#sorted = length;
     if (unsorted >= length) return length;
     let oldest = Number.POSITIVE_INFINITY;
     for (let index = unsorted; index < length; index++)
@@ -384,6 +391,7 @@ export class PackedEntries {
     const newIndex = new Uint32Array(count);
     for (let k = 0; k < count; k++) newIndex[order[k]!] = from + k;
     for (const map of [this.#whole, this.#originalCosts] as Map<number, unknown>[]) {
+      if (map.size === 0) continue;
       const moved = [...map].filter(([index]) => index >= from);
       for (const [index] of moved) map.delete(index);
       for (const [index, value] of moved) map.set(newIndex[index - from]!, value);
