@@ -131,12 +131,12 @@ export interface RunRecorder {
 
 /** What a resumed run starts from (set on `RunSpec.resume`). */
 export interface ResumeState {
-  /** Finished subtasks, kept as is. */
+  /** Finished subtasks, kept as is (compact for a streamed map); the run takes them once, at its start. */
   results: SubtaskResult[];
   /** Submitted batches: reattach with `gateway.resumeBatch`, never resubmit. */
   batches: BatchSubmittedRecord[];
-  /** The interrupted runs' ledger entries (already restored into the ledger). */
-  entries: LedgerEntry[];
+  /** Ids of the interrupted runs' ledger entries (already restored into the ledger and journaled). */
+  entryIds: readonly string[];
 }
 
 /** A recorder that records nothing. */

@@ -250,7 +250,7 @@ describe('reattaching to a batch an interrupted run submitted', () => {
         plan: { reasoning: '', subtasks },
         planRounds: false,
         synthesize: false,
-        resume: { results: [], batches: records, entries: [] },
+        resume: { results: [], batches: records, entryIds: [] },
       },
       handle.runId,
     ).run();

@@ -5,6 +5,7 @@ import { type FakeAnthropicServer, lastUserText, type Responder } from '@haiku-a
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createArmy,
+  loadRun,
   type RunRecorder,
   type RunResult,
   resultsKeptOnResume,
@@ -283,6 +284,43 @@ describe('resume', () => {
     // The resumed records start on a line of their own after the torn one.
     const after = readFileSync(path, 'utf8').split('\n');
     expect(after.filter((line) => line.startsWith('{"type":"run-start"'))).toHaveLength(2);
+  });
+
+  it('reads a journal of over a megabyte a line at a time: multi-byte text across reads, a damaged line named', async () => {
+    // Summaries of two- to four-byte characters, over 1 MB in all: the reader's 1 MB reads end inside characters.
+    let answered = 0;
+    const long = () => `answer ${++answered}: ${'é漢🙂'.repeat(300)}`;
+    fake = await startScripted({ worker: () => reply.text(long()) });
+    const journal = tempDir();
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'k',
+      journal,
+      summaryTokenCap: 1_000_000,
+    });
+    const items = Array.from({ length: 400 }, (_, index) => `item ${index}`);
+    const result = await army.map(items, (item) => `Describe ${item}, all of it.`);
+    expect(result.status, JSON.stringify(result.subtasks.map((s) => s.reason))).toBe('done');
+    const path = join(journal, result.runId, 'journal.jsonl');
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(Buffer.byteLength(lines.join('\n'))).toBeGreaterThan(1_500_000);
+    // Damage one line in the middle (as a disk fault would), then read it back.
+    const damaged = lines.findIndex((line) => line.startsWith('{"type":"ledger"'));
+    lines[damaged] = `${lines[damaged]!.slice(0, 40)}#`;
+    rmSync(path);
+    appendFileSync(path, lines.join('\n'));
+    const warnings: string[] = [];
+    const loaded = await loadRun(result.runId, {
+      journal,
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    expect(warnings).toEqual([
+      expect.stringContaining(`Skipped line ${damaged + 1} of the journal`),
+    ]);
+    expect(loaded.subtasks.map((subtask) => subtask.summary)).toEqual(
+      result.subtasks.map((subtask) => subtask.summary),
+    );
+    expect(loaded.subtasks.every((subtask) => subtask.summary.endsWith('🙂'))).toBe(true);
   });
 
   it('names the problem: an unknown run id (listing the known ones), and an army without a journal', async () => {

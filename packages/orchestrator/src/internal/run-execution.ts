@@ -104,7 +104,7 @@ export class RunExecution<TAnswer> {
     this.#gateway = new RunGateway(options.gateway, runId, {
       recorder: options.recorder,
       now: options.now,
-      ...(spec.resume ? { recorded: spec.resume.entries.map((entry) => entry.id) } : {}),
+      ...(spec.resume ? { recorded: spec.resume.entryIds } : {}),
       ...(spec.stream ? { timelineWorkers: false } : {}),
     });
     this.#signal = linkSignals([spec.signal, options.signal]);
@@ -254,10 +254,13 @@ export class RunExecution<TAnswer> {
    */
   #restore(journaled: JournaledRun | undefined): boolean {
     if (!journaled) return false;
-    for (const result of this.#spec.resume?.results ?? []) {
+    const resume = this.#spec.resume;
+    for (const result of resume?.results ?? []) {
       this.#takeResult(result);
       if (!this.#keep) this.#resumedIds.add(result.id);
     }
+    // Taken: a long map's kept results are not held a second time for the whole run.
+    if (resume) resume.results = [];
     for (const record of journaled.plans) {
       this.#subtasks.push(...record.plan.subtasks);
       if (record.round === 1) this.#reasoning = record.plan.reasoning;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import {
   ArmyError,
   ERROR_CODES,
@@ -7,6 +8,7 @@ import {
   type UnsettledCall,
 } from '@haiku-army/core';
 import type { Artifact } from '../army-options.js';
+import { compactResult } from '../internal/compact-result.js';
 import type {
   BatchSubmittedRecord,
   ChunkRecord,
@@ -42,7 +44,7 @@ export interface JournalState {
   plans: PlanRecord[];
   /** Every billed call, each once, in journal order. */
   entries: LedgerEntry[];
-  /** The latest result of every subtask that has one. */
+  /** The latest result of every subtask that has one (compact for a streamed map, see compactResult). */
   results: Map<string, SubtaskResult>;
   /** Files written, by task (the latest record of a task wins). */
   artifacts: Map<string, Artifact[]>;
@@ -62,15 +64,38 @@ function incompatible(path: string, what: string): ArmyError {
 }
 
 /**
- * Reads a run's journal. A line that is not a complete record (the torn
- * last write of a killed process, or damage) is skipped with a warning,
- * never a crash.
+ * The lines of a file, read a megabyte at a time: a long map's journal runs
+ * to hundreds of megabytes, which read whole and split would be held twice
+ * over. Written by hand: `readline` is asynchronous, and journals are read
+ * synchronously (listRuns reads many in a plain loop).
+ */
+function* linesOf(path: string): Generator<string> {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
+      const lines = (rest + decoder.write(buffer.subarray(0, read))).split('\n');
+      rest = lines.pop()!;
+      yield* lines;
+    }
+    yield rest + decoder.end();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads a run's journal, a line at a time. A line that is not a complete
+ * record (the torn last write of a killed process, or damage) is skipped
+ * with a warning, never a crash. A streamed map's results are kept compact
+ * (as its run keeps them), so reading a long map's journal holds about what
+ * its run held.
  * @throws ArmyError `JOURNAL_INCOMPATIBLE` when the header is missing or names another format version
  * @throws the file system's error (ENOENT) when there is no file
  */
 export function readJournal(path: string, logger: Logger): JournalState {
-  const text = readFileSync(path, 'utf8');
-  const lines = text.split('\n');
   let header: Extract<JournalRecord, { type: 'header' }> | undefined;
   const segments: JournalSegment[] = [];
   const plans = new Map<number, PlanRecord>();
@@ -81,15 +106,24 @@ export function readJournal(path: string, logger: Logger): JournalState {
   const chunks = new Map<number, ChunkRecord>();
   const started = new Map<string, UnsettledCall>();
   const ended = new Set<string>();
-  for (const [index, line] of lines.entries()) {
+  let streamed = false;
+  // A bad line is reported once the next line shows whether it was the last.
+  let skipped: { line: number; problem: string } | undefined;
+  const warnSkipped = (last: boolean) => {
+    if (!skipped) return;
+    logger.warn(
+      `Skipped ${last ? 'the torn last line' : `line ${skipped.line}`} of the journal ${path}: ${skipped.problem}.`,
+    );
+    skipped = undefined;
+  };
+  let number = 0;
+  for (const line of linesOf(path)) {
+    number += 1;
     if (line.trim().length === 0) continue;
+    warnSkipped(false);
     const parsed = parseRecord(line);
     if ('problem' in parsed) {
-      const last =
-        index === lines.length - 1 || lines.slice(index + 1).every((rest) => !rest.trim());
-      logger.warn(
-        `Skipped ${last ? 'the torn last line' : `line ${index + 1}`} of the journal ${path}: ${parsed.problem}.`,
-      );
+      skipped = { line: number, problem: parsed.problem };
       continue;
     }
     const { record } = parsed;
@@ -105,6 +139,7 @@ export function readJournal(path: string, logger: Logger): JournalState {
     if (record.type === 'run-start') {
       const { type: _type, ...start } = record;
       segments.push({ start, entries: [] });
+      streamed ||= start.spec.streamed !== undefined;
       continue;
     }
     if (!segment) continue;
@@ -134,7 +169,7 @@ export function readJournal(path: string, logger: Logger): JournalState {
         artifacts.set(record.taskId, record.artifacts);
         break;
       case 'subtask':
-        results.set(record.result.id, record.result);
+        results.set(record.result.id, streamed ? compactResult(record.result) : record.result);
         break;
       case 'batch': {
         const { type: _type, ...batch } = record;
@@ -151,6 +186,7 @@ export function readJournal(path: string, logger: Logger): JournalState {
         break;
     }
   }
+  warnSkipped(true);
   if (!header) throw incompatible(path, 'has no complete header line');
   if (segments.length === 0) throw incompatible(path, 'has no run-start record');
   return {

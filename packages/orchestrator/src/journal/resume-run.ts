@@ -5,6 +5,8 @@ import { ItemSource, isItemIterable } from '../internal/item-source.js';
 import type { MapItemRule } from '../internal/map-subtasks.js';
 import type { ResolvedArmyOptions } from '../internal/resolve-army-options.js';
 import type { RunSpec } from '../internal/run-spec.js';
+import type { PlanSubtask } from '../plan.js';
+import type { BatchSubmittedRecord } from '../run-recorder.js';
 import type { RunStatus, SubtaskResult } from '../run-result.js';
 import { type JournalState, journaledTimeline } from './read-journal.js';
 import { adoptedSubtasks } from './run-journal.js';
@@ -141,8 +143,10 @@ export function prepareResume<TAnswer>(
     );
   // Checked before anything is restored: a caller's mistake changes nothing.
   const streamed = start.spec.streamed;
+  const results = keptResults(state);
+  const keptIds = new Set(results.map((result) => result.id));
   const stream = streamed
-    ? resumedStream(state, streamed, resume as ResumeOptions<unknown>)
+    ? resumedStream(state, streamed, resume as ResumeOptions<unknown>, keptIds)
     : undefined;
   if (resume.onResult !== undefined && typeof resume.onResult !== 'function')
     throw invalidOption('onResult', 'a function (result) => void', resume.onResult);
@@ -160,8 +164,6 @@ export function prepareResume<TAnswer>(
     unsettled: state.unsettled,
     newToLedger: added,
   });
-  const results = keptResults(state);
-  const keptIds = new Set(results.map((result) => result.id));
   const output = resume.output ?? outputFrom(start.spec.outputSchema, options.logger, state.runId);
   return {
     ...(stream ? { stream } : {}),
@@ -176,11 +178,18 @@ export function prepareResume<TAnswer>(
     ...(output ? { output } : {}),
     ...(resume.reduce ? { reduce: resume.reduce } : {}),
     ...(resume.onResult ? { onResult: resume.onResult } : {}),
-    resume: { results, batches: state.batches, entries: state.entries },
+    resume: {
+      results,
+      batches: unfinishedBatches(state.batches, keptIds),
+      entryIds: state.entries.map((entry) => entry.id),
+    },
     journaled: {
       plans: state.plans,
       startedAt: start.startedAt,
-      timeline: journaledTimeline(state),
+      // A streamed map's result leaves its worker calls out of the timeline.
+      timeline: stream
+        ? journaledTimeline(state).filter((call) => call.role !== 'worker')
+        : journaledTimeline(state),
       artifacts: [...state.artifacts]
         .filter(([taskId]) => keptIds.has(taskId))
         .flatMap(([, artifacts]) => artifacts),
@@ -193,6 +202,7 @@ function resumedStream(
   state: JournalState,
   { chunkSize, keepResults }: { chunkSize: number; keepResults?: false },
   resume: ResumeOptions<unknown>,
+  kept: ReadonlySet<string>,
 ): NonNullable<RunSpec<unknown>['stream']> {
   const { items, brief, id } = resume;
   if (items !== undefined && !isItemIterable(items))
@@ -217,6 +227,51 @@ function resumedStream(
     rule: brief === undefined ? undefined : ({ brief, id } as MapItemRule<unknown>),
     chunkSize,
     keepResults: keepResults !== false,
-    chunks: state.chunks,
+    // A kept item's subtask is not run again: a stand-in with its id (see
+    // finishedStandIn) instead of its brief, which a resumed long map would
+    // otherwise hold for every item it had finished, for the whole run.
+    chunks: state.chunks.map((chunk) => ({
+      ...chunk,
+      subtasks: chunk.subtasks.map((subtask) =>
+        kept.has(subtask.id) ? finishedStandIn(subtask) : subtask,
+      ),
+    })),
+  };
+}
+
+/**
+ * The submitted batches that hold a request of a subtask the resume runs
+ * again (only those are reattached): a resumed long map would otherwise keep
+ * every earlier chunk's batch record, with an attribution per request.
+ */
+function unfinishedBatches(
+  batches: readonly BatchSubmittedRecord[],
+  kept: ReadonlySet<string>,
+): BatchSubmittedRecord[] {
+  return batches.filter((record) =>
+    record.customIds.some((customId) => {
+      const taskId = record.attributions[customId]?.taskId;
+      return taskId === undefined || !kept.has(taskId);
+    }),
+  );
+}
+
+const FINISHED_BRIEF = Object.freeze({
+  objective: 'Finished before this resume (its brief is in the journal).',
+  outputFormat: '',
+  guidance: '',
+  boundaries: '',
+});
+const NO_DEPENDENCIES: string[] = [];
+Object.freeze(NO_DEPENDENCIES);
+
+/** What a resumed map keeps of a subtask it finished before: its id (as its title too) and complexity. */
+function finishedStandIn(subtask: PlanSubtask): PlanSubtask {
+  return {
+    id: subtask.id,
+    title: subtask.id,
+    brief: FINISHED_BRIEF,
+    dependsOn: NO_DEPENDENCIES,
+    complexity: subtask.complexity,
   };
 }

@@ -209,12 +209,14 @@ function interruptedResult(state: JournalState, catalog: ModelCatalog): RunResul
   const ledger = new CostLedger({ catalog });
   ledger.restore(state.entries);
   const planner = state.start.options.planner;
-  const timeline = journaledTimeline(state);
-  const last = Math.max(
-    state.start.startedAt,
-    ...state.entries.map((entry) => entry.timestamp),
-    ...timeline.map((call) => call.end),
-  );
+  // A streamed map's result leaves its worker calls out of the timeline.
+  const timeline = state.start.spec.streamed
+    ? journaledTimeline(state).filter((call) => call.role !== 'worker')
+    : journaledTimeline(state);
+  // A loop, not Math.max(...): a long map has more entries than a call takes arguments.
+  let last = state.start.startedAt;
+  for (const entry of state.entries) last = Math.max(last, entry.timestamp);
+  for (const call of timeline) last = Math.max(last, call.end);
   return {
     runId: state.runId,
     status: 'cancelled',
