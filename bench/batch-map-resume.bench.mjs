@@ -1,0 +1,142 @@
+// What resuming a long batch map costs its process: a batch-mode army.map
+// over N items (a generator) in chunks, in a client process against the fake
+// API served by this process over HTTP, SIGKILLed once a given share of its
+// chunks is journaled; then a second client resumes it from the journal and
+// reports its peak RSS (process.resourceUsage().maxRSS), its time and the
+// live heap after the run. Both clients run with Node's default heap limit.
+// The fake's bill is compared with the resumed ledger (which holds the first
+// process's journaled calls too). The figures are for bench/README.md,
+// never asserted.
+//
+// node bench/batch-map-resume.bench.mjs [--items 100000] [--chunk 1000] [--kill-at 0.8] [--json]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import { reply, startFakeAnthropic } from '@haiku-army/testing';
+
+const self = fileURLToPath(import.meta.url);
+
+/** A client: starts the map (printing its run id) or resumes it, then prints one JSON line of figures. */
+async function client(url, journal, items, chunkSize, runId) {
+  const { createArmy } = await import('@haiku-army/orchestrator');
+  const army = createArmy({
+    baseURL: url,
+    apiKey: 'bench',
+    journal,
+    mode: 'batch',
+    batchPollIntervalMs: 20,
+    limits: { maxOutputTokens: 64 },
+  });
+  function* tickets() {
+    for (let index = 0; index < items; index++) yield `T${index}`;
+  }
+  const brief = (ticket) => `Label the ticket ${ticket}.`;
+  const started = performance.now();
+  const handle =
+    runId === '-'
+      ? army.map(tickets(), brief, { mode: 'batch', chunkSize, keepResults: false })
+      : army.resume(runId, { items: tickets(), brief });
+  process.stdout.write(`run ${handle.runId}\n`);
+  const result = await handle;
+  const elapsedMs = performance.now() - started;
+  globalThis.gc();
+  process.stdout.write(
+    `${JSON.stringify({
+      status: result.status,
+      done: result.counts.done,
+      elapsedMs: Math.round(elapsedMs),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      liveHeapMb: Math.round(getHeapStatistics().used_heap_size / 1024 / 1024),
+      ledgerNanoUsd: army.ledger.spent(),
+    })}\n`,
+  );
+}
+
+function startClient(url, journal, items, chunkSize, runId = '-') {
+  const child = spawn(
+    process.execPath,
+    ['--expose-gc', self, '--client', url, journal, String(items), String(chunkSize), runId],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return { child, exited, out: () => out };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export default async function batchMapResumeBench(
+  items = 100_000,
+  chunkSize = 1_000,
+  killAt = 0.8,
+) {
+  const journal = mkdtempSync(join(tmpdir(), 'batch-map-resume-bench-'));
+  const fake = await startFakeAnthropic({
+    batchProcessingMs: 10,
+    defaultResponder: () => reply.text('label: printer'),
+  });
+  try {
+    const first = startClient(fake.url, journal, items, chunkSize);
+    let runId;
+    while (!runId) {
+      await sleep(50);
+      runId = /run (\S+)\n/.exec(first.out())?.[1];
+    }
+    const file = join(journal, runId, 'journal.jsonl');
+    const killAfter = Math.max(1, Math.round((items / chunkSize) * killAt));
+    for (;;) {
+      await sleep(100);
+      const chunks = existsSync(file)
+        ? (readFileSync(file, 'utf8').match(/^\{"type":"chunk"/gm) ?? []).length
+        : 0;
+      if (chunks >= killAfter) break;
+    }
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const journalMb = Math.round(readFileSync(file).length / 1024 / 1024);
+    const second = startClient(fake.url, journal, items, chunkSize, runId);
+    const code = await second.exited;
+    if (code !== 0) throw new Error(`The resuming client exited with ${code}`);
+    const figures = JSON.parse(second.out().trim().split('\n').at(-1));
+    const billedNanoUsd = fake.billing.total();
+    return [
+      {
+        name: `${items} items, chunks of ${chunkSize}, killed after ${killAfter} chunks, resumed`,
+        items,
+        chunkSize,
+        killedAfterChunks: killAfter,
+        journalMbAtKill: journalMb,
+        ...figures,
+        billedNanoUsd,
+        reconciles: billedNanoUsd === figures.ledgerNanoUsd,
+      },
+    ];
+  } finally {
+    await fake.close();
+    rmSync(journal, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--client') {
+  const [, , , url, journal, items, chunkSize, runId] = process.argv;
+  await client(url, journal, Number(items), Number(chunkSize), runId);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const argv = process.argv.slice(2);
+  const option = (name, fallback) => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : fallback;
+  };
+  const rows = await batchMapResumeBench(
+    Number(option('items', '100000')),
+    Number(option('chunk', '1000')),
+    Number(option('kill-at', '0.8')),
+  );
+  if (argv.includes('--json')) for (const row of rows) console.log(JSON.stringify(row));
+  else console.table(rows);
+}
