@@ -135,7 +135,7 @@ export interface ResumeState {
   results: SubtaskResult[];
   /** Submitted batches: reattach with `gateway.resumeBatch`, never resubmit. */
   batches: BatchSubmittedRecord[];
-  /** Ids of the interrupted runs' ledger entries (already restored into the ledger and journaled). */
+  /** Ids of the interrupted runs' ledger entries (already restored into the ledger and journaled); taken once, when the run is made. */
   entryIds: readonly string[];
 }
 

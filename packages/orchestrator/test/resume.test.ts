@@ -307,6 +307,9 @@ describe('resume', () => {
     // Damage one line in the middle (as a disk fault would), then read it back.
     const damaged = lines.findIndex((line) => line.startsWith('{"type":"ledger"'));
     lines[damaged] = `${lines[damaged]!.slice(0, 40)}#`;
+    // And pad a subtask record to several reads' length (JSON allows the whitespace).
+    const padded = lines.findIndex((line) => line.startsWith('{"type":"subtask"'));
+    lines[padded] = `{${' '.repeat(3_500_000)}${lines[padded]!.slice(1)}`;
     rmSync(path);
     appendFileSync(path, lines.join('\n'));
     const warnings: string[] = [];

@@ -107,6 +107,8 @@ export class RunExecution<TAnswer> {
       ...(spec.resume ? { recorded: spec.resume.entryIds } : {}),
       ...(spec.stream ? { timelineWorkers: false } : {}),
     });
+    // Taken into the gateway's own set: not held twice for the whole run.
+    if (spec.resume) spec.resume.entryIds = [];
     this.#signal = linkSignals([spec.signal, options.signal]);
     this.#keep = spec.stream?.keepResults ?? true;
     this.#cache =

@@ -74,13 +74,20 @@ function* linesOf(path: string): Generator<string> {
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
     const decoder = new StringDecoder('utf8');
-    let rest = '';
+    // The start of a line longer than a read, in pieces: joined once, when it ends.
+    let pending: string[] = [];
     for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
-      const lines = (rest + decoder.write(buffer.subarray(0, read))).split('\n');
-      rest = lines.pop()!;
-      yield* lines;
+      const text = decoder.write(buffer.subarray(0, read));
+      let from = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', from)) {
+        pending.push(text.slice(from, end));
+        yield pending.join('');
+        pending = [];
+        from = end + 1;
+      }
+      if (from < text.length) pending.push(text.slice(from));
     }
-    yield rest + decoder.end();
+    yield pending.join('') + decoder.end();
   } finally {
     closeSync(fd);
   }

@@ -250,7 +250,7 @@ function unfinishedBatches(
 ): BatchSubmittedRecord[] {
   return batches.filter((record) =>
     record.customIds.some((customId) => {
-      const taskId = record.attributions[customId]?.taskId;
+      const taskId = record.attributions?.[customId]?.taskId;
       return taskId === undefined || !kept.has(taskId);
     }),
   );

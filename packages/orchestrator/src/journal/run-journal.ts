@@ -248,6 +248,9 @@ export function resultOf(state: JournalState, catalog: ModelCatalog): RunResult<
  * Rebuilds a run's {@link RunResult} from its journal (what the CLI's
  * report reads). A run that never ended gives what finished, with status
  * `cancelled` and `interrupted: true`; its timeline is the journaled calls.
+ * A streamed map's result, ended or not, is as its run returns one: compact
+ * subtask results and no worker calls on the timeline (the journal's
+ * subtask and ledger records hold them whole).
  *
  * @throws ArmyError `RUN_NOT_FOUND` (listing the known ids), `JOURNAL_INCOMPATIBLE`
  * @example const result = await loadRun(runId, { journal: '.army/runs' });
