@@ -16,29 +16,18 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { reply, startFakeAnthropic } from '@haiku-army/testing';
+import { batchMapArmy, ticketBrief, tickets } from './lib/batch-map-army.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
 /** A client: starts the map (printing its run id) or resumes it, then prints one JSON line of figures. */
 async function client(url, journal, items, chunkSize, runId) {
-  const { createArmy } = await import('@haiku-army/orchestrator');
-  const army = createArmy({
-    baseURL: url,
-    apiKey: 'bench',
-    journal,
-    mode: 'batch',
-    batchPollIntervalMs: 20,
-    limits: { maxOutputTokens: 64 },
-  });
-  function* tickets() {
-    for (let index = 0; index < items; index++) yield `T${index}`;
-  }
-  const brief = (ticket) => `Label the ticket ${ticket}.`;
+  const army = await batchMapArmy(url, journal);
   const started = performance.now();
   const handle =
     runId === '-'
-      ? army.map(tickets(), brief, { mode: 'batch', chunkSize, keepResults: false })
-      : army.resume(runId, { items: tickets(), brief });
+      ? army.map(tickets(items), ticketBrief, { mode: 'batch', chunkSize, keepResults: false })
+      : army.resume(runId, { items: tickets(items), brief: ticketBrief });
   process.stdout.write(`run ${handle.runId}\n`);
   const result = await handle;
   const elapsedMs = performance.now() - started;

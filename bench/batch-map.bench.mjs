@@ -20,25 +20,15 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { reply, startFakeAnthropic } from '@haiku-army/testing';
+import { batchMapArmy, ticketBrief, tickets } from './lib/batch-map-army.mjs';
 
 const self = fileURLToPath(import.meta.url);
 
 /** The client: one streamed batch map, then one JSON line of figures. */
 async function client(url, items, chunkSize, journal, keepResults) {
-  const { createArmy } = await import('@haiku-army/orchestrator');
-  const army = createArmy({
-    baseURL: url,
-    apiKey: 'bench',
-    journal,
-    mode: 'batch',
-    batchPollIntervalMs: 20,
-    limits: { maxOutputTokens: 64 },
-  });
-  function* tickets() {
-    for (let index = 0; index < items; index++) yield `T${index}`;
-  }
+  const army = await batchMapArmy(url, journal);
   const started = performance.now();
-  const result = await army.map(tickets(), (ticket) => `Label the ticket ${ticket}.`, {
+  const result = await army.map(tickets(items), ticketBrief, {
     mode: 'batch',
     chunkSize,
     keepResults,
