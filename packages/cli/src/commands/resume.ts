@@ -117,7 +117,9 @@ export async function resumeCommand(
   const results = map?.results ? new ResultsFile(map.results, runId) : undefined;
   let code: number;
   try {
-    if (results) await appendMissing(results, runId, kept);
+    if (results)
+      for (const result of await missingFrom(results.file, runId, kept))
+        await results.write(result);
     code = results?.failed
       ? EXIT.FAILED
       : await resumeWith(runId, summary, army, map, results, kept, flags, io);
@@ -127,14 +129,14 @@ export async function resumeCommand(
   return results?.failed ? resultsFileFailed(results, runId, io) : code;
 }
 
-/** Appends the kept results a crash or a failed write left out of the results file (the journal had them first). */
-async function appendMissing(
-  results: ResultsFile,
+/** The kept results a crash or a failed write left out of the results file (the journal had them first). */
+async function missingFrom(
+  file: string,
   runId: string,
   kept: readonly SubtaskResult[],
-): Promise<void> {
-  const written = await idsInResults(results.file, runId);
-  for (const result of kept) if (!written.has(result.id)) await results.write(result);
+): Promise<SubtaskResult[]> {
+  const written = await idsInResults(file, runId);
+  return kept.filter((result) => !written.has(result.id));
 }
 
 /**
@@ -148,8 +150,7 @@ async function fillEndedResults(
   kept: readonly SubtaskResult[],
   io: ResolvedIo,
 ): Promise<boolean> {
-  const written = await idsInResults(file, runId);
-  const missing = kept.filter((result) => !written.has(result.id));
+  const missing = await missingFrom(file, runId, kept);
   if (missing.length === 0) return true;
   let failure: string | undefined;
   try {

@@ -727,8 +727,8 @@ export class RunExecution<TAnswer> {
       savedByReuse: cost.savedByReuse,
       baseline: this.#army.ledger.baseline({ runId: this.#runId }, this.#options.planner),
       timeline: [
-        ...(journaled?.timeline.filter((call) => !this.#spec.stream || call.role !== 'worker') ??
-          []),
+        // Journaled without a streamed map's worker calls (see journaledTimeline).
+        ...(journaled?.timeline ?? []),
         ...this.#gateway.timeline,
       ].sort((a, b) => a.start - b.start),
       startedAt,

@@ -230,13 +230,18 @@ export function timelineOf(entries: readonly LedgerEntry[]): TimelineEntry[] {
 /**
  * The timeline of every execution so far: the last ended execution's own
  * (it holds the earlier ones too), then the journaled calls of the
- * executions after it.
+ * executions after it. A streamed map's leaves out its worker calls, as its
+ * run's result does.
  */
 export function journaledTimeline(state: JournalState): TimelineEntry[] {
   let ended = -1;
   for (const [index, segment] of state.segments.entries()) if (segment.end) ended = index;
   const timeline = ended >= 0 ? [...state.segments[ended]!.end!.timeline] : [];
+  // A loop, not push(...): a long map has more calls than a call takes arguments.
   for (const segment of state.segments.slice(ended + 1))
-    timeline.push(...timelineOf(segment.entries));
-  return timeline.sort((a, b) => a.start - b.start);
+    for (const call of timelineOf(segment.entries)) timeline.push(call);
+  const calls = state.start.spec.streamed
+    ? timeline.filter((call) => call.role !== 'worker')
+    : timeline;
+  return calls.sort((a, b) => a.start - b.start);
 }

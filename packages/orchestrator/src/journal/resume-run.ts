@@ -186,10 +186,7 @@ export function prepareResume<TAnswer>(
     journaled: {
       plans: state.plans,
       startedAt: start.startedAt,
-      // A streamed map's result leaves its worker calls out of the timeline.
-      timeline: stream
-        ? journaledTimeline(state).filter((call) => call.role !== 'worker')
-        : journaledTimeline(state),
+      timeline: journaledTimeline(state),
       artifacts: [...state.artifacts]
         .filter(([taskId]) => keptIds.has(taskId))
         .flatMap(([, artifacts]) => artifacts),

@@ -209,10 +209,7 @@ function interruptedResult(state: JournalState, catalog: ModelCatalog): RunResul
   const ledger = new CostLedger({ catalog });
   ledger.restore(state.entries);
   const planner = state.start.options.planner;
-  // A streamed map's result leaves its worker calls out of the timeline.
-  const timeline = state.start.spec.streamed
-    ? journaledTimeline(state).filter((call) => call.role !== 'worker')
-    : journaledTimeline(state);
+  const timeline = journaledTimeline(state);
   // A loop, not Math.max(...): a long map has more entries than a call takes arguments.
   let last = state.start.startedAt;
   for (const entry of state.entries) last = Math.max(last, entry.timestamp);
