@@ -217,7 +217,7 @@ export class Army {
           ERROR_CODES.INVALID_OPTIONS,
           "army.resume reads the run's journal, but this army has `journal: false`; create it with the `journal` directory the run wrote to.",
         );
-      const state = await openJournal(root, runId, this.#options.logger);
+      const state = await openJournal(root, runId, this.#options.logger, { forResume: true });
       if (state.end && FINISHED_RUN_STATUSES.has(state.end.status))
         return restoreJournaledResult(state) as RunResult<TAnswer>;
       const spec = prepareResume(state, this.#options, options);

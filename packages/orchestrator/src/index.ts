@@ -52,11 +52,8 @@ export type { MapItems } from './internal/item-source.js';
 export { JOURNAL_FILE, JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION } from './journal/journal-format.js';
 export { JournalRecorder, type JournalRecorderOptions } from './journal/journal-recorder.js';
 export { DEFAULT_JOURNAL_ROOT, defaultCacheDirectory } from './journal/journal-root.js';
-export {
-  type ResumeOptions,
-  resultsKeptOnResume,
-  stoppedByRun,
-} from './journal/resume-run.js';
+export { resultsKeptOnResume, stoppedByRun } from './journal/kept-results.js';
+export type { ResumeOptions } from './journal/resume-run.js';
 export {
   type JournalReadOptions,
   listRuns,
@@ -109,6 +106,7 @@ export type {
   RunStatus,
   SubtaskCost,
   SubtaskCounts,
+  SubtaskOutcome,
   SubtaskResult,
   SubtaskStatus,
   TimelineEntry,

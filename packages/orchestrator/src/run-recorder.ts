@@ -1,7 +1,7 @@
 import type { Attribution, CallRole, GatewayRequest, LedgerEntry } from '@haiku-army/core';
 import type { Artifact } from './army-options.js';
 import type { Plan, PlanSubtask } from './plan.js';
-import type { RunResult, SubtaskResult } from './run-result.js';
+import type { RunResult, SubtaskOutcome, SubtaskResult } from './run-result.js';
 
 /** What a run records when it starts. Never holds credentials. */
 export interface RunStartRecord {
@@ -133,6 +133,8 @@ export interface RunRecorder {
 export interface ResumeState {
   /** Finished subtasks, kept as is (compact for a streamed map); the run takes them once, at its start. */
   results: SubtaskResult[];
+  /** A map with `keepResults: false`: its finished subtasks' outcomes instead (`results` is empty); taken once, as `results`. */
+  outcomes?: SubtaskOutcome[];
   /** Submitted batches: reattach with `gateway.resumeBatch`, never resubmit. */
   batches: BatchSubmittedRecord[];
   /** Ids of the interrupted runs' ledger entries (already restored into the ledger and journaled); taken once, when the run is made. */

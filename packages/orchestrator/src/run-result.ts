@@ -73,6 +73,13 @@ export interface SubtaskResult<TData = unknown> {
   transcriptIds: string[];
 }
 
+/**
+ * What a run holds of a finished subtask when it keeps no results (a map
+ * with `keepResults: false`): its outcome, for its counts and for what a
+ * resume runs again. What `resultsKeptOnResume` reads of a result.
+ */
+export type SubtaskOutcome = Pick<SubtaskResult, 'id' | 'status' | 'code' | 'dependsOn'>;
+
 /** One attempt's spend in the cost tree. */
 export interface AttemptCost {
   attempt: number;

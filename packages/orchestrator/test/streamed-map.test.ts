@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeAnthropicServer, toolExchanges } from '@haiku-army/testing';
@@ -6,6 +6,7 @@ import { defineTool } from '@haiku-army/worker';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createArmy, loadRun, PlanInvalidError, resumeRun } from '../src/index.js';
+import { readJournal } from '../src/journal/read-journal.js';
 import { reply, startScripted } from './support/scripted.js';
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
@@ -351,5 +352,75 @@ describe('army.map over an iterable (streamed)', () => {
       paths.filter((path) => path === 'POST /v1/messages/batches').length,
     );
     expect(failFast.ledger.spent()).toBe(0);
+  });
+});
+
+describe('reading a streamed map journal for a resume', () => {
+  it('holds what is still to run: stand-ins for finished items, only unfinished batches, outcomes without keepResults', async () => {
+    fake = await echoWorker();
+    const journal = journalDir();
+    const options = { baseURL: fake.url, apiKey: 'test-key', journal, batchPollIntervalMs: 10 };
+    const brief = (word: string) => `Echo ${word}.`;
+    const done = await createArmy(options).map(words(7), brief, {
+      mode: 'batch',
+      chunkSize: 3,
+      keepResults: false,
+    });
+    expect(done.status).toBe('done');
+    // A crash just after item 4's result: chunk 2's items 5 and 6 unfinished, chunk 3 not read.
+    const path = join(journal, done.runId, 'journal.jsonl');
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const cut = lines.findIndex(
+      (line) => line.includes('"type":"subtask"') && line.includes('"id":"item-4"'),
+    );
+    writeFileSync(path, `${lines.slice(0, cut + 1).join('\n')}\n`);
+    const billedBefore = fake.billing.entries.length;
+
+    const full = readJournal(path, console);
+    expect(
+      full.chunks.flatMap((chunk) => chunk.subtasks.map((subtask) => subtask.brief.objective)),
+    ).toEqual(['w0', 'w1', 'w2', 'w3', 'w4', 'w5'].map((word) => `Echo ${word}.`));
+    expect(full.batches).toHaveLength(2);
+    expect(full.results.size).toBe(4);
+    expect(full.outcomes).toBeUndefined();
+
+    const state = readJournal(path, console, { forResume: true });
+    const objectives = state.chunks.flatMap((chunk) =>
+      chunk.subtasks.map((subtask) => `${subtask.id}:${subtask.brief.objective}`),
+    );
+    expect(objectives.slice(4)).toEqual(['item-5:Echo w4.', 'item-6:Echo w5.']);
+    expect(
+      objectives.slice(0, 4).every((text) => /^item-\d:Finished before this resume/.test(text)),
+    ).toBe(true);
+    // Chunk 1's batch had only finished items; chunk 2's is reattached.
+    expect(state.batches.map((batch) => batch.batchId)).toEqual([full.batches[1]!.batchId]);
+    expect(state.results.size).toBe(0);
+    expect([...state.outcomes!.values()]).toEqual(
+      ['item-1', 'item-2', 'item-3', 'item-4'].map((id) => ({ id, status: 'done', dependsOn: [] })),
+    );
+    expect(state.entries).toEqual(full.entries);
+
+    const ran: string[] = [];
+    const resumed = await createArmy(options).resume(done.runId, {
+      items: words(7),
+      brief,
+      onResult: (result) => {
+        ran.push(result.id);
+      },
+    });
+    expect(resumed.status).toBe('done');
+    expect(resumed.subtasks).toEqual([]);
+    expect(resumed.counts).toMatchObject({ done: 7, failed: 0, cancelled: 0 });
+    expect(ran).toEqual(['item-5', 'item-6', 'item-7']);
+    // Chunk 2's batch was reattached, not sent again: only chunk 3's item is billed now, and
+    // the ledger is the journaled calls and that one (the cut left the first run's item 7 out).
+    const billedNow = fake.billing.entries.slice(billedBefore);
+    expect(billedNow).toHaveLength(1);
+    const journaled = state.entries.reduce((sum, entry) => sum + entry.cost.total, 0);
+    expect(resumed.cost.total).toBe(journaled + billedNow[0]!.cost.total);
+    // An ended map that keeps no results resumes to what its run returned: counts, no subtasks.
+    const again = await createArmy(options).resume(done.runId);
+    expect(again.subtasks).toEqual([]);
+    expect(again.counts).toMatchObject({ done: 7 });
   });
 });

@@ -26,6 +26,7 @@ import {
   type RunResult,
   type RunStatus,
   type SubtaskCounts,
+  type SubtaskOutcome,
   type SubtaskResult,
   zeroCounts,
 } from '../run-result.js';
@@ -261,8 +262,15 @@ export class RunExecution<TAnswer> {
       this.#takeResult(result);
       if (!this.#keep) this.#resumedIds.add(result.id);
     }
+    for (const outcome of resume?.outcomes ?? []) {
+      this.#count(outcome);
+      this.#resumedIds.add(outcome.id);
+    }
     // Taken: a long map's kept results are not held a second time for the whole run.
-    if (resume) resume.results = [];
+    if (resume) {
+      resume.results = [];
+      delete resume.outcomes;
+    }
     for (const record of journaled.plans) {
       this.#subtasks.push(...record.plan.subtasks);
       if (record.round === 1) this.#reasoning = record.plan.reasoning;
@@ -278,8 +286,12 @@ export class RunExecution<TAnswer> {
   #takeResult(result: SubtaskResult): void {
     if (this.#keep)
       this.#results.set(result.id, this.#spec.stream ? compactResult(result) : result);
-    this.#counts[result.status] += 1;
-    if (result.status === 'failed') this.#firstFailed ??= result.id;
+    this.#count(result);
+  }
+
+  #count({ id, status }: SubtaskOutcome): void {
+    this.#counts[status] += 1;
+    if (status === 'failed') this.#firstFailed ??= id;
   }
 
   /** Runs one round's subtasks; returns whether one failed under fail-fast. */

@@ -9,13 +9,14 @@ import {
 } from '@haiku-army/core';
 import type { Artifact } from '../army-options.js';
 import { compactResult } from '../internal/compact-result.js';
+import type { PlanSubtask } from '../plan.js';
 import type {
   BatchSubmittedRecord,
   ChunkRecord,
   PlanRecord,
   RunStartRecord,
 } from '../run-recorder.js';
-import type { SubtaskResult, TimelineEntry } from '../run-result.js';
+import type { SubtaskOutcome, SubtaskResult, TimelineEntry } from '../run-result.js';
 import {
   JOURNAL_FORMAT,
   JOURNAL_FORMAT_VERSION,
@@ -23,6 +24,7 @@ import {
   parseRecord,
   type SerializedRunResult,
 } from './journal-format.js';
+import { stoppedByRun } from './kept-results.js';
 
 /** One execution of a run: its start, the calls it billed and, when it ended, its result. */
 export interface JournalSegment {
@@ -44,8 +46,17 @@ export interface JournalState {
   plans: PlanRecord[];
   /** Every billed call, each once, in journal order. */
   entries: LedgerEntry[];
-  /** The latest result of every subtask that has one (compact for a streamed map, see compactResult). */
+  /**
+   * The latest result of every subtask that has one (compact for a streamed
+   * map, see compactResult); empty when `outcomes` holds them instead.
+   */
   results: Map<string, SubtaskResult>;
+  /**
+   * Read for a resume of a streamed map with `keepResults: false`: the
+   * latest outcome of every subtask that has a result (what such a run
+   * keeps of them), in place of `results`.
+   */
+  outcomes?: Map<string, SubtaskOutcome>;
   /** Files written, by task (the latest record of a task wins). */
   artifacts: Map<string, Artifact[]>;
   batches: BatchSubmittedRecord[];
@@ -53,6 +64,40 @@ export interface JournalState {
   chunks: ChunkRecord[];
   /** Calls started and never ended (in flight when a process died), at their worst case. */
   unsettled: UnsettledCall[];
+}
+
+/** Options of {@link readJournal}. */
+export interface ReadJournalOptions {
+  /**
+   * Read for `army.resume`, which needs less of a streamed map than a report
+   * does: a finished item's subtask is kept as a stand-in (see
+   * finishedStandIn), a batch record whose requests all finished is let go,
+   * and with `keepResults: false` only outcomes are kept. A resumed long
+   * map's memory is then set by what is still to run, not by every item
+   * read before. @default false
+   */
+  forResume?: boolean;
+}
+
+const NONE: never[] = [];
+Object.freeze(NONE);
+
+const FINISHED_BRIEF = Object.freeze({
+  objective: 'Finished before this resume (its brief is in the journal).',
+  outputFormat: '',
+  guidance: '',
+  boundaries: '',
+});
+
+/** What a resumed map keeps of a subtask it finished before: its id (as its title too) and complexity. */
+export function finishedStandIn(subtask: PlanSubtask): PlanSubtask {
+  return {
+    id: subtask.id,
+    title: subtask.id,
+    brief: FINISHED_BRIEF,
+    dependsOn: NONE,
+    complexity: subtask.complexity,
+  };
 }
 
 function incompatible(path: string, what: string): ArmyError {
@@ -102,18 +147,25 @@ function* linesOf(path: string): Generator<string> {
  * @throws ArmyError `JOURNAL_INCOMPATIBLE` when the header is missing or names another format version
  * @throws the file system's error (ENOENT) when there is no file
  */
-export function readJournal(path: string, logger: Logger): JournalState {
+export function readJournal(
+  path: string,
+  logger: Logger,
+  options: ReadJournalOptions = {},
+): JournalState {
   let header: Extract<JournalRecord, { type: 'header' }> | undefined;
   const segments: JournalSegment[] = [];
   const plans = new Map<number, PlanRecord>();
   const entries = new Map<string, LedgerEntry>();
   const results = new Map<string, SubtaskResult>();
   const artifacts = new Map<string, Artifact[]>();
-  const batches: BatchSubmittedRecord[] = [];
   const chunks = new Map<number, ChunkRecord>();
   const started = new Map<string, UnsettledCall>();
   const ended = new Set<string>();
   let streamed = false;
+  let outcomes: Map<string, SubtaskOutcome> | undefined;
+  // Set for a resume of a streamed map (see ReadJournalOptions.forResume).
+  let finishing: FinishedItems | undefined;
+  const batches = new Set<BatchSubmittedRecord>();
   // A bad line is reported once the next line shows whether it was the last.
   let skipped: { line: number; problem: string } | undefined;
   const warnSkipped = (last: boolean) => {
@@ -146,7 +198,15 @@ export function readJournal(path: string, logger: Logger): JournalState {
     if (record.type === 'run-start') {
       const { type: _type, ...start } = record;
       segments.push({ start, entries: [] });
-      streamed ||= start.spec.streamed !== undefined;
+      const { streamed: map } = segments[0]!.start.spec;
+      streamed = map !== undefined;
+      if (streamed && options.forResume) {
+        finishing ??= new FinishedItems(batches, (id) => {
+          const result = outcomes?.get(id) ?? results.get(id);
+          return result !== undefined && finalResult(result);
+        });
+        if (map?.keepResults === false) outcomes ??= new Map();
+      }
       continue;
     }
     if (!segment) continue;
@@ -175,17 +235,29 @@ export function readJournal(path: string, logger: Logger): JournalState {
       case 'artifacts':
         artifacts.set(record.taskId, record.artifacts);
         break;
-      case 'subtask':
-        results.set(record.result.id, streamed ? compactResult(record.result) : record.result);
+      case 'subtask': {
+        const { result } = record;
+        if (outcomes) outcomes.set(result.id, outcomeOf(result));
+        else results.set(result.id, streamed ? compactResult(result) : result);
+        if (finishing && finalResult(result)) finishing.finished(result.id);
         break;
+      }
       case 'batch': {
         const { type: _type, ...batch } = record;
-        batches.push({ runId: header.runId, ...(batch as Omit<BatchSubmittedRecord, 'runId'>) });
+        const submitted = {
+          runId: header.runId,
+          ...(batch as Omit<BatchSubmittedRecord, 'runId'>),
+        };
+        if (finishing) finishing.batch(submitted);
+        else batches.add(submitted);
         break;
       }
       case 'chunk': {
         const { type: _type, ...chunk } = record;
-        if (!chunks.has(chunk.index)) chunks.set(chunk.index, { runId: header.runId, ...chunk });
+        if (chunks.has(chunk.index)) break;
+        const read = { runId: header.runId, ...chunk };
+        chunks.set(chunk.index, read);
+        finishing?.chunk(read);
         break;
       }
       case 'run-end':
@@ -205,11 +277,92 @@ export function readJournal(path: string, logger: Logger): JournalState {
     plans: [...plans.values()].sort((a, b) => a.round - b.round),
     entries: [...entries.values()],
     results,
+    ...(outcomes ? { outcomes } : {}),
     artifacts,
-    batches,
+    batches: [...batches],
     chunks: [...chunks.values()].sort((a, b) => a.index - b.index),
     unsettled: [...started].filter(([call]) => !ended.has(call)).map(([, call]) => call),
   };
+}
+
+/** A result that no later run replaces: a resume keeps it (see resultsKeptOnResume; a map item has no dependencies). */
+function finalResult(result: SubtaskOutcome): boolean {
+  return !stoppedByRun(result) && result.code !== 'DEPENDENCY_FAILED';
+}
+
+function outcomeOf(result: SubtaskResult): SubtaskOutcome {
+  return {
+    id: result.id,
+    status: result.status,
+    ...(result.code !== undefined ? { code: result.code } : {}),
+    dependsOn: result.dependsOn.length > 0 ? result.dependsOn : NONE,
+  };
+}
+
+/**
+ * What a resume of a streamed map lets go of while the journal is read, as
+ * its items finish: each finished item's subtask becomes a stand-in in its
+ * chunk, and a batch record goes once every request in it belongs to a
+ * finished item (only a batch with an unfinished request is reattached).
+ * Items finish in the journal after their chunk and batch records, so what
+ * this holds is the items still in flight when the run stopped.
+ */
+class FinishedItems {
+  readonly #batches: Set<BatchSubmittedRecord>;
+  /** Unfinished items' places in their chunks. */
+  readonly #places = new Map<string, { chunk: ChunkRecord; at: number }>();
+  /** Batch records by unfinished item, and how many of each record's requests are unfinished. */
+  readonly #batchesOf = new Map<string, BatchSubmittedRecord[]>();
+  readonly #open = new Map<BatchSubmittedRecord, number>();
+  /** Whether an item's latest result so far is final. */
+  readonly #done: (id: string) => boolean;
+
+  constructor(batches: Set<BatchSubmittedRecord>, done: (id: string) => boolean) {
+    this.#batches = batches;
+    this.#done = done;
+  }
+
+  chunk(chunk: ChunkRecord): void {
+    for (const [at, subtask] of chunk.subtasks.entries()) {
+      if (this.#done(subtask.id)) chunk.subtasks[at] = finishedStandIn(subtask);
+      else this.#places.set(subtask.id, { chunk, at });
+    }
+  }
+
+  batch(record: BatchSubmittedRecord): void {
+    let open = 0;
+    for (const customId of record.customIds) {
+      const taskId = record.attributions?.[customId]?.taskId;
+      // A request that names no item is never known to be finished: the record stays.
+      if (taskId === undefined) open = Number.POSITIVE_INFINITY;
+      else if (!this.#done(taskId)) {
+        open += 1;
+        const held = this.#batchesOf.get(taskId);
+        if (held) held.push(record);
+        else this.#batchesOf.set(taskId, [record]);
+      }
+    }
+    if (open === 0) return;
+    this.#batches.add(record);
+    this.#open.set(record, open);
+  }
+
+  finished(id: string): void {
+    // A finished item is not run again (its result is its last): a second call finds nothing held.
+    const place = this.#places.get(id);
+    if (place) {
+      place.chunk.subtasks[place.at] = finishedStandIn(place.chunk.subtasks[place.at]!);
+      this.#places.delete(id);
+    }
+    for (const record of this.#batchesOf.get(id) ?? []) {
+      const open = this.#open.get(record)! - 1;
+      this.#open.set(record, open);
+      if (open > 0) continue;
+      this.#open.delete(record);
+      this.#batches.delete(record);
+    }
+    this.#batchesOf.delete(id);
+  }
 }
 
 /** The calls of journaled ledger entries as timeline entries (a call's start is its end minus its latency). */
@@ -236,12 +389,12 @@ export function timelineOf(entries: readonly LedgerEntry[]): TimelineEntry[] {
 export function journaledTimeline(state: JournalState): TimelineEntry[] {
   let ended = -1;
   for (const [index, segment] of state.segments.entries()) if (segment.end) ended = index;
-  const timeline = ended >= 0 ? [...state.segments[ended]!.end!.timeline] : [];
+  const shown = state.start.spec.streamed
+    ? (call: { role: string }) => call.role !== 'worker'
+    : () => true;
+  const timeline = ended >= 0 ? state.segments[ended]!.end!.timeline.filter(shown) : [];
   // A loop, not push(...): a long map has more calls than a call takes arguments.
   for (const segment of state.segments.slice(ended + 1))
-    for (const call of timelineOf(segment.entries)) timeline.push(call);
-  const calls = state.start.spec.streamed
-    ? timeline.filter((call) => call.role !== 'worker')
-    : timeline;
-  return calls.sort((a, b) => a.start - b.start);
+    for (const call of timelineOf(segment.entries.filter(shown))) timeline.push(call);
+  return timeline.sort((a, b) => a.start - b.start);
 }

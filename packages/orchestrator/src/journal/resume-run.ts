@@ -5,9 +5,9 @@ import { ItemSource, isItemIterable } from '../internal/item-source.js';
 import type { MapItemRule } from '../internal/map-subtasks.js';
 import type { ResolvedArmyOptions } from '../internal/resolve-army-options.js';
 import type { RunSpec } from '../internal/run-spec.js';
-import type { PlanSubtask } from '../plan.js';
-import type { BatchSubmittedRecord } from '../run-recorder.js';
-import type { RunStatus, SubtaskResult } from '../run-result.js';
+import type { BatchSubmittedRecord, ResumeState } from '../run-recorder.js';
+import type { RunStatus, SubtaskOutcome, SubtaskResult } from '../run-result.js';
+import { resultsKeptOnResume } from './kept-results.js';
 import { type JournalState, journaledTimeline } from './read-journal.js';
 import { adoptedSubtasks } from './run-journal.js';
 
@@ -41,69 +41,21 @@ export interface ResumeOptions<TAnswer = string> {
 /** Statuses of a run that ended on its own: resuming it runs nothing and returns its journaled result. */
 export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['done', 'partial', 'failed']);
 
-/** Codes of results that the run's stop imposed (not the subtask's own outcome): a resume runs those again. */
-const INTERRUPTED_CODES = new Set([
-  'ABORTED',
-  'BACKEND_UNAVAILABLE',
-  'BUDGET_EXCEEDED',
-  'FAIL_FAST',
-  'NOT_READY',
-]);
-
-const SUCCEEDED = new Set(['done', 'partial']);
-
 /**
- * Whether the run's stop imposed this result (cancelled, or stopped by the
- * budget, fail-fast or a lost backend) rather than the subtask's own work:
- * a resume runs such a subtask again.
- *
- * @example const runAgain = result.subtasks.filter(stoppedByRun);
+ * What a resume keeps of the journaled results, in plan (or item) order: the
+ * results, or for a map that keeps none (read with outcomes) the outcomes.
  */
-export function stoppedByRun(result: Pick<SubtaskResult, 'status' | 'code'>): boolean {
-  return result.status === 'cancelled' || INTERRUPTED_CODES.has(result.code ?? '');
-}
-
-/**
- * The finished subtasks a resume keeps: done and partial ones, and those
- * that failed or were skipped on their own account. Cancelled ones, those
- * stopped by the budget or fail-fast, and dependents skipped only because a
- * dependency that runs again did not finish, run again.
- *
- * @example const kept = resultsKeptOnResume((await loadRun(runId)).subtasks);
- */
-export function resultsKeptOnResume(results: Iterable<SubtaskResult>): SubtaskResult[] {
-  const all = [...results];
-  const kept = new Map<string, SubtaskResult>();
-  const waiting: SubtaskResult[] = [];
-  for (const result of all) {
-    if (stoppedByRun(result)) continue;
-    if (result.code === 'DEPENDENCY_FAILED') waiting.push(result);
-    else kept.set(result.id, result);
+function keptResults(state: JournalState): Pick<ResumeState, 'results' | 'outcomes'> & {
+  ids: Set<string>;
+} {
+  const held: ReadonlyMap<string, SubtaskOutcome> = state.outcomes ?? state.results;
+  const ids = new Set(resultsKeptOnResume(held.values()).map((result) => result.id));
+  const inOrder = adoptedSubtasks(state).filter((subtask) => ids.has(subtask.id));
+  if (state.outcomes) {
+    const { outcomes } = state;
+    return { ids, results: [], outcomes: inOrder.map((subtask) => outcomes.get(subtask.id)!) };
   }
-  // A skipped dependent stays skipped when a dependency it names is kept and did not succeed.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const result of waiting) {
-      if (kept.has(result.id)) continue;
-      const failed = result.dependsOn.some((id) => {
-        const dependency = kept.get(id);
-        return dependency !== undefined && !SUCCEEDED.has(dependency.status);
-      });
-      if (failed) {
-        kept.set(result.id, result);
-        changed = true;
-      }
-    }
-  }
-  return all.filter((result) => kept.get(result.id) === result);
-}
-
-/** The journaled results a resume keeps, in plan (or item) order. */
-function keptResults(state: JournalState): SubtaskResult[] {
-  const kept = new Set(resultsKeptOnResume(state.results.values()).map((result) => result.id));
-  return adoptedSubtasks(state).flatMap((subtask) =>
-    kept.has(subtask.id) ? [state.results.get(subtask.id)!] : [],
-  );
+  return { ids, results: inOrder.map((subtask) => state.results.get(subtask.id)!) };
 }
 
 /** The journaled JSON Schema of `data` as a zod schema, when this zod can rebuild one. */
@@ -143,10 +95,9 @@ export function prepareResume<TAnswer>(
     );
   // Checked before anything is restored: a caller's mistake changes nothing.
   const streamed = start.spec.streamed;
-  const results = keptResults(state);
-  const keptIds = new Set(results.map((result) => result.id));
+  const { ids: keptIds, ...kept } = keptResults(state);
   const stream = streamed
-    ? resumedStream(state, streamed, resume as ResumeOptions<unknown>, keptIds)
+    ? resumedStream(state, streamed, resume as ResumeOptions<unknown>)
     : undefined;
   if (resume.onResult !== undefined && typeof resume.onResult !== 'function')
     throw invalidOption('onResult', 'a function (result) => void', resume.onResult);
@@ -179,7 +130,7 @@ export function prepareResume<TAnswer>(
     ...(resume.reduce ? { reduce: resume.reduce } : {}),
     ...(resume.onResult ? { onResult: resume.onResult } : {}),
     resume: {
-      results,
+      ...kept,
       batches: unfinishedBatches(state.batches, keptIds),
       entryIds: state.entries.map((entry) => entry.id),
     },
@@ -199,7 +150,6 @@ function resumedStream(
   state: JournalState,
   { chunkSize, keepResults }: { chunkSize: number; keepResults?: false },
   resume: ResumeOptions<unknown>,
-  kept: ReadonlySet<string>,
 ): NonNullable<RunSpec<unknown>['stream']> {
   const { items, brief, id } = resume;
   if (items !== undefined && !isItemIterable(items))
@@ -224,15 +174,10 @@ function resumedStream(
     rule: brief === undefined ? undefined : ({ brief, id } as MapItemRule<unknown>),
     chunkSize,
     keepResults: keepResults !== false,
-    // A kept item's subtask is not run again: a stand-in with its id (see
-    // finishedStandIn) instead of its brief, which a resumed long map would
+    // Read with forResume: a kept item's subtask is a stand-in (see
+    // finishedStandIn), not its brief, which a resumed long map would
     // otherwise hold for every item it had finished, for the whole run.
-    chunks: state.chunks.map((chunk) => ({
-      ...chunk,
-      subtasks: chunk.subtasks.map((subtask) =>
-        kept.has(subtask.id) ? finishedStandIn(subtask) : subtask,
-      ),
-    })),
+    chunks: state.chunks,
   };
 }
 
@@ -251,24 +196,4 @@ function unfinishedBatches(
       return taskId === undefined || !kept.has(taskId);
     }),
   );
-}
-
-const FINISHED_BRIEF = Object.freeze({
-  objective: 'Finished before this resume (its brief is in the journal).',
-  outputFormat: '',
-  guidance: '',
-  boundaries: '',
-});
-const NO_DEPENDENCIES: string[] = [];
-Object.freeze(NO_DEPENDENCIES);
-
-/** What a resumed map keeps of a subtask it finished before: its id (as its title too) and complexity. */
-function finishedStandIn(subtask: PlanSubtask): PlanSubtask {
-  return {
-    id: subtask.id,
-    title: subtask.id,
-    brief: FINISHED_BRIEF,
-    dependsOn: NO_DEPENDENCIES,
-    complexity: subtask.complexity,
-  };
 }

@@ -13,10 +13,21 @@ import type { Artifact } from '../army-options.js';
 import { compactResult } from '../internal/compact-result.js';
 import { buildRunCost, cacheHitRate } from '../internal/cost-tree.js';
 import type { PlanSubtask } from '../plan.js';
-import { type RunResult, type RunStatus, zeroCounts } from '../run-result.js';
+import {
+  type RunResult,
+  type RunStatus,
+  type SubtaskOutcome,
+  type SubtaskResult,
+  zeroCounts,
+} from '../run-result.js';
 import { JOURNAL_FILE, restoreResult } from './journal-format.js';
 import { journalPath, resolveJournalRoot, runDirectory } from './journal-root.js';
-import { type JournalState, journaledTimeline, readJournal } from './read-journal.js';
+import {
+  type JournalState,
+  journaledTimeline,
+  type ReadJournalOptions,
+  readJournal,
+} from './read-journal.js';
 
 /** Options of {@link listRuns} and {@link loadRun}. */
 export interface JournalReadOptions {
@@ -76,13 +87,16 @@ export function adoptedSubtasks(state: JournalState): PlanSubtask[] {
 export function restoreJournaledResult(state: JournalState): RunResult<unknown> {
   const result = restoreResult(state.end!);
   if (!result.streamed) return result;
-  const ids = adoptedSubtasks(state).map((subtask) => subtask.id);
-  const subtasks = ids.flatMap((id) => {
-    const kept = state.results.get(id);
-    return kept ? [compactResult(kept)] : [];
-  });
   const counts = zeroCounts();
-  for (const subtask of subtasks) counts[subtask.status] += 1;
+  const subtasks: SubtaskResult[] = [];
+  // Read with outcomes (a resume of a map that keeps none): no subtasks, as its run returned.
+  const held: ReadonlyMap<string, SubtaskOutcome> = state.outcomes ?? state.results;
+  for (const { id } of adoptedSubtasks(state)) {
+    const kept = held.get(id);
+    if (!kept) continue;
+    counts[kept.status] += 1;
+    if (!state.outcomes) subtasks.push(compactResult(state.results.get(id)!));
+  }
   return { ...result, subtasks, counts };
 }
 
@@ -96,9 +110,10 @@ function summarize(state: JournalState, dir: string): RunSummary {
     cancelled: 0,
     unfinished: 0,
   };
+  const held: ReadonlyMap<string, SubtaskOutcome> = state.outcomes ?? state.results;
   for (const subtask of adoptedSubtasks(state)) {
     counts.total += 1;
-    const result = state.results.get(subtask.id);
+    const result = held.get(subtask.id);
     if (result) counts[result.status] += 1;
     else counts.unfinished += 1;
   }
@@ -190,10 +205,11 @@ export async function openJournal(
   root: string,
   runId: string,
   logger: Logger,
+  options: ReadJournalOptions = {},
 ): Promise<JournalState> {
   const path = journalPath(root, runId);
   if (!existsSync(path)) throw await runNotFound(root, runId);
-  return readJournal(path, logger);
+  return readJournal(path, logger, options);
 }
 
 /** The files the journal says the run's subtasks wrote, in plan order. */
