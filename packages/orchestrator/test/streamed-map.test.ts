@@ -355,26 +355,33 @@ describe('army.map over an iterable (streamed)', () => {
   });
 });
 
-describe('reading a streamed map journal for a resume', () => {
-  it('holds what is still to run: stand-ins for finished items, only unfinished batches, outcomes without keepResults', async () => {
+describe('resuming a streamed batch map', () => {
+  const brief = (word: string) => `Echo ${word}.`;
+
+  /** A 7-item map in chunks of 3, its journal cut as a crash just after item 4's result would leave it. */
+  async function crashedAfterItem4() {
     fake = await echoWorker();
     const journal = journalDir();
     const options = { baseURL: fake.url, apiKey: 'test-key', journal, batchPollIntervalMs: 10 };
-    const brief = (word: string) => `Echo ${word}.`;
     const done = await createArmy(options).map(words(7), brief, {
       mode: 'batch',
       chunkSize: 3,
       keepResults: false,
     });
     expect(done.status).toBe('done');
-    // A crash just after item 4's result: chunk 2's items 5 and 6 unfinished, chunk 3 not read.
+    // Chunk 2's items 5 and 6 unfinished, chunk 3 not read.
     const path = join(journal, done.runId, 'journal.jsonl');
     const lines = readFileSync(path, 'utf8').split('\n');
     const cut = lines.findIndex(
       (line) => line.includes('"type":"subtask"') && line.includes('"id":"item-4"'),
     );
     writeFileSync(path, `${lines.slice(0, cut + 1).join('\n')}\n`);
-    const billedBefore = fake.billing.entries.length;
+    return { options, runId: done.runId, path, billedBefore: fake.billing.entries.length };
+  }
+
+  it('reads for what is still to run: stand-ins for finished items, only unfinished batches, outcomes without keepResults', async () => {
+    const { options, runId, path, billedBefore } = await crashedAfterItem4();
+    const done = { runId };
 
     const full = readJournal(path, console);
     expect(
@@ -422,5 +429,31 @@ describe('reading a streamed map journal for a resume', () => {
     const again = await createArmy(options).resume(done.runId);
     expect(again.subtasks).toEqual([]);
     expect(again.counts).toMatchObject({ done: 7 });
+  });
+
+  it('sends the requests of a batch the API no longer has in a new batch, at the batch price', async () => {
+    const { options, runId, path, billedBefore } = await crashedAfterItem4();
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const batchLines = lines.filter((line) => line.startsWith('{"type":"batch"'));
+    const lost = JSON.parse(batchLines[1]!).batchId as string;
+    writeFileSync(path, lines.join('\n').replaceAll(lost, 'msgbatch_expired_long_ago'));
+    const journaled = readJournal(path, console).entries.reduce(
+      (sum, entry) => sum + entry.cost.total,
+      0,
+    );
+    const resumed = await createArmy(options).resume(runId, { items: words(7), brief });
+    expect(resumed.status).toBe('done');
+    expect(resumed.counts).toMatchObject({ done: 7, failed: 0 });
+    // Items 5 and 6 again and item 7, all batched: none interactively.
+    const billedNow = fake!.billing.entries.slice(billedBefore);
+    expect(billedNow).toHaveLength(3);
+    expect(billedNow.every((entry) => entry.usage.service_tier === 'batch')).toBe(true);
+    expect(resumed.cost.total).toBe(
+      journaled + billedNow.reduce((sum, entry) => sum + entry.cost.total, 0),
+    );
+    // The new batch is journaled: a later resume reattaches to it, not to the lost one.
+    const batches = readJournal(path, console).batches.map((batch) => batch.batchId);
+    expect(batches).toHaveLength(4);
+    expect(batches.slice(2)).not.toContain('msgbatch_expired_long_ago');
   });
 });

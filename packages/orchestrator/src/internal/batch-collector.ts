@@ -222,10 +222,9 @@ export class BatchCollector implements ModelGateway {
       this.#ahead.set(customId, made);
       sent.add(attribution.taskId);
       const record = this.#resumable.get(customId);
-      if (record) {
-        this.#resumable.delete(customId);
-        this.#waves.reattach(record, made.waiter);
-      } else wave.push(made.waiter);
+      this.#resumable.delete(customId);
+      if (record && !this.#waves.gone(record.batchId)) this.#waves.reattach(record, made.waiter);
+      else wave.push(made.waiter);
     }
     this.#aheadOpen += sent.size;
     if (wave.length > 0) this.#waves.send(wave);
@@ -359,8 +358,9 @@ export class BatchCollector implements ModelGateway {
     // Waiting for a wave (maybe a batch's hours) holds no run slot.
     this.release(attribution.taskId);
     const record = this.#resumable.get(customId);
-    if (record) {
-      this.#resumable.delete(customId);
+    this.#resumable.delete(customId);
+    // A batch found gone at the API: its calls go in the next wave.
+    if (record && !this.#waves.gone(record.batchId)) {
       this.#waves.reattach(record, waiter);
       this.#check();
       return promise;

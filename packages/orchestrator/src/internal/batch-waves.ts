@@ -304,6 +304,15 @@ export class BatchWaves {
   }
 
   /**
+   * Whether a resumed run's batch was found gone at the API: calls of it
+   * asked for from now on are gathered into new waves like any other.
+   */
+  gone(batchId: string): boolean {
+    const state = this.#reattached.get(batchId);
+    return state?.ended === true && ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND);
+  }
+
+  /**
    * A call whose request a resumed run submitted before: waits for that
    * batch's outcome (the batch is reattached once, with `resumeBatch`).
    */
@@ -331,7 +340,7 @@ export class BatchWaves {
         (error: unknown) => waiter.reject(error),
       );
     } else if (state.ended) {
-      this.#missing(state, waiter);
+      this.#missing(state, [waiter]);
     } else {
       state.waiters.set(waiter.customId, waiter);
     }
@@ -371,16 +380,24 @@ export class BatchWaves {
       });
     else this.#flights.delete(state.flight);
     state.ended = true;
-    for (const waiter of state.waiters.values()) this.#missing(state, waiter);
+    const missing = [...state.waiters.values()];
     state.waiters.clear();
+    this.#missing(state, missing);
   }
 
-  /** A reattached batch ended without this call's outcome, or could not be reattached. */
-  #missing(state: Reattached, waiter: BatchWaiter): void {
-    // The API has no such batch (expired from its retention): nothing to collect, run it now.
+  /**
+   * Calls a reattached batch ended without an outcome for, or that could
+   * not be reattached. When the API has no such batch (it expired from its
+   * retention, or was never there) there is nothing to collect: they go out
+   * again in a new batch, at the batch price the run chose (interactively
+   * once the deadline has passed), and the journal records that batch.
+   */
+  #missing(state: Reattached, waiters: BatchWaiter[]): void {
+    const open = waiters.filter((waiter) => !waiter.settled);
+    if (open.length === 0) return;
     if (state.error === undefined || ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND))
-      this.#interactive(waiter);
-    else waiter.reject(state.error);
+      this.send(open);
+    else for (const waiter of open) waiter.reject(state.error);
   }
 
   /**
