@@ -421,7 +421,7 @@ describe('resuming a streamed batch map', () => {
     expect(ran).toEqual(['item-5', 'item-6', 'item-7']);
     // Chunk 2's batch was reattached, not sent again: only chunk 3's item is billed now, and
     // the ledger is the journaled calls and that one (the cut left the first run's item 7 out).
-    const billedNow = fake.billing.entries.slice(billedBefore);
+    const billedNow = fake!.billing.entries.slice(billedBefore);
     expect(billedNow).toHaveLength(1);
     const journaled = state.entries.reduce((sum, entry) => sum + entry.cost.total, 0);
     expect(resumed.cost.total).toBe(journaled + billedNow[0]!.cost.total);

@@ -35,6 +35,7 @@ import { compactResult } from './compact-result.js';
 import { buildRunCost, cacheHitRate } from './cost-tree.js';
 import { notRunResult, runDag } from './dag-scheduler.js';
 import { describeOptions, describeSpec } from './describe-run.js';
+import { isFinishedStandIn } from './finished-stand-in.js';
 import { callPlanner } from './planner.js';
 import {
   plannerSystem,
@@ -72,8 +73,6 @@ export class RunExecution<TAnswer> {
   readonly #itemIds: string[] = [];
   /** Whether finished results stay in `#results` (not for a streamed map with `keepResults: false`). */
   readonly #keep: boolean;
-  /** Finished subtasks a resume kept, when `#results` does not hold them (only those: a chunk read now has none). */
-  readonly #resumedIds = new Set<string>();
   /** Finished subtasks by status (kept or not). */
   readonly #counts: SubtaskCounts = zeroCounts();
   /** The first finished subtask that failed. */
@@ -258,14 +257,10 @@ export class RunExecution<TAnswer> {
   #restore(journaled: JournaledRun | undefined): boolean {
     if (!journaled) return false;
     const resume = this.#spec.resume;
-    for (const result of resume?.results ?? []) {
-      this.#takeResult(result);
-      if (!this.#keep) this.#resumedIds.add(result.id);
-    }
-    for (const outcome of resume?.outcomes ?? []) {
-      this.#count(outcome);
-      this.#resumedIds.add(outcome.id);
-    }
+    // A kept item that `#results` does not hold (keepResults: false) is a
+    // stand-in in its journaled chunk: see finished in #runStreamed.
+    for (const result of resume?.results ?? []) this.#takeResult(result);
+    for (const outcome of resume?.outcomes ?? []) this.#count(outcome);
     // Taken: a long map's kept results are not held a second time for the whole run.
     if (resume) {
       resume.results = [];
@@ -491,7 +486,8 @@ export class RunExecution<TAnswer> {
       runId,
       stream: this.#spec.stream!,
       ids: this.#itemIds,
-      finished: { has: (id) => this.#results.has(id) || this.#resumedIds.has(id) },
+      // No id set for a long map's finished items: the journal gave each a stand-in.
+      finished: (subtask) => isFinishedStandIn(subtask) || this.#results.has(subtask.id),
       failedFast,
       recorder: this.#options.recorder,
       halted: () => this.#halted(),

@@ -11,7 +11,7 @@ export interface StreamedMapRun {
   /** Filled with every item's subtask id, in order. */
   ids: string[];
   /** Whether a subtask finished before its chunk runs (one a resume kept). */
-  finished: { has(id: string): boolean };
+  finished: (subtask: PlanSubtask) => boolean;
   /** A kept failure already stopped the run under fail-fast. */
   failedFast: boolean;
   recorder: RunRecorder;
@@ -35,10 +35,12 @@ export interface StreamedMapRun {
  */
 export async function runStreamedMap(run: StreamedMapRun): Promise<boolean> {
   const { stream, ids } = run;
-  const known = new Set<string>();
+  // The ids read so far, to check a map's own `id` for repeats; its default
+  // ids (item-1, item-2, ...) cannot repeat, and a long map keeps no set of them.
+  const known = stream.rule?.id ? new Set<string>() : undefined;
   let failedFast = run.failedFast;
   const go = async (subtasks: PlanSubtask[]): Promise<void> => {
-    const todo = subtasks.filter((subtask) => !run.finished.has(subtask.id));
+    const todo = subtasks.filter((subtask) => !run.finished(subtask));
     if (todo.length === 0) return;
     if (failedFast) await run.skip(todo);
     else if (await run.run(todo)) failedFast = true;
@@ -47,7 +49,7 @@ export async function runStreamedMap(run: StreamedMapRun): Promise<boolean> {
     for (const chunk of stream.chunks) {
       for (const subtask of chunk.subtasks) {
         ids.push(subtask.id);
-        known.add(subtask.id);
+        known?.add(subtask.id);
       }
       run.onChunk(chunk.subtasks);
       if (!run.halted()) await go(chunk.subtasks);
@@ -87,7 +89,7 @@ export async function runStreamedMap(run: StreamedMapRun): Promise<boolean> {
       });
       for (const subtask of subtasks) {
         ids.push(subtask.id);
-        known.add(subtask.id);
+        known?.add(subtask.id);
       }
       run.onChunk(subtasks);
       await go(subtasks);

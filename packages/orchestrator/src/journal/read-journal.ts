@@ -9,7 +9,7 @@ import {
 } from '@haiku-army/core';
 import type { Artifact } from '../army-options.js';
 import { compactResult } from '../internal/compact-result.js';
-import type { PlanSubtask } from '../plan.js';
+import { finishedStandIn } from '../internal/finished-stand-in.js';
 import type {
   BatchSubmittedRecord,
   ChunkRecord,
@@ -81,24 +81,6 @@ export interface ReadJournalOptions {
 
 const NONE: never[] = [];
 Object.freeze(NONE);
-
-const FINISHED_BRIEF = Object.freeze({
-  objective: 'Finished before this resume (its brief is in the journal).',
-  outputFormat: '',
-  guidance: '',
-  boundaries: '',
-});
-
-/** What a resumed map keeps of a subtask it finished before: its id (as its title too) and complexity. */
-export function finishedStandIn(subtask: PlanSubtask): PlanSubtask {
-  return {
-    id: subtask.id,
-    title: subtask.id,
-    brief: FINISHED_BRIEF,
-    dependsOn: NONE,
-    complexity: subtask.complexity,
-  };
-}
 
 function incompatible(path: string, what: string): ArmyError {
   return new ArmyError(
