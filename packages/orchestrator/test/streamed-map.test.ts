@@ -359,7 +359,7 @@ describe('resuming a streamed batch map', () => {
   const brief = (word: string) => `Echo ${word}.`;
 
   /** A 7-item map in chunks of 3, its journal cut as a crash just after item 4's result would leave it. */
-  async function crashedAfterItem4() {
+  async function crashedAfterItem4(id?: (word: string) => string) {
     fake = await echoWorker();
     const journal = journalDir();
     const options = { baseURL: fake.url, apiKey: 'test-key', journal, batchPollIntervalMs: 10 };
@@ -367,13 +367,15 @@ describe('resuming a streamed batch map', () => {
       mode: 'batch',
       chunkSize: 3,
       keepResults: false,
+      ...(id ? { id } : {}),
     });
     expect(done.status).toBe('done');
     // Chunk 2's items 5 and 6 unfinished, chunk 3 not read.
     const path = join(journal, done.runId, 'journal.jsonl');
     const lines = readFileSync(path, 'utf8').split('\n');
     const cut = lines.findIndex(
-      (line) => line.includes('"type":"subtask"') && line.includes('"id":"item-4"'),
+      (line) =>
+        line.includes('"type":"subtask"') && line.includes(`"id":"${id ? id('w3') : 'item-4'}"`),
     );
     writeFileSync(path, `${lines.slice(0, cut + 1).join('\n')}\n`);
     return { options, runId: done.runId, path, billedBefore: fake.billing.entries.length };
@@ -455,5 +457,17 @@ describe('resuming a streamed batch map', () => {
     const batches = readJournal(path, console).batches.map((batch) => batch.batchId);
     expect(batches).toHaveLength(4);
     expect(batches.slice(2)).not.toContain('msgbatch_expired_long_ago');
+  });
+
+  it("refuses to read on without the map's own id function (new items would get default ids)", async () => {
+    const id = (word: string) => `word-${word}`;
+    const { options, runId } = await crashedAfterItem4(id);
+    const army = createArmy(options);
+    await expect(army.resume(runId, { items: words(7), brief })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringContaining('item 0 had id "word-w0"'),
+    });
+    const resumed = await army.resume(runId, { items: words(7), brief, id });
+    expect(resumed.counts).toMatchObject({ done: 7, failed: 0 });
   });
 });

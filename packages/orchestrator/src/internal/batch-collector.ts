@@ -312,7 +312,7 @@ export class BatchCollector implements ModelGateway {
   /**
    * Counts the call's turn and says whether it goes by batch (its custom
    * id), or interactively (undefined). A request a resumed run submitted is
-   * always reattached, whatever the mode now.
+   * always reattached, whatever the mode now (unless its batch was found gone).
    */
   #batchedId(attribution: Attribution): string | undefined {
     const attempt = attribution.attempt ?? 1;
@@ -320,7 +320,9 @@ export class BatchCollector implements ModelGateway {
     const turn = (this.#turns.get(key) ?? 0) + 1;
     this.#turns.set(key, turn);
     const customId = subtaskCustomId(attribution.taskId, attempt, turn);
-    if (this.#resumable.has(customId) || this.#ahead.has(customId)) return customId;
+    const record = this.#resumable.get(customId);
+    // A request of a batch found gone goes by the rules below, as a new call.
+    if ((record && !this.#waves.gone(record.batchId)) || this.#ahead.has(customId)) return customId;
     const options = this.#options;
     if (
       !options.batching ||

@@ -390,13 +390,14 @@ export class BatchWaves {
    * not be reattached. When the API has no such batch (it expired from its
    * retention, or was never there) there is nothing to collect: they go out
    * again in a new batch, at the batch price the run chose (interactively
-   * once the deadline has passed), and the journal records that batch.
+   * once the deadline has passed), and the journal records that batch. A
+   * call the ended batch simply did not hold runs interactively.
    */
   #missing(state: Reattached, waiters: BatchWaiter[]): void {
     const open = waiters.filter((waiter) => !waiter.settled);
     if (open.length === 0) return;
-    if (state.error === undefined || ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND))
-      this.send(open);
+    if (ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND)) this.send(open);
+    else if (state.error === undefined) for (const waiter of open) this.#interactive(waiter);
     else for (const waiter of open) waiter.reject(state.error);
   }
 

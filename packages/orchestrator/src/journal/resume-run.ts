@@ -95,6 +95,11 @@ export function prepareResume<TAnswer>(
     );
   // Checked before anything is restored: a caller's mistake changes nothing.
   const streamed = start.spec.streamed;
+  if (streamed?.keepResults === false && !state.outcomes)
+    throw new ArmyError(
+      ERROR_CODES.INVALID_STATE,
+      `Run ${state.runId}'s journal was not read for a resume (readJournal's forResume), so its finished items are not marked; this is a bug in @haiku-army/orchestrator.`,
+    );
   const { ids: keptIds, ...kept } = keptResults(state);
   const stream = streamed
     ? resumedStream(state, streamed, resume as ResumeOptions<unknown>)
@@ -162,6 +167,16 @@ function resumedStream(
     );
   if (id !== undefined && typeof id !== 'function')
     throw invalidOption('id', "the map's id function (item, index) => string", id);
+  if (items !== undefined && id === undefined) {
+    // New items get default ids (item-N): a map that had its own would repeat or mix them.
+    const own = ownId(state.chunks);
+    if (own)
+      throw invalidOption(
+        'id',
+        `the map's id function (item, index) => string: the run gave its items their own ids (item ${own.index} had id ${JSON.stringify(own.id)})`,
+        id,
+      );
+  }
   const last = state.chunks.at(-1);
   if (!last?.end && items === undefined)
     throw new ArmyError(
@@ -179,6 +194,15 @@ function resumedStream(
     // otherwise hold for every item it had finished, for the whole run.
     chunks: state.chunks,
   };
+}
+
+/** The first journaled item whose id is not the default (`item-` and its position from 1), if any. */
+function ownId(chunks: JournalState['chunks']): { index: number; id: string } | undefined {
+  for (const chunk of chunks)
+    for (const [at, subtask] of chunk.subtasks.entries())
+      if (subtask.id !== `item-${chunk.from + at + 1}`)
+        return { index: chunk.from + at, id: subtask.id };
+  return undefined;
 }
 
 /**
