@@ -1,7 +1,7 @@
 import type { ReservationBreakdown } from './errors.js';
 import type { ArmyEvents } from './events.js';
 import type { CostLedger } from './ledger/cost-ledger.js';
-import type { LedgerEntry } from './ledger/ledger-entry.js';
+import type { BudgetedEntry } from './ledger/ledger-entry.js';
 import type { NanoUsd } from './money.js';
 
 /** Hard caps in nano-USD. Omit a cap to leave that scope unlimited. */
@@ -92,8 +92,8 @@ export interface UnsettledCall {
 /** What {@link Budget.restoreRun} counts: an interrupted run's spend, read back from its journal. */
 export interface RestoreRunInput {
   runId: string;
-  /** Every billed call of the run so far (its journaled ledger entries). */
-  entries: readonly LedgerEntry[];
+  /** Every billed call of the run so far (its journaled ledger entries, or what a budget reads of them). */
+  entries: readonly BudgetedEntry[];
   /** Calls in flight when the run stopped, counted at what they could cost. @default [] */
   unsettled?: readonly UnsettledCall[];
   /**
@@ -102,5 +102,5 @@ export interface RestoreRunInput {
    * them; scopes opened later read the ledger.
    * @default entries
    */
-  newToLedger?: readonly LedgerEntry[];
+  newToLedger?: readonly BudgetedEntry[];
 }

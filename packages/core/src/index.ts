@@ -129,7 +129,7 @@ export {
   type Logger,
 } from './ledger/jsonl-ledger-store.js';
 export { entriesToCsv } from './ledger/ledger-csv.js';
-export type { LedgerEntry, LedgerOutcome } from './ledger/ledger-entry.js';
+export type { BudgetedEntry, LedgerEntry, LedgerOutcome } from './ledger/ledger-entry.js';
 export { type LedgerStore, MemoryLedgerStore } from './ledger/ledger-store.js';
 export {
   type FormatUsdOptions,

@@ -407,10 +407,24 @@ describe('resuming a streamed batch map', () => {
     expect([...state.outcomes!.values()]).toEqual(
       ['item-1', 'item-2', 'item-3', 'item-4'].map((id) => ({ id, status: 'done', dependsOn: [] })),
     );
-    expect(state.entries).toEqual(full.entries);
+    // The ledger entries are packed as they are read: the same entries, none as objects.
+    expect(state.entries).toEqual([]);
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    expect([...state.journaled!.each()].sort(byId)).toEqual([...full.entries].sort(byId));
 
     const ran: string[] = [];
-    const resumed = await createArmy(options).resume(done.runId, {
+    // The journaled spend counts against the caps (restored from the packed entries).
+    const army = createArmy({ ...options, budget: { run: 1_000_000_000, task: 100_000_000 } });
+    const journaledCost = full.entries.reduce((sum, entry) => sum + entry.cost.total, 0);
+    const spentAtStart: (number | undefined)[] = [];
+    army.events.on('task:start', () => {
+      const budget = army.gateway.budget!;
+      spentAtStart.push(
+        budget.status('run', runId)!.spent,
+        budget.status('task', `${runId}/item-1`)?.spent,
+      );
+    });
+    const resumed = await army.resume(done.runId, {
       items: words(7),
       brief,
       onResult: (result) => {
@@ -421,11 +435,13 @@ describe('resuming a streamed batch map', () => {
     expect(resumed.subtasks).toEqual([]);
     expect(resumed.counts).toMatchObject({ done: 7, failed: 0, cancelled: 0 });
     expect(ran).toEqual(['item-5', 'item-6', 'item-7']);
+    const item1 = full.entries.find((entry) => entry.taskId === 'item-1')!;
+    expect(spentAtStart.slice(0, 2)).toEqual([journaledCost, item1.cost.total]);
     // Chunk 2's batch was reattached, not sent again: only chunk 3's item is billed now, and
     // the ledger is the journaled calls and that one (the cut left the first run's item 7 out).
     const billedNow = fake!.billing.entries.slice(billedBefore);
     expect(billedNow).toHaveLength(1);
-    const journaled = state.entries.reduce((sum, entry) => sum + entry.cost.total, 0);
+    const journaled = full.entries.reduce((sum, entry) => sum + entry.cost.total, 0);
     expect(resumed.cost.total).toBe(journaled + billedNow[0]!.cost.total);
     // An ended map that keeps no results resumes to what its run returned: counts, no subtasks.
     const again = await createArmy(options).resume(done.runId);

@@ -69,11 +69,21 @@ export interface LedgerEntry {
 }
 
 /**
+ * What a budget reads of a ledger entry (see {@link budgetedCost}): a
+ * resume can restore a long run's spend from these without holding every
+ * entry whole.
+ */
+export type BudgetedEntry = Pick<LedgerEntry, 'runId' | 'taskId' | 'timestamp'> &
+  Partial<Pick<LedgerEntry, 'estimated' | 'reservedBound'>> & {
+    cost: Pick<CostBreakdown, 'total'>;
+  };
+
+/**
  * What a budget counts for one entry, nano-USD: its cost, or for an
  * estimated entry max(cost, reservedBound), the amount its budget was
  * settled at (the API's bill for an aborted stream may exceed the estimate).
  */
-export function budgetedCost(entry: LedgerEntry): number {
+export function budgetedCost(entry: BudgetedEntry): number {
   const bound = entry.estimated ? (entry.reservedBound ?? 0) : 0;
   return Math.max(entry.cost.total, bound);
 }

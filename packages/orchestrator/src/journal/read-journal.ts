@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import {
   ArmyError,
+  CostLedger,
   ERROR_CODES,
   type LedgerEntry,
   type Logger,
@@ -29,6 +30,7 @@ import { stoppedByRun } from './kept-results.js';
 /** One execution of a run: its start, the calls it billed and, when it ended, its result. */
 export interface JournalSegment {
   start: RunStartRecord;
+  /** Read for a resume of a streamed map (see `journaled`): only the calls other than workers'. */
   entries: LedgerEntry[];
   end?: SerializedRunResult;
 }
@@ -44,8 +46,14 @@ export interface JournalState {
   end: SerializedRunResult | undefined;
   /** Adopted plans, by round (the first record of a round wins). */
   plans: PlanRecord[];
-  /** Every billed call, each once, in journal order. */
+  /** Every billed call, each once, in journal order; empty when `journaled` holds them. */
   entries: LedgerEntry[];
+  /**
+   * Read for a resume of a streamed map: every billed call, each once, in a
+   * ledger of its own (packed, as `army.ledger` holds entries) instead of
+   * as objects in `entries`.
+   */
+  journaled?: CostLedger;
   /**
    * The latest result of every subtask that has one (compact for a streamed
    * map, see compactResult); empty when `outcomes` holds them instead.
@@ -74,7 +82,8 @@ export interface ReadJournalOptions {
    * finishedStandIn), a batch record whose requests all finished is let go,
    * and with `keepResults: false` only outcomes are kept. A resumed long
    * map's memory is then set by what is still to run, not by every item
-   * read before. @default false
+   * read before; its ledger entries are packed as they are read (see
+   * `journaled`). @default false
    */
   forResume?: boolean;
 }
@@ -145,6 +154,7 @@ export function readJournal(
   const ended = new Set<string>();
   let streamed = false;
   let outcomes: Map<string, SubtaskOutcome> | undefined;
+  let journaled: CostLedger | undefined;
   // Set for a resume of a streamed map (see ReadJournalOptions.forResume).
   let finishing: FinishedItems | undefined;
   const batches = new Set<BatchSubmittedRecord>();
@@ -183,6 +193,7 @@ export function readJournal(
       const { streamed: map } = segments[0]!.start.spec;
       streamed = map !== undefined;
       if (streamed && options.forResume) {
+        journaled ??= new CostLedger();
         finishing ??= new FinishedItems(batches, (id) => {
           const result = outcomes?.get(id) ?? results.get(id);
           return result !== undefined && finalResult(result);
@@ -209,7 +220,11 @@ export function readJournal(
         break;
       case 'ledger':
         if (record.call !== undefined) ended.add(record.call);
-        if (!entries.has(record.entry.id)) {
+        if (journaled) {
+          // A long map's worker calls are left off its timeline (see journaledTimeline).
+          const added = journaled.restore([record.entry]).length > 0;
+          if (added && record.entry.role !== 'worker') segment.entries.push(record.entry);
+        } else if (!entries.has(record.entry.id)) {
           entries.set(record.entry.id, record.entry);
           segment.entries.push(record.entry);
         }
@@ -258,6 +273,7 @@ export function readJournal(
     end: segments.at(-1)!.end,
     plans: [...plans.values()].sort((a, b) => a.round - b.round),
     entries: [...entries.values()],
+    ...(journaled ? { journaled } : {}),
     results,
     ...(outcomes ? { outcomes } : {}),
     artifacts,

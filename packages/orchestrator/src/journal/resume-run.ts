@@ -1,4 +1,12 @@
-import { ArmyError, ERROR_CODES, invalidOption, type Logger } from '@haiku-army/core';
+import {
+  ArmyError,
+  type BudgetedEntry,
+  type CostLedger,
+  ERROR_CODES,
+  invalidOption,
+  type LedgerEntry,
+  type Logger,
+} from '@haiku-army/core';
 import type { Brief } from '@haiku-army/worker';
 import * as z from 'zod';
 import { ItemSource, isItemIterable } from '../internal/item-source.js';
@@ -37,6 +45,9 @@ export interface ResumeOptions<TAnswer = string> {
   /** A resumed `map`'s `onResult` (code is not journaled): called for each subtask that finishes now. */
   onResult?: (result: SubtaskResult) => void | Promise<void>;
 }
+
+/** Journaled entries restored into the ledger at a time (see restoreEntries). */
+const RESTORE_SLICE = 1_000;
 
 /** Statuses of a run that ended on its own: resuming it runs nothing and returns its journaled result. */
 export const FINISHED_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['done', 'partial', 'failed']);
@@ -113,12 +124,12 @@ export function prepareResume<TAnswer>(
       'a function',
     );
   const gateway = options.gateway;
-  const added = gateway.ledger.restore(state.entries);
+  const restored = restoreEntries(gateway.ledger, state, gateway.budget !== undefined);
   gateway.budget?.restoreRun({
     runId: state.runId,
-    entries: state.entries,
+    entries: restored.budgeted,
     unsettled: state.unsettled,
-    newToLedger: added,
+    newToLedger: restored.added,
   });
   const output = resume.output ?? outputFrom(start.spec.outputSchema, options.logger, state.runId);
   return {
@@ -137,7 +148,7 @@ export function prepareResume<TAnswer>(
     resume: {
       ...kept,
       batches: unfinishedBatches(state.batches, keptIds),
-      entryIds: state.entries.map((entry) => entry.id),
+      entryIds: restored.ids,
     },
     journaled: {
       plans: state.plans,
@@ -148,6 +159,56 @@ export function prepareResume<TAnswer>(
         .flatMap(([, artifacts]) => artifacts),
     },
   };
+}
+
+/** What a budget reads of an entry, and no more (a long map's 100,000 entries are not held whole for it). */
+function budgetedOf(entry: LedgerEntry): BudgetedEntry {
+  return {
+    runId: entry.runId,
+    taskId: entry.taskId,
+    timestamp: entry.timestamp,
+    cost: { total: entry.cost.total },
+    ...(entry.estimated ? { estimated: true, reservedBound: entry.reservedBound } : {}),
+  };
+}
+
+/**
+ * Restores the journaled entries into the army's ledger. Packed ones (a
+ * streamed map's, see JournalState.journaled) go a thousand at a time, so
+ * they are never all objects at once; the budget then gets what it reads of
+ * each (`withBudget`), and the run the ids.
+ */
+function restoreEntries(
+  ledger: CostLedger,
+  state: JournalState,
+  withBudget: boolean,
+): { budgeted: BudgetedEntry[]; added: BudgetedEntry[]; ids: string[] } {
+  const { journaled } = state;
+  if (!journaled) {
+    const added = ledger.restore(state.entries);
+    return { budgeted: state.entries, added, ids: state.entries.map((entry) => entry.id) };
+  }
+  const budgeted: BudgetedEntry[] = [];
+  const added: BudgetedEntry[] = [];
+  const ids: string[] = [];
+  let slice: LedgerEntry[] = [];
+  const restore = () => {
+    const restored = new Set(ledger.restore(slice).map((entry) => entry.id));
+    for (const entry of slice) {
+      ids.push(entry.id);
+      if (!withBudget) continue;
+      const spent = budgetedOf(entry);
+      budgeted.push(spent);
+      if (restored.has(entry.id)) added.push(spent);
+    }
+    slice = [];
+  };
+  for (const entry of journaled.each()) {
+    slice.push(entry);
+    if (slice.length === RESTORE_SLICE) restore();
+  }
+  restore();
+  return { budgeted, added, ids };
 }
 
 /** A resumed streamed map: the journaled chunks, and the re-supplied items and brief to read on with. */
