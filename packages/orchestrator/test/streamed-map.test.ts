@@ -486,4 +486,45 @@ describe('resuming a streamed batch map', () => {
     const resumed = await army.resume(runId, { items: words(7), brief, id });
     expect(resumed.counts).toMatchObject({ done: 7, failed: 0 });
   });
+
+  it("packs a resumed map's journaled entries a thousand at a time: each id once (its first record), any timestamp order", async () => {
+    const { path } = await crashedAfterItem4();
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    const model = JSON.parse(lines.find((line) => line.startsWith('{"type":"ledger"'))!);
+    // 2,500 more records of 2,000 ids, older and older (a clock behind), every tenth a router call.
+    const extra = Array.from({ length: 2_500 }, (_, index) => {
+      const id = `extra-${index % 2_000}`;
+      const role = index % 10 === 0 ? 'router' : 'worker';
+      const summary = index < 2_000 ? 'first' : 'repeat';
+      const entry = {
+        ...model.entry,
+        id,
+        role,
+        timestamp: model.entry.timestamp - index,
+        tags: [summary],
+      };
+      return JSON.stringify({ type: 'ledger', entry });
+    });
+    writeFileSync(path, `${[...lines, ...extra].join('\n')}\n`);
+    const full = readJournal(path, console);
+    const state = readJournal(path, console, { forResume: true });
+    const packed = [...state.journaled!.each()];
+    expect(packed).toHaveLength(full.entries.length);
+    expect(packed.filter((entry) => entry.id.startsWith('extra-'))).toHaveLength(2_000);
+    expect(packed.every((entry) => entry.tags[0] !== 'repeat')).toBe(true);
+    // In timestamp order, as army.ledger keeps them.
+    expect(
+      packed.every(
+        (entry, index) => index === 0 || packed[index - 1]!.timestamp <= entry.timestamp,
+      ),
+    ).toBe(true);
+    // The segment keeps the calls other than workers' for the timeline, once each, in journal order.
+    const routers = state.segments.flatMap((segment) => segment.entries.map((entry) => entry.id));
+    expect(routers).toEqual(
+      full.segments.flatMap((segment) =>
+        segment.entries.filter((entry) => entry.role !== 'worker').map((entry) => entry.id),
+      ),
+    );
+    expect(routers.filter((id) => id.startsWith('extra-'))).toHaveLength(200);
+  });
 });

@@ -91,6 +91,9 @@ export interface ReadJournalOptions {
 const NONE: never[] = [];
 Object.freeze(NONE);
 
+/** Ledger records packed at a time when read for a resume. */
+const PACK_EVERY = 1_000;
+
 function incompatible(path: string, what: string): ArmyError {
   return new ArmyError(
     ERROR_CODES.JOURNAL_INCOMPATIBLE,
@@ -155,6 +158,20 @@ export function readJournal(
   let streamed = false;
   let outcomes: Map<string, SubtaskOutcome> | undefined;
   let journaled: CostLedger | undefined;
+  // Ledger records waiting to be packed into `journaled`, a thousand at a time:
+  // one restore() per record would sort the ledger once per record out of
+  // timestamp order (a clock behind the crashed process's), which is quadratic.
+  let unpacked: { entry: LedgerEntry; segment: JournalSegment }[] = [];
+  const pack = () => {
+    if (!journaled || unpacked.length === 0) return;
+    const added = new Set(
+      journaled.restore(unpacked.map(({ entry }) => entry)).map(({ id }) => id),
+    );
+    // The first record of an id wins (restore skips the ids it holds, and repeats in one call).
+    for (const { entry, segment } of unpacked)
+      if (added.delete(entry.id) && entry.role !== 'worker') segment.entries.push(entry);
+    unpacked = [];
+  };
   // Set for a resume of a streamed map (see ReadJournalOptions.forResume).
   let finishing: FinishedItems | undefined;
   const batches = new Set<BatchSubmittedRecord>();
@@ -222,8 +239,8 @@ export function readJournal(
         if (record.call !== undefined) ended.add(record.call);
         if (journaled) {
           // A long map's worker calls are left off its timeline (see journaledTimeline).
-          const added = journaled.restore([record.entry]).length > 0;
-          if (added && record.entry.role !== 'worker') segment.entries.push(record.entry);
+          unpacked.push({ entry: record.entry, segment });
+          if (unpacked.length === PACK_EVERY) pack();
         } else if (!entries.has(record.entry.id)) {
           entries.set(record.entry.id, record.entry);
           segment.entries.push(record.entry);
@@ -263,6 +280,7 @@ export function readJournal(
     }
   }
   warnSkipped(true);
+  pack();
   if (!header) throw incompatible(path, 'has no complete header line');
   if (segments.length === 0) throw incompatible(path, 'has no run-start record');
   return {
