@@ -28,7 +28,9 @@ describe.skipIf(!redisServerAvailable())(
         latency: 0,
         defaultLimits: { rpm: 10_000_000, itpm: 1_000_000_000, otpm: 1_000_000_000 },
         defaultResponder: async (request) => {
-          if (hold) {
+          // Only second turns are held: every subtask in flight at the kill has its first turn
+          // billed (holding first turns too left none so in a loaded CI run).
+          if (hold && hasToolResult(request)) {
             await hold;
             return reply.error({ status: 529 });
           }
