@@ -221,9 +221,8 @@ export class BatchCollector implements ModelGateway {
       made.promise.catch(() => {});
       this.#ahead.set(customId, made);
       sent.add(attribution.taskId);
-      const record = this.#resumable.get(customId);
-      this.#resumable.delete(customId);
-      if (record && !this.#waves.gone(record.batchId)) this.#waves.reattach(record, made.waiter);
+      const record = this.#takeResumed(customId);
+      if (record) this.#waves.reattach(record, made.waiter);
       else wave.push(made.waiter);
     }
     this.#aheadOpen += sent.size;
@@ -309,6 +308,19 @@ export class BatchCollector implements ModelGateway {
     };
   }
 
+  /** The resumed run's batch that holds this custom id, unless the API no longer has it. */
+  #resumed(customId: string): BatchSubmittedRecord | undefined {
+    const record = this.#resumable.get(customId);
+    return record && !this.#waves.gone(record.batchId) ? record : undefined;
+  }
+
+  /** {@link #resumed}, taken: a custom id is reattached (or sent anew) once. */
+  #takeResumed(customId: string): BatchSubmittedRecord | undefined {
+    const record = this.#resumed(customId);
+    this.#resumable.delete(customId);
+    return record;
+  }
+
   /**
    * Counts the call's turn and says whether it goes by batch (its custom
    * id), or interactively (undefined). A request a resumed run submitted is
@@ -320,9 +332,8 @@ export class BatchCollector implements ModelGateway {
     const turn = (this.#turns.get(key) ?? 0) + 1;
     this.#turns.set(key, turn);
     const customId = subtaskCustomId(attribution.taskId, attempt, turn);
-    const record = this.#resumable.get(customId);
     // A request of a batch found gone goes by the rules below, as a new call.
-    if ((record && !this.#waves.gone(record.batchId)) || this.#ahead.has(customId)) return customId;
+    if (this.#resumed(customId) || this.#ahead.has(customId)) return customId;
     const options = this.#options;
     if (
       !options.batching ||
@@ -359,10 +370,9 @@ export class BatchCollector implements ModelGateway {
     if (waiter.settled) return promise;
     // Waiting for a wave (maybe a batch's hours) holds no run slot.
     this.release(attribution.taskId);
-    const record = this.#resumable.get(customId);
-    this.#resumable.delete(customId);
+    const record = this.#takeResumed(customId);
     // A batch found gone at the API: its calls go in the next wave.
-    if (record && !this.#waves.gone(record.batchId)) {
+    if (record) {
       this.#waves.reattach(record, waiter);
       this.#check();
       return promise;

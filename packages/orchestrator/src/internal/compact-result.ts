@@ -1,6 +1,7 @@
 import type { SubtaskResult } from '../run-result.js';
 
-const NONE: never[] = [];
+/** One shared frozen empty list, for the lists of results and stand-ins held per item. */
+export const NONE: never[] = [];
 Object.freeze(NONE);
 
 /**

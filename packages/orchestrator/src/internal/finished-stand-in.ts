@@ -1,7 +1,5 @@
 import type { PlanSubtask } from '../plan.js';
-
-const NO_DEPENDENCIES: never[] = [];
-Object.freeze(NO_DEPENDENCIES);
+import { NONE } from './compact-result.js';
 
 const FINISHED_BRIEF = Object.freeze({
   objective: 'Finished before this resume (its brief is in the journal).',
@@ -21,7 +19,7 @@ export function finishedStandIn(subtask: PlanSubtask): PlanSubtask {
     id: subtask.id,
     title: subtask.id,
     brief: FINISHED_BRIEF,
-    dependsOn: NO_DEPENDENCIES,
+    dependsOn: NONE,
     complexity: subtask.complexity,
   };
 }

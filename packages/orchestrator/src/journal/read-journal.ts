@@ -9,7 +9,7 @@ import {
   type UnsettledCall,
 } from '@haiku-army/core';
 import type { Artifact } from '../army-options.js';
-import { compactResult } from '../internal/compact-result.js';
+import { compactResult, NONE } from '../internal/compact-result.js';
 import { finishedStandIn } from '../internal/finished-stand-in.js';
 import type {
   BatchSubmittedRecord,
@@ -87,9 +87,6 @@ export interface ReadJournalOptions {
    */
   forResume?: boolean;
 }
-
-const NONE: never[] = [];
-Object.freeze(NONE);
 
 /** Ledger records packed at a time when read for a resume. */
 const PACK_EVERY = 1_000;
