@@ -9,7 +9,6 @@ import {
 import type { Brief } from '@haiku-army/worker';
 import * as z from 'zod';
 import type { ArmyOptions } from './army-options.js';
-import { DEFAULT_MAP_CHUNK_SIZE, MAX_BATCH_REQUESTS } from './constants.js';
 import { PlanInvalidError } from './errors.js';
 import { checkMode, requireBatchGateway } from './internal/batch-settings.js';
 import { ItemSource, isItemIterable, type MapItems } from './internal/item-source.js';
@@ -17,6 +16,7 @@ import { type MapItemRule, mapSubtasks } from './internal/map-subtasks.js';
 import { type ResolvedArmyOptions, resolveArmyOptions } from './internal/resolve-army-options.js';
 import { RunExecution } from './internal/run-execution.js';
 import type { RunSpec } from './internal/run-spec.js';
+import { checkChunkSize, checkChunksAhead } from './internal/stream-options.js';
 import { FINISHED_RUN_STATUSES, prepareResume, type ResumeOptions } from './journal/resume-run.js';
 import { openJournal, restoreJournaledResult } from './journal/run-journal.js';
 import type { Plan, PlanInput } from './plan.js';
@@ -59,11 +59,21 @@ export interface MapOptions<TData, TAnswer, TItem = unknown> extends RunOptions 
   /**
    * For items given as an iterable (not an array): how many are read,
    * journaled and run at a time. In batch mode a chunk is one Message Batch
-   * (split further only past the API's 100,000 requests or 256 MB), and
-   * the next chunk is read once it has ended, so memory is bounded by the
-   * chunk size, not the item count. @default 10,000 (at most 100,000)
+   * (split further only past the API's 100,000 requests or 256 MB). Memory
+   * is bounded by the chunk size (times `1 + chunksAhead` in batch mode),
+   * not the item count. @default 10,000 (at most 100,000)
    */
   chunkSize?: number;
+  /**
+   * In batch mode, for items given as an iterable: how many chunks past the
+   * one running are read, journaled and submitted as batches before it ends,
+   * so up to `1 + chunksAhead` batches are processed by the API at once
+   * (with 0, each batch is submitted once the one before has ended: a map of
+   * N chunks waits N batch latencies). Chunks still run in order, and each
+   * chunk ahead is held in memory (its requests, then its results) until it
+   * runs. Interactive mode reads one chunk at a time. @default 1 (at most 100)
+   */
+  chunksAhead?: number;
   /**
    * For items given as an iterable: `false` keeps no per-item result in
    * memory, so memory is bounded by the chunk size whatever the item count
@@ -79,19 +89,6 @@ export interface MapOptions<TData, TAnswer, TItem = unknown> extends RunOptions 
    * callback holds that subtask's slot), after the journal has it.
    */
   onResult?: (result: SubtaskResult<TData>) => void | Promise<void>;
-}
-
-/** Checks a streamed map's `chunkSize`. */
-function checkChunkSize(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAP_CHUNK_SIZE;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_BATCH_REQUESTS
-  )
-    throw invalidOption('chunkSize', `an integer from 1 to ${MAX_BATCH_REQUESTS}`, value);
-  return value;
 }
 
 /** Checks a map's `keepResults`: `false` only for a streamed map that needs no answer from every result. */
@@ -319,6 +316,7 @@ export class Army {
             source: new ItemSource(items as Iterable<unknown> | AsyncIterable<unknown>),
             rule,
             chunkSize: checkChunkSize(options.chunkSize),
+            chunksAhead: checkChunksAhead(options.chunksAhead),
             keepResults,
             chunks: [],
           },

@@ -59,5 +59,11 @@ export const ESCALATABLE_CODES: ReadonlySet<string> = new Set([
 /** Items a streamed `map` reads, journals and runs at a time (`chunkSize`). */
 export const DEFAULT_MAP_CHUNK_SIZE = 10_000;
 
+/** Chunks a batch-mode streamed `map` reads and sends ahead of the one running (`chunksAhead`). */
+export const DEFAULT_MAP_CHUNKS_AHEAD = 1;
+
+/** The most `chunksAhead` (each chunk ahead is held in memory until it runs). */
+export const MAX_MAP_CHUNKS_AHEAD = 100;
+
 /** Most requests the Message Batches API takes in one batch (the largest `chunkSize`). */
 export const MAX_BATCH_REQUESTS = 100_000;

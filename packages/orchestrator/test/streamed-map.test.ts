@@ -268,8 +268,9 @@ describe('army.map over an iterable (streamed)', () => {
       Array.from({ length: 8 }, (_, index) => `Echoed w${index}.`),
     );
     const batches = records(journal, result.runId).filter((record) => record.type === 'batch');
-    // Per chunk: the four first calls, then the two tool turns.
-    expect(batches.map((batch) => batch.customIds.length)).toEqual([4, 2, 4, 2]);
+    // Per chunk: the four first calls, then the two tool turns; chunk 2's
+    // first calls go while chunk 1 runs (one chunk ahead, the default).
+    expect(batches.map((batch) => batch.customIds.length)).toEqual([4, 4, 2, 2]);
     const sent = fake.transcript.entries.filter((entry) => entry.source === 'batch');
     expect(new Set(sent.map((entry) => entry.customId)).size).toBe(12);
     expect(sent).toHaveLength(12);
@@ -355,6 +356,153 @@ describe('army.map over an iterable (streamed)', () => {
   });
 });
 
+describe('chunks ahead (batch mode)', () => {
+  /** Journal positions: each chunk's record, and each item's result, by item number. */
+  function positions(journal: string, runId: string) {
+    const all = records(journal, runId);
+    const chunkAt = all.flatMap((record, at) => (record.type === 'chunk' ? [at] : []));
+    const resultAt = new Map<number, number>();
+    all.forEach((record, at) => {
+      if (record.type === 'subtask') resultAt.set(Number(record.result.id.slice(5)), at);
+    });
+    return { chunkAt, resultAt };
+  }
+
+  it('reads, journals and submits up to chunksAhead chunks past the one running; chunks still run in order', async () => {
+    fake = await echoWorker();
+    const journal = journalDir();
+    const brief = (word: string) => `Echo ${word}.`;
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      journal,
+      batchPollIntervalMs: 10,
+    });
+    const result = await army.map(words(10), brief, {
+      mode: 'batch',
+      chunkSize: 2,
+      chunksAhead: 2,
+    });
+    expect(result.status).toBe('done');
+    expect(result.subtasks.map((subtask) => subtask.summary)).toEqual(
+      Array.from({ length: 10 }, (_, index) => `Echoed w${index}.`),
+    );
+    const { chunkAt, resultAt } = positions(journal, result.runId);
+    expect(chunkAt).toHaveLength(5);
+    // Chunks 1-3 are read before any item finishes; chunk k (from 4) once
+    // chunk k-3 has ended, and before chunk k-2 runs.
+    const firstResult = Math.min(...resultAt.values());
+    expect(chunkAt.slice(0, 3).every((at) => at < firstResult)).toBe(true);
+    for (let chunk = 3; chunk < 5; chunk++) {
+      const endedBefore = Math.max(
+        resultAt.get(2 * (chunk - 3) + 1)!,
+        resultAt.get(2 * (chunk - 3) + 2)!,
+      );
+      const runsAfter = Math.min(
+        resultAt.get(2 * (chunk - 2) + 1)!,
+        resultAt.get(2 * (chunk - 2) + 2)!,
+      );
+      expect(chunkAt[chunk]).toBeGreaterThan(endedBefore);
+      expect(chunkAt[chunk]).toBeLessThan(runsAfter);
+    }
+    // Each chunk's items finish after the chunk before's.
+    for (let item = 3; item <= 10; item++)
+      expect(resultAt.get(item)).toBeGreaterThan(resultAt.get(2 * Math.ceil(item / 2) - 2)!);
+    const batches = records(journal, result.runId).filter((record) => record.type === 'batch');
+    expect(batches.map((batch) => batch.customIds.length)).toEqual([2, 2, 2, 2, 2]);
+    expect(army.ledger.spent()).toBe(fake.billing.total());
+
+    // With 0, a chunk is read once the one before has ended.
+    const sequential = await army.map(words(6), brief, {
+      mode: 'batch',
+      chunkSize: 2,
+      chunksAhead: 0,
+    });
+    const order = positions(journal, sequential.runId);
+    for (let chunk = 1; chunk < 3; chunk++)
+      expect(order.chunkAt[chunk]).toBeGreaterThan(
+        Math.max(order.resultAt.get(2 * chunk - 1)!, order.resultAt.get(2 * chunk)!),
+      );
+  });
+
+  it('chunks ahead never make a capped run fail that one chunk at a time finishes: what the budget cannot reserve ahead is sent when its chunk runs', async () => {
+    fake = await echoWorker();
+    const brief = (word: string) => `Echo ${word}.`;
+    const options = {
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      journal: false as const,
+      batchPollIntervalMs: 10,
+    };
+    await createArmy(options).map(words(2), brief, { mode: 'batch', chunkSize: 2 });
+    const perItem = fake.billing.total() / 2;
+    // Room for a few chunks' worst cases at once (a worst case is many
+    // times what an item costs); 40 items cost 40 times one.
+    const cap = Math.round(perItem * 300);
+    for (const chunksAhead of [0, 3]) {
+      fake.billing.clear();
+      const army = createArmy({ ...options, budget: { run: cap } });
+      const result = await army.map(words(40), brief, {
+        mode: 'batch',
+        chunkSize: 4,
+        chunksAhead,
+        keepResults: false,
+      });
+      expect(result.status).toBe('done');
+      expect(result.counts).toMatchObject({ done: 40 });
+      expect(army.ledger.spent()).toBe(fake.billing.total());
+    }
+  });
+
+  it('a run cap spent while chunks wait ahead: budget_exceeded under the cap, the batches ahead cancelled, and a resume finishes paying nothing twice', async () => {
+    fake = await echoWorker();
+    const journal = journalDir();
+    const brief = (word: string) => `Echo ${word}.`;
+    const options = { baseURL: fake.url, apiKey: 'test-key', journal, batchPollIntervalMs: 10 };
+    await createArmy({ ...options, journal: false }).map(words(2), brief, {
+      mode: 'batch',
+      chunkSize: 2,
+    });
+    const perItem = fake.billing.total() / 2;
+    fake.billing.clear();
+    const cap = Math.round(perItem * 300);
+    const army = createArmy({ ...options, budget: { run: cap } });
+    const stopped = await army.map(words(320), brief, {
+      mode: 'batch',
+      chunkSize: 4,
+      chunksAhead: 3,
+      keepResults: false,
+    });
+    expect(stopped.status).toBe('budget_exceeded');
+    expect(army.ledger.spent()).toBeLessThanOrEqual(cap);
+    // Spent close to the cap: a call the cap cannot reserve while others are
+    // in flight waits for them to settle (one call's worst case is about a
+    // tenth of this cap; the run stops once less than that is left).
+    expect(army.ledger.spent()).toBeGreaterThan(cap * 0.85);
+    // What the API billed for batches given up is held against the cap, and collected by the resume.
+    expect(army.gateway.budget!.status('run', stopped.runId)!.spent).toBeLessThanOrEqual(cap);
+    const again = createArmy(options);
+    const resumed = await again.resume(stopped.runId, { items: words(320), brief });
+    expect(resumed.status).toBe('done');
+    expect(resumed.counts).toMatchObject({ done: 320 });
+    // The resumed army's ledger holds the journaled entries too: it is the whole bill.
+    expect(again.ledger.spent()).toBe(fake.billing.total());
+    // Each item billed once (its one call), whatever batch it ended in.
+    expect(fake.billing.entries).toHaveLength(320);
+  });
+
+  it('refuses a chunksAhead that is not an integer from 0 to 100, naming it', async () => {
+    const army = createArmy({ apiKey: 'test-key', journal: false });
+    for (const chunksAhead of [-1, 1.5, 101, '2'])
+      await expect(
+        army.map(words(2), (word) => word, { mode: 'batch', chunksAhead: chunksAhead as number }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_OPTIONS',
+        message: expect.stringContaining('chunksAhead'),
+      });
+  });
+});
+
 describe('resuming a streamed batch map', () => {
   const brief = (word: string) => `Echo ${word}.`;
 
@@ -366,6 +514,8 @@ describe('resuming a streamed batch map', () => {
     const done = await createArmy(options).map(words(7), brief, {
       mode: 'batch',
       chunkSize: 3,
+      // One chunk at a time, so chunk 3 is not read before item 4 finishes.
+      chunksAhead: 0,
       keepResults: false,
       ...(id ? { id } : {}),
     });

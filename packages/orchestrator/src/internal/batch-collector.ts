@@ -61,6 +61,8 @@ export interface BatchCollectorStats {
   reattached: number;
   /** Worker calls that went interactive (routing, deadline, or a failed batch request's retry). */
   interactive: number;
+  /** First calls not sent ahead because the budget could not reserve them then (made when their subtask runs). */
+  aheadRefused: number;
 }
 
 /**
@@ -226,7 +228,16 @@ export class BatchCollector implements ModelGateway {
       else wave.push(made.waiter);
     }
     this.#aheadOpen += sent.size;
-    if (wave.length > 0) this.#waves.send(wave);
+    // What the budget cannot reserve now (chunks ahead hold reservations
+    // too) is not sent ahead: its subtask makes the call when it runs.
+    if (wave.length > 0)
+      this.#waves.send(wave, (refused) => {
+        this.#waves.stats.aheadRefused += refused.length;
+        for (const waiter of refused) {
+          this.#ahead.delete(waiter.customId);
+          if (sent.delete(waiter.attribution.taskId)) this.#aheadOpen -= 1;
+        }
+      });
     return sent;
   }
 

@@ -74,13 +74,15 @@ interface Reattached {
  * (it may be billed already: core's rule) and fails its call.
  */
 export class BatchWaves {
-  readonly stats = { waves: [] as number[], reattached: 0, interactive: 0 };
+  readonly stats = { waves: [] as number[], reattached: 0, interactive: 0, aheadRefused: 0 };
   readonly #options: BatchWavesOptions;
   readonly #flights = new Set<Flight>();
   readonly #reattached = new Map<string, Reattached>();
   readonly #work = new Set<Promise<unknown>>();
   /** The batch runs being iterated (a subset of the work). */
   readonly #consumers = new Set<Promise<unknown>>();
+  /** Calls the budget could not reserve while other batches were in flight: sent again when one ends. */
+  #deferred: BatchWaiter[] = [];
 
   constructor(options: BatchWavesOptions) {
     this.#options = options;
@@ -127,8 +129,16 @@ export class BatchWaves {
     };
   }
 
-  /** Sends one wave as a batch (interactively once the deadline has passed). */
-  send(wave: readonly BatchWaiter[]): void {
+  /**
+   * Sends one wave as a batch (interactively once the deadline has passed).
+   * Requests a run-wide cap cannot reserve now wait for a batch in flight
+   * to end (its reservations settle to what it cost) and are sent again, as
+   * a refused interactive reservation waits for the ones in flight; with no
+   * batch in flight, or refused by a task cap, they are rejected with the
+   * budget's error. Given `giveBack`, refused requests are handed to it
+   * unsent instead (calls sent ahead are made again when their subtask runs).
+   */
+  send(wave: readonly BatchWaiter[], giveBack?: (refused: BatchWaiter[]) => void): void {
     if (this.pastDeadline()) {
       for (const waiter of wave) this.#interactive(waiter);
       return;
@@ -159,7 +169,12 @@ export class BatchWaves {
         // The budget takes requests in order: a task cap refuses that one, a wider cap the rest.
         const fit = error.itemsThatFit;
         const refused = error.scope === 'task' ? [items[fit]!] : items.slice(fit);
-        for (const waiter of refused) waiter.reject(error);
+        if (giveBack) giveBack(refused);
+        // A batch in flight (another, or this one's part that fits) will
+        // give back what it reserved beyond its cost.
+        else if (error.scope !== 'task' && (fit > 0 || this.#flights.size > 1))
+          this.#deferred.push(...refused);
+        else for (const waiter of refused) waiter.reject(error);
         items =
           error.scope === 'task'
             ? [...items.slice(0, fit), ...items.slice(fit + 1)]
@@ -231,6 +246,9 @@ export class BatchWaves {
     } finally {
       flight.ended = true;
       this.#flights.delete(flight);
+      const deferred = this.#deferred.filter((waiter) => !waiter.settled);
+      this.#deferred = [];
+      if (deferred.length > 0) this.send(deferred);
     }
     return failure;
   }

@@ -404,16 +404,18 @@ export class RunExecution<TAnswer> {
    * worker runs held in memory for the hours a batch may take. Subtasks the
    * result cache may answer, or whose first attempt cannot be known ahead
    * (the router throws or picks nothing, a `maxCost`, cache warming), run as
-   * before: their calls join the waves as they are made.
+   * before: their calls join the waves as they are made. Returns false if
+   * the budget could not reserve every call sent (those are made when their
+   * subtask runs).
    */
   async #sendAhead(
     subtasks: readonly PlanSubtask[],
     pool: SubtaskRunContext['pool'],
     watch: RateLimitWatch,
     setup: RunModeSetup,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const collector = setup.collector;
-    if (!collector || setup.mode !== 'batch' || !(pool instanceof WorkerPool)) return;
+    if (!collector || setup.mode !== 'batch' || !(pool instanceof WorkerPool)) return true;
     const context = this.#subtaskContext(pool, watch, this.#signal);
     const cache = this.#cache;
     const prepare = async (subtask: PlanSubtask) => {
@@ -435,10 +437,11 @@ export class RunExecution<TAnswer> {
     // joining waves as made), a few at a time: each may read the result cache.
     const ahead = subtasks.slice(0, setup.concurrency);
     for (let from = 0; from < ahead.length; from += SEND_AHEAD_LOOKUPS) {
-      if (this.#halted()) return;
+      if (this.#halted()) return true;
       const prepared = await Promise.all(ahead.slice(from, from + SEND_AHEAD_LOOKUPS).map(prepare));
       for (const one of prepared) if (one) ready.push(one);
     }
+    const refusedBefore = collector.stats.aheadRefused;
     const sent = collector.sendAhead(ready.flatMap((one) => (one.call ? [one.call] : [])));
     // Every pick is kept for its run, sent ahead or not: the router is asked once.
     for (const one of ready)
@@ -447,6 +450,7 @@ export class RunExecution<TAnswer> {
         sentAhead: sent.has(one.subtask.id),
         key: one.key,
       });
+    return collector.stats.aheadRefused === refusedBefore;
   }
 
   /** The run's backend, opened (`undefined`: the in-process pool runs the workers). */
@@ -474,7 +478,7 @@ export class RunExecution<TAnswer> {
     });
   }
 
-  /** A streamed map: its chunks, one after another, each a round-1 DAG of its own. */
+  /** A streamed map: its chunks, one after another (the next ones sent ahead), each a round-1 DAG of its own. */
   #runStreamed(
     failedFast: boolean,
     pool: SubtaskRunContext['pool'],
@@ -493,11 +497,12 @@ export class RunExecution<TAnswer> {
       halted: () => this.#halted(),
       onChunk: (subtasks) =>
         this.#army.events.emit('plan:ready', { runId, plan: { round: 1, subtasks } }),
-      run: async (subtasks) => {
-        await this.#sendAhead(subtasks, pool, watch, setup);
-        return this.#runRound(1, subtasks, pool, watch, setup);
-      },
+      // Reading ahead is for batches (sent ahead as read); interactively a chunk would only wait in memory.
+      ahead: setup.mode === 'batch' && setup.collector ? this.#spec.stream!.chunksAhead : 0,
+      sendAhead: (subtasks) => this.#sendAhead(subtasks, pool, watch, setup),
+      run: (subtasks) => this.#runRound(1, subtasks, pool, watch, setup),
       skip: (subtasks) => this.#skipFailFast(1, subtasks),
+      abandon: () => setup.collector?.abandonAhead(),
     });
   }
 

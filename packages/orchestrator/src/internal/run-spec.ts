@@ -28,6 +28,8 @@ export interface StreamedMap {
   rule: MapItemRule<unknown> | undefined;
   /** Items per chunk. */
   chunkSize: number;
+  /** In batch mode, chunks read, journaled and sent ahead of the one running. */
+  chunksAhead: number;
   /**
    * `false`: no per-item result stays in memory (each goes to the journal
    * and `onResult`; the run result has `counts`), so memory does not grow

@@ -13,6 +13,7 @@ import { ItemSource, isItemIterable } from '../internal/item-source.js';
 import type { MapItemRule } from '../internal/map-subtasks.js';
 import type { ResolvedArmyOptions } from '../internal/resolve-army-options.js';
 import type { RunSpec } from '../internal/run-spec.js';
+import { checkChunksAhead } from '../internal/stream-options.js';
 import type { BatchSubmittedRecord, ResumeState } from '../run-recorder.js';
 import type { RunStatus, SubtaskOutcome, SubtaskResult } from '../run-result.js';
 import { resultsKeptOnResume } from './kept-results.js';
@@ -42,6 +43,8 @@ export interface ResumeOptions<TAnswer = string> {
   brief?: (item: never, index: number) => Brief | string;
   /** With `items`: the map's `id`, when it had one. */
   id?: (item: never, index: number) => string;
+  /** A resumed batch-mode map over an iterable: chunks sent ahead of the one running (see MapOptions.chunksAhead). @default 1 */
+  chunksAhead?: number;
   /** A resumed `map`'s `onResult` (code is not journaled): called for each subtask that finishes now. */
   onResult?: (result: SubtaskResult) => void | Promise<void>;
 }
@@ -249,6 +252,7 @@ function resumedStream(
     source: items === undefined ? undefined : new ItemSource(items),
     rule: brief === undefined ? undefined : ({ brief, id } as MapItemRule<unknown>),
     chunkSize,
+    chunksAhead: checkChunksAhead(resume.chunksAhead),
     keepResults: keepResults !== false,
     // Read with forResume: a kept item's subtask is a stand-in (see
     // finishedStandIn), not its brief, which a resumed long map would
