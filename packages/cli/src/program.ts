@@ -101,9 +101,14 @@ export function buildProgram(io: ResolvedIo, exit: { code: number }): Command {
       )
       .option(
         '--chunk <n>',
-        'lines read, journaled and run at a time; a Message Batch each with --batch (default 10000, at most 100000)',
+        'lines read, journaled and run at a time; a Message Batch each with --batch (default 1000, at most 100000)',
         // The Message Batches API's most requests in one batch.
         integerAtLeast(1, 100_000),
+      )
+      .option(
+        '--chunks-ahead <n>',
+        'with --batch, chunks read, journaled and submitted while one runs, so more batches are at the API at once; each is held in memory (default 1, at most 100)',
+        integerAtLeast(0, 100),
       )
       .option('--results <file>', 'append each result to this JSONL file as it finishes')
       .option('--no-cache', 'reuse no cached result and store none (every item is paid again)'),

@@ -37,6 +37,7 @@ const runFlagsSchema = z.object({
       items: z.string(),
       brief: z.string(),
       chunkSize: z.number().int().positive().optional(),
+      chunksAhead: z.number().int().nonnegative().optional(),
       results: z.string().optional(),
       itemsSize: z.number().int().nonnegative().optional(),
       itemsMtimeMs: z.number().nonnegative().optional(),

@@ -30,6 +30,8 @@ export interface MapFlags extends ArmyFlags {
   brief?: string;
   /** Items read, journaled and run at a time (a Message Batch each with --batch). */
   chunk?: number;
+  /** With --batch, chunks read and submitted ahead of the one running. */
+  chunksAhead?: number;
   /** A JSONL file each result is appended to as it finishes. */
   results?: string;
   json?: boolean;
@@ -42,6 +44,7 @@ export interface MapSource {
   /** The brief template, with {@link ITEM_PLACEHOLDER}. */
   brief: string;
   chunkSize?: number;
+  chunksAhead?: number;
   /** The results file, absolute. */
   results?: string;
   /** The items file's size and modification time when the map started: a resume refuses a changed file. */
@@ -232,6 +235,7 @@ export function mapRunOptions(source: MapSource, results: ResultsFile | undefine
     items: readItems(source.items),
     brief: briefOf(source.brief),
     ...(results ? { onResult: results.write } : {}),
+    ...(source.chunksAhead !== undefined ? { chunksAhead: source.chunksAhead } : {}),
   };
 }
 
@@ -260,6 +264,7 @@ export async function mapCommand(
     items,
     brief: checkBrief(flags.brief),
     ...(flags.chunk !== undefined ? { chunkSize: flags.chunk } : {}),
+    ...(flags.chunksAhead !== undefined ? { chunksAhead: flags.chunksAhead } : {}),
     ...(flags.results !== undefined ? { results: path.resolve(io.cwd, flags.results) } : {}),
     ...itemsFingerprint(items),
   };
