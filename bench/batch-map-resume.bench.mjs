@@ -1,14 +1,15 @@
 // What resuming a long batch map costs its process: a batch-mode army.map
 // over N items (a generator) in chunks, in a client process against the fake
 // API served by this process over HTTP, SIGKILLed once a given share of its
-// chunks is journaled; then a second client resumes it from the journal and
+// chunks is journaled (between chunks: every chunk read has its batch
+// journaled); then a second client resumes it from the journal and
 // reports its peak RSS (process.resourceUsage().maxRSS), its time and the
 // live heap after the run. Both clients run with Node's default heap limit.
 // The fake's bill is compared with the resumed ledger (which holds the first
 // process's journaled calls too). The figures are for bench/README.md,
 // never asserted.
 //
-// node bench/batch-map-resume.bench.mjs [--items 100000] [--chunk 1000] [--kill-at 0.8] [--json]
+// node bench/batch-map-resume.bench.mjs [--items 100000] [--chunk 1000] [--ahead N] [--kill-at 0.8] [--json]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,13 +22,19 @@ import { batchMapArmy, ticketBrief, tickets } from './lib/batch-map-army.mjs';
 const self = fileURLToPath(import.meta.url);
 
 /** A client: starts the map (printing its run id) or resumes it, then prints one JSON line of figures. */
-async function client(url, journal, items, chunkSize, runId) {
+async function client(url, journal, items, chunkSize, runId, chunksAhead) {
+  const ahead = chunksAhead === '' ? {} : { chunksAhead: Number(chunksAhead) };
   const army = await batchMapArmy(url, journal);
   const started = performance.now();
   const handle =
     runId === '-'
-      ? army.map(tickets(items), ticketBrief, { mode: 'batch', chunkSize, keepResults: false })
-      : army.resume(runId, { items: tickets(items), brief: ticketBrief });
+      ? army.map(tickets(items), ticketBrief, {
+          mode: 'batch',
+          chunkSize,
+          keepResults: false,
+          ...ahead,
+        })
+      : army.resume(runId, { items: tickets(items), brief: ticketBrief, ...ahead });
   process.stdout.write(`run ${handle.runId}\n`);
   const result = await handle;
   const elapsedMs = performance.now() - started;
@@ -44,10 +51,20 @@ async function client(url, journal, items, chunkSize, runId) {
   );
 }
 
-function startClient(url, journal, items, chunkSize, runId = '-') {
+function startClient(url, journal, items, chunkSize, chunksAhead, runId = '-') {
   const child = spawn(
     process.execPath,
-    ['--expose-gc', self, '--client', url, journal, String(items), String(chunkSize), runId],
+    [
+      '--expose-gc',
+      self,
+      '--client',
+      url,
+      journal,
+      String(items),
+      String(chunkSize),
+      runId,
+      String(chunksAhead ?? ''),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
@@ -64,6 +81,7 @@ export default async function batchMapResumeBench(
   items = 100_000,
   chunkSize = 1_000,
   killAt = 0.8,
+  chunksAhead = undefined,
 ) {
   const journal = mkdtempSync(join(tmpdir(), 'batch-map-resume-bench-'));
   const fake = await startFakeAnthropic({
@@ -71,7 +89,7 @@ export default async function batchMapResumeBench(
     defaultResponder: () => reply.text('label: printer'),
   });
   try {
-    const first = startClient(fake.url, journal, items, chunkSize);
+    const first = startClient(fake.url, journal, items, chunkSize, chunksAhead);
     let runId;
     while (!runId) {
       await sleep(50);
@@ -79,31 +97,42 @@ export default async function batchMapResumeBench(
     }
     const file = join(journal, runId, 'journal.jsonl');
     const killAfter = Math.max(1, Math.round((items / chunkSize) * killAt));
+    // Killed between chunks: once every chunk read has its batch journaled
+    // (no batch create in flight; see the README on a kill during one).
     for (;;) {
-      await sleep(100);
-      const chunks = existsSync(file)
-        ? (readFileSync(file, 'utf8').match(/^\{"type":"chunk"/gm) ?? []).length
-        : 0;
-      if (chunks >= killAfter) break;
+      await sleep(20);
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      const chunks = (text.match(/^\{"type":"chunk"/gm) ?? []).length;
+      const batches = (text.match(/^\{"type":"batch"/gm) ?? []).length;
+      if (chunks >= killAfter && batches >= chunks) break;
     }
     first.child.kill('SIGKILL');
     await first.exited;
     const journalMb = Math.round(readFileSync(file).length / 1024 / 1024);
-    const second = startClient(fake.url, journal, items, chunkSize, runId);
+    const second = startClient(fake.url, journal, items, chunkSize, chunksAhead, runId);
     const code = await second.exited;
     if (code !== 0) throw new Error(`The resuming client exited with ${code}`);
     const figures = JSON.parse(second.out().trim().split('\n').at(-1));
     const billedNanoUsd = fake.billing.total();
+    // Every chunk one batch and every item billed once: a resume that
+    // resubmitted a chunk would create more batches and bill items twice.
+    const batchesCreated = fake.transcript.entries.filter(
+      (entry) => entry.method === 'POST' && entry.path === '/v1/messages/batches',
+    ).length;
     return [
       {
-        name: `${items} items, chunks of ${chunkSize}, killed after ${killAfter} chunks, resumed`,
+        name: `${items} items, chunks of ${chunkSize}${chunksAhead !== undefined ? ` (${chunksAhead} ahead)` : ''}, killed after ${killAfter} chunks, resumed`,
         items,
         chunkSize,
+        chunksAhead: chunksAhead ?? 'default',
         killedAfterChunks: killAfter,
         journalMbAtKill: journalMb,
         ...figures,
         billedNanoUsd,
         reconciles: billedNanoUsd === figures.ledgerNanoUsd,
+        chunks: Math.ceil(items / chunkSize),
+        batchesCreated,
+        billedRequests: fake.billing.entries.length,
       },
     ];
   } finally {
@@ -113,8 +142,8 @@ export default async function batchMapResumeBench(
 }
 
 if (process.argv[2] === '--client') {
-  const [, , , url, journal, items, chunkSize, runId] = process.argv;
-  await client(url, journal, Number(items), Number(chunkSize), runId);
+  const [, , , url, journal, items, chunkSize, runId, chunksAhead] = process.argv;
+  await client(url, journal, Number(items), Number(chunkSize), runId, chunksAhead);
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const argv = process.argv.slice(2);
   const option = (name, fallback) => {
@@ -125,6 +154,7 @@ if (process.argv[2] === '--client') {
     Number(option('items', '100000')),
     Number(option('chunk', '1000')),
     Number(option('kill-at', '0.8')),
+    option('ahead') === undefined ? undefined : Number(option('ahead')),
   );
   if (argv.includes('--json')) for (const row of rows) console.log(JSON.stringify(row));
   else console.table(rows);

@@ -10,9 +10,13 @@
 // heap) and with --max-old-space-size=<--heap MB> (RSS close to the live heap).
 //
 // By default the map keeps no per-item result in memory (`keepResults:
-// false`, its results counted); --keep keeps each compact result.
+// false`, its results counted); --keep keeps each compact result. --ahead
+// sets `chunksAhead` (chunks submitted past the one running; the army's
+// default if not given), and --batch-ms how long the fake takes to process
+// a batch (10 ms: the API takes minutes to hours, so with a longer one the
+// figures show what submitting ahead saves in waiting).
 //
-// node bench/batch-map.bench.mjs [--sizes 10000,100000] [--chunk 10000] [--heap 256] [--keep] [--json]
+// node bench/batch-map.bench.mjs [--sizes 10000,100000] [--chunk 10000] [--ahead N] [--batch-ms 10] [--heap 256] [--keep] [--json]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,13 +29,14 @@ import { batchMapArmy, ticketBrief, tickets } from './lib/batch-map-army.mjs';
 const self = fileURLToPath(import.meta.url);
 
 /** The client: one streamed batch map, then one JSON line of figures. */
-async function client(url, items, chunkSize, journal, keepResults) {
+async function client(url, items, chunkSize, journal, keepResults, chunksAhead) {
   const army = await batchMapArmy(url, journal);
   const started = performance.now();
   const result = await army.map(tickets(items), ticketBrief, {
     mode: 'batch',
     chunkSize,
     keepResults,
+    ...(chunksAhead !== undefined ? { chunksAhead } : {}),
   });
   const elapsedMs = performance.now() - started;
   const done = result.counts.done;
@@ -54,7 +59,7 @@ async function client(url, items, chunkSize, journal, keepResults) {
   );
 }
 
-function runClient(url, items, chunkSize, heapMb, keepResults) {
+function runClient(url, items, chunkSize, heapMb, keepResults, chunksAhead) {
   const journal = mkdtempSync(join(tmpdir(), 'batch-map-bench-'));
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -69,6 +74,7 @@ function runClient(url, items, chunkSize, heapMb, keepResults) {
         String(chunkSize),
         journal,
         String(keepResults),
+        String(chunksAhead ?? ''),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -89,22 +95,32 @@ export default async function batchMapBench(
   chunkSize = 10_000,
   heaps = [undefined, 256],
   keepResults = false,
+  { chunksAhead, batchMs = 10 } = {},
 ) {
   const rows = [];
   for (const items of sizes) {
     for (const heapMb of heaps) {
       // A fresh fake per run, so its bill is the run's.
       const fake = await startFakeAnthropic({
-        batchProcessingMs: 10,
+        batchProcessingMs: batchMs,
         defaultResponder: () => reply.text('label: printer'),
       });
       try {
-        const figures = await runClient(fake.url, items, chunkSize, heapMb, keepResults);
-        const billed = { nanoUsd: fake.billing.total() };
-        rows.push({
-          name: `${items} items, chunks of ${chunkSize}, heap ${heapMb ? `${heapMb} MB` : 'default'}${keepResults ? ', results kept' : ''}`,
+        const figures = await runClient(
+          fake.url,
           items,
           chunkSize,
+          heapMb,
+          keepResults,
+          chunksAhead,
+        );
+        const billed = { nanoUsd: fake.billing.total() };
+        rows.push({
+          name: `${items} items, chunks of ${chunkSize}${chunksAhead !== undefined ? ` (${chunksAhead} ahead)` : ''}, heap ${heapMb ? `${heapMb} MB` : 'default'}${keepResults ? ', results kept' : ''}${batchMs !== 10 ? `, batches take ${batchMs} ms` : ''}`,
+          items,
+          chunkSize,
+          chunksAhead: chunksAhead ?? 'default',
+          batchMs,
           keepResults,
           heapMb: heapMb ?? 'default',
           ...figures,
@@ -120,8 +136,15 @@ export default async function batchMapBench(
 }
 
 if (process.argv[2] === '--client') {
-  const [, , , url, items, chunkSize, journal, keepResults] = process.argv;
-  await client(url, Number(items), Number(chunkSize), journal, keepResults === 'true');
+  const [, , , url, items, chunkSize, journal, keepResults, chunksAhead] = process.argv;
+  await client(
+    url,
+    Number(items),
+    Number(chunkSize),
+    journal,
+    keepResults === 'true',
+    chunksAhead ? Number(chunksAhead) : undefined,
+  );
 } else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const argv = process.argv.slice(2);
   const option = (name, fallback) => {
@@ -134,6 +157,10 @@ if (process.argv[2] === '--client') {
     Number(option('chunk', '10000')),
     [undefined, Number(option('heap', '256'))],
     argv.includes('--keep'),
+    {
+      chunksAhead: option('ahead') === undefined ? undefined : Number(option('ahead')),
+      batchMs: Number(option('batch-ms', '10')),
+    },
   );
   if (argv.includes('--json')) for (const row of rows) console.log(JSON.stringify(row));
   else console.table(rows);

@@ -61,7 +61,7 @@ export interface MapOptions<TData, TAnswer, TItem = unknown> extends RunOptions 
    * journaled and run at a time. In batch mode a chunk is one Message Batch
    * (split further only past the API's 100,000 requests or 256 MB). Memory
    * is bounded by the chunk size (times `1 + chunksAhead` in batch mode),
-   * not the item count. @default 10,000 (at most 100,000)
+   * not the item count. @default 1,000 (at most 100,000)
    */
   chunkSize?: number;
   /**

@@ -57,7 +57,7 @@ export const ESCALATABLE_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** Items a streamed `map` reads, journals and runs at a time (`chunkSize`). */
-export const DEFAULT_MAP_CHUNK_SIZE = 10_000;
+export const DEFAULT_MAP_CHUNK_SIZE = 1_000;
 
 /** Chunks a batch-mode streamed `map` reads and sends ahead of the one running (`chunksAhead`). */
 export const DEFAULT_MAP_CHUNKS_AHEAD = 1;

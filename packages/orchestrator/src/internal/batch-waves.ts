@@ -81,8 +81,8 @@ export class BatchWaves {
   readonly #work = new Set<Promise<unknown>>();
   /** The batch runs being iterated (a subset of the work). */
   readonly #consumers = new Set<Promise<unknown>>();
-  /** Calls the budget could not reserve while other batches were in flight: sent again when one ends. */
-  #deferred: BatchWaiter[] = [];
+  /** Calls the budget could not reserve while batches were in flight (and why): sent again when one ends. */
+  #deferred: { waiter: BatchWaiter; refusal: unknown }[] = [];
 
   constructor(options: BatchWavesOptions) {
     this.#options = options;
@@ -173,7 +173,7 @@ export class BatchWaves {
         // A batch in flight (another, or this one's part that fits) will
         // give back what it reserved beyond its cost.
         else if (error.scope !== 'task' && (fit > 0 || this.#flights.size > 1))
-          this.#deferred.push(...refused);
+          for (const waiter of refused) this.#deferred.push({ waiter, refusal: error });
         else for (const waiter of refused) waiter.reject(error);
         items =
           error.scope === 'task'
@@ -183,6 +183,9 @@ export class BatchWaves {
     }
     if (!run) {
       this.#flights.delete(flight);
+      // Nothing in flight will free budget for the calls waiting on it.
+      if (this.#flights.size === 0)
+        for (const { waiter, refusal } of this.#deferred.splice(0)) waiter.reject(refusal);
       return;
     }
     this.stats.waves.push(items.length);
@@ -246,9 +249,9 @@ export class BatchWaves {
     } finally {
       flight.ended = true;
       this.#flights.delete(flight);
-      const deferred = this.#deferred.filter((waiter) => !waiter.settled);
+      const deferred = this.#deferred.filter(({ waiter }) => !waiter.settled);
       this.#deferred = [];
-      if (deferred.length > 0) this.send(deferred);
+      if (deferred.length > 0) this.send(deferred.map(({ waiter }) => waiter));
     }
     return failure;
   }
