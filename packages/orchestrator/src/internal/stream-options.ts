@@ -6,28 +6,26 @@ import {
   MAX_MAP_CHUNKS_AHEAD,
 } from '../constants.js';
 
+/** An integer option from `minimum` to `maximum`, or `fallback` when not given. */
+function integerOption(
+  name: string,
+  value: unknown,
+  minimum: number,
+  maximum: number,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum)
+    throw invalidOption(name, `an integer from ${minimum} to ${maximum}`, value);
+  return value;
+}
+
 /** Checks a streamed map's `chunksAhead` (also on resume). */
 export function checkChunksAhead(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAP_CHUNKS_AHEAD;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 0 ||
-    value > MAX_MAP_CHUNKS_AHEAD
-  )
-    throw invalidOption('chunksAhead', `an integer from 0 to ${MAX_MAP_CHUNKS_AHEAD}`, value);
-  return value;
+  return integerOption('chunksAhead', value, 0, MAX_MAP_CHUNKS_AHEAD, DEFAULT_MAP_CHUNKS_AHEAD);
 }
 
 /** Checks a streamed map's `chunkSize`. */
 export function checkChunkSize(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAP_CHUNK_SIZE;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_BATCH_REQUESTS
-  )
-    throw invalidOption('chunkSize', `an integer from 1 to ${MAX_BATCH_REQUESTS}`, value);
-  return value;
+  return integerOption('chunkSize', value, 1, MAX_BATCH_REQUESTS, DEFAULT_MAP_CHUNK_SIZE);
 }
