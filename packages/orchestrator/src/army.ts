@@ -208,6 +208,8 @@ export class Army {
     options: ResumeOptions<TAnswer> = {},
   ): RunHandle<TAnswer> {
     const handle: RunHandle<TAnswer> = new RunHandle<TAnswer>(runId, this.events, async () => {
+      // Checked before the journal is read, whatever the run turns out to be.
+      checkChunksAhead(options.chunksAhead);
       const root = this.#options.journal;
       if (root === undefined)
         throw new ArmyError(
@@ -370,7 +372,8 @@ export function resumeRun<TAnswer = string>(
 ): RunHandle<TAnswer> {
   if (!options || typeof options !== 'object')
     throw invalidOption('options', 'an options object with `runId`', options);
-  const { runId, signal, output, reduce, onResult, items, brief, id, ...armyOptions } = options;
+  const { runId, signal, output, reduce, onResult, items, brief, id, chunksAhead, ...armyOptions } =
+    options;
   return new Army(armyOptions).resume<TAnswer>(runId, {
     ...(signal ? { signal } : {}),
     ...(items !== undefined ? { items } : {}),
@@ -379,6 +382,7 @@ export function resumeRun<TAnswer = string>(
     ...(output ? { output } : {}),
     ...(reduce ? { reduce } : {}),
     ...(onResult ? { onResult } : {}),
+    ...(chunksAhead !== undefined ? { chunksAhead } : {}),
   });
 }
 

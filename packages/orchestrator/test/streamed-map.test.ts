@@ -500,6 +500,41 @@ describe('chunks ahead (batch mode)', () => {
         code: 'INVALID_OPTIONS',
         message: expect.stringContaining('chunksAhead'),
       });
+    // resumeRun checks and passes it on too (the CLI's resume goes through it).
+    await expect(
+      resumeRun({
+        runId: 'no-such-run',
+        journal: journalDir(),
+        apiKey: 'test-key',
+        chunksAhead: -1,
+      }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('chunksAhead') });
+  });
+
+  it('a bad item in a chunk read ahead stops the run only after the chunks read before it have run (none paid for is left unrun)', async () => {
+    fake = await echoWorker();
+    const journal = journalDir();
+    const army = createArmy({
+      baseURL: fake.url,
+      apiKey: 'test-key',
+      journal,
+      batchPollIntervalMs: 10,
+    });
+    const ran: string[] = [];
+    const handle = army.map(words(12), (word) => `Echo ${word}.`, {
+      mode: 'batch',
+      chunkSize: 4,
+      chunksAhead: 1,
+      id: (word, index) => (index === 8 ? 'bad id' : word),
+      onResult: (result) => {
+        ran.push(result.id);
+      },
+    });
+    await expect(handle).rejects.toBeInstanceOf(PlanInvalidError);
+    // Chunks 1 and 2 ran (chunk 3, read ahead while chunk 1 ran, held the bad item).
+    expect(ran.sort()).toEqual(['w0', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7']);
+    expect(fake.billing.entries).toHaveLength(8);
+    expect(army.ledger.spent()).toBe(fake.billing.total());
   });
 });
 

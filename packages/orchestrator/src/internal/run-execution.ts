@@ -328,8 +328,9 @@ export class RunExecution<TAnswer> {
         const key = routed
           ? routed.key
           : cache?.subtaskKey(subtask, dependencies, this.#spec.output);
-        // A subtask routed ahead missed the cache a moment ago (and its first call may be paid for).
-        if (cache && key !== undefined && !routed) {
+        // A subtask sent ahead missed the cache then, and its first call is paid for; one
+        // routed but not sent (its chunk ran after others stored results) looks again.
+        if (cache && key !== undefined && !routed?.sentAhead) {
           const reused = await cache.reuseSubtask(key, subtask, round);
           if (reused) {
             // Only a reuse that restored files is kept (a streamed map's 100,000 reuses stay small).

@@ -127,17 +127,28 @@ export async function runStreamedMap(run: StreamedMapRun): Promise<boolean> {
       if (chunk.sent === 'part') return;
     }
   };
+  /** A read that failed (a bad item, the iterable threw): thrown once the chunks read before it have run, as without chunks ahead. */
+  let readFailure: { error: unknown } | undefined;
   try {
     for (;;) {
-      while (queue.length <= run.ahead) {
-        const subtasks = await read();
+      while (queue.length <= run.ahead && !readFailure) {
+        let subtasks: PlanSubtask[] | undefined;
+        try {
+          subtasks = await read();
+        } catch (error) {
+          readFailure = { error };
+          break;
+        }
         if (!subtasks) break;
         const todo = take(subtasks);
         queue.push({ todo, sent: todo.length > 0 ? 'no' : 'all' });
       }
       await sendAhead();
       const todo = queue.shift()?.todo;
-      if (!todo) break;
+      if (!todo) {
+        if (readFailure) throw readFailure.error;
+        break;
+      }
       if (run.halted()) {
         // Not run: the journal has the chunks, and a resume runs them.
         queue.length = 0;
