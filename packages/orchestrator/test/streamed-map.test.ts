@@ -5,7 +5,13 @@ import { type FakeAnthropicServer, toolExchanges } from '@haiku-army/testing';
 import { defineTool } from '@haiku-army/worker';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { createArmy, loadRun, PlanInvalidError, resumeRun } from '../src/index.js';
+import {
+  type ArmyOptions,
+  createArmy,
+  loadRun,
+  PlanInvalidError,
+  resumeRun,
+} from '../src/index.js';
 import { readJournal } from '../src/journal/read-journal.js';
 import { reply, startScripted } from './support/scripted.js';
 
@@ -49,6 +55,17 @@ async function* words(count: number, pulled?: number[]): AsyncGenerator<string> 
   }
 }
 
+/** An army on the fake that polls its batches every 10 ms. */
+function batchArmy(journal: string | false, options: Omit<ArmyOptions, 'journal'> = {}) {
+  return createArmy({
+    baseURL: fake!.url,
+    apiKey: 'test-key',
+    journal,
+    batchPollIntervalMs: 10,
+    ...options,
+  });
+}
+
 function records(journal: string, runId: string): any[] {
   return readFileSync(join(journal, runId, 'journal.jsonl'), 'utf8')
     .split('\n')
@@ -60,12 +77,7 @@ describe('army.map over an iterable (streamed)', () => {
   it('reads, journals and batches the items a chunk at a time, and returns compact results', async () => {
     fake = await echoWorker();
     const journal = journalDir();
-    const army = createArmy({
-      baseURL: fake.url,
-      apiKey: 'test-key',
-      journal,
-      batchPollIntervalMs: 10,
-    });
+    const army = batchArmy(journal);
     const pulled: number[] = [];
     const handle = army.map(words(7, pulled), (word) => `Echo ${word}.`, {
       mode: 'batch',
@@ -372,12 +384,7 @@ describe('chunks ahead (batch mode)', () => {
     fake = await echoWorker();
     const journal = journalDir();
     const brief = (word: string) => `Echo ${word}.`;
-    const army = createArmy({
-      baseURL: fake.url,
-      apiKey: 'test-key',
-      journal,
-      batchPollIntervalMs: 10,
-    });
+    const army = batchArmy(journal);
     const result = await army.map(words(10), brief, {
       mode: 'batch',
       chunkSize: 2,
@@ -514,12 +521,7 @@ describe('chunks ahead (batch mode)', () => {
   it('a bad item in a chunk read ahead stops the run only after the chunks read before it have run (none paid for is left unrun)', async () => {
     fake = await echoWorker();
     const journal = journalDir();
-    const army = createArmy({
-      baseURL: fake.url,
-      apiKey: 'test-key',
-      journal,
-      batchPollIntervalMs: 10,
-    });
+    const army = batchArmy(journal);
     const ran: string[] = [];
     const handle = army.map(words(12), (word) => `Echo ${word}.`, {
       mode: 'batch',
