@@ -93,6 +93,7 @@ export { batchCustomId, CUSTOM_ID_PATTERN } from './gateway/batch-plan.js';
 export {
   BATCH_MAX_BYTES,
   BATCH_MAX_REQUESTS,
+  type BatchCreating,
   type BatchFailed,
   type BatchItem,
   type BatchOptions,
@@ -101,6 +102,7 @@ export {
   type BatchRun,
   type BatchSubmission,
   type BatchSucceeded,
+  type ReconcileBatchOptions,
   type ResumeBatchOptions,
 } from './gateway/batch-types.js';
 export {

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type BatchItem, Budget, createGateway, usd } from '../src/index.js';
 import { BATCH_BASE_URL, miniBatches } from './support/mini-batches.js';
 
@@ -108,6 +108,111 @@ describe('a batch create lost on the wire', () => {
       fast,
     ).result;
     expect(resumed.counts.canceled).toBe(2);
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: 0 });
+  });
+});
+
+describe('a create whose id was never persisted (onCreating, then reconcileBatch in a new process)', () => {
+  const ids = { 'run-1_a_1': item('a').attribution, 'run-1_b_1': item('b').attribution };
+
+  it('awaits onCreating before the create and passes what reconcileBatch needs', async () => {
+    const { api, gateway } = setup();
+    const seen: { customIds: string[]; at: number; posts: number }[] = [];
+    const run = gateway.batch([item('a'), item('b')], {
+      ...fast,
+      onCreating: async ({ customIds, attributions, at }) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(Object.keys(attributions)).toEqual(customIds);
+        seen.push({ customIds, at, posts: api.batches.length });
+      },
+    });
+    setTimeout(() => api.end(), 20);
+    await run.result;
+    expect(seen).toEqual([
+      { customIds: ['run-1_a_1', 'run-1_b_1'], at: expect.any(Number), posts: 0 },
+    ]);
+  });
+
+  it('a failing onCreating sends nothing: not_submitted, reservations released', async () => {
+    const { api, budget, gateway } = setup();
+    const result = await gateway.batch([item('a')], {
+      ...fast,
+      onCreating: () => {
+        throw new Error('disk full');
+      },
+    }).result;
+    expect(result.counts).toMatchObject({ not_submitted: 1 });
+    expect(String((result.outcomes[0] as { error: Error }).error.message)).toContain('disk full');
+    expect(api.batches).toHaveLength(0);
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: 0 });
+  });
+
+  it('finds the batch the dead process created and collects it, billed once, with nothing created', async () => {
+    const { api, gateway } = setup();
+    let at = 0;
+    // The first process: the create goes out, then it dies before onSubmitted could persist the id.
+    void gateway.batch([item('a'), item('b')], {
+      ...fast,
+      onCreating: (creating) => {
+        at = creating.at;
+      },
+    });
+    await vi.waitFor(() => expect(api.batches).toHaveLength(1));
+    // A batch of another size made since then is not a candidate.
+    void gateway.batch([item('c')], fast);
+    await vi.waitFor(() => expect(api.batches).toHaveLength(2));
+    const budget = new Budget({ limits: { run: usd(10) } });
+    const again = createGateway({
+      client: new Anthropic({ apiKey: 'k', baseURL: BATCH_BASE_URL, fetch: api.fetch }),
+      budget,
+    });
+    const adopted: string[] = [];
+    const run = again.reconcileBatch(ids, {
+      ...fast,
+      since: at,
+      requestsByCustomId: { 'run-1_a_1': item('a').request, 'run-1_b_1': item('b').request },
+      onSubmitted: ({ batchId }) => {
+        adopted.push(batchId);
+      },
+    });
+    await vi.waitFor(() => expect(adopted).toEqual(['msgbatch_1']));
+    expect(budget.status('run', 'run-1')!.reserved).toBeGreaterThan(0);
+    api.end();
+    const result = await run.result;
+    expect(result.counts).toMatchObject({ succeeded: 2, not_submitted: 0 });
+    expect(api.log.filter((line) => line === 'POST /v1/messages/batches')).toHaveLength(2);
+    expect(again.ledger.entries()).toHaveLength(2);
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: result.cost });
+  });
+
+  it('an excluded or too old batch is not taken: every request comes back not_submitted', async () => {
+    const { api, budget, gateway } = setup();
+    void gateway.batch([item('a'), item('b')], fast);
+    await vi.waitFor(() => expect(api.batches).toHaveLength(1));
+    const excluded = await gateway.reconcileBatch(ids, {
+      ...fast,
+      since: Date.now(),
+      exclude: ['msgbatch_1'],
+    }).result;
+    expect(excluded.counts).toMatchObject({ not_submitted: 2, succeeded: 0 });
+    const fresh = createGateway({
+      client: new Anthropic({ apiKey: 'k', baseURL: BATCH_BASE_URL, fetch: api.fetch }),
+      budget,
+    });
+    const old = await fresh.reconcileBatch(ids, { ...fast, since: Date.now() + 3_600_000 }).result;
+    expect(old.counts).toMatchObject({ not_submitted: 2 });
+    expect(() => fresh.reconcileBatch(ids, { ...fast, since: Number.NaN })).toThrow(/since/);
+  });
+
+  it('a list that keeps failing rejects the run and gives back what it reserved', async () => {
+    const { api, budget, gateway } = setup();
+    api.failLists = 5;
+    const run = gateway.reconcileBatch(ids, {
+      ...fast,
+      since: Date.now(),
+      requestsByCustomId: { 'run-1_a_1': item('a').request, 'run-1_b_1': item('b').request },
+    });
+    await expect(run.result).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
     expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: 0 });
   });
 });

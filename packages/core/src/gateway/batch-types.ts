@@ -36,6 +36,20 @@ export interface BatchSubmission {
   attributions: Record<string, Attribution>;
 }
 
+/**
+ * What {@link BatchOptions.onCreating} receives: a Message Batch about to be
+ * created. Persist it (with `at`) before the create goes out, and a process
+ * that dies before `onSubmitted` can still find the batch with
+ * `reconcileBatch` instead of creating it again.
+ */
+export interface BatchCreating {
+  customIds: string[];
+  /** The attribution of each custom id: pass it to `reconcileBatch` as is. */
+  attributions: Record<string, Attribution>;
+  /** When the create is sent, ms since the epoch (the gateway's clock): `reconcileBatch`'s `since`. */
+  at: number;
+}
+
 /** Options for `gateway.resumeBatch()`. */
 export interface ResumeBatchOptions {
   /** Stops waiting (results not yet collected stay reserved in the budget). */
@@ -74,6 +88,22 @@ export interface BatchOptions extends Omit<ResumeBatchOptions, 'requestsByCustom
    * can persist the ids and `resumeBatch` after a crash. A rejection or throw
    * is ignored (the batch is already paid for); make it durable yourself.
    */
+  onSubmitted?: (submission: BatchSubmission) => void | Promise<void>;
+  /**
+   * Awaited before each Message Batch create is sent (once per create, not
+   * per retry). A throw or rejection keeps that create from being sent: its
+   * items come back `not_submitted` with the error.
+   */
+  onCreating?: (creating: BatchCreating) => void | Promise<void>;
+}
+
+/** Options for `gateway.reconcileBatch()`. */
+export interface ReconcileBatchOptions extends ResumeBatchOptions {
+  /** The create's `at` (from `onCreating`), ms since the epoch. */
+  since: number;
+  /** Batch ids known to be someone else's (other creates of the same run): never adopted. */
+  exclude?: Iterable<string>;
+  /** Called for each batch adopted, before polling it: persist it as `onSubmitted` after a create. */
   onSubmitted?: (submission: BatchSubmission) => void | Promise<void>;
 }
 

@@ -18,6 +18,7 @@ import {
   type BatchItem,
   type BatchOptions,
   type BatchRun,
+  type ReconcileBatchOptions,
   type ResumeBatchOptions,
 } from './batch-types.js';
 import type { GatewayRequest } from './gateway.js';
@@ -83,14 +84,103 @@ export class BatchRunner {
   /** See `Gateway.resumeBatch`. */
   resume(
     batchId: string,
-    attributionsByCustomId:
-      | Readonly<Record<string, Attribution>>
-      | ReadonlyMap<string, Attribution>,
+    attributionsByCustomId: AttributionsByCustomId,
     options: ResumeBatchOptions = {},
   ): BatchRun {
     if (typeof batchId !== 'string' || batchId.length === 0)
       throw invalidOption('batchId', 'a Message Batch id such as "msgbatch_..."', batchId);
     pollSettings(options);
+    const tracked = this.#tracked(attributionsByCustomId, options, batchId);
+    const call = new BatchCall(this.#context, this.#held);
+    return call.start(async () => {
+      try {
+        await withRetries(
+          this.#context,
+          (requestOptions) =>
+            this.#context.client.messages.batches.retrieve(batchId, {}, requestOptions),
+          { signal: options.signal },
+        );
+      } catch (error) {
+        tracked.giveBack();
+        if (error instanceof ApiCallError && error.status === 404) {
+          throw new ArmyError(
+            ERROR_CODES.BATCH_NOT_FOUND,
+            `The API has no Message Batch "${batchId}" (404); pass an id that onSubmitted or batch:submitted reported for this API key and workspace.`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      call.track(batchId, tracked.requests);
+    }, options);
+  }
+
+  /** See `Gateway.reconcileBatch`. */
+  reconcile(
+    attributionsByCustomId: AttributionsByCustomId,
+    options: ReconcileBatchOptions,
+  ): BatchRun {
+    const since = options?.since;
+    if (typeof since !== 'number' || !Number.isFinite(since))
+      throw invalidOption('since', 'the `at` onCreating reported (ms since the epoch)', since);
+    pollSettings(options);
+    const tracked = this.#tracked(attributionsByCustomId, options);
+    const { requests } = tracked;
+    const call = new BatchCall(this.#context, this.#held);
+    return call.start(async () => {
+      let found: string[];
+      try {
+        found = await this.#candidates(requests.size, since, new Set(options.exclude ?? []), {
+          signal: options.signal,
+        });
+      } catch (error) {
+        tracked.giveBack();
+        if (error instanceof AbortError) throw error;
+        throw new ArmyError(
+          ERROR_CODES.API_UNAVAILABLE,
+          `Could not list the API's Message Batches to find a create sent at ${new Date(since).toISOString()} (${error instanceof Error ? error.message : String(error)}); it may have been created. Reconcile again later, or check client.messages.batches.list() before sending its requests again.`,
+          { cause: error },
+        );
+      }
+      if (found.length === 0) {
+        for (const request of requests.values()) {
+          request.done = true;
+          request.reservation?.release();
+          call.outcome({
+            status: 'not_submitted',
+            customId: request.customId,
+            attribution: request.attribution,
+            ...(request.request !== undefined ? { request: request.request } : {}),
+            error: new ArmyError(
+              ERROR_CODES.API_UNAVAILABLE,
+              `No Message Batch created since ${new Date(since).toISOString()} holds ${requests.size} requests: the create of "${request.customId}" never reached the API. Send it again.`,
+            ),
+          });
+        }
+        return;
+      }
+      const attributions: Record<string, Attribution> = Object.create(null);
+      for (const request of requests.values()) attributions[request.customId] = request.attribution;
+      const group = { remaining: found.length };
+      for (const batchId of found) {
+        this.#known.add(batchId);
+        call.track(batchId, requests, group);
+        await this.#announce(batchId, attributions, 0, 1, options.onSubmitted);
+      }
+    }, options);
+  }
+
+  /**
+   * The requests a resume waits for, with their reservations: the ones this
+   * gateway still holds for `batchId`, and in a new process the worst case of
+   * each request given (all or nothing). `giveBack` undoes it when nothing
+   * will be collected.
+   */
+  #tracked(
+    attributionsByCustomId: AttributionsByCustomId,
+    options: ResumeBatchOptions,
+    batchId?: string,
+  ): { requests: Map<string, TrackedRequest>; giveBack: () => void } {
     const entries =
       attributionsByCustomId instanceof Map
         ? [...attributionsByCustomId.entries()]
@@ -108,7 +198,7 @@ export class BatchRunner {
       validateCustomId(`attributionsByCustomId["${customId}"]`, customId);
       validateAttribution(`attributionsByCustomId["${customId}"].attribution`, attribution);
       const key = `${batchId}/${customId}`;
-      const reservation = this.#held.get(key);
+      const reservation = batchId === undefined ? undefined : this.#held.get(key);
       this.#held.delete(key);
       const request = requestOf(customId);
       const model = request ? this.#context.catalog.get(request.model) : undefined;
@@ -129,33 +219,73 @@ export class BatchRunner {
       const tracked = requests.get(wanted.customId);
       if (tracked) tracked.reservation = reservation;
     }
-    const call = new BatchCall(this.#context, this.#held);
-    return call.start(async () => {
-      try {
-        await withRetries(
-          this.#context,
-          (requestOptions) =>
-            this.#context.client.messages.batches.retrieve(batchId, {}, requestOptions),
-          { signal: options.signal },
-        );
-      } catch (error) {
-        // Nothing to wait for: give back what this call reserved, keep what was held before.
+    return {
+      requests,
+      // Nothing to wait for: give back what this call reserved, keep what was held before.
+      giveBack: () => {
         for (const reservation of reserved.values()) reservation.release();
+        if (batchId === undefined) return;
         for (const tracked of requests.values()) {
           if (tracked.reservation && !reservedIds.has(tracked.customId))
             this.#held.set(`${batchId}/${tracked.customId}`, tracked.reservation);
         }
-        if (error instanceof ApiCallError && error.status === 404) {
-          throw new ArmyError(
-            ERROR_CODES.BATCH_NOT_FOUND,
-            `The API has no Message Batch "${batchId}" (404); pass an id that onSubmitted or batch:submitted reported for this API key and workspace.`,
-            { cause: error },
-          );
-        }
-        throw error;
-      }
-      call.track(batchId, requests);
-    }, options);
+      },
+    };
+  }
+
+  /**
+   * The API's batches created since `since` (less {@link RECONCILE_SKEW_MS})
+   * holding exactly `count` requests, that this gateway does not know and
+   * that are not excluded: what a create whose answer was lost may have made.
+   * Throws when the list fails.
+   */
+  async #candidates(
+    count: number,
+    since: number,
+    exclude: ReadonlySet<string>,
+    retry: { signal?: AbortSignal | undefined; maxAttempts?: number },
+  ): Promise<string[]> {
+    const context = this.#context;
+    const cutoff = since - RECONCILE_SKEW_MS;
+    const found: string[] = [];
+    const page = await withRetries(
+      context,
+      (requestOptions) => context.client.messages.batches.list({ limit: 100 }, requestOptions),
+      retry,
+    );
+    let scanned = 0;
+    for await (const batch of page) {
+      if (++scanned > RECONCILE_MAX_SCAN) break;
+      if (Date.parse(batch.created_at) < cutoff) continue;
+      const counts = batch.request_counts;
+      const total =
+        counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired;
+      if (total === count && !this.#known.has(batch.id) && !exclude.has(batch.id))
+        found.push(batch.id);
+    }
+    return found;
+  }
+
+  /** Reports a batch created or adopted: the `batch:submitted` event, then `onSubmitted` (awaited). */
+  async #announce(
+    batchId: string,
+    attributions: Record<string, Attribution>,
+    index: number,
+    chunks: number,
+    onSubmitted: BatchOptions['onSubmitted'],
+  ): Promise<void> {
+    const customIds = Object.keys(attributions);
+    this.#context.events.emit('batch:submitted', {
+      batchId,
+      requests: customIds.length,
+      chunk: index,
+      chunks,
+    });
+    try {
+      await onSubmitted?.({ batchId, customIds, attributions });
+    } catch {
+      // The batch is submitted and paid for either way; persisting is the caller's job.
+    }
   }
 
   async #submit(
@@ -168,6 +298,29 @@ export class BatchRunner {
   ): Promise<void> {
     const context = this.#context;
     const attemptStart = context.now();
+    if (options.onCreating) {
+      try {
+        await options.onCreating({
+          customIds: chunk.map((item) => item.customId),
+          attributions: attributionsOf(chunk),
+          at: attemptStart,
+        });
+      } catch (error) {
+        if (options.signal?.aborted)
+          throw new AbortError(undefined, { cause: options.signal.reason });
+        this.#notSubmitted(
+          call,
+          chunk,
+          reservations,
+          new ArmyError(
+            ERROR_CODES.INVALID_STATE,
+            `onCreating failed, so the batch of "${chunk[0]?.customId}" and ${chunk.length - 1} more was not created: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
+        );
+        return;
+      }
+    }
     let batchId: string;
     try {
       const batch = await withRetries(
@@ -198,19 +351,14 @@ export class BatchRunner {
         );
         return;
       }
-      for (const item of chunk) {
-        reservations.get(item)?.release();
-        call.outcome({
-          status: 'not_submitted',
-          customId: item.customId,
-          attribution: item.attribution,
-          request: item.request,
-          error:
-            error instanceof ArmyError
-              ? error
-              : new ArmyError(ERROR_CODES.API_UNAVAILABLE, String(error)),
-        });
-      }
+      this.#notSubmitted(
+        call,
+        chunk,
+        reservations,
+        error instanceof ArmyError
+          ? error
+          : new ArmyError(ERROR_CODES.API_UNAVAILABLE, String(error)),
+      );
       return;
     }
     this.#known.add(batchId);
@@ -237,27 +385,15 @@ export class BatchRunner {
     chunks: number,
     options: BatchOptions,
   ): Promise<void> {
-    const context = this.#context;
     const aborted = cause instanceof AbortError;
-    const cutoff = attemptStart - RECONCILE_SKEW_MS;
     let found: string[] | undefined;
     try {
-      found = [];
-      const page = await withRetries(
-        context,
-        (requestOptions) => context.client.messages.batches.list({ limit: 100 }, requestOptions),
+      found = await this.#candidates(
+        chunk.length,
+        attemptStart,
+        new Set(),
         aborted ? { maxAttempts: 1 } : { signal: options.signal },
       );
-      let scanned = 0;
-      for await (const batch of page) {
-        if (++scanned > RECONCILE_MAX_SCAN) break;
-        const created = Date.parse(batch.created_at);
-        if (created < cutoff) continue;
-        const counts = batch.request_counts;
-        const total =
-          counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired;
-        if (total === chunk.length && !this.#known.has(batch.id)) found.push(batch.id);
-      }
     } catch {
       found = undefined;
     }
@@ -280,21 +416,18 @@ export class BatchRunner {
       return;
     }
     if (found.length === 0) {
-      for (const item of chunk) {
-        reservations.get(item)?.release();
-        if (!aborted)
-          call.outcome({
-            status: 'not_submitted',
-            customId: item.customId,
-            attribution: item.attribution,
-            request: item.request,
-            error:
-              cause instanceof ArmyError
-                ? cause
-                : new ArmyError(ERROR_CODES.API_UNAVAILABLE, String(cause)),
-          });
+      if (aborted) {
+        for (const item of chunk) reservations.get(item)?.release();
+        throw cause;
       }
-      if (aborted) throw cause;
+      this.#notSubmitted(
+        call,
+        chunk,
+        reservations,
+        cause instanceof ArmyError
+          ? cause
+          : new ArmyError(ERROR_CODES.API_UNAVAILABLE, String(cause)),
+      );
       return;
     }
     for (const id of found) this.#known.add(id);
@@ -313,9 +446,7 @@ export class BatchRunner {
     options: BatchOptions,
     reconciled: boolean,
   ): Promise<void> {
-    const context = this.#context;
     const requests = new Map<string, TrackedRequest>();
-    const attributions: Record<string, Attribution> = Object.create(null);
     for (const item of chunk) {
       const reservation = reservations.get(item);
       requests.set(item.customId, {
@@ -326,26 +457,41 @@ export class BatchRunner {
         done: false,
         ...(reservation ? { reservation } : {}),
       });
-      attributions[item.customId] = item.attribution;
     }
+    const attributions = attributionsOf(chunk);
     const group = reconciled ? { remaining: batchIds.length } : undefined;
     for (const batchId of batchIds) {
       call.track(batchId, requests, group);
-      context.events.emit('batch:submitted', {
-        batchId,
-        requests: chunk.length,
-        chunk: index,
-        chunks,
-      });
-      try {
-        await options.onSubmitted?.({
-          batchId,
-          customIds: Object.keys(attributions),
-          attributions,
-        });
-      } catch {
-        // The batch is submitted and paid for either way; persisting is the caller's job.
-      }
+      await this.#announce(batchId, attributions, index, chunks, options.onSubmitted);
     }
   }
+
+  /** A chunk the API never got: its reservations are released and its items offered for retry. */
+  #notSubmitted(
+    call: BatchCall,
+    chunk: readonly PlannedItem[],
+    reservations: Map<PlannedItem, Reservation>,
+    error: ArmyError,
+  ): void {
+    for (const item of chunk) {
+      reservations.get(item)?.release();
+      call.outcome({
+        status: 'not_submitted',
+        customId: item.customId,
+        attribution: item.attribution,
+        request: item.request,
+        error,
+      });
+    }
+  }
+}
+
+type AttributionsByCustomId =
+  | Readonly<Record<string, Attribution>>
+  | ReadonlyMap<string, Attribution>;
+
+function attributionsOf(chunk: readonly PlannedItem[]): Record<string, Attribution> {
+  const attributions: Record<string, Attribution> = Object.create(null);
+  for (const item of chunk) attributions[item.customId] = item.attribution;
+  return attributions;
 }

@@ -31,7 +31,13 @@ import type { LedgerEntry, LedgerOutcome } from '../ledger/ledger-entry.js';
 import type { RateLimiter, RateLimitTicket } from '../rate-limiter.js';
 import { estimateRequestTokens } from '../token-estimate.js';
 import { sleep } from './batch-api.js';
-import type { BatchItem, BatchOptions, BatchRun, ResumeBatchOptions } from './batch-types.js';
+import type {
+  BatchItem,
+  BatchOptions,
+  BatchRun,
+  ReconcileBatchOptions,
+  ResumeBatchOptions,
+} from './batch-types.js';
 import { reserveCall, unboundedCost } from './call-reservation.js';
 import { CountCache, countParamsOf } from './count-cache.js';
 import { BatchRunner } from './gateway-batch.js';
@@ -424,6 +430,25 @@ export class Gateway implements BatchGateway {
     options: ResumeBatchOptions = {},
   ): BatchRun {
     return this.#batchRunner().resume(batchId, attributionsByCustomId, options);
+  }
+
+  /**
+   * Finds the batch of a create whose id was never persisted (a process died
+   * after `onCreating` and before `onSubmitted`) and collects it, so nothing
+   * is created twice. Lists the API's batches created since `options.since`
+   * (less a clock-skew margin) that hold exactly as many requests and are not
+   * excluded or already known to this gateway, adopts them (results matched by
+   * custom id; foreign lines ignored) and polls them like `resumeBatch`. What
+   * no candidate held comes back `not_submitted` (never sent: send it again).
+   * The run rejects when the list fails (nothing can be told).
+   */
+  reconcileBatch(
+    attributionsByCustomId:
+      | Readonly<Record<string, Attribution>>
+      | ReadonlyMap<string, Attribution>,
+    options: ReconcileBatchOptions,
+  ): BatchRun {
+    return this.#batchRunner().reconcile(attributionsByCustomId, options);
   }
 
   #batches: BatchRunner | undefined;

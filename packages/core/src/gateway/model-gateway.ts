@@ -4,7 +4,13 @@ import type { Budget } from '../budget.js';
 import type { ModelCatalog } from '../catalog/model-catalog.js';
 import type { ArmyEvents } from '../events.js';
 import type { CostLedger } from '../ledger/cost-ledger.js';
-import type { BatchItem, BatchOptions, BatchRun, ResumeBatchOptions } from './batch-types.js';
+import type {
+  BatchItem,
+  BatchOptions,
+  BatchRun,
+  ReconcileBatchOptions,
+  ResumeBatchOptions,
+} from './batch-types.js';
 import type { CallOptions, GatewayRequest, GatewayResponse, GatewayStream } from './gateway.js';
 
 /**
@@ -47,5 +53,16 @@ export interface BatchGateway extends ModelGateway {
       | Readonly<Record<string, Attribution>>
       | ReadonlyMap<string, Attribution>,
     options?: ResumeBatchOptions,
+  ): BatchRun;
+  /**
+   * Finds and collects the batch of a create whose id was never persisted
+   * (`onCreating` ran, `onSubmitted` did not); see `Gateway.reconcileBatch`.
+   * Optional: a gateway without it cannot tell, and its caller creates again.
+   */
+  reconcileBatch?(
+    attributionsByCustomId:
+      | Readonly<Record<string, Attribution>>
+      | ReadonlyMap<string, Attribution>,
+    options: ReconcileBatchOptions,
   ): BatchRun;
 }
