@@ -87,6 +87,7 @@ export type {
 export { type ArmyStreamEvent, RunHandle } from './run-handle.js';
 export {
   type ArtifactsRecord,
+  type BatchCreatingRecord,
   type BatchSubmittedRecord,
   type CallEndRecord,
   type CallStartRecord,

@@ -97,6 +97,27 @@ export interface BatchSubmittedRecord {
   attributions: Record<string, Attribution>;
   /** Custom id -> request (for `resumeBatch`'s reservations). */
   requests: Record<string, GatewayRequest>;
+  /** The {@link BatchCreatingRecord} of its create, when one was recorded. */
+  intent?: string;
+}
+
+/**
+ * A Message Batch about to be created (batch mode), recorded before the
+ * create is sent: a process killed after the API made the batch and before
+ * its id was recorded leaves this without a {@link BatchSubmittedRecord}, and
+ * a resume finds the batch (`gateway.reconcileBatch`) instead of creating it
+ * again.
+ */
+export interface BatchCreatingRecord {
+  runId: string;
+  /** Unique per create: a later `BatchSubmittedRecord` with this `intent` is its batch. */
+  intent: string;
+  /** When the create was sent, ms since the epoch (core's `BatchCreating.at`). */
+  at: number;
+  customIds: string[];
+  attributions: Record<string, Attribution>;
+  /** As in `BatchSubmittedRecord`. */
+  requests: Record<string, GatewayRequest>;
 }
 
 /**
@@ -124,6 +145,8 @@ export interface RunRecorder {
   subtaskFinished?(record: { runId: string; result: SubtaskResult }): void | Promise<void>;
   /** A streamed map read a chunk of items; awaited before the chunk's subtasks start. */
   chunkRead?(record: ChunkRecord): void | Promise<void>;
+  /** A Message Batch is about to be created (batch mode); awaited before the create is sent. */
+  batchCreating?(record: BatchCreatingRecord): void | Promise<void>;
   /** A Message Batch was submitted (batch mode); awaited before the run waits for its results. */
   batchSubmitted?(record: BatchSubmittedRecord): void | Promise<void>;
   runEnded?(result: RunResult): void | Promise<void>;
@@ -137,6 +160,10 @@ export interface ResumeState {
   outcomes?: SubtaskOutcome[];
   /** Submitted batches: reattach with `gateway.resumeBatch`, never resubmit. */
   batches: BatchSubmittedRecord[];
+  /** Creates sent whose batch id was never recorded: found with `gateway.reconcileBatch`, not sent again unless none is found. */
+  creates?: BatchCreatingRecord[];
+  /** Every batch id the interrupted executions recorded (a reconciliation never takes one of them for a lost create). */
+  batchIds?: readonly string[];
   /** Ids of the interrupted runs' ledger entries (already restored into the ledger and journaled); taken once, when the run is made. */
   entryIds: readonly string[];
 }
@@ -173,6 +200,7 @@ export function composeRecorders(...recorders: readonly RunRecorder[]): RunRecor
     ledgerEntry: each('ledgerEntry'),
     artifactsWritten: each('artifactsWritten'),
     subtaskFinished: each('subtaskFinished'),
+    batchCreating: each('batchCreating'),
     batchSubmitted: each('batchSubmitted'),
     chunkRead: each('chunkRead'),
     runEnded: each('runEnded'),

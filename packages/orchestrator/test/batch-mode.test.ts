@@ -2,7 +2,7 @@ import { costOf, createGateway, type LedgerEntry, type ModelGateway } from '@hai
 import type { FakeAnthropicServer } from '@haiku-army/testing';
 import { codebaseTools } from '@haiku-army/worker';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BatchSubmittedRecord, createArmy } from '../src/index.js';
+import { type BatchSubmittedRecord, createArmy, subtaskCustomId } from '../src/index.js';
 import { startFake } from './support/fake.js';
 import { searchRepo } from './support/fixture-repo.js';
 import { reply, startScripted } from './support/scripted.js';
@@ -91,9 +91,12 @@ describe("mode: 'batch'", () => {
     // The recorder got the batch with each request under its custom id.
     expect(records).toHaveLength(1);
     expect(records[0]!.runId).toBe(result.runId);
-    expect(records[0]!.customIds.sort()).toEqual(words.map((_, i) => `item-${i + 1}_1_1`).sort());
+    expect(records[0]!.customIds.sort()).toEqual(
+      words.map((_, i) => subtaskCustomId(`item-${i + 1}`, 1, 1, result.runId)).sort(),
+    );
+    expect(records[0]!.customIds[0]).toMatch(/^item-\d+_1_1_[0-9a-f]{8}$/);
     expect(Object.keys(records[0]!.requests).sort()).toEqual(records[0]!.customIds.sort());
-    expect(records[0]!.attributions['item-3_1_1']).toMatchObject({
+    expect(records[0]!.attributions[subtaskCustomId('item-3', 1, 1, result.runId)]).toMatchObject({
       runId: result.runId,
       taskId: 'item-3',
       role: 'worker',

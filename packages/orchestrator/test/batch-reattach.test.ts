@@ -89,6 +89,21 @@ describe('subtaskCustomId', () => {
     expect(subtaskCustomId('src/a.ts', 1, 1)).toBe(ids[0]);
     expect(ids[0]).toMatch(/^src-a-ts_1_1-[0-9a-f]{16}$/);
   });
+
+  it("given the run's id, carries a token of it: another run's batch never holds the same ids", () => {
+    const mine = subtaskCustomId('item-7', 1, 1, 'run-a');
+    expect(mine).toMatch(/^item-7_1_1_[0-9a-f]{8}$/);
+    expect(subtaskCustomId('item-7', 1, 1, 'run-a')).toBe(mine);
+    const others = [
+      subtaskCustomId('item-7', 1, 1, 'run-b'),
+      subtaskCustomId('item-7', 1, 1),
+      subtaskCustomId('src/a.ts', 1, 1, 'run-a'),
+      subtaskCustomId('src/a.ts', 1, 1, 'run-b'),
+      subtaskCustomId('x'.repeat(60), 1, 1, 'run-a'),
+    ];
+    for (const id of others) expect(id).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+    expect(new Set([mine, ...others]).size).toBe(others.length + 1);
+  });
 });
 
 describe('reattaching to a batch an interrupted run submitted', () => {
@@ -110,20 +125,23 @@ describe('reattaching to a batch an interrupted run submitted', () => {
     const client = new Anthropic({ baseURL: fake.url, apiKey: 'test-key' });
     const created = await client.messages.batches.create({
       requests: Object.entries(tasks).map(([taskId, text]) => ({
-        custom_id: subtaskCustomId(taskId, 1, 1),
+        custom_id: subtaskCustomId(taskId, 1, 1, runId),
         params: request(text),
       })),
     });
     const record: BatchSubmittedRecord = {
       runId,
       batchId: created.id,
-      customIds: Object.keys(tasks).map((taskId) => subtaskCustomId(taskId, 1, 1)),
+      customIds: Object.keys(tasks).map((taskId) => subtaskCustomId(taskId, 1, 1, runId)),
       attributions: Object.fromEntries(
-        Object.keys(tasks).map((taskId) => [subtaskCustomId(taskId, 1, 1), attribution(taskId)]),
+        Object.keys(tasks).map((taskId) => [
+          subtaskCustomId(taskId, 1, 1, runId),
+          attribution(taskId),
+        ]),
       ),
       requests: Object.fromEntries(
         Object.entries(tasks).map(([taskId, text]) => [
-          subtaskCustomId(taskId, 1, 1),
+          subtaskCustomId(taskId, 1, 1, runId),
           request(text),
         ]),
       ),
@@ -181,8 +199,8 @@ describe('reattaching to a batch an interrupted run submitted', () => {
     // The dead process's batch plus one per new wave; the new waves hold only new requests.
     expect(batchCreates(fake)).toHaveLength(3);
     expect(submitted.map((submission) => submission.customIds)).toEqual([
-      [subtaskCustomId('t-3', 1, 1)],
-      [subtaskCustomId('t-1', 1, 2)],
+      [subtaskCustomId('t-3', 1, 1, runId)],
+      [subtaskCustomId('t-1', 1, 2, runId)],
     ]);
     // Billed once each; every result journaled and on the timeline.
     expect(fake.billing.entries).toHaveLength(4);
@@ -341,16 +359,16 @@ describe('first calls a resumed run’s batch holds', () => {
     const client = new Anthropic({ baseURL: fake.url, apiKey: 'test-key' });
     const created = await client.messages.batches.create({
       requests: ids.map((taskId) => ({
-        custom_id: subtaskCustomId(taskId, 1, 1),
+        custom_id: subtaskCustomId(taskId, 1, 1, runId),
         params: request(taskId),
       })),
     });
     const record: BatchSubmittedRecord = {
       runId,
       batchId: created.id,
-      customIds: ids.map((taskId) => subtaskCustomId(taskId, 1, 1)),
+      customIds: ids.map((taskId) => subtaskCustomId(taskId, 1, 1, runId)),
       attributions: Object.fromEntries(
-        ids.map((taskId) => [subtaskCustomId(taskId, 1, 1), attribution(taskId)]),
+        ids.map((taskId) => [subtaskCustomId(taskId, 1, 1, runId), attribution(taskId)]),
       ),
       requests: {},
     };

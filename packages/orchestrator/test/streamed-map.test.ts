@@ -73,6 +73,23 @@ function records(journal: string, runId: string): any[] {
     .map((line) => JSON.parse(line));
 }
 
+/**
+ * The batches a run created, in order: each create is journaled (with its
+ * ids) before it is sent, and its batch record after it names the create.
+ */
+function createdBatches(journal: string, runId: string): any[] {
+  const all = records(journal, runId);
+  const creates = all.filter((record) => record.type === 'batch-creating');
+  const links = all.filter((record) => record.type === 'batch');
+  expect(links.map((link) => link.intent)).toEqual(creates.map((create) => create.intent));
+  expect(
+    links.every((link) => link.customIds === undefined && /^msgbatch_/.test(link.batchId)),
+  ).toBe(true);
+  for (const [index, create] of creates.entries())
+    expect(all.indexOf(create)).toBeLessThan(all.indexOf(links[index]));
+  return creates;
+}
+
 describe('army.map over an iterable (streamed)', () => {
   it('reads, journals and batches the items a chunk at a time, and returns compact results', async () => {
     fake = await echoWorker();
@@ -99,7 +116,7 @@ describe('army.map over an iterable (streamed)', () => {
       { index: 2, from: 6, count: 1, end: true },
     ]);
     // One batch per chunk, each submitted after the one before had ended.
-    const batches = records(journal, handle.runId).filter((record) => record.type === 'batch');
+    const batches = createdBatches(journal, handle.runId);
     expect(batches.map((batch) => batch.customIds.length)).toEqual([3, 3, 1]);
     expect(batches.every((batch) => Object.keys(batch.requests).length === 0)).toBe(true);
     const total = result.subtasks.reduce((sum, subtask) => sum + subtask.cost.total, 0);
@@ -279,7 +296,7 @@ describe('army.map over an iterable (streamed)', () => {
     expect(result.subtasks.map((subtask) => subtask.summary)).toEqual(
       Array.from({ length: 8 }, (_, index) => `Echoed w${index}.`),
     );
-    const batches = records(journal, result.runId).filter((record) => record.type === 'batch');
+    const batches = createdBatches(journal, result.runId);
     // Per chunk: the four first calls, then the two tool turns; chunk 2's
     // first calls go while chunk 1 runs (one chunk ahead, the default).
     expect(batches.map((batch) => batch.customIds.length)).toEqual([4, 4, 2, 2]);
@@ -308,8 +325,9 @@ describe('army.map over an iterable (streamed)', () => {
     const finished = await again.resume(stopped.runId, { items: words(4), brief });
     expect(finished.status).toBe('done');
     const firstTurns = fake.transcript.entries.filter(
-      (entry) => entry.source === 'batch' && entry.customId?.endsWith('_1_1'),
+      (entry) => entry.source === 'batch' && /_1_1_[0-9a-f]{8}$/.test(entry.customId ?? ''),
     );
+    expect(firstTurns.length).toBeGreaterThanOrEqual(4);
     expect(new Set(firstTurns.map((entry) => entry.customId)).size).toBe(firstTurns.length);
     expect(again.ledger.spent() + army.ledger.spent()).toBe(fake.billing.total());
   });
@@ -415,7 +433,7 @@ describe('chunks ahead (batch mode)', () => {
     // Each chunk's items finish after the chunk before's.
     for (let item = 3; item <= 10; item++)
       expect(resultAt.get(item)).toBeGreaterThan(resultAt.get(2 * Math.ceil(item / 2) - 2)!);
-    const batches = records(journal, result.runId).filter((record) => record.type === 'batch');
+    const batches = createdBatches(journal, result.runId);
     expect(batches.map((batch) => batch.customIds.length)).toEqual([2, 2, 2, 2, 2]);
     expect(army.ledger.spent()).toBe(fake.billing.total());
 
@@ -713,5 +731,81 @@ describe('resuming a streamed batch map', () => {
       ),
     );
     expect(routers.filter((id) => id.startsWith('extra-'))).toHaveLength(200);
+  });
+});
+
+describe('a process killed during a batch create (batch mode)', () => {
+  const brief = (word: string) => `Echo ${word}.`;
+  const creates = () =>
+    fake!.transcript.entries.filter(
+      (entry) => entry.method === 'POST' && entry.path === '/v1/messages/batches',
+    );
+
+  /**
+   * Runs a 6-item map in chunks of 2 whose second create never gets its
+   * answer back (`reached`: after the API made the batch, or before the
+   * request left), as a process killed there; then resumes it in a new army.
+   */
+  async function killedDuringCreate(reached: boolean) {
+    fake = await echoWorker();
+    const journal = journalDir();
+    let posts = 0;
+    const dying: typeof fetch = async (input, init) => {
+      const create = init?.method === 'POST' && /\/v1\/messages\/batches$/.test(String(input));
+      if (!create || ++posts < 2) return fetch(input, init);
+      if (reached) await fetch(input, init);
+      return new Promise<Response>(() => {}); // the process is gone: no answer is ever read
+    };
+    const killed = batchArmy(journal, { fetch: dying }).map(words(6), brief, {
+      mode: 'batch',
+      chunkSize: 2,
+      chunksAhead: 0,
+    });
+    const path = join(journal, killed.runId, 'journal.jsonl');
+    await until(
+      () =>
+        existsSync(path) &&
+        records(journal, killed.runId).filter((record) => record.type === 'batch-creating')
+          .length === 2 &&
+        creates().length === (reached ? 2 : 1),
+    );
+    const journaled = records(journal, killed.runId);
+    expect(journaled.filter((record) => record.type === 'batch')).toHaveLength(1);
+    const state = readJournal(path, console, { forResume: true });
+    expect(state.creates).toHaveLength(1);
+    expect(state.creates[0]!.customIds).toHaveLength(2);
+    expect(state.batchIds).toHaveLength(1);
+    const again = batchArmy(journal);
+    const result = await again.resume(killed.runId, { items: words(6), brief });
+    return { result, again };
+  }
+
+  it('the API made the batch: the resume finds it and collects it, creating nothing again', async () => {
+    const { result, again } = await killedDuringCreate(true);
+    expect(result.status).toBe('done');
+    expect(result.subtasks.map((subtask) => subtask.summary)).toEqual(
+      Array.from({ length: 6 }, (_, index) => `Echoed w${index}.`),
+    );
+    // Three chunks, three creates: the lost one was found in the list, not sent again.
+    expect(creates()).toHaveLength(3);
+    const listed = fake!.transcript.entries.filter(
+      (entry) => entry.method === 'GET' && entry.path === '/v1/messages/batches',
+    );
+    expect(listed.length).toBeGreaterThan(0);
+    const billed = fake!.billing.entries;
+    expect(billed).toHaveLength(6);
+    expect(new Set(billed.map((entry) => entry.customId)).size).toBe(6);
+    expect(billed.every((entry) => entry.usage.service_tier === 'batch')).toBe(true);
+    // The first process's ledger entries are in the journal; the resume's ledger holds them all.
+    expect(again.ledger.spent()).toBe(fake!.billing.total());
+  });
+
+  it('the create never reached the API: the resume sends that chunk once, at the batch tier', async () => {
+    const { result, again } = await killedDuringCreate(false);
+    expect(result.status).toBe('done');
+    expect(creates()).toHaveLength(3);
+    expect(fake!.billing.entries).toHaveLength(6);
+    expect(fake!.billing.entries.every((entry) => entry.usage.service_tier === 'batch')).toBe(true);
+    expect(again.ledger.spent()).toBe(fake!.billing.total());
   });
 });

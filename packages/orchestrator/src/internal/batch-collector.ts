@@ -12,7 +12,7 @@ import {
 } from '@haiku-army/core';
 import { MAX_OUTPUT_TOKENS_LABEL } from '@haiku-army/worker';
 import { subtaskCustomId } from '../batch-custom-id.js';
-import type { BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
+import type { BatchCreatingRecord, BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
 import { type BatchWaiter, createWaiter } from './batch-waiter.js';
 import { BatchWaves, type WaveTarget } from './batch-waves.js';
 
@@ -42,6 +42,10 @@ export interface BatchCollectorOptions {
   deadlineAt: number | undefined;
   /** Batches an interrupted run submitted: their requests are reattached, never resubmitted. */
   resume?: readonly BatchSubmittedRecord[] | undefined;
+  /** Creates an interrupted run sent whose batch it never recorded: reconciled first (see `BatchWaves.reattach`). */
+  resumeCreates?: readonly BatchCreatingRecord[] | undefined;
+  /** Every batch id the interrupted run recorded: never taken for a lost create. */
+  journaledBatchIds?: readonly string[] | undefined;
   /**
    * Whether a submitted batch's journal record holds its requests (a resume
    * then reserves their worst case again); without, a resume charges each
@@ -82,7 +86,7 @@ export class BatchCollector implements ModelGateway {
   /** Calls made per subtask attempt, for the custom id of the next. */
   readonly #turns = new Map<string, number>();
   /** Custom id -> the resumed batch that holds it. */
-  readonly #resumable = new Map<string, BatchSubmittedRecord>();
+  readonly #resumable = new Map<string, BatchSubmittedRecord | BatchCreatingRecord>();
   /** Custom id -> the response of a first call sent ahead of its subtask's run (see `sendAhead`). */
   readonly #ahead = new Map<string, { waiter: BatchWaiter; promise: Promise<GatewayResponse> }>();
   /** Subtasks sent ahead that hold no run slot yet (a wave is not complete while one may still call). */
@@ -115,10 +119,12 @@ export class BatchCollector implements ModelGateway {
       pollIntervalMs: options.pollIntervalMs,
       deadlineAt: options.deadlineAt,
       journalRequests: options.journalRequests ?? true,
+      journaledBatchIds: options.journaledBatchIds ?? [],
       now: options.now,
       signal: options.signal,
     });
-    for (const record of options.resume ?? [])
+    // A batch recorded wins over a create recorded for the same request (sent again after it was not found).
+    for (const record of [...(options.resumeCreates ?? []), ...(options.resume ?? [])])
       for (const customId of record.customIds) this.#resumable.set(customId, record);
     // One listener for every call sent ahead (a chunk's worth), removed by close().
     this.#onRunAbort = () => this.abandonAhead(options.signal.reason);
@@ -137,6 +143,11 @@ export class BatchCollector implements ModelGateway {
     for (const { waiter } of this.#ahead.values())
       waiter.reject(new AbortError(undefined, { cause: reason }));
     for (const next of this.#slotQueue.splice(0)) next();
+  }
+
+  /** A call's custom id: the run's token in it (see `subtaskCustomId`). */
+  #customId(taskId: string, attempt: number, turn: number): string {
+    return subtaskCustomId(taskId, attempt, turn, this.#options.runId);
   }
 
   get events(): ArmyEvents {
@@ -184,7 +195,7 @@ export class BatchCollector implements ModelGateway {
       this.#active -= 1;
       if (taskId !== undefined) {
         for (let attempt = 1; this.#turns.delete(`${taskId}\n${attempt}`); attempt++);
-        this.#ahead.delete(subtaskCustomId(taskId, 1, 1));
+        this.#ahead.delete(this.#customId(taskId, 1, 1));
         this.release(taskId);
       }
       this.#check();
@@ -212,7 +223,7 @@ export class BatchCollector implements ModelGateway {
     const options = { signal: this.#options.signal, maxTokensLabel: MAX_OUTPUT_TOKENS_LABEL };
     for (const { request, attribution } of calls) {
       const attempt = attribution.attempt ?? 1;
-      const customId = subtaskCustomId(attribution.taskId, attempt, 1);
+      const customId = this.#customId(attribution.taskId, attempt, 1);
       if (this.#ahead.has(customId) || this.#turns.has(`${attribution.taskId}\n${attempt}`))
         continue;
       // Not counted as waiting: no subtask run has entered for it yet.
@@ -248,7 +259,7 @@ export class BatchCollector implements ModelGateway {
    * that waits for a wave.
    */
   ahead(taskId: string): Promise<void> | undefined {
-    const sent = this.#ahead.get(subtaskCustomId(taskId, 1, 1));
+    const sent = this.#ahead.get(this.#customId(taskId, 1, 1));
     if (!sent) return undefined;
     return sent.promise.then(
       () => this.#slot(taskId),
@@ -320,13 +331,15 @@ export class BatchCollector implements ModelGateway {
   }
 
   /** The resumed run's batch that holds this custom id, unless the API no longer has it. */
-  #resumed(customId: string): BatchSubmittedRecord | undefined {
+  #resumed(customId: string): BatchSubmittedRecord | BatchCreatingRecord | undefined {
     const record = this.#resumable.get(customId);
-    return record && !this.#waves.gone(record.batchId) ? record : undefined;
+    return record && !('batchId' in record && this.#waves.gone(record.batchId))
+      ? record
+      : undefined;
   }
 
   /** {@link #resumed}, taken: a custom id is reattached (or sent anew) once. */
-  #takeResumed(customId: string): BatchSubmittedRecord | undefined {
+  #takeResumed(customId: string): BatchSubmittedRecord | BatchCreatingRecord | undefined {
     const record = this.#resumed(customId);
     this.#resumable.delete(customId);
     return record;
@@ -342,7 +355,7 @@ export class BatchCollector implements ModelGateway {
     const key = `${attribution.taskId}\n${attempt}`;
     const turn = (this.#turns.get(key) ?? 0) + 1;
     this.#turns.set(key, turn);
-    const customId = subtaskCustomId(attribution.taskId, attempt, turn);
+    const customId = this.#customId(attribution.taskId, attempt, turn);
     // A request of a batch found gone goes by the rules below, as a new call.
     if (this.#resumed(customId) || this.#ahead.has(customId)) return customId;
     const options = this.#options;

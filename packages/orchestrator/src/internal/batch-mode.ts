@@ -34,8 +34,9 @@ export function setUpRunMode(
   const mode = spec.mode ?? settings.mode;
   const batching = mode === 'batch';
   const resumed = spec.resume?.batches ?? [];
+  const creates = spec.resume?.creates ?? [];
   const collector =
-    batching || (resumed.length > 0 && isBatchGateway(options.gateway))
+    batching || (resumed.length + creates.length > 0 && isBatchGateway(options.gateway))
       ? new BatchCollector({
           runId: context.runId,
           gateway: context.gateway,
@@ -50,6 +51,8 @@ export function setUpRunMode(
               ? context.startedAt + settings.deadlineMs
               : undefined,
           resume: resumed,
+          resumeCreates: creates,
+          journaledBatchIds: spec.resume?.batchIds,
           // A streamed map's chunk holds up to 100,000 requests: journal their ids, not their bodies.
           journalRequests: spec.stream === undefined,
           now: options.now,

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import {
+  AbortError,
   ArmyError,
   type Attribution,
   BatchBudgetExceededError,
+  type BatchCreating,
   type BatchGateway,
   type BatchOptions,
   type BatchOutcome,
@@ -13,7 +16,7 @@ import {
   type ModelGateway,
 } from '@haiku-army/core';
 import { ORCHESTRATOR_ERROR_CODES } from '../errors.js';
-import type { BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
+import type { BatchCreatingRecord, BatchSubmittedRecord, RunRecorder } from '../run-recorder.js';
 import type { TimelineEntry } from '../run-result.js';
 import type { BatchWaiter } from './batch-waiter.js';
 
@@ -39,6 +42,8 @@ export interface BatchWavesOptions {
   deadlineAt: number | undefined;
   /** Whether a batch's journal record holds its requests. */
   journalRequests: boolean;
+  /** Every batch id a resumed run's journal holds (a lost create's reconciliation never takes one). */
+  journaledBatchIds: readonly string[];
   now: () => number;
   signal: AbortSignal;
 }
@@ -55,6 +60,8 @@ interface Flight {
 
 /** A resumed run's batch, reattached once for every request of it that is asked for. */
 interface Reattached {
+  /** A create whose batch was never recorded: found by reconciliation; what no batch held is sent again. */
+  create: boolean;
   flight: Flight;
   /** Outcomes that arrived before their call, once recorded. */
   outcomes: Map<string, Promise<BatchOutcome>>;
@@ -83,6 +90,8 @@ export class BatchWaves {
   readonly #consumers = new Set<Promise<unknown>>();
   /** Calls the budget could not reserve while batches were in flight (and why): sent again when one ends. */
   #deferred: { waiter: BatchWaiter; refusal: unknown }[] = [];
+  /** Calls of resumed batches to send again, gathered for one wave (see #sendAgain). */
+  readonly #again: BatchWaiter[] = [];
 
   constructor(options: BatchWavesOptions) {
     this.#options = options;
@@ -148,6 +157,8 @@ export class BatchWaves {
     let run: BatchRun | undefined;
     while (!run && items.length > 0) {
       const requests = new Map(items.map((waiter) => [waiter.customId, waiter.request]));
+      // Core creates a wave's batches one after another: each batch is its latest create's.
+      let intent: string | undefined;
       try {
         run = this.#options.batches.batch(
           items.map((waiter) => ({
@@ -157,7 +168,11 @@ export class BatchWaves {
           })),
           {
             ...this.#pollOptions(flight),
-            onSubmitted: (submission) => this.#submitted(submission, requests),
+            onCreating: async (creating) => {
+              intent = randomUUID();
+              await this.#creating(creating, requests, intent);
+            },
+            onSubmitted: (submission) => this.#submitted(submission, requests, intent),
           },
         );
       } catch (error) {
@@ -211,24 +226,50 @@ export class BatchWaves {
     );
   }
 
+  /** The requests a batch record holds (none unless `journalRequests`). */
+  #journaled(
+    customIds: readonly string[],
+    requests: ReadonlyMap<string, GatewayRequest>,
+  ): Record<string, GatewayRequest> {
+    const journaled: Record<string, GatewayRequest> = {};
+    if (this.#options.journalRequests)
+      for (const customId of customIds) {
+        const request = requests.get(customId);
+        if (request) journaled[customId] = request;
+      }
+    return journaled;
+  }
+
+  /** Hands a create about to be sent to the recorder (core awaits it before sending). */
+  async #creating(
+    creating: BatchCreating,
+    requests: ReadonlyMap<string, GatewayRequest>,
+    intent: string,
+  ): Promise<void> {
+    await this.#options.recorder.batchCreating?.({
+      runId: this.#options.runId,
+      intent,
+      at: creating.at,
+      customIds: [...creating.customIds],
+      attributions: creating.attributions,
+      requests: this.#journaled(creating.customIds, requests),
+    });
+  }
+
   /** Hands a submitted batch to the recorder (core awaits it before polling). */
   async #submitted(
     submission: BatchSubmission,
     requests: ReadonlyMap<string, GatewayRequest>,
+    intent: string | undefined,
   ): Promise<void> {
-    const record: BatchSubmittedRecord = {
+    await this.#options.recorder.batchSubmitted?.({
       runId: this.#options.runId,
       batchId: submission.batchId,
       customIds: [...submission.customIds],
       attributions: submission.attributions,
-      requests: {},
-    };
-    if (this.#options.journalRequests)
-      for (const customId of submission.customIds) {
-        const request = requests.get(customId);
-        if (request) record.requests[customId] = request;
-      }
-    await this.#options.recorder.batchSubmitted?.(record);
+      requests: this.#journaled(submission.customIds, requests),
+      ...(intent !== undefined ? { intent } : {}),
+    });
   }
 
   /** Iterates a batch run's outcomes; a run that fails settles every caller still waiting. */
@@ -337,11 +378,13 @@ export class BatchWaves {
    * A call whose request a resumed run submitted before: waits for that
    * batch's outcome (the batch is reattached once, with `resumeBatch`).
    */
-  reattach(record: BatchSubmittedRecord, waiter: BatchWaiter): void {
+  reattach(record: BatchSubmittedRecord | BatchCreatingRecord, waiter: BatchWaiter): void {
     this.stats.reattached += 1;
-    let state = this.#reattached.get(record.batchId);
+    const key = 'batchId' in record ? record.batchId : `create:${record.intent}`;
+    let state = this.#reattached.get(key);
     if (!state) {
       const created: Reattached = {
+        create: !('batchId' in record),
         // Wanted while a caller still waits (one rejected by a stopped round no longer does).
         flight: this.#flight(() => [...created.waiters.values()].some((waiter) => !waiter.settled)),
         outcomes: new Map(),
@@ -350,7 +393,7 @@ export class BatchWaves {
         error: undefined,
       };
       state = created;
-      this.#reattached.set(record.batchId, state);
+      this.#reattached.set(key, state);
       this.#track(this.#resume(record, state), true);
     }
     const recorded = state.outcomes.get(waiter.customId);
@@ -367,26 +410,47 @@ export class BatchWaves {
     }
   }
 
-  async #resume(record: BatchSubmittedRecord, state: Reattached): Promise<void> {
-    const { batches } = this.#options;
+  /**
+   * The batch run that collects a resumed record: `resumeBatch` for a batch
+   * recorded, `reconcileBatch` for a create recorded without its batch
+   * (undefined when the gateway cannot reconcile: then it is sent again).
+   */
+  #collect(
+    record: BatchSubmittedRecord | BatchCreatingRecord,
+    options: BatchOptions & { requestsByCustomId?: Record<string, GatewayRequest> },
+  ): BatchRun | undefined {
+    const { batches, journaledBatchIds } = this.#options;
+    if ('batchId' in record)
+      return batches.resumeBatch(record.batchId, record.attributions, options);
+    // What it adopts is not recorded: it may be another create's, and the next resume looks again.
+    return batches.reconcileBatch?.(record.attributions, {
+      ...options,
+      since: record.at,
+      exclude: journaledBatchIds,
+    });
+  }
+
+  async #resume(
+    record: BatchSubmittedRecord | BatchCreatingRecord,
+    state: Reattached,
+  ): Promise<void> {
     const options = this.#pollOptions(state.flight);
     let run: BatchRun | undefined;
     try {
       try {
-        run = batches.resumeBatch(record.batchId, record.attributions, {
-          ...options,
-          requestsByCustomId: record.requests,
-        });
+        run = this.#collect(record, { ...options, requestsByCustomId: record.requests });
       } catch (error) {
         // Too little budget to reserve every request: charge each result as it arrives instead.
         if (!(error instanceof BatchBudgetExceededError)) throw error;
-        run = batches.resumeBatch(record.batchId, record.attributions, options);
+        run = this.#collect(record, options);
       }
     } catch (error) {
       state.error = error;
     }
     if (run)
       state.error = await this.#consume(run, state.flight, (outcome) => {
+        // A lost create no batch held was never sent: its call is sent again once the search ends.
+        if (state.create && outcome.status === 'not_submitted') return;
         const waiter = state.waiters.get(outcome.customId);
         if (waiter) {
           state.waiters.delete(outcome.customId);
@@ -417,9 +481,23 @@ export class BatchWaves {
   #missing(state: Reattached, waiters: BatchWaiter[]): void {
     const open = waiters.filter((waiter) => !waiter.settled);
     if (open.length === 0) return;
-    if (ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND)) this.send(open);
+    // A lost create: no batch held these, or the API's batches could not be
+    // listed (then they are sent again as before reconciliation existed).
+    if (
+      (state.create && !(state.error instanceof AbortError)) ||
+      ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND)
+    )
+      this.#sendAgain(open);
     else if (state.error === undefined) for (const waiter of open) this.#interactive(waiter);
     else for (const waiter of open) waiter.reject(state.error);
+  }
+
+  /** Calls sent again in one wave with the others of the same tick (a chunk's calls are reattached in one loop). */
+  #sendAgain(waiters: BatchWaiter[]): void {
+    const queued = this.#again.length > 0;
+    this.#again.push(...waiters);
+    if (queued) return;
+    queueMicrotask(() => this.send(this.#again.splice(0)));
   }
 
   /**

@@ -48,12 +48,23 @@ export type JournalRecord =
   | { type: 'artifacts'; taskId: string; artifacts: Artifact[] }
   | { type: 'subtask'; result: SubtaskResult }
   | {
+      type: 'batch-creating';
+      intent: string;
+      at: number;
+      customIds: string[];
+      attributions: Record<string, unknown>;
+      requests: Record<string, unknown>;
+    }
+  | {
       type: 'batch';
       batchId: string;
       customIds: string[];
       attributions: Record<string, unknown>;
       requests: Record<string, unknown>;
+      intent?: string;
     }
+  /** The batch of a `batch-creating` record: its ids and requests are that record's. */
+  | { type: 'batch'; batchId: string; intent: string }
   | {
       type: 'chunk';
       index: number;
@@ -118,7 +129,19 @@ const recordSchema = z.discriminatedUnion('type', [
     type: z.literal('subtask'),
     result: z.looseObject({ id: z.string(), status: z.string() }),
   }),
-  z.looseObject({ type: z.literal('batch'), batchId: z.string(), customIds: z.array(z.string()) }),
+  z.looseObject({
+    type: z.literal('batch-creating'),
+    intent: z.string(),
+    at: z.number(),
+    customIds: z.array(z.string()),
+  }),
+  // Either a whole record, or `intent` naming the batch-creating record that holds the rest.
+  z.looseObject({
+    type: z.literal('batch'),
+    batchId: z.string(),
+    customIds: z.array(z.string()).optional(),
+    intent: z.string().optional(),
+  }),
   z.looseObject({
     type: z.literal('chunk'),
     index: z.number().int().nonnegative(),

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { ArmyError, ERROR_CODES, type LedgerEntry, type Logger } from '@haiku-army/core';
 import type {
   ArtifactsRecord,
+  BatchCreatingRecord,
   BatchSubmittedRecord,
   CallEndRecord,
   CallStartRecord,
@@ -40,6 +41,8 @@ interface OpenRun {
   token: string;
   /** Ledger entries already written (a call's entry comes through `callEnded` and `ledgerEntry`). */
   written: Set<string>;
+  /** Batch creates written and not yet linked to their batch: its record then names the create only. */
+  creating: Set<string>;
 }
 
 /**
@@ -90,7 +93,12 @@ export class JournalRecorder implements RunRecorder {
         `Run "${record.runId}" is already running in this army; wait for it to end before resuming it.`,
       );
     const file = JournalFile.open(path, this.#sync ? { sync: this.#sync } : {});
-    const run: OpenRun = { file, token: randomUUID().slice(0, 8), written: new Set() };
+    const run: OpenRun = {
+      file,
+      token: randomUUID().slice(0, 8),
+      written: new Set(),
+      creating: new Set(),
+    };
     this.#runs.set(record.runId, run);
     const records: JournalRecord[] = [];
     if (!record.resumed)
@@ -163,9 +171,25 @@ export class JournalRecorder implements RunRecorder {
     await this.#write(record.runId, [{ type: 'subtask', result: record.result }])?.file.sync();
   }
 
+  async batchCreating(record: BatchCreatingRecord): Promise<void> {
+    const { runId, ...creating } = record;
+    const run = this.#write(runId, [{ type: 'batch-creating', ...creating }]);
+    run?.creating.add(record.intent);
+    await run?.file.sync();
+  }
+
   async batchSubmitted(record: BatchSubmittedRecord): Promise<void> {
     const { runId, ...batch } = record;
-    await this.#write(runId, [{ type: 'batch', ...batch }])?.file.sync();
+    const run = this.#runs.get(runId);
+    // The first batch of a create journaled before it names that record
+    // (its ids are there already); another (a reconciled create may adopt
+    // several) is written whole.
+    const linked = batch.intent !== undefined && run?.creating.delete(batch.intent) === true;
+    await this.#write(runId, [
+      linked
+        ? { type: 'batch', batchId: batch.batchId, intent: batch.intent! }
+        : { type: 'batch', ...batch },
+    ])?.file.sync();
   }
 
   async chunkRead(record: ChunkRecord): Promise<void> {

@@ -12,6 +12,7 @@ import type { Artifact } from '../army-options.js';
 import { compactResult, NONE } from '../internal/compact-result.js';
 import { finishedStandIn } from '../internal/finished-stand-in.js';
 import type {
+  BatchCreatingRecord,
   BatchSubmittedRecord,
   ChunkRecord,
   PlanRecord,
@@ -68,6 +69,10 @@ export interface JournalState {
   /** Files written, by task (the latest record of a task wins). */
   artifacts: Map<string, Artifact[]>;
   batches: BatchSubmittedRecord[];
+  /** Batch creates journaled with no batch record after them (the process died in between). */
+  creates: BatchCreatingRecord[];
+  /** Every batch id journaled (also of batches whose requests all finished). */
+  batchIds: string[];
   /** A streamed map's chunks of items, in reading order (the first record of an index wins). */
   chunks: ChunkRecord[];
   /** Calls started and never ended (in flight when a process died), at their worst case. */
@@ -171,7 +176,14 @@ export function readJournal(
   };
   // Set for a resume of a streamed map (see ReadJournalOptions.forResume).
   let finishing: FinishedItems | undefined;
-  const batches = new Set<BatchSubmittedRecord>();
+  const batches = new Set<BatchSubmittedRecord | BatchCreatingRecord>();
+  // Creates not linked to a batch record yet, by intent.
+  const creating = new Map<string, BatchCreatingRecord>();
+  const batchIds = new Set<string>();
+  const keepBatch = (record: BatchSubmittedRecord | BatchCreatingRecord) => {
+    if (finishing) finishing.batch(record);
+    else batches.add(record);
+  };
   // A bad line is reported once the next line shows whether it was the last.
   let skipped: { line: number; problem: string } | undefined;
   const warnSkipped = (last: boolean) => {
@@ -253,14 +265,29 @@ export function readJournal(
         if (finishing && finalResult(result)) finishing.finished(result.id);
         break;
       }
+      case 'batch-creating': {
+        const { type: _type, ...create } = record;
+        const read = { runId: header.runId, ...(create as Omit<BatchCreatingRecord, 'runId'>) };
+        creating.set(read.intent, read);
+        keepBatch(read);
+        break;
+      }
       case 'batch': {
         const { type: _type, ...batch } = record;
-        const submitted = {
-          runId: header.runId,
-          ...(batch as Omit<BatchSubmittedRecord, 'runId'>),
-        };
-        if (finishing) finishing.batch(submitted);
-        else batches.add(submitted);
+        batchIds.add(batch.batchId);
+        if ('customIds' in batch && batch.customIds !== undefined) {
+          keepBatch({ runId: header.runId, ...(batch as Omit<BatchSubmittedRecord, 'runId'>) });
+          break;
+        }
+        // The batch of a create journaled before it: that record's ids and requests are its.
+        const create = batch.intent === undefined ? undefined : creating.get(batch.intent);
+        if (!create) break;
+        creating.delete(create.intent);
+        const held = !finishing || batches.has(create);
+        batches.delete(create);
+        if (!held) break; // every request of it had finished
+        const { at: _at, ...content } = create;
+        keepBatch({ ...content, batchId: batch.batchId });
         break;
       }
       case 'chunk': {
@@ -292,7 +319,9 @@ export function readJournal(
     results,
     ...(outcomes ? { outcomes } : {}),
     artifacts,
-    batches: [...batches],
+    batches: [...batches].filter((record): record is BatchSubmittedRecord => 'batchId' in record),
+    creates: [...batches].filter((record): record is BatchCreatingRecord => !('batchId' in record)),
+    batchIds: [...batchIds],
     chunks: [...chunks.values()].sort((a, b) => a.index - b.index),
     unsettled: [...started].filter(([call]) => !ended.has(call)).map(([, call]) => call),
   };
@@ -320,17 +349,19 @@ function outcomeOf(result: SubtaskResult): SubtaskOutcome {
  * Items finish in the journal after their chunk and batch records, so what
  * this holds is the items still in flight when the run stopped.
  */
+type BatchRecord = BatchSubmittedRecord | BatchCreatingRecord;
+
 class FinishedItems {
-  readonly #batches: Set<BatchSubmittedRecord>;
+  readonly #batches: Set<BatchRecord>;
   /** Unfinished items' places in their chunks. */
   readonly #places = new Map<string, { chunk: ChunkRecord; at: number }>();
   /** Batch records by unfinished item, and how many of each record's requests are unfinished. */
-  readonly #batchesOf = new Map<string, BatchSubmittedRecord[]>();
-  readonly #open = new Map<BatchSubmittedRecord, number>();
+  readonly #batchesOf = new Map<string, BatchRecord[]>();
+  readonly #open = new Map<BatchRecord, number>();
   /** Whether an item's latest result so far is final. */
   readonly #done: (id: string) => boolean;
 
-  constructor(batches: Set<BatchSubmittedRecord>, done: (id: string) => boolean) {
+  constructor(batches: Set<BatchRecord>, done: (id: string) => boolean) {
     this.#batches = batches;
     this.#done = done;
   }
@@ -342,7 +373,7 @@ class FinishedItems {
     }
   }
 
-  batch(record: BatchSubmittedRecord): void {
+  batch(record: BatchRecord): void {
     let open = 0;
     for (const customId of record.customIds) {
       const taskId = record.attributions?.[customId]?.taskId;

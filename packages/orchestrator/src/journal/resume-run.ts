@@ -14,7 +14,7 @@ import type { MapItemRule } from '../internal/map-subtasks.js';
 import type { ResolvedArmyOptions } from '../internal/resolve-army-options.js';
 import type { RunSpec } from '../internal/run-spec.js';
 import { checkChunksAhead } from '../internal/stream-options.js';
-import type { BatchSubmittedRecord, ResumeState } from '../run-recorder.js';
+import type { BatchCreatingRecord, BatchSubmittedRecord, ResumeState } from '../run-recorder.js';
 import type { RunStatus, SubtaskOutcome, SubtaskResult } from '../run-result.js';
 import { resultsKeptOnResume } from './kept-results.js';
 import { type JournalState, journaledTimeline } from './read-journal.js';
@@ -151,6 +151,8 @@ export function prepareResume<TAnswer>(
     resume: {
       ...kept,
       batches: unfinishedBatches(state.batches, keptIds),
+      creates: unfinishedBatches(state.creates, keptIds),
+      batchIds: state.batchIds,
       entryIds: restored.ids,
     },
     journaled: {
@@ -275,10 +277,10 @@ function ownId(chunks: JournalState['chunks']): { index: number; id: string } | 
  * again (only those are reattached): a resumed long map would otherwise keep
  * every earlier chunk's batch record, with an attribution per request.
  */
-function unfinishedBatches(
-  batches: readonly BatchSubmittedRecord[],
+function unfinishedBatches<T extends BatchSubmittedRecord | BatchCreatingRecord>(
+  batches: readonly T[],
   kept: ReadonlySet<string>,
-): BatchSubmittedRecord[] {
+): T[] {
   return batches.filter((record) =>
     record.customIds.some((customId) => {
       const taskId = record.attributions?.[customId]?.taskId;
