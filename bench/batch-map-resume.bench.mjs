@@ -2,14 +2,16 @@
 // over N items (a generator) in chunks, in a client process against the fake
 // API served by this process over HTTP, SIGKILLed once a given share of its
 // chunks is journaled (between chunks: every chunk read has its batch
-// journaled); then a second client resumes it from the journal and
+// journaled; with --in-create, while a batch create is in flight: the
+// create is journaled, its batch id is not); then a second client resumes
+// it from the journal and
 // reports its peak RSS (process.resourceUsage().maxRSS), its time and the
 // live heap after the run. Both clients run with Node's default heap limit.
 // The fake's bill is compared with the resumed ledger (which holds the first
 // process's journaled calls too). The figures are for bench/README.md,
 // never asserted.
 //
-// node bench/batch-map-resume.bench.mjs [--items 100000] [--chunk 1000] [--ahead N] [--kill-at 0.8] [--json]
+// node bench/batch-map-resume.bench.mjs [--items 100000] [--chunk 1000] [--ahead N] [--kill-at 0.8] [--in-create] [--json]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,6 +84,7 @@ export default async function batchMapResumeBench(
   chunkSize = 1_000,
   killAt = 0.8,
   chunksAhead = undefined,
+  inCreate = false,
 ) {
   const journal = mkdtempSync(join(tmpdir(), 'batch-map-resume-bench-'));
   const fake = await startFakeAnthropic({
@@ -98,13 +101,14 @@ export default async function batchMapResumeBench(
     const file = join(journal, runId, 'journal.jsonl');
     const killAfter = Math.max(1, Math.round((items / chunkSize) * killAt));
     // Killed between chunks: once every chunk read has its batch journaled
-    // (no batch create in flight; see the README on a kill during one).
+    // (no create in flight); or in a create: one is journaled, its batch is not.
     for (;;) {
-      await sleep(20);
+      await sleep(inCreate ? 2 : 20);
       const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
       const chunks = (text.match(/^\{"type":"chunk"/gm) ?? []).length;
-      const batches = (text.match(/^\{"type":"batch"/gm) ?? []).length;
-      if (chunks >= killAfter && batches >= chunks) break;
+      const creates = (text.match(/^\{"type":"batch-creating"/gm) ?? []).length;
+      const batches = (text.match(/^\{"type":"batch",/gm) ?? []).length;
+      if (chunks >= killAfter && (inCreate ? creates > batches : batches >= chunks)) break;
     }
     first.child.kill('SIGKILL');
     await first.exited;
@@ -121,17 +125,22 @@ export default async function batchMapResumeBench(
     ).length;
     return [
       {
-        name: `${items} items, chunks of ${chunkSize}${chunksAhead !== undefined ? ` (${chunksAhead} ahead)` : ''}, killed after ${killAfter} chunks, resumed`,
+        name: `${items} items, chunks of ${chunkSize}${chunksAhead !== undefined ? ` (${chunksAhead} ahead)` : ''}, killed ${inCreate ? 'in a batch create' : 'between chunks'} after ${killAfter} chunks, resumed`,
         items,
         chunkSize,
         chunksAhead: chunksAhead ?? 'default',
         killedAfterChunks: killAfter,
+        killedInCreate: inCreate,
         journalMbAtKill: journalMb,
         ...figures,
         billedNanoUsd,
         reconciles: billedNanoUsd === figures.ledgerNanoUsd,
         chunks: Math.ceil(items / chunkSize),
         batchesCreated,
+        // A resume looks a lost create up in the API's list (none between chunks).
+        batchLists: fake.transcript.entries.filter(
+          (entry) => entry.method === 'GET' && entry.path === '/v1/messages/batches',
+        ).length,
         billedRequests: fake.billing.entries.length,
       },
     ];
@@ -155,6 +164,7 @@ if (process.argv[2] === '--client') {
     Number(option('chunk', '1000')),
     Number(option('kill-at', '0.8')),
     option('ahead') === undefined ? undefined : Number(option('ahead')),
+    argv.includes('--in-create'),
   );
   if (argv.includes('--json')) for (const row of rows) console.log(JSON.stringify(row));
   else console.table(rows);

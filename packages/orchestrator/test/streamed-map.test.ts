@@ -479,7 +479,7 @@ describe('chunks ahead (batch mode)', () => {
     }
   });
 
-  it('a run cap spent while chunks wait ahead: budget_exceeded under the cap, the batches ahead cancelled, and a resume finishes paying nothing twice', async () => {
+  it('a run cap spent while chunks wait ahead: budget_exceeded under the cap, and a resume finishes at the batch tier paying nothing twice', async () => {
     fake = await echoWorker();
     const journal = journalDir();
     const brief = (word: string) => `Echo ${word}.`;
@@ -514,6 +514,55 @@ describe('chunks ahead (batch mode)', () => {
     expect(again.ledger.spent()).toBe(fake.billing.total());
     // Each item billed once (its one call), whatever batch it ended in.
     expect(fake.billing.entries).toHaveLength(320);
+    expect(fake.billing.entries.filter((entry) => entry.usage.service_tier !== 'batch')).toEqual(
+      [],
+    );
+  });
+
+  it('a cancel while chunks wait ahead cancels their batches; the resume sends what they had not run in new batches, at the batch tier', async () => {
+    fake = await startScripted(
+      {
+        worker: (request) => {
+          const word = /Echo (\S+)\./.exec(JSON.stringify(request.messages[0]))![1]!;
+          return reply.toolUse('submit_result', { status: 'done', summary: `Echoed ${word}.` });
+        },
+      },
+      { batchProcessingMs: 400 },
+    );
+    const journal = journalDir();
+    const brief = (word: string) => `Echo ${word}.`;
+    const controller = new AbortController();
+    const handle = batchArmy(journal).map(words(6), brief, {
+      mode: 'batch',
+      chunkSize: 2,
+      chunksAhead: 2,
+      signal: controller.signal,
+    });
+    await until(
+      () =>
+        existsSync(join(journal, handle.runId, 'journal.jsonl')) &&
+        records(journal, handle.runId).filter((record) => record.type === 'batch').length === 3,
+    );
+    controller.abort();
+    expect((await handle).status).toBe('cancelled');
+    // The three batches at the API are cancelled (once the run has ended, in the background).
+    const cancels = () =>
+      fake!.transcript.entries.filter(
+        (entry) => entry.method === 'POST' && /\/cancel$/.test(entry.path),
+      );
+    await until(() => cancels().length === 3);
+    expect(fake.billing.entries).toHaveLength(0);
+    const again = batchArmy(journal);
+    const resumed = await again.resume(handle.runId, { items: words(6), brief });
+    expect(resumed.status).toBe('done');
+    expect(resumed.subtasks.map((subtask) => subtask.summary)).toEqual(
+      Array.from({ length: 6 }, (_, index) => `Echoed w${index}.`),
+    );
+    expect(fake.billing.entries).toHaveLength(6);
+    expect(fake.billing.entries.filter((entry) => entry.usage.service_tier !== 'batch')).toEqual(
+      [],
+    );
+    expect(again.ledger.spent()).toBe(fake.billing.total());
   });
 
   it('refuses a chunksAhead that is not an integer from 0 to 100, naming it', async () => {

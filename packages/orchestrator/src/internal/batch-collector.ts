@@ -120,6 +120,7 @@ export class BatchCollector implements ModelGateway {
       deadlineAt: options.deadlineAt,
       journalRequests: options.journalRequests ?? true,
       journaledBatchIds: options.journaledBatchIds ?? [],
+      batching: options.batching,
       now: options.now,
       signal: options.signal,
     });

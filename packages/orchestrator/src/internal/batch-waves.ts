@@ -42,6 +42,8 @@ export interface BatchWavesOptions {
   deadlineAt: number | undefined;
   /** Whether a batch's journal record holds its requests. */
   journalRequests: boolean;
+  /** Whether the run batches new calls (false: a resumed run's batches are only reattached). */
+  batching: boolean;
   /** Every batch id a resumed run's journal holds (a lost create's reconciliation never takes one). */
   journaledBatchIds: readonly string[];
   now: () => number;
@@ -298,11 +300,11 @@ export class BatchWaves {
   }
 
   /** Records an outcome, then answers its caller (when one still waits). */
-  #settle(outcome: BatchOutcome, waiter: BatchWaiter | undefined): void {
+  #settle(outcome: BatchOutcome, waiter: BatchWaiter | undefined, reattached = false): void {
     this.#track(
       this.#record(outcome, waiter).then(
         () => {
-          if (waiter) this.#deliver(outcome, waiter);
+          if (waiter) this.#deliver(outcome, waiter, reattached);
         },
         (error: unknown) => waiter?.reject(error),
       ),
@@ -325,7 +327,13 @@ export class BatchWaves {
     return target.recordCall(start, outcome.attribution, waiter.request.model, 'error', undefined);
   }
 
-  #deliver(outcome: BatchOutcome, waiter: BatchWaiter): void {
+  /**
+   * Answers a call with its outcome. A resumed run's batch cancelled by the
+   * stop that interrupted it (say, a chunk sent ahead) hands back what it had
+   * not run as `canceled`: in batch mode that goes out in a new batch, not
+   * one by one at the standard price.
+   */
+  #deliver(outcome: BatchOutcome, waiter: BatchWaiter, reattached = false): void {
     if (waiter.settled) return;
     if (outcome.status === 'succeeded') {
       waiter.resolve({
@@ -344,6 +352,8 @@ export class BatchWaves {
           outcome.error instanceof Error ? { cause: outcome.error } : {},
         ),
       );
+    } else if (reattached && outcome.status === 'canceled' && this.#options.batching) {
+      this.#sendAgain([waiter]);
     } else {
       this.#interactive(waiter);
     }
@@ -400,7 +410,7 @@ export class BatchWaves {
     if (recorded) {
       state.outcomes.delete(waiter.customId);
       recorded.then(
-        (outcome) => this.#deliver(outcome, waiter),
+        (outcome) => this.#deliver(outcome, waiter, true),
         (error: unknown) => waiter.reject(error),
       );
     } else if (state.ended) {
@@ -454,7 +464,7 @@ export class BatchWaves {
         const waiter = state.waiters.get(outcome.customId);
         if (waiter) {
           state.waiters.delete(outcome.customId);
-          this.#settle(outcome, waiter);
+          this.#settle(outcome, waiter, true);
           return;
         }
         // Nobody asked for it yet: record it now (it is paid for) and keep it for its call.
