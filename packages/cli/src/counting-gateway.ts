@@ -19,6 +19,8 @@ export class CountingGateway implements ModelGateway {
   /** Present only when the inner gateway sends Message Batches. */
   readonly batch?: BatchGateway['batch'];
   readonly resumeBatch?: BatchGateway['resumeBatch'];
+  /** Present when the inner gateway can find a lost create's batch (a resume then never creates it twice). */
+  readonly reconcileBatch?: BatchGateway['reconcileBatch'];
 
   constructor(inner: ModelGateway) {
     this.#inner = inner;
@@ -26,6 +28,8 @@ export class CountingGateway implements ModelGateway {
     if (typeof batches.batch === 'function' && typeof batches.resumeBatch === 'function') {
       this.batch = batches.batch.bind(inner);
       this.resumeBatch = batches.resumeBatch.bind(inner);
+      if (typeof batches.reconcileBatch === 'function')
+        this.reconcileBatch = batches.reconcileBatch.bind(inner);
     }
   }
 

@@ -215,4 +215,62 @@ describe('a create whose id was never persisted (onCreating, then reconcileBatch
     await expect(run.result).rejects.toMatchObject({ code: 'API_UNAVAILABLE' });
     expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: 0 });
   });
+
+  it("two lost creates of one size are each found (one adopting the other's batch hides nothing)", async () => {
+    const { api, gateway } = setup();
+    const at = Date.now();
+    void gateway.batch([item('a'), item('b')], fast);
+    void gateway.batch([item('c'), item('d')], fast);
+    await vi.waitFor(() => expect(api.batches).toHaveLength(2));
+    const fresh = createGateway({
+      client: new Anthropic({ apiKey: 'k', baseURL: BATCH_BASE_URL, fetch: api.fetch }),
+    });
+    const first = fresh.reconcileBatch(ids, { ...fast, since: at });
+    const second = fresh.reconcileBatch(
+      { 'run-1_c_1': item('c').attribution, 'run-1_d_1': item('d').attribution },
+      { ...fast, since: at },
+    );
+    setTimeout(() => api.end(), 20);
+    const [one, two] = await Promise.all([first.result, second.result]);
+    expect(one.counts).toMatchObject({ succeeded: 2, not_submitted: 0 });
+    expect(two.counts).toMatchObject({ succeeded: 2, not_submitted: 0 });
+    expect(fresh.ledger.entries()).toHaveLength(4);
+  });
+
+  it('a batch created long after the lost create is not a candidate', async () => {
+    const { api, gateway } = setup();
+    const at = api.now;
+    api.now = at + 20 * 60_000;
+    void gateway.batch([item('a'), item('b')], fast);
+    await vi.waitFor(() => expect(api.batches).toHaveLength(1));
+    const fresh = createGateway({
+      client: new Anthropic({ apiKey: 'k', baseURL: BATCH_BASE_URL, fetch: api.fetch }),
+    });
+    const result = await fresh.reconcileBatch(ids, { ...fast, since: at }).result;
+    expect(result.counts).toMatchObject({ not_submitted: 2 });
+  });
+
+  it("aborted while waiting: a candidate (maybe someone else's) is not cancelled and nothing stays reserved", async () => {
+    const { api, gateway } = setup();
+    void gateway.batch([item('a'), item('b')], fast);
+    await vi.waitFor(() => expect(api.batches).toHaveLength(1));
+    const budget = new Budget({ limits: { run: usd(10) } });
+    const fresh = createGateway({
+      client: new Anthropic({ apiKey: 'k', baseURL: BATCH_BASE_URL, fetch: api.fetch }),
+      budget,
+    });
+    const controller = new AbortController();
+    const run = fresh.reconcileBatch(ids, {
+      ...fast,
+      since: Date.now(),
+      signal: controller.signal,
+      requestsByCustomId: { 'run-1_a_1': item('a').request, 'run-1_b_1': item('b').request },
+      onSubmitted: () => {
+        setTimeout(() => controller.abort(), 5);
+      },
+    });
+    await expect(run.result).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(api.log.some((line) => line.endsWith('/cancel'))).toBe(false);
+    expect(budget.status('run', 'run-1')).toMatchObject({ reserved: 0, spent: 0 });
+  });
 });

@@ -71,6 +71,18 @@ export function pollSettings(options: ResumeBatchOptions) {
   return { pollIntervalMs, maxPollIntervalMs, deadlineMs: options.deadlineMs };
 }
 
+/**
+ * Candidate batches a reconciliation adopted for one chunk: its results are
+ * matched by custom id and what none held was never sent. `foreign`: found
+ * by a new process (`reconcileBatch`), so possibly someone else's batch: it
+ * is never cancelled and no reservation is held for it on abort.
+ */
+export interface BatchGroup {
+  remaining: number;
+  batchIds: readonly string[];
+  foreign?: boolean;
+}
+
 /** One `batch()` or `resumeBatch()` call in progress. */
 export class BatchCall {
   readonly batchIds: string[] = [];
@@ -82,7 +94,7 @@ export class BatchCall {
   readonly #storeErrors: LedgerStoreError[] = [];
   readonly #pending = new Map<string, Map<string, TrackedRequest>>();
   /** Batches adopted by reconciliation, by id: the group of candidates sharing one chunk. */
-  readonly #adopted = new Map<string, { remaining: number }>();
+  readonly #adopted = new Map<string, BatchGroup>();
   /** Batches whose cancel this call sent and the API accepted (cancel_initiated_at set). */
   readonly #canceled = new Set<string>();
   readonly #started: number;
@@ -135,11 +147,7 @@ export class BatchCall {
   }
 
   /** Registers a batch to wait for. */
-  track(
-    batchId: string,
-    requests: Map<string, TrackedRequest>,
-    group?: { remaining: number },
-  ): void {
+  track(batchId: string, requests: Map<string, TrackedRequest>, group?: BatchGroup): void {
     this.batchIds.push(batchId);
     this.#pending.set(batchId, requests);
     if (group) this.#adopted.set(batchId, group);
@@ -186,7 +194,7 @@ export class BatchCall {
   async #cancelPending(signal: AbortSignal | undefined, maxAttempts?: number): Promise<void> {
     await Promise.all(
       [...this.#pending.keys()]
-        .filter((batchId) => !this.#canceled.has(batchId))
+        .filter((batchId) => !this.#canceled.has(batchId) && !this.#adopted.get(batchId)?.foreign)
         .map((batchId) =>
           withRetries(
             this.#context,
@@ -214,6 +222,7 @@ export class BatchCall {
     try {
       while (this.#pending.size > 0) {
         for (const [batchId, requests] of [...this.#pending]) {
+          if (!this.#pending.has(batchId)) continue; // its group's requests are all in
           const batch = await withRetries(
             context,
             (requestOptions) =>
@@ -238,6 +247,10 @@ export class BatchCall {
           this.#cost += cost;
           this.#pending.delete(batchId);
           this.#settleAdopted(batchId, requests);
+          // Every request of a reconciled chunk is in: its other candidates hold nothing of ours.
+          const group = this.#adopted.get(batchId);
+          if (group && [...requests.values()].every((tracked) => tracked.done))
+            for (const other of group.batchIds) this.#pending.delete(other);
           context.events.emit('batch:ended', {
             batchId,
             requestCounts,
@@ -277,9 +290,14 @@ export class BatchCall {
    */
   async #abandon(cancel: boolean): Promise<void> {
     for (const [batchId, requests] of this.#pending) {
+      const foreign = this.#adopted.get(batchId)?.foreign === true;
       for (const tracked of requests.values()) {
-        if (!tracked.done && tracked.reservation)
-          this.#held.set(`${batchId}/${tracked.customId}`, tracked.reservation);
+        if (tracked.done || !tracked.reservation) continue;
+        // A new process's reconcile is found again by the next one (which reserves anew): hold nothing.
+        if (foreign) {
+          tracked.reservation.release();
+          delete tracked.reservation;
+        } else this.#held.set(`${batchId}/${tracked.customId}`, tracked.reservation);
       }
     }
     if (cancel) await this.#cancelPending(undefined, 1);

@@ -25,6 +25,12 @@ import type { GatewayRequest } from './gateway.js';
 
 /** How far before a lost create's attempt reconciliation looks (clock skew with the API), ms. */
 export const RECONCILE_SKEW_MS = 5 * 60_000;
+/**
+ * How long after a lost create's attempt its batch can have been created
+ * (the create's upload and retries, plus clock skew), ms: a batch made later
+ * is someone else's.
+ */
+export const RECONCILE_WINDOW_MS = 15 * 60_000;
 /** Most batches reconciliation scans in the API's list (newest first). */
 export const RECONCILE_MAX_SCAN = 1_000;
 
@@ -38,8 +44,10 @@ export class BatchRunner {
   readonly #context: BatchContext;
   /** Reservations of requests whose batch was left on abort, by `batchId/customId`. */
   readonly #held = new Map<string, Reservation>();
-  /** Every batch id this gateway created or adopted (reconciliation skips them). */
+  /** Every batch id this gateway created or adopted in-process (reconciliation skips them). */
   readonly #known = new Set<string>();
+  /** The batch ids this gateway created (a new process's reconciliation skips only these). */
+  readonly #created = new Set<string>();
 
   constructor(context: BatchContext) {
     this.#context = context;
@@ -130,9 +138,14 @@ export class BatchRunner {
     return call.start(async () => {
       let found: string[];
       try {
-        found = await this.#candidates(requests.size, since, new Set(options.exclude ?? []), {
-          signal: options.signal,
-        });
+        // Another reconcile's candidates stay candidates: two lost creates of one size may each hold the other's batch.
+        found = await this.#candidates(
+          requests.size,
+          since,
+          new Set([...(options.exclude ?? []), ...this.#created]),
+          { signal: options.signal },
+          false,
+        );
       } catch (error) {
         tracked.giveBack();
         if (error instanceof AbortError) throw error;
@@ -161,9 +174,9 @@ export class BatchRunner {
       }
       const attributions: Record<string, Attribution> = Object.create(null);
       for (const request of requests.values()) attributions[request.customId] = request.attribution;
-      const group = { remaining: found.length };
+      // Possibly someone else's: never cancelled, and its reservations are not held for it.
+      const group = { remaining: found.length, batchIds: found, foreign: true };
       for (const batchId of found) {
-        this.#known.add(batchId);
         call.track(batchId, requests, group);
         await this.#announce(batchId, attributions, 0, 1, options.onSubmitted);
       }
@@ -244,9 +257,11 @@ export class BatchRunner {
     since: number,
     exclude: ReadonlySet<string>,
     retry: { signal?: AbortSignal | undefined; maxAttempts?: number },
+    skipKnown = true,
   ): Promise<string[]> {
     const context = this.#context;
     const cutoff = since - RECONCILE_SKEW_MS;
+    const latest = since + RECONCILE_WINDOW_MS;
     const found: string[] = [];
     const page = await withRetries(
       context,
@@ -256,11 +271,12 @@ export class BatchRunner {
     let scanned = 0;
     for await (const batch of page) {
       if (++scanned > RECONCILE_MAX_SCAN) break;
-      if (Date.parse(batch.created_at) < cutoff) continue;
+      const created = Date.parse(batch.created_at);
+      if (created < cutoff || created > latest) continue;
       const counts = batch.request_counts;
       const total =
         counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired;
-      if (total === count && !this.#known.has(batch.id) && !exclude.has(batch.id))
+      if (total === count && !(skipKnown && this.#known.has(batch.id)) && !exclude.has(batch.id))
         found.push(batch.id);
     }
     return found;
@@ -362,6 +378,7 @@ export class BatchRunner {
       return;
     }
     this.#known.add(batchId);
+    this.#created.add(batchId);
     await this.#adopt(call, [batchId], chunk, reservations, index, chunks, options, false);
   }
 
@@ -459,7 +476,7 @@ export class BatchRunner {
       });
     }
     const attributions = attributionsOf(chunk);
-    const group = reconciled ? { remaining: batchIds.length } : undefined;
+    const group = reconciled ? { remaining: batchIds.length, batchIds } : undefined;
     for (const batchId of batchIds) {
       call.track(batchId, requests, group);
       await this.#announce(batchId, attributions, index, chunks, options.onSubmitted);
