@@ -99,6 +99,8 @@ export interface BatchSubmittedRecord {
   requests: Record<string, GatewayRequest>;
   /** The {@link BatchCreatingRecord} of its create, when one was recorded. */
   intent?: string;
+  /** Its line in the journal, when read from one: of two records holding a request, the later is its latest. */
+  seq?: number;
 }
 
 /**
@@ -118,6 +120,8 @@ export interface BatchCreatingRecord {
   attributions: Record<string, Attribution>;
   /** As in `BatchSubmittedRecord`. */
   requests: Record<string, GatewayRequest>;
+  /** As in `BatchSubmittedRecord`. */
+  seq?: number;
 }
 
 /**

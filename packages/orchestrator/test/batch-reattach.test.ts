@@ -107,109 +107,108 @@ describe('subtaskCustomId', () => {
 });
 
 describe('reattaching to a batch an interrupted run submitted', () => {
-  it('uses the batch’s results instead of resubmitting (collector, as if a process had died)', async () => {
-    fake = await startFakeAnthropic({
-      latency: 0,
-      batchProcessingMs: 10,
-      defaultResponder: (sent) => reply.text(`answer to ${lastUserText(sent)}`),
-    });
-    const runId = 'run-died';
-    const attribution = (taskId: string): Attribution => ({
-      runId,
-      taskId,
-      role: 'worker',
-      attempt: 1,
-    });
-    // The dead process created this batch for turn 1 of two subtasks, recorded it, and died.
-    const tasks = { 't-1': 'one', 'src/t2.ts': 'two' } as const;
-    const client = new Anthropic({ baseURL: fake.url, apiKey: 'test-key' });
-    const created = await client.messages.batches.create({
-      requests: Object.entries(tasks).map(([taskId, text]) => ({
-        custom_id: subtaskCustomId(taskId, 1, 1, runId),
-        params: request(text),
-      })),
-    });
-    const record: BatchSubmittedRecord = {
-      runId,
-      batchId: created.id,
-      customIds: Object.keys(tasks).map((taskId) => subtaskCustomId(taskId, 1, 1, runId)),
-      attributions: Object.fromEntries(
-        Object.keys(tasks).map((taskId) => [
-          subtaskCustomId(taskId, 1, 1, runId),
-          attribution(taskId),
-        ]),
-      ),
-      requests: Object.fromEntries(
-        Object.entries(tasks).map(([taskId, text]) => [
-          subtaskCustomId(taskId, 1, 1, runId),
-          request(text),
-        ]),
-      ),
-    };
+  it.each([false, true])(
+    'uses the batch’s results instead of resubmitting (collector, as if a process had died; journaled ids without the run token, as before it existed: %s)',
+    async (legacy) => {
+      fake = await startFakeAnthropic({
+        latency: 0,
+        batchProcessingMs: 10,
+        defaultResponder: (sent) => reply.text(`answer to ${lastUserText(sent)}`),
+      });
+      const runId = 'run-died';
+      const recordedId = (taskId: string) =>
+        legacy ? subtaskCustomId(taskId, 1, 1) : subtaskCustomId(taskId, 1, 1, runId);
+      const attribution = (taskId: string): Attribution => ({
+        runId,
+        taskId,
+        role: 'worker',
+        attempt: 1,
+      });
+      // The dead process created this batch for turn 1 of two subtasks, recorded it, and died.
+      const tasks = { 't-1': 'one', 'src/t2.ts': 'two' } as const;
+      const client = new Anthropic({ baseURL: fake.url, apiKey: 'test-key' });
+      const created = await client.messages.batches.create({
+        requests: Object.entries(tasks).map(([taskId, text]) => ({
+          custom_id: recordedId(taskId),
+          params: request(text),
+        })),
+      });
+      const record: BatchSubmittedRecord = {
+        runId,
+        batchId: created.id,
+        customIds: Object.keys(tasks).map((taskId) => recordedId(taskId)),
+        attributions: Object.fromEntries(
+          Object.keys(tasks).map((taskId) => [recordedId(taskId), attribution(taskId)]),
+        ),
+        requests: Object.fromEntries(
+          Object.entries(tasks).map(([taskId, text]) => [recordedId(taskId), request(text)]),
+        ),
+      };
 
-    // A new process: its own gateway and ledger.
-    const gateway = createGateway({ baseURL: fake.url, apiKey: 'test-key' });
-    const resumeBatch = vi.spyOn(gateway, 'resumeBatch');
-    const journal: LedgerEntry[] = [];
-    const submitted: BatchSubmittedRecord[] = [];
-    const run = new RunGateway(gateway, runId, {
-      recorder: { ledgerEntry: (entry) => void journal.push(entry) },
-      now: Date.now,
-    });
-    const collector = new BatchCollector({
-      runId,
-      gateway: run,
-      batches: gateway,
-      recorder: { batchSubmitted: (submission) => void submitted.push(submission) },
-      batching: true,
-      toolTurns: 'batch',
-      windowMs: 50,
-      pollIntervalMs: 20,
-      deadlineAt: undefined,
-      resume: [record],
-      now: Date.now,
-      signal: new AbortController().signal,
-    });
-    const leaves = [collector.enter(), collector.enter(), collector.enter()];
-    const [one, two, three] = await Promise.all([
-      collector.call(request('one'), attribution('t-1')),
-      collector.call(request('two'), attribution('src/t2.ts')),
-      collector.call(request('three'), attribution('t-3')),
-    ]);
-    // Turn 2 of t-1 was never submitted: a new wave.
-    const again = await collector.call(request('one more'), attribution('t-1'));
-    for (const leave of leaves) leave();
-    await collector.close();
-    await run.close();
+      // A new process: its own gateway and ledger.
+      const gateway = createGateway({ baseURL: fake.url, apiKey: 'test-key' });
+      const resumeBatch = vi.spyOn(gateway, 'resumeBatch');
+      const journal: LedgerEntry[] = [];
+      const submitted: BatchSubmittedRecord[] = [];
+      const run = new RunGateway(gateway, runId, {
+        recorder: { ledgerEntry: (entry) => void journal.push(entry) },
+        now: Date.now,
+      });
+      const collector = new BatchCollector({
+        runId,
+        gateway: run,
+        batches: gateway,
+        recorder: { batchSubmitted: (submission) => void submitted.push(submission) },
+        batching: true,
+        toolTurns: 'batch',
+        windowMs: 50,
+        pollIntervalMs: 20,
+        deadlineAt: undefined,
+        resume: [record],
+        now: Date.now,
+        signal: new AbortController().signal,
+      });
+      const leaves = [collector.enter(), collector.enter(), collector.enter()];
+      const [one, two, three] = await Promise.all([
+        collector.call(request('one'), attribution('t-1')),
+        collector.call(request('two'), attribution('src/t2.ts')),
+        collector.call(request('three'), attribution('t-3')),
+      ]);
+      // Turn 2 of t-1 was never submitted: a new wave.
+      const again = await collector.call(request('one more'), attribution('t-1'));
+      for (const leave of leaves) leave();
+      await collector.close();
+      await run.close();
 
-    const text = (response: typeof one) =>
-      (response.message.content[0] as { type: 'text'; text: string }).text;
-    expect([text(one), text(two), text(three), text(again)]).toEqual([
-      'answer to one',
-      'answer to two',
-      'answer to three',
-      'answer to one more',
-    ]);
-    expect(one.entry.batchId).toBe(created.id);
-    expect(two.entry.batchId).toBe(created.id);
-    expect(one.entry.usage.serviceTier).toBe('batch');
-    expect(three.entry.batchId).not.toBe(created.id);
-    expect(resumeBatch).toHaveBeenCalledTimes(1);
-    expect(resumeBatch.mock.calls[0]![0]).toBe(created.id);
-    // The dead process's batch plus one per new wave; the new waves hold only new requests.
-    expect(batchCreates(fake)).toHaveLength(3);
-    expect(submitted.map((submission) => submission.customIds)).toEqual([
-      [subtaskCustomId('t-3', 1, 1, runId)],
-      [subtaskCustomId('t-1', 1, 2, runId)],
-    ]);
-    // Billed once each; every result journaled and on the timeline.
-    expect(fake.billing.entries).toHaveLength(4);
-    expect(journal.map((entry) => entry.id).sort()).toEqual(
-      [one, two, three, again].map((response) => response.entry.id).sort(),
-    );
-    expect(run.timeline).toHaveLength(4);
-    expect(collector.stats.reattached).toBe(2);
-  });
+      const text = (response: typeof one) =>
+        (response.message.content[0] as { type: 'text'; text: string }).text;
+      expect([text(one), text(two), text(three), text(again)]).toEqual([
+        'answer to one',
+        'answer to two',
+        'answer to three',
+        'answer to one more',
+      ]);
+      expect(one.entry.batchId).toBe(created.id);
+      expect(two.entry.batchId).toBe(created.id);
+      expect(one.entry.usage.serviceTier).toBe('batch');
+      expect(three.entry.batchId).not.toBe(created.id);
+      expect(resumeBatch).toHaveBeenCalledTimes(1);
+      expect(resumeBatch.mock.calls[0]![0]).toBe(created.id);
+      // The dead process's batch plus one per new wave; the new waves hold only new requests.
+      expect(batchCreates(fake)).toHaveLength(3);
+      expect(submitted.map((submission) => submission.customIds)).toEqual([
+        [subtaskCustomId('t-3', 1, 1, runId)],
+        [subtaskCustomId('t-1', 1, 2, runId)],
+      ]);
+      // Billed once each; every result journaled and on the timeline.
+      expect(fake.billing.entries).toHaveLength(4);
+      expect(journal.map((entry) => entry.id).sort()).toEqual(
+        [one, two, three, again].map((response) => response.entry.id).sort(),
+      );
+      expect(run.timeline).toHaveLength(4);
+      expect(collector.stats.reattached).toBe(2);
+    },
+  );
 
   it('a resumed batch-mode run reattaches to the batch and finishes without paying twice', async () => {
     fake = await startScripted(

@@ -146,9 +146,11 @@ describe('batch mode when batch requests fail', () => {
     });
     const army = createArmy({ gateway, mode: 'batch', batchPollIntervalMs: 20 });
     const result = await army.map(['a', 'b'], (word) => `Echo ${word}.`);
-    expect(result.status).toBe('failed');
+    // Stopped, not failed: a resume (with a journal) looks for the batch before sending again.
+    expect(result.status).toBe('cancelled');
     for (const subtask of result.subtasks) {
       expect(subtask.status).toBe('failed');
+      expect(subtask.code).toBe('BATCH_MAYBE_SUBMITTED');
       expect(subtask.attempts).toHaveLength(1);
       expect(subtask.reason).toMatch(/may have been submitted and billed/);
     }

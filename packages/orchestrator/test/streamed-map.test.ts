@@ -563,6 +563,10 @@ describe('chunks ahead (batch mode)', () => {
       [],
     );
     expect(again.ledger.spent()).toBe(fake.billing.total());
+    // Each cancelled chunk's two requests went out again together: one new batch per chunk.
+    expect(createdBatches(journal, handle.runId).map((batch) => batch.customIds.length)).toEqual([
+      2, 2, 2, 2, 2, 2,
+    ]);
   });
 
   it('refuses a chunksAhead that is not an integer from 0 to 100, naming it', async () => {
@@ -795,7 +799,7 @@ describe('a process killed during a batch create (batch mode)', () => {
    * answer back (`reached`: after the API made the batch, or before the
    * request left), as a process killed there; then resumes it in a new army.
    */
-  async function killedDuringCreate(reached: boolean) {
+  async function killedDuringCreate(reached: boolean, resumeFetch?: typeof fetch) {
     fake = await echoWorker();
     const journal = journalDir();
     let posts = 0;
@@ -824,10 +828,52 @@ describe('a process killed during a batch create (batch mode)', () => {
     expect(state.creates).toHaveLength(1);
     expect(state.creates[0]!.customIds).toHaveLength(2);
     expect(state.batchIds).toHaveLength(1);
-    const again = batchArmy(journal);
+    const again = batchArmy(journal, resumeFetch ? { fetch: resumeFetch, maxAttempts: 2 } : {});
     const result = await again.resume(killed.runId, { items: words(6), brief });
-    return { result, again };
+    return { result, again, journal, runId: killed.runId };
   }
+
+  /** A fetch whose list of batches answers `status` (the rest goes to the fake). */
+  const listing =
+    (status: number): typeof fetch =>
+    async (input, init) =>
+      (init?.method ?? 'GET') === 'GET' && /\/v1\/messages\/batches(\?|$)/.test(String(input))
+        ? new Response(
+            JSON.stringify({ type: 'error', error: { type: 'api_error', message: 'no' } }),
+            {
+              status,
+              headers: { 'content-type': 'application/json' },
+            },
+          )
+        : fetch(input, init);
+
+  it("the list is down: the lost create's items fail BATCH_MAYBE_SUBMITTED (nothing sent twice) and the next resume finds the batch", async () => {
+    const { result, runId, journal } = await killedDuringCreate(true, listing(500));
+    // Stopped as cancelled: a run that cannot tell whether it paid goes on by a resume.
+    expect(result.status).toBe('cancelled');
+    const failed = result.subtasks.filter((subtask) => subtask.code === 'BATCH_MAYBE_SUBMITTED');
+    expect(failed.map((subtask) => subtask.id)).toEqual(['item-3', 'item-4']);
+    expect(creates()).toHaveLength(3);
+    const third = batchArmy(journal);
+    const finished = await third.resume(runId, { items: words(6), brief });
+    console.log(
+      finished.subtasks.map((s) => [s.id, s.status, s.code, s.summary]),
+      creates().length,
+      fake!.transcript.entries
+        .filter((e) => e.path.includes('batches'))
+        .map((e) => `${e.method} ${e.path} ${e.status}`),
+    );
+    expect(finished.status).toBe('done');
+    expect(creates()).toHaveLength(3);
+    expect(fake!.billing.entries).toHaveLength(6);
+    expect(third.ledger.spent()).toBe(fake!.billing.total());
+  });
+
+  it('an API without the list (404): the lost create is sent again, as before reconciliation', async () => {
+    const { result } = await killedDuringCreate(false, listing(404));
+    expect(result.status).toBe('done');
+    expect(creates()).toHaveLength(3);
+  });
 
   it('the API made the batch: the resume finds it and collects it, creating nothing again', async () => {
     const { result, again } = await killedDuringCreate(true);

@@ -47,6 +47,12 @@ export const WORKER_STOP_CODES = {
   MISSING_API_KEY: ERROR_CODES.MISSING_API_KEY,
   /** A budgeted request whose billed input cannot be bounded (server tools, MCP servers). */
   UNBOUNDED_COST: ERROR_CODES.UNBOUNDED_COST,
+  /**
+   * Batch mode: the call's batch create may have reached the API (its answer
+   * was lost and the API's batches could not be listed to check), so it is
+   * not sent again; a resume of the run looks for the batch first.
+   */
+  BATCH_MAYBE_SUBMITTED: ERROR_CODES.BATCH_MAYBE_SUBMITTED,
   /** The model declined the task (`stop_reason: refusal`). */
   REFUSED: 'REFUSED',
   /** The model never called `submit_result` (a schema was required, or it gave no answer), even after one reminder. */

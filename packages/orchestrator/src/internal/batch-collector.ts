@@ -87,6 +87,8 @@ export class BatchCollector implements ModelGateway {
   readonly #turns = new Map<string, number>();
   /** Custom id -> the resumed batch that holds it. */
   readonly #resumable = new Map<string, BatchSubmittedRecord | BatchCreatingRecord>();
+  /** Every custom id the resumed records hold (kept after `#resumable` lets one go). */
+  readonly #journaledIds = new Set<string>();
   /** Custom id -> the response of a first call sent ahead of its subtask's run (see `sendAhead`). */
   readonly #ahead = new Map<string, { waiter: BatchWaiter; promise: Promise<GatewayResponse> }>();
   /** Subtasks sent ahead that hold no run slot yet (a wave is not complete while one may still call). */
@@ -124,9 +126,16 @@ export class BatchCollector implements ModelGateway {
       now: options.now,
       signal: options.signal,
     });
-    // A batch recorded wins over a create recorded for the same request (sent again after it was not found).
-    for (const record of [...(options.resumeCreates ?? []), ...(options.resume ?? [])])
-      for (const customId of record.customIds) this.#resumable.set(customId, record);
+    // Of two records holding a request (sent again after its batch was lost
+    // or cancelled), the later in the journal is where it was sent last.
+    const records = [...(options.resumeCreates ?? []), ...(options.resume ?? [])].sort(
+      (a, b) => (a.seq ?? 0) - (b.seq ?? 0),
+    );
+    for (const record of records)
+      for (const customId of record.customIds) {
+        this.#resumable.set(customId, record);
+        this.#journaledIds.add(customId);
+      }
     // One listener for every call sent ahead (a chunk's worth), removed by close().
     this.#onRunAbort = () => this.abandonAhead(options.signal.reason);
     options.signal.addEventListener('abort', this.#onRunAbort, { once: true });
@@ -146,9 +155,16 @@ export class BatchCollector implements ModelGateway {
     for (const next of this.#slotQueue.splice(0)) next();
   }
 
-  /** A call's custom id: the run's token in it (see `subtaskCustomId`). */
+  /**
+   * A call's custom id: the run's token in it (see `subtaskCustomId`), or
+   * without one when the resumed journal recorded it so (written before
+   * custom ids carried the token), so its batch is still found.
+   */
   #customId(taskId: string, attempt: number, turn: number): string {
-    return subtaskCustomId(taskId, attempt, turn, this.#options.runId);
+    const id = subtaskCustomId(taskId, attempt, turn, this.#options.runId);
+    if (this.#journaledIds.size === 0 || this.#journaledIds.has(id)) return id;
+    const legacy = subtaskCustomId(taskId, attempt, turn);
+    return this.#journaledIds.has(legacy) ? legacy : id;
   }
 
   get events(): ArmyEvents {

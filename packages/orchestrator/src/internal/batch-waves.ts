@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   AbortError,
+  ApiCallError,
   ArmyError,
   type Attribution,
   BatchBudgetExceededError,
@@ -69,6 +70,8 @@ interface Reattached {
   outcomes: Map<string, Promise<BatchOutcome>>;
   /** Calls waiting for an outcome. */
   waiters: Map<string, BatchWaiter>;
+  /** Calls it handed back `canceled`, sent again in one new batch once it has ended. */
+  again: BatchWaiter[];
   /** Set once its results are in (or it could not be reattached). */
   ended: boolean;
   error: unknown;
@@ -399,6 +402,7 @@ export class BatchWaves {
         flight: this.#flight(() => [...created.waiters.values()].some((waiter) => !waiter.settled)),
         outcomes: new Map(),
         waiters: new Map(),
+        again: [],
         ended: false,
         error: undefined,
       };
@@ -462,6 +466,11 @@ export class BatchWaves {
         // A lost create no batch held was never sent: its call is sent again once the search ends.
         if (state.create && outcome.status === 'not_submitted') return;
         const waiter = state.waiters.get(outcome.customId);
+        if (waiter && outcome.status === 'canceled' && this.#options.batching) {
+          state.waiters.delete(outcome.customId);
+          state.again.push(waiter);
+          return;
+        }
         if (waiter) {
           state.waiters.delete(outcome.customId);
           this.#settle(outcome, waiter, true);
@@ -475,6 +484,7 @@ export class BatchWaves {
       });
     else this.#flights.delete(state.flight);
     state.ended = true;
+    this.#sendAgain(state.again.splice(0));
     const missing = [...state.waiters.values()];
     state.waiters.clear();
     this.#missing(state, missing);
@@ -491,15 +501,31 @@ export class BatchWaves {
   #missing(state: Reattached, waiters: BatchWaiter[]): void {
     const open = waiters.filter((waiter) => !waiter.settled);
     if (open.length === 0) return;
-    // A lost create: no batch held these, or the API's batches could not be
-    // listed (then they are sent again as before reconciliation existed).
-    if (
-      (state.create && !(state.error instanceof AbortError)) ||
-      ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND)
-    )
-      this.#sendAgain(open);
+    if (state.create) this.#unfound(state.error, open);
+    else if (ArmyError.is(state.error, ERROR_CODES.BATCH_NOT_FOUND)) this.#sendAgain(open);
     else if (state.error === undefined) for (const waiter of open) this.#interactive(waiter);
     else for (const waiter of open) waiter.reject(state.error);
+  }
+
+  /**
+   * Calls of a lost create that reconciliation did not answer. No batch held
+   * them (or the API answered that it cannot list batches): they were never
+   * sent, or cannot be looked up, and go out again. The list failed otherwise
+   * (the API down): they may be billed, so they fail `BATCH_MAYBE_SUBMITTED`,
+   * which a later resume runs again, reconciling first.
+   */
+  #unfound(error: unknown, waiters: BatchWaiter[]): void {
+    if (error instanceof AbortError) for (const waiter of waiters) waiter.reject(error);
+    else if (error === undefined || cannotList(error)) this.#sendAgain(waiters);
+    else
+      for (const waiter of waiters)
+        waiter.reject(
+          new ArmyError(
+            ORCHESTRATOR_ERROR_CODES.BATCH_MAYBE_SUBMITTED,
+            `The batch request "${waiter.customId}" was in a create the interrupted run sent, and the API's batches could not be listed to find it (${error instanceof Error ? error.message : String(error)}); it is not sent again now, so it is never paid twice. Resume the run again once the API answers.`,
+            error instanceof Error ? { cause: error } : {},
+          ),
+        );
   }
 
   /** Calls sent again in one wave with the others of the same tick (a chunk's calls are reattached in one loop). */
@@ -533,4 +559,11 @@ export class BatchWaves {
       if (signal.aborted) await Promise.all(work);
     }
   }
+}
+
+/** The list of batches was refused outright (a 4xx other than 408/429: an API without it). */
+function cannotList(error: unknown): boolean {
+  const cause = error instanceof ArmyError ? error.cause : error;
+  const status = cause instanceof ApiCallError ? cause.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }

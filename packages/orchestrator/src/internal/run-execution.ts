@@ -355,6 +355,15 @@ export class RunExecution<TAnswer> {
                 }
               : {}),
           });
+          // A batch create the API may hold and that could not be checked: the
+          // run stops as cancelled (resumable), and its resume looks for the batch.
+          if (result.code === ERROR_CODES.BATCH_MAYBE_SUBMITTED) {
+            this.#backendError ??= new ArmyError(
+              ERROR_CODES.BATCH_MAYBE_SUBMITTED,
+              result.reason ?? '',
+            );
+            return result;
+          }
           if (!this.#budgetError) await cache?.storeSubtask(key, result);
           return result;
         } catch (error) {

@@ -4,6 +4,8 @@ import type { SubtaskOutcome } from '../run-result.js';
 const INTERRUPTED_CODES = new Set([
   'ABORTED',
   'BACKEND_UNAVAILABLE',
+  // Its batch create may have reached the API: a resume looks for the batch before sending again.
+  'BATCH_MAYBE_SUBMITTED',
   'BUDGET_EXCEEDED',
   'FAIL_FAST',
   'NOT_READY',
@@ -13,7 +15,8 @@ const SUCCEEDED = new Set(['done', 'partial']);
 
 /**
  * Whether the run's stop imposed this result (cancelled, or stopped by the
- * budget, fail-fast or a lost backend) rather than the subtask's own work:
+ * budget, fail-fast or a lost backend, or a batch create it could not
+ * check) rather than the subtask's own work:
  * a resume runs such a subtask again.
  *
  * @example const runAgain = result.subtasks.filter(stoppedByRun);

@@ -267,7 +267,11 @@ export function readJournal(
       }
       case 'batch-creating': {
         const { type: _type, ...create } = record;
-        const read = { runId: header.runId, ...(create as Omit<BatchCreatingRecord, 'runId'>) };
+        const read = {
+          runId: header.runId,
+          ...(create as Omit<BatchCreatingRecord, 'runId'>),
+          seq: number,
+        };
         creating.set(read.intent, read);
         keepBatch(read);
         break;
@@ -276,7 +280,11 @@ export function readJournal(
         const { type: _type, ...batch } = record;
         batchIds.add(batch.batchId);
         if ('customIds' in batch && batch.customIds !== undefined) {
-          keepBatch({ runId: header.runId, ...(batch as Omit<BatchSubmittedRecord, 'runId'>) });
+          keepBatch({
+            runId: header.runId,
+            ...(batch as Omit<BatchSubmittedRecord, 'runId'>),
+            seq: number,
+          });
           break;
         }
         // The batch of a create journaled before it: that record's ids and requests are its.
@@ -285,9 +293,10 @@ export function readJournal(
         creating.delete(create.intent);
         const held = !finishing || batches.has(create);
         batches.delete(create);
+        finishing?.forget(create);
         if (!held) break; // every request of it had finished
         const { at: _at, ...content } = create;
-        keepBatch({ ...content, batchId: batch.batchId });
+        keepBatch({ ...content, batchId: batch.batchId, seq: number });
         break;
       }
       case 'chunk': {
@@ -389,6 +398,19 @@ class FinishedItems {
     if (open === 0) return;
     this.#batches.add(record);
     this.#open.set(record, open);
+  }
+
+  /** A record replaced by another (a create by its batch): no longer tracked. */
+  forget(record: BatchRecord): void {
+    if (!this.#open.delete(record)) return;
+    for (const customId of record.customIds) {
+      const taskId = record.attributions?.[customId]?.taskId;
+      const held = taskId === undefined ? undefined : this.#batchesOf.get(taskId);
+      if (!held) continue;
+      const rest = held.filter((other) => other !== record);
+      if (rest.length > 0) this.#batchesOf.set(taskId!, rest);
+      else this.#batchesOf.delete(taskId!);
+    }
   }
 
   finished(id: string): void {
