@@ -39,7 +39,7 @@ export function renderLiveView(progress: RunProgress, state: LiveViewState): str
     ),
   );
   lines.push(clip(`job        ${state.job}`, width));
-  const total = Math.max(progress.planned, progress.subtasks.size);
+  const total = Math.max(progress.planned, progress.known);
   lines.push(
     total === 0
       ? 'subtasks   planning…'

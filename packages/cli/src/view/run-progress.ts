@@ -17,11 +17,36 @@ export interface BudgetNotice {
   limit: NanoUsd;
 }
 
-const FINAL_STATES = new Set(['done', 'partial', 'failed', 'skipped', 'cancelled']);
+type State = SubtaskProgress['state'];
 
-/** A run's progress, folded from its events (the live view and the event lines read it). */
+const FINAL_STATES = new Set<string>(['done', 'partial', 'failed', 'skipped', 'cancelled']);
+
+/** Finished subtasks kept for `top` (more than any view shows). */
+const TOP_KEPT = 16;
+
+/**
+ * A run's progress, folded from its events (the live view and the event
+ * lines read it). Only unfinished subtasks are held one by one: a finished
+ * one is folded into the counts (and the few dearest kept for `top`), so a
+ * 100,000-item map's progress takes the memory of what is in flight, not of
+ * every item.
+ */
 export class RunProgress {
-  readonly subtasks = new Map<string, SubtaskProgress>();
+  /** Subtasks not finished yet, by id. */
+  readonly #open = new Map<string, SubtaskProgress>();
+  readonly #counts: Record<State, number> = {
+    queued: 0,
+    running: 0,
+    done: 0,
+    partial: 0,
+    failed: 0,
+    skipped: 0,
+    cancelled: 0,
+  };
+  /** The dearest finished subtasks, dearest first (at most TOP_KEPT). */
+  #dearest: SubtaskProgress[] = [];
+  /** Subtasks seen so far (each id once while it is open). */
+  known = 0;
   /** Subtasks the plan (every round so far) holds. */
   planned = 0;
   rounds = 0;
@@ -38,35 +63,49 @@ export class RunProgress {
   batches = 0;
   ended = false;
 
+  /** An open subtask (a new one starts queued). */
   #subtask(id: string): SubtaskProgress {
-    let subtask = this.subtasks.get(id);
+    let subtask = this.#open.get(id);
     if (!subtask) {
       subtask = { id, state: 'queued', cost: 0, calls: 0 };
-      this.subtasks.set(id, subtask);
+      this.#open.set(id, subtask);
+      this.#counts.queued += 1;
+      this.known += 1;
     }
     return subtask;
   }
 
+  /** Moves a subtask to a state; a final one leaves the open set for the counts. */
+  #move(subtask: SubtaskProgress, state: State): void {
+    this.#counts[subtask.state] -= 1;
+    this.#counts[state] += 1;
+    subtask.state = state;
+    if (!FINAL_STATES.has(state)) return;
+    this.#open.delete(subtask.id);
+    if (subtask.cost <= 0) return;
+    const last = this.#dearest.at(-1);
+    if (this.#dearest.length >= TOP_KEPT && last && byCost(subtask, last) >= 0) return;
+    this.#dearest.push(subtask);
+    this.#dearest.sort(byCost);
+    if (this.#dearest.length > TOP_KEPT) this.#dearest.pop();
+  }
+
   /** Subtasks in a state. */
-  count(...states: SubtaskProgress['state'][]): number {
+  count(...states: State[]): number {
     let count = 0;
-    for (const subtask of this.subtasks.values()) if (states.includes(subtask.state)) count += 1;
+    for (const state of states) count += this.#counts[state];
     return count;
   }
 
   /** Subtasks that have finished, one way or another. */
   get finished(): number {
-    let count = 0;
-    for (const subtask of this.subtasks.values()) if (FINAL_STATES.has(subtask.state)) count += 1;
-    return count;
+    return this.count('done', 'partial', 'failed', 'skipped', 'cancelled');
   }
 
   /** The most expensive subtasks so far, dearest first. */
   top(limit: number): SubtaskProgress[] {
-    return [...this.subtasks.values()]
-      .filter((subtask) => subtask.cost > 0)
-      .sort((a, b) => b.cost - a.cost || a.id.localeCompare(b.id))
-      .slice(0, limit);
+    const open = [...this.#open.values()].filter((subtask) => subtask.cost > 0);
+    return [...this.#dearest, ...open].sort(byCost).slice(0, limit);
   }
 
   /**
@@ -77,10 +116,10 @@ export class RunProgress {
   restore(results: readonly SubtaskResult[], spent: NanoUsd): void {
     for (const result of results) {
       const subtask = this.#subtask(result.id);
-      subtask.state = result.status;
       subtask.cost = result.cost.total;
       subtask.calls = result.calls;
       if (result.model) subtask.model = result.model;
+      this.#move(subtask, result.status);
     }
     this.cost += spent;
   }
@@ -95,12 +134,14 @@ export class RunProgress {
         this.rounds = Math.max(this.rounds, plan?.round ?? this.rounds + 1);
         break;
       }
-      case 'task:queued':
-        this.#subtask(event.taskId).state = 'queued';
+      case 'task:queued': {
+        const subtask = this.#subtask(event.taskId);
+        this.#move(subtask, 'queued');
         break;
+      }
       case 'task:start': {
         const subtask = this.#subtask(event.taskId);
-        subtask.state = 'running';
+        this.#move(subtask, 'running');
         if (event.model) subtask.model = event.model;
         break;
       }
@@ -110,10 +151,8 @@ export class RunProgress {
         break;
       case 'task:end': {
         const subtask = this.#subtask(event.taskId);
-        subtask.state = (
-          FINAL_STATES.has(event.status) ? event.status : 'failed'
-        ) as SubtaskProgress['state'];
         if (event.model) subtask.model = event.model;
+        this.#move(subtask, (FINAL_STATES.has(event.status) ? event.status : 'failed') as State);
         break;
       }
       case 'call:retry':
@@ -130,7 +169,7 @@ export class RunProgress {
           subtask.cost += cost;
           subtask.calls += 1;
           subtask.model ??= event.model;
-          if (subtask.state === 'queued') subtask.state = 'running';
+          if (subtask.state === 'queued') this.#move(subtask, 'running');
         }
         break;
       }
@@ -159,4 +198,8 @@ export class RunProgress {
       this.batchRequestsOpen += event.requests;
     } else this.batchRequestsOpen = Math.max(0, this.batchRequestsOpen - event.requests);
   }
+}
+
+function byCost(a: SubtaskProgress, b: SubtaskProgress): number {
+  return b.cost - a.cost || a.id.localeCompare(b.id);
 }
