@@ -57,7 +57,9 @@ export { resultsKeptOnResume, stoppedByRun } from './journal/kept-results.js';
 export type { ResumeOptions } from './journal/resume-run.js';
 export {
   type JournalReadOptions,
+  type KeptOnResume,
   listRuns,
+  loadKeptOnResume,
   loadRun,
   loadRunSummary,
   type RunSummary,

@@ -8,7 +8,9 @@ import * as z from 'zod';
 import {
   type ArmyOptions,
   createArmy,
+  loadKeptOnResume,
   loadRun,
+  loadRunSummary,
   PlanInvalidError,
   resumeRun,
 } from '../src/index.js';
@@ -213,6 +215,19 @@ describe('army.map over an iterable (streamed)', () => {
     expect(first.subtasks).toEqual([]);
     expect(first.counts).toEqual({ done: 3, partial: 0, failed: 0, skipped: 0, cancelled: 0 });
     expect(seen).toEqual(['item-1:Echoed w0.', 'item-2:Echoed w1.', 'item-3:Echoed w2.']);
+    // What a resume keeps, read as the resume reads it (the CLI's way to fill a results file).
+    const light = await loadKeptOnResume(first.runId, { journal, whole: (id) => id === 'item-2' });
+    expect(light.outcomes.map((outcome) => [outcome.id, outcome.status])).toEqual([
+      ['item-1', 'done'],
+      ['item-2', 'done'],
+      ['item-3', 'done'],
+    ]);
+    expect(light.results.map((result) => [result.id, result.summary])).toEqual([
+      ['item-2', 'Echoed w1.'],
+    ]);
+    expect(light.summary).toEqual(await loadRunSummary(first.runId, { journal }));
+    expect(light.summary.cost).toBe(fake.billing.total());
+    expect(light.summary.subtasks).toMatchObject({ done: 3 });
     const again = createArmy(options);
     await expect(
       again.resume(first.runId, { items: words(7), brief, reduce: () => 'x' }),

@@ -1,10 +1,11 @@
 import { statSync } from 'node:fs';
 import {
+  loadKeptOnResume,
   loadRun,
-  loadRunSummary,
   type RunSummary,
   resultsKeptOnResume,
   resumeRun,
+  type SubtaskOutcome,
   type SubtaskResult,
 } from '@haiku-army/orchestrator';
 import { type ArmyFlags, armyConfig, journalDir, journalLogger } from '../army-setup.js';
@@ -98,14 +99,15 @@ export async function resumeCommand(
   const journal = journalDir(flags.journal, io);
   const logger = journalLogger(io);
   // Before the fake starts: an unknown id is the only line printed (RUN_NOT_FOUND lists the known ones).
-  const before = await loadRun(runId, { journal, logger });
-  const summary = await loadRunSummary(runId, { journal, logger });
+  const light = await readLight(runId, journal, logger);
+  const { summary } = light;
   const armyFlags = flagsOf(summary, journal, flags);
   checkArmyFlags(armyFlags, io);
   const { map, ...army } = armyFlags;
-  const kept = resultsKeptOnResume(before.subtasks);
   if (ENDED.has(summary.status)) {
     // Nothing to run (resumeRun would return the journaled result): no API, no fake.
+    const before = await loadRun(runId, { journal, logger });
+    const kept = resultsKeptOnResume(before.subtasks);
     io.err(`Run ${runId} already ended ${summary.status}; nothing runs again. Its bill:`);
     io.out(flags.json ? toJson(before) : renderBill(before));
     const filled = map?.results ? await fillEndedResults(map.results, runId, kept, io) : true;
@@ -114,12 +116,13 @@ export async function resumeCommand(
   // A map reads its items file on from where it stopped: the same file (not
   // needed once the map read it to its end: only unfinished items run again).
   if (map && summary.items?.end !== true) checkItemsUnchanged(runId, map);
+  const { kept, missing } = summary.items
+    ? light
+    : await keptOfPlan(runId, journal, logger, map?.results);
   const results = map?.results ? new ResultsFile(map.results, runId) : undefined;
   let code: number;
   try {
-    if (results)
-      for (const result of await missingFrom(results.file, runId, kept))
-        await results.write(result);
+    if (results) for (const result of missing) await results.write(result);
     code = results?.failed
       ? EXIT.FAILED
       : await resumeWith(runId, summary, army, map, results, kept, flags, io);
@@ -127,6 +130,37 @@ export async function resumeCommand(
     await results?.close();
   }
   return results?.failed ? resultsFileFailed(results, runId, io) : code;
+}
+
+/**
+ * The run's summary, what a resume keeps and (a map with a results file)
+ * the kept results the file lacks, from one read of the journal as a resume
+ * reads it: a long map's resume does not first load every item's result.
+ */
+async function readLight(
+  runId: string,
+  journal: string,
+  logger: ReturnType<typeof journalLogger>,
+): Promise<{ summary: RunSummary; kept: readonly SubtaskOutcome[]; missing: SubtaskResult[] }> {
+  const resultsFile = readRunFlags(journal, runId)?.map?.results;
+  const written = resultsFile ? await idsInResults(resultsFile, runId) : undefined;
+  const { summary, outcomes, results } = await loadKeptOnResume(runId, {
+    journal,
+    logger,
+    ...(written ? { whole: (id: string) => !written.has(id) } : {}),
+  });
+  return { summary, kept: outcomes, missing: results };
+}
+
+/** A planned run's kept results (whole, from `loadRun`), and those a results file lacks. */
+async function keptOfPlan(
+  runId: string,
+  journal: string,
+  logger: ReturnType<typeof journalLogger>,
+  resultsFile: string | undefined,
+): Promise<{ kept: readonly SubtaskOutcome[]; missing: SubtaskResult[] }> {
+  const kept = resultsKeptOnResume((await loadRun(runId, { journal, logger })).subtasks);
+  return { kept, missing: resultsFile ? await missingFrom(resultsFile, runId, kept) : [] };
 }
 
 /** The kept results a crash or a failed write left out of the results file (the journal had them first). */
@@ -177,7 +211,7 @@ async function resumeWith(
   army: ArmyFlags,
   map: MapSource | undefined,
   results: ResultsFile | undefined,
-  kept: SubtaskResult[],
+  kept: readonly SubtaskOutcome[],
   flags: ResumeFlags,
   io: ResolvedIo,
 ): Promise<number> {

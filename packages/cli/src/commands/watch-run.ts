@@ -1,5 +1,5 @@
 import { ArmyError, type BudgetExceededError } from '@haiku-army/core';
-import type { RunHandle, RunResult, SubtaskResult } from '@haiku-army/orchestrator';
+import type { RunHandle, RunResult } from '@haiku-army/orchestrator';
 import { type ArmyConfig, journalDir } from '../army-setup.js';
 import type { ResolvedIo } from '../cli-io.js';
 import type { Connection } from '../connection.js';
@@ -7,6 +7,7 @@ import { EXIT } from '../constants.js';
 import { toJson } from '../errors.js';
 import { renderBill } from '../view/bill.js';
 import { countsTotal, money, plural, seconds } from '../view/format.js';
+import type { RestoredSubtask } from '../view/run-progress.js';
 import { RunView } from '../view/run-view.js';
 
 /** How `army run` and `army resume` show a run. */
@@ -24,7 +25,7 @@ export interface WatchOptions {
   /** A map (`army map`): event lines per chunk and per failure, not per item (see RunViewOptions.quiet). */
   quiet?: boolean;
   /** `army resume`: the subtasks the run keeps and what it had spent before. */
-  restored?: { results: readonly SubtaskResult[]; spent: number };
+  restored?: { results: readonly RestoredSubtask[]; spent: number };
 }
 
 /** The planner's call was refused by the budget before anything ran. */

@@ -1,5 +1,5 @@
 import type { NanoUsd } from '@haiku-army/core';
-import type { ArmyStreamEvent, SubtaskResult } from '@haiku-army/orchestrator';
+import type { ArmyStreamEvent, SubtaskOutcome, SubtaskResult } from '@haiku-army/orchestrator';
 
 /** What the views know about one subtask. */
 export interface SubtaskProgress {
@@ -18,6 +18,10 @@ export interface BudgetNotice {
 }
 
 type State = SubtaskProgress['state'];
+
+/** A resumed run's kept subtask: its outcome, and what it cost when known (a long map's resume knows only outcomes). */
+export type RestoredSubtask = Pick<SubtaskOutcome, 'id' | 'status'> &
+  Partial<Pick<SubtaskResult, 'cost' | 'calls' | 'model'>>;
 
 const FINAL_STATES = new Set<string>(['done', 'partial', 'failed', 'skipped', 'cancelled']);
 
@@ -113,11 +117,11 @@ export class RunProgress {
    * events again) and what the run had spent, so the counts and the budget
    * bar cover the whole run.
    */
-  restore(results: readonly SubtaskResult[], spent: NanoUsd): void {
+  restore(results: readonly RestoredSubtask[], spent: NanoUsd): void {
     for (const result of results) {
       const subtask = this.#subtask(result.id);
-      subtask.cost = result.cost.total;
-      subtask.calls = result.calls;
+      subtask.cost = result.cost?.total ?? 0;
+      subtask.calls = result.calls ?? 0;
       if (result.model) subtask.model = result.model;
       this.#move(subtask, result.status);
     }

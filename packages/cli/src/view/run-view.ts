@@ -1,11 +1,11 @@
 import type { ArmyEvents, BatchEndedEvent, BatchSubmittedEvent, NanoUsd } from '@haiku-army/core';
-import type { ArmyStreamEvent, SubtaskResult } from '@haiku-army/orchestrator';
+import type { ArmyStreamEvent } from '@haiku-army/orchestrator';
 import { createLogUpdate } from 'log-update';
 import type { ResolvedIo } from '../cli-io.js';
 import { LIVE_VIEW_INTERVAL_MS } from '../constants.js';
 import { eventLine } from './event-lines.js';
 import { renderLiveView } from './live-view.js';
-import { RunProgress } from './run-progress.js';
+import { type RestoredSubtask, RunProgress } from './run-progress.js';
 
 /** Options of a {@link RunView}. */
 export interface RunViewOptions {
@@ -28,7 +28,7 @@ export interface RunViewOptions {
    */
   quiet?: boolean;
   /** A resumed run: the subtasks it keeps and what it had spent. */
-  restored?: { results: readonly SubtaskResult[]; spent: NanoUsd };
+  restored?: { results: readonly RestoredSubtask[]; spent: NanoUsd };
 }
 
 /** An event a quiet view prints no line for: one per item, not a failure. */

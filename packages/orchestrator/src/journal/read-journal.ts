@@ -91,6 +91,12 @@ export interface ReadJournalOptions {
    * `journaled`). @default false
    */
   forResume?: boolean;
+  /**
+   * With `forResume` and `keepResults: false`: the subtasks whose latest
+   * compact result is kept too, in `results` (say, the ones a results file
+   * lacks). @default none
+   */
+  whole?: (id: string) => boolean;
 }
 
 /** Ledger records packed at a time when read for a resume. */
@@ -260,8 +266,10 @@ export function readJournal(
         break;
       case 'subtask': {
         const { result } = record;
-        if (outcomes) outcomes.set(result.id, outcomeOf(result));
-        else results.set(result.id, streamed ? compactResult(result) : result);
+        if (outcomes) {
+          outcomes.set(result.id, outcomeOf(result));
+          if (options.whole?.(result.id)) results.set(result.id, compactResult(result));
+        } else results.set(result.id, streamed ? compactResult(result) : result);
         if (finishing && finalResult(result)) finishing.finished(result.id);
         break;
       }

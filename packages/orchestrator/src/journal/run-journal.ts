@@ -22,6 +22,7 @@ import {
 } from '../run-result.js';
 import { JOURNAL_FILE, restoreResult } from './journal-format.js';
 import { journalPath, resolveJournalRoot, runDirectory } from './journal-root.js';
+import { resultsKeptOnResume } from './kept-results.js';
 import {
   type JournalState,
   journaledTimeline,
@@ -125,7 +126,10 @@ function summarize(state: JournalState, dir: string): RunSummary {
     status: (state.end?.status as RunStatus | undefined) ?? 'interrupted',
     startedAt: state.start.startedAt,
     ...(state.end ? { endedAt: state.end.endedAt } : {}),
-    cost: state.entries.reduce((sum, entry) => sum + entry.cost.total, 0),
+    // Read for a resume, a long map's entries are packed in `journaled`.
+    cost: state.journaled
+      ? state.journaled.spent()
+      : state.entries.reduce((sum, entry) => sum + entry.cost.total, 0),
     subtasks: counts,
     mode,
     ...(last ? { items: { read: last.from + last.count, end: last.end } } : {}),
@@ -149,7 +153,7 @@ export async function listRuns(options: JournalReadOptions = {}): Promise<RunSum
   for (const name of runFolders(root)) {
     const dir = join(root, name);
     try {
-      summaries.push(summarize(readJournal(join(dir, JOURNAL_FILE), logger), dir));
+      summaries.push(summarize(readJournal(join(dir, JOURNAL_FILE), logger, LIGHT), dir));
     } catch (error) {
       logger.warn(`Skipped the run journal in ${dir}: ${(error as Error).message}`);
     }
@@ -169,8 +173,63 @@ export async function loadRunSummary(
   options: JournalReadOptions = {},
 ): Promise<RunSummary> {
   const root = resolveJournalRoot(options.journal)!;
-  const state = await openJournal(root, runId, options.logger ?? console);
+  const state = await openJournal(root, runId, options.logger ?? console, LIGHT);
   return summarize(state, runDirectory(root, runId));
+}
+
+/**
+ * What a summary reads of a journal: as a resume does (a long map's
+ * finished items as stand-ins, its entries packed), which counts the same.
+ */
+const LIGHT: ReadJournalOptions = { forResume: true };
+
+/** What {@link loadKeptOnResume} returns. */
+export interface KeptOnResume {
+  /** As `loadRunSummary` gives it (from the same read). */
+  summary: RunSummary;
+  /** The outcome of every subtask a resume of the run keeps (see `resultsKeptOnResume`). */
+  outcomes: SubtaskOutcome[];
+  /** The latest (compact, for a streamed map) result of each kept subtask `whole` picked. */
+  results: SubtaskResult[];
+}
+
+/**
+ * What a resume of the run keeps, read as `army.resume` reads the journal
+ * (a long map's memory is what is still to run, not every item): the run's
+ * summary, each kept subtask's outcome, and the whole result of the kept
+ * subtasks `whole` picks (say, those a results file lacks). One read,
+ * cheaper than `loadRun` for a long map's journal.
+ *
+ * @throws ArmyError `RUN_NOT_FOUND` (listing the known ids), `JOURNAL_INCOMPATIBLE`
+ * @example const { outcomes } = await loadKeptOnResume(runId); // how many a resume keeps
+ */
+export async function loadKeptOnResume(
+  runId: string,
+  options: JournalReadOptions & { whole?: (id: string) => boolean } = {},
+): Promise<KeptOnResume> {
+  const root = resolveJournalRoot(options.journal)!;
+  const whole = options.whole ?? (() => false);
+  const state = await openJournal(root, runId, options.logger ?? console, {
+    forResume: true,
+    whole,
+  });
+  const held: ReadonlyMap<string, SubtaskOutcome> = state.outcomes ?? state.results;
+  const kept = resultsKeptOnResume(held.values());
+  const results: SubtaskResult[] = [];
+  for (const outcome of kept) {
+    const result = whole(outcome.id) ? state.results.get(outcome.id) : undefined;
+    if (result) results.push(result);
+  }
+  return {
+    summary: summarize(state, runDirectory(root, runId)),
+    outcomes: kept.map(({ id, status, code, dependsOn }) => ({
+      id,
+      status,
+      ...(code !== undefined ? { code } : {}),
+      dependsOn,
+    })),
+    results,
+  };
 }
 
 /** Names of the folders under `root` that hold a journal file. */
