@@ -1,5 +1,5 @@
 import { costOf, type LedgerEntry } from '@haiku-army/core';
-import { createArmy, type RunResult } from '@haiku-army/orchestrator';
+import { createArmy, type RunResult, subtaskCustomId } from '@haiku-army/orchestrator';
 import {
   type FakeAnthropicServer,
   reply,
@@ -128,7 +128,9 @@ describe('batch mode on a 500-item army.map', () => {
     expect(errored.size).toBeGreaterThan(20);
     expect(errored.size).toBeLessThan(90);
     const retried = entries.filter((entry) => entry.batchId === undefined);
-    expect(new Set(retried.map((entry) => `${entry.taskId}_1_1`))).toEqual(errored);
+    expect(
+      new Set(retried.map((entry) => subtaskCustomId(entry.taskId, 1, 1, result.runId))),
+    ).toEqual(errored);
     for (const entry of retried) {
       expect(entry.usage.serviceTier).toBe('standard');
       expect(entry.cost.total).toBe(standardPrice(entry));

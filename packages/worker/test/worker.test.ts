@@ -397,6 +397,7 @@ describe('gateway seam', () => {
       'ABORTED',
       'API_REQUEST_REJECTED',
       'API_UNAVAILABLE',
+      'BATCH_MAYBE_SUBMITTED',
       'BUDGET_EXCEEDED',
       'LEDGER_STORE_FAILED',
       'MISSING_API_KEY',
