@@ -69,5 +69,17 @@ describe('RunProgress', () => {
     expect(restored.count('queued')).toBe(0);
     expect(restored.top(1)[0]!.id).toBe('y');
     expect(restored.cost).toBe(12);
+    // A call ending after its subtask counts in the totals only: no subtask opens again.
+    restored.apply(
+      event({
+        type: 'call:end',
+        attribution: { runId: 'r', taskId: 'x', role: 'worker' },
+        cost: { total: 3 },
+        model: 'm',
+      }),
+    );
+    expect(restored.known).toBe(2);
+    expect(restored.count('running', 'queued')).toBe(0);
+    expect(restored.cost).toBe(15);
   });
 });

@@ -871,13 +871,6 @@ describe('a process killed during a batch create (batch mode)', () => {
     expect(creates()).toHaveLength(3);
     const third = batchArmy(journal);
     const finished = await third.resume(runId, { items: words(6), brief });
-    console.log(
-      finished.subtasks.map((s) => [s.id, s.status, s.code, s.summary]),
-      creates().length,
-      fake!.transcript.entries
-        .filter((e) => e.path.includes('batches'))
-        .map((e) => `${e.method} ${e.path} ${e.status}`),
-    );
     expect(finished.status).toBe('done');
     expect(creates()).toHaveLength(3);
     expect(fake!.billing.entries).toHaveLength(6);

@@ -168,8 +168,11 @@ export class RunProgress {
         this.cost += cost;
         const role = event.attribution.role;
         this.costByRole.set(role, (this.costByRole.get(role) ?? 0) + cost);
-        if (role === 'worker') {
-          const subtask = this.#subtask(event.attribution.taskId);
+        // A call of a subtask not open (ended, say a call sent ahead and
+        // given up; or not queued yet) counts in the totals only: a finished
+        // subtask is not held, and opening it again would count it twice.
+        const subtask = role === 'worker' ? this.#open.get(event.attribution.taskId) : undefined;
+        if (subtask) {
           subtask.cost += cost;
           subtask.calls += 1;
           subtask.model ??= event.model;

@@ -48,6 +48,8 @@ export class BatchRunner {
   readonly #known = new Set<string>();
   /** The batch ids this gateway created (a new process's reconciliation skips only these). */
   readonly #created = new Set<string>();
+  /** Batch ids a new process's reconciliation adopted (an in-process one skips them too). */
+  readonly #foreign = new Set<string>();
 
   constructor(context: BatchContext) {
     this.#context = context;
@@ -144,7 +146,7 @@ export class BatchRunner {
           since,
           new Set([...(options.exclude ?? []), ...this.#created]),
           { signal: options.signal },
-          false,
+          { skipKnown: false },
         );
       } catch (error) {
         tracked.giveBack();
@@ -177,6 +179,7 @@ export class BatchRunner {
       // Possibly someone else's: never cancelled, and its reservations are not held for it.
       const group = { remaining: found.length, batchIds: found, foreign: true };
       for (const batchId of found) {
+        this.#foreign.add(batchId);
         call.track(batchId, requests, group);
         await this.#announce(batchId, attributions, 0, 1, options.onSubmitted);
       }
@@ -257,11 +260,10 @@ export class BatchRunner {
     since: number,
     exclude: ReadonlySet<string>,
     retry: { signal?: AbortSignal | undefined; maxAttempts?: number },
-    skipKnown = true,
+    { skipKnown = true, latest = since + RECONCILE_WINDOW_MS } = {},
   ): Promise<string[]> {
     const context = this.#context;
     const cutoff = since - RECONCILE_SKEW_MS;
-    const latest = since + RECONCILE_WINDOW_MS;
     const found: string[] = [];
     const page = await withRetries(
       context,
@@ -276,8 +278,8 @@ export class BatchRunner {
       const counts = batch.request_counts;
       const total =
         counts.processing + counts.succeeded + counts.errored + counts.canceled + counts.expired;
-      if (total === count && !(skipKnown && this.#known.has(batch.id)) && !exclude.has(batch.id))
-        found.push(batch.id);
+      const known = this.#known.has(batch.id) || this.#foreign.has(batch.id);
+      if (total === count && !(skipKnown && known) && !exclude.has(batch.id)) found.push(batch.id);
     }
     return found;
   }
@@ -405,11 +407,13 @@ export class BatchRunner {
     const aborted = cause instanceof AbortError;
     let found: string[] | undefined;
     try {
+      // In-process the create's retries are over: anything made since it was first sent may be it.
       found = await this.#candidates(
         chunk.length,
         attemptStart,
         new Set(),
         aborted ? { maxAttempts: 1 } : { signal: options.signal },
+        { latest: this.#context.now() + RECONCILE_SKEW_MS },
       );
     } catch {
       found = undefined;

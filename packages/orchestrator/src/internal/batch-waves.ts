@@ -468,7 +468,8 @@ export class BatchWaves {
         const waiter = state.waiters.get(outcome.customId);
         if (waiter && outcome.status === 'canceled' && this.#options.batching) {
           state.waiters.delete(outcome.customId);
-          state.again.push(waiter);
+          // A caller given up since (its subtask stopped) needs nothing sent.
+          if (!waiter.settled) state.again.push(waiter);
           return;
         }
         if (waiter) {
@@ -530,10 +531,15 @@ export class BatchWaves {
 
   /** Calls sent again in one wave with the others of the same tick (a chunk's calls are reattached in one loop). */
   #sendAgain(waiters: BatchWaiter[]): void {
+    if (waiters.length === 0) return;
     const queued = this.#again.length > 0;
     this.#again.push(...waiters);
     if (queued) return;
-    queueMicrotask(() => this.send(this.#again.splice(0)));
+    queueMicrotask(() => {
+      // Nobody waits for a call settled since (its subtask stopped): it is not sent.
+      const open = this.#again.splice(0).filter((waiter) => !waiter.settled);
+      if (open.length > 0) this.send(open);
+    });
   }
 
   /**

@@ -315,7 +315,7 @@ export class RunExecution<TAnswer> {
               reason: `the run's budget is spent (${this.#budgetError.message})`,
             }
           : this.#backendError
-            ? { code: BACKEND_UNAVAILABLE, reason: this.#backendError.message }
+            ? { code: this.#backendError.code, reason: this.#backendError.message }
             : undefined,
       onReady: (subtask) => events.emit('task:queued', { runId, taskId: subtask.id }),
       // Calls sent ahead for subtasks of a stopped round are given up (their batch is cancelled).

@@ -128,7 +128,7 @@ function summarize(state: JournalState, dir: string): RunSummary {
     ...(state.end ? { endedAt: state.end.endedAt } : {}),
     // Read for a resume, a long map's entries are packed in `journaled`.
     cost: state.journaled
-      ? state.journaled.spent()
+      ? state.journaled.totals().cost.total
       : state.entries.reduce((sum, entry) => sum + entry.cost.total, 0),
     subtasks: counts,
     mode,
