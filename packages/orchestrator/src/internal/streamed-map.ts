@@ -63,7 +63,15 @@ export async function runStreamedMap(run: StreamedMapRun): Promise<boolean> {
 
   /** The next chunk's subtasks: journaled, or read from the iterable and journaled (undefined: none is read now). */
   const read = async (): Promise<PlanSubtask[] | undefined> => {
-    if (next < stream.chunks.length) return stream.chunks[next++]!.subtasks;
+    if (next < stream.chunks.length) {
+      const chunk = stream.chunks[next]!;
+      // Taken once: a resumed long map's journaled chunks (a stand-in per
+      // finished item) are let go as they are taken; the last keeps its
+      // subtasks (where reading on starts).
+      if (next < stream.chunks.length - 1) stream.chunks[next] = { ...chunk, subtasks: [] };
+      next += 1;
+      return chunk.subtasks;
+    }
     if (ended || failedFast || run.halted()) return undefined;
     const { source, rule } = stream;
     if (!skipped) {
