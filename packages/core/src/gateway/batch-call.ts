@@ -159,6 +159,15 @@ export class BatchCall {
     if (!group) return;
     group.remaining -= 1;
     if (group.remaining > 0) return;
+    this.unsent(
+      requests,
+      (customId) =>
+        `The batch create for "${customId}" was lost on the wire; no batch created since then returned a result for it, so it was never submitted. Retry it.`,
+    );
+  }
+
+  /** Ends each request not done yet as `not_submitted` (never sent: retry it), releasing its reservation. */
+  unsent(requests: Map<string, TrackedRequest>, why: (customId: string) => string): void {
     for (const tracked of requests.values()) {
       if (tracked.done) continue;
       tracked.done = true;
@@ -168,10 +177,7 @@ export class BatchCall {
         customId: tracked.customId,
         attribution: tracked.attribution,
         ...(tracked.request !== undefined ? { request: tracked.request } : {}),
-        error: new ArmyError(
-          ERROR_CODES.API_UNAVAILABLE,
-          `The batch create for "${tracked.customId}" was lost on the wire; no batch created since then returned a result for it, so it was never submitted. Retry it.`,
-        ),
+        error: new ArmyError(ERROR_CODES.API_UNAVAILABLE, why(tracked.customId)),
       });
     }
   }

@@ -158,20 +158,11 @@ export class BatchRunner {
         );
       }
       if (found.length === 0) {
-        for (const request of requests.values()) {
-          request.done = true;
-          request.reservation?.release();
-          call.outcome({
-            status: 'not_submitted',
-            customId: request.customId,
-            attribution: request.attribution,
-            ...(request.request !== undefined ? { request: request.request } : {}),
-            error: new ArmyError(
-              ERROR_CODES.API_UNAVAILABLE,
-              `No Message Batch created since ${new Date(since).toISOString()} holds ${requests.size} requests: the create of "${request.customId}" never reached the API. Send it again.`,
-            ),
-          });
-        }
+        call.unsent(
+          requests,
+          (customId) =>
+            `No Message Batch created since ${new Date(since).toISOString()} holds ${requests.size} requests: the create of "${customId}" never reached the API. Send it again.`,
+        );
         return;
       }
       const attributions: Record<string, Attribution> = Object.create(null);
