@@ -355,9 +355,11 @@ export class RunExecution<TAnswer> {
                 }
               : {}),
           });
-          // A batch create the API may hold and that could not be checked: the
-          // run stops as cancelled (resumable), and its resume looks for the batch.
-          if (result.code === ERROR_CODES.BATCH_MAYBE_SUBMITTED) {
+          // A resumed run's lost create that could not be looked up (the API's
+          // list down): the run stops as cancelled, so a later resume looks
+          // again. In a first run such a subtask just fails (as any failed
+          // call would), and the run goes on.
+          if (result.code === ERROR_CODES.BATCH_MAYBE_SUBMITTED && this.#spec.resume) {
             this.#backendError ??= new ArmyError(
               ERROR_CODES.BATCH_MAYBE_SUBMITTED,
               result.reason ?? '',
