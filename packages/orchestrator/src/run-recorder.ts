@@ -110,18 +110,11 @@ export interface BatchSubmittedRecord {
  * a resume finds the batch (`gateway.reconcileBatch`) instead of creating it
  * again.
  */
-export interface BatchCreatingRecord {
-  runId: string;
+export interface BatchCreatingRecord extends Omit<BatchSubmittedRecord, 'batchId' | 'intent'> {
   /** Unique per create: a later `BatchSubmittedRecord` with this `intent` is its batch. */
   intent: string;
   /** When the create was sent, ms since the epoch (core's `BatchCreating.at`). */
   at: number;
-  customIds: string[];
-  attributions: Record<string, Attribution>;
-  /** As in `BatchSubmittedRecord`. */
-  requests: Record<string, GatewayRequest>;
-  /** As in `BatchSubmittedRecord`. */
-  seq?: number;
 }
 
 /**

@@ -107,10 +107,11 @@ export async function resumeCommand(
   if (ENDED.has(summary.status)) {
     // Nothing to run (resumeRun would return the journaled result): no API, no fake.
     const before = await loadRun(runId, { journal, logger });
-    const kept = resultsKeptOnResume(before.subtasks);
     io.err(`Run ${runId} already ended ${summary.status}; nothing runs again. Its bill:`);
     io.out(flags.json ? toJson(before) : renderBill(before));
-    const filled = map?.results ? await fillEndedResults(map.results, runId, kept, io) : true;
+    const filled = map?.results
+      ? await fillEndedResults(map.results, runId, light.missing, io)
+      : true;
     return filled ? exitCodeFor(before, false) : EXIT.FAILED;
   }
   // A map reads its items file on from where it stopped: the same file (not
@@ -181,10 +182,9 @@ async function missingFrom(
 async function fillEndedResults(
   file: string,
   runId: string,
-  kept: readonly SubtaskResult[],
+  missing: readonly SubtaskResult[],
   io: ResolvedIo,
 ): Promise<boolean> {
-  const missing = await missingFrom(file, runId, kept);
   if (missing.length === 0) return true;
   let failure: string | undefined;
   try {

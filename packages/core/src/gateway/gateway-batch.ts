@@ -165,8 +165,7 @@ export class BatchRunner {
         );
         return;
       }
-      const attributions: Record<string, Attribution> = Object.create(null);
-      for (const request of requests.values()) attributions[request.customId] = request.attribution;
+      const attributions = attributionsOf(requests.values());
       // Possibly someone else's: never cancelled, and its reservations are not held for it.
       const group = { remaining: found.length, batchIds: found, foreign: true };
       for (const batchId of found) {
@@ -502,8 +501,10 @@ type AttributionsByCustomId =
   | Readonly<Record<string, Attribution>>
   | ReadonlyMap<string, Attribution>;
 
-function attributionsOf(chunk: readonly PlannedItem[]): Record<string, Attribution> {
+function attributionsOf(
+  items: Iterable<{ customId: string; attribution: Attribution }>,
+): Record<string, Attribution> {
   const attributions: Record<string, Attribution> = Object.create(null);
-  for (const item of chunk) attributions[item.customId] = item.attribution;
+  for (const item of items) attributions[item.customId] = item.attribution;
   return attributions;
 }

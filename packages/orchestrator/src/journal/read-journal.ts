@@ -349,7 +349,8 @@ function finalResult(result: SubtaskOutcome): boolean {
   return !stoppedByRun(result) && result.code !== 'DEPENDENCY_FAILED';
 }
 
-function outcomeOf(result: SubtaskResult): SubtaskOutcome {
+/** A result's outcome: what a map with `keepResults: false` keeps of it. */
+export function outcomeOf(result: SubtaskOutcome): SubtaskOutcome {
   return {
     id: result.id,
     status: result.status,

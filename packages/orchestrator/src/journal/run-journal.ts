@@ -26,6 +26,7 @@ import { resultsKeptOnResume } from './kept-results.js';
 import {
   type JournalState,
   journaledTimeline,
+  outcomeOf,
   type ReadJournalOptions,
   readJournal,
 } from './read-journal.js';
@@ -222,12 +223,7 @@ export async function loadKeptOnResume(
   }
   return {
     summary: summarize(state, runDirectory(root, runId)),
-    outcomes: kept.map(({ id, status, code, dependsOn }) => ({
-      id,
-      status,
-      ...(code !== undefined ? { code } : {}),
-      dependsOn,
-    })),
+    outcomes: kept.map(outcomeOf),
     results,
   };
 }
